@@ -1,0 +1,36 @@
+//! `profitchain build`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use profitchain::data::build;
+use profitchain::report::text;
+use profitchain::{output, Result};
+
+use super::data_args::DataArgs;
+
+/// Build the one-row-per-customer table and print what was read, joined and dropped.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output table: .csv or .parquet.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Also write the diagnostics as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    pub diagnostics_json: Option<PathBuf>,
+}
+
+pub fn run(args: BuildArgs) -> Result<()> {
+    let study = args.data.study(&[], &[])?;
+    let mut table = build(&study)?;
+    output::write_table(&args.output, &mut table.df)?;
+    if let Some(p) = &args.diagnostics_json {
+        output::write_text(p, &(super::to_json(&table.diagnostics)? + "\n"))?;
+    }
+    print!("{}", text::diagnostics(&table.diagnostics));
+    println!("Wrote {} customers to {}", table.df.height(), args.output.display());
+    Ok(())
+}

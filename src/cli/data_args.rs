@@ -1,0 +1,120 @@
+//! The argument group every data-reading command shares: `--study FILE`, or one
+//! pre-joined table given by `--data FILE` plus role flags.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use profitchain::data::study::{Options, Roles, SowScale};
+use profitchain::data::{SegmentRule, Study};
+use profitchain::{Error, Result};
+
+/// Where the customer data comes from.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Study file (TOML) naming the tables and the columns' roles.
+    #[arg(long, value_name = "FILE", conflicts_with = "data")]
+    pub study: Option<PathBuf>,
+
+    /// One pre-joined table, one row per customer (instead of --study).
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+
+    /// Customer id column (with --data).
+    #[arg(long, value_name = "COL", requires = "data")]
+    pub id: Option<String>,
+
+    /// Satisfaction column (with --data).
+    #[arg(long, value_name = "COL", requires = "data")]
+    pub satisfaction: Option<String>,
+
+    /// Share-of-wallet column (with --data); or give --category-spend.
+    #[arg(long, value_name = "COL", requires = "data", conflicts_with = "category_spend")]
+    pub share_of_wallet: Option<String>,
+
+    /// Total category spend column: share of wallet = revenue / category spend.
+    #[arg(long, value_name = "COL", requires = "data")]
+    pub category_spend: Option<String>,
+
+    /// Share-of-wallet scale of the given column: fraction or percent.
+    #[arg(long, value_name = "SCALE", default_value = "fraction", value_parser = ["fraction", "percent"])]
+    pub sow_scale: String,
+
+    /// Revenue column (with --data).
+    #[arg(long, value_name = "COL", requires = "data")]
+    pub revenue: Option<String>,
+
+    /// Profit column (with --data); or give --cost.
+    #[arg(long, value_name = "COL", requires = "data", conflicts_with = "cost")]
+    pub profit: Option<String>,
+
+    /// Cost-to-serve column: profit = revenue - cost.
+    #[arg(long, value_name = "COL", requires = "data")]
+    pub cost: Option<String>,
+
+    /// Segment rule, overriding the study's: profit | none | column:COL | COL>NUMBER.
+    #[arg(long, value_name = "RULE")]
+    pub segment_rule: Option<String>,
+}
+
+impl DataArgs {
+    /// True when neither --study nor --data was given.
+    pub fn is_empty(&self) -> bool {
+        self.study.is_none() && self.data.is_none()
+    }
+
+    /// The study these arguments describe; `extra` adds covariates/moderators from flags.
+    pub fn study(&self, covariates: &[String], moderators: &[String]) -> Result<Study> {
+        let mut study = match (&self.study, &self.data) {
+            (Some(path), _) => Study::from_file(path)?,
+            (None, Some(data)) => {
+                let need = |v: &Option<String>, flag: &str| {
+                    v.clone().ok_or_else(|| Error::Usage(format!("--data needs {flag} COL")))
+                };
+                if self.share_of_wallet.is_none() && self.category_spend.is_none() {
+                    return Err(Error::Usage("--data needs --share-of-wallet COL or --category-spend COL".into()));
+                }
+                if self.profit.is_none() && self.cost.is_none() {
+                    return Err(Error::Usage("--data needs --profit COL or --cost COL".into()));
+                }
+                let roles = Roles {
+                    id: need(&self.id, "--id")?,
+                    satisfaction: need(&self.satisfaction, "--satisfaction")?,
+                    share_of_wallet: self.share_of_wallet.clone(),
+                    category_spend: self.category_spend.clone(),
+                    revenue: need(&self.revenue, "--revenue")?,
+                    profit: self.profit.clone(),
+                    cost: self.cost.clone(),
+                    covariates: vec![],
+                    moderators: vec![],
+                };
+                let options = Options {
+                    share_of_wallet_scale: if self.sow_scale == "percent" {
+                        SowScale::Percent
+                    } else {
+                        SowScale::Fraction
+                    },
+                    ..Options::default()
+                };
+                Study::from_single_table(data.clone(), roles, options, SegmentRule::Profit)?
+            }
+            (None, None) => {
+                return Err(Error::Usage("give --study FILE, or --data FILE with the role flags (--id, --satisfaction, --share-of-wallet, --revenue, --profit)".into()))
+            }
+        };
+        if let Some(rule) = &self.segment_rule {
+            study.segments = SegmentRule::parse_cli(rule)?;
+        }
+        for c in covariates {
+            if !study.roles.covariates.contains(c) {
+                study.roles.covariates.push(c.clone());
+            }
+        }
+        for c in moderators {
+            if !study.roles.moderators.contains(c) {
+                study.roles.moderators.push(c.clone());
+            }
+        }
+        Ok(study)
+    }
+}

@@ -1,0 +1,64 @@
+//! Command-line interface: one module per subcommand (arguments + orchestration only).
+
+use clap::{Parser, Subcommand};
+
+use profitchain::{Error, Result};
+
+pub mod build;
+pub mod data_args;
+pub mod inspect;
+pub mod regress;
+pub mod simulate;
+
+/// profitchain: satisfaction → share of wallet → revenue → profit, per customer segment.
+#[derive(Debug, Parser)]
+#[command(name = "profitchain", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Schema, row count, missing values and id uniqueness of tables.
+    Inspect(inspect::InspectArgs),
+    /// Build the one-row-per-customer table from a study file (or --data and role flags).
+    Build(build::BuildArgs),
+    /// Generate a sample study with known true coefficients.
+    Simulate(simulate::SimulateArgs),
+    /// OLS regression with full inference, robust SEs and diagnostics.
+    Regress(regress::RegressArgs),
+    /// The satisfaction → SOW → revenue → profit chain per segment (planned).
+    #[command(hide = true)]
+    Chain,
+    /// CSAT, NPS, CES and CSI (planned).
+    #[command(hide = true)]
+    Metrics,
+    /// Key-driver analysis (planned).
+    #[command(hide = true)]
+    Drivers,
+    /// Customer value: whale curve, deciles, CLV (planned).
+    #[command(hide = true)]
+    Value,
+    /// Report with charts and exports (planned).
+    #[command(hide = true)]
+    Report,
+}
+
+/// Run a parsed command.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Inspect(a) => inspect::run(a),
+        Command::Build(a) => build::run(a),
+        Command::Simulate(a) => simulate::run(a),
+        Command::Regress(a) => regress::run(a),
+        Command::Chain | Command::Metrics | Command::Drivers | Command::Value | Command::Report => {
+            Err(Error::Usage("this command is reserved and not available in this version".into()))
+        }
+    }
+}
+
+/// Pretty JSON of a result struct.
+pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))
+}

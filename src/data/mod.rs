@@ -1,0 +1,13 @@
+//! Tables: loading, the study spec, the customer-table builder and its diagnostics,
+//! and the simulator of sample studies.
+
+pub mod build;
+pub mod diagnostics;
+pub mod inspect;
+pub mod load;
+pub mod simulate;
+pub mod study;
+
+pub use build::{build, CustomerTable};
+pub use diagnostics::Diagnostics;
+pub use study::{SegmentRule, Study};

@@ -1,0 +1,391 @@
+//! The study file: which tables to read and which columns play which role.
+//!
+//! A study is TOML (see README "Study file reference"). Unknown keys are rejected with the
+//! key's name, so a typo never silently falls back to a default. The same [`Study`] can be
+//! built from command-line flags for one pre-joined table ([`Study::from_single_table`]).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Whether a table holds one row per customer or several rows (respondents) per customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// One row per customer; a repeated id is an error.
+    #[default]
+    Customer,
+    /// Several rows per customer (survey respondents); aggregated to one row per customer.
+    Respondent,
+}
+
+/// How respondent ratings are combined into one value per customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregation {
+    #[default]
+    Mean,
+    Median,
+}
+
+/// Scale of a given share-of-wallet column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SowScale {
+    /// Already a fraction in [0, 1].
+    #[default]
+    Fraction,
+    /// A percentage in [0, 100]; divided by 100.
+    Percent,
+}
+
+/// One input table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableSpec {
+    /// Short name used in diagnostics (e.g. "survey", "accounts").
+    pub name: String,
+    /// Path to the file; relative paths are resolved from the study file's folder.
+    pub path: PathBuf,
+    /// Name of the customer-id column in this table (defaults to the study's `id`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// `customer` (default) or `respondent`.
+    #[serde(default)]
+    pub level: Level,
+    /// Respondent-id column (respondent tables only; used for duplicate checks and counts).
+    #[serde(default)]
+    pub respondent: Option<String>,
+}
+
+/// Which column plays which role in the model.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Roles {
+    /// Customer id column name (the name the output table uses).
+    pub id: String,
+    /// Overall satisfaction.
+    pub satisfaction: String,
+    /// Share-of-wallet column, if given directly.
+    #[serde(default)]
+    pub share_of_wallet: Option<String>,
+    /// Total category spend; share of wallet is derived as revenue / category_spend.
+    #[serde(default)]
+    pub category_spend: Option<String>,
+    /// Revenue with us.
+    pub revenue: String,
+    /// Profit column, if given directly.
+    #[serde(default)]
+    pub profit: Option<String>,
+    /// Cost to serve; profit is derived as revenue - cost.
+    #[serde(default)]
+    pub cost: Option<String>,
+    /// Covariates added to every equation of the chain.
+    #[serde(default)]
+    pub covariates: Vec<String>,
+    /// Moderators of the satisfaction -> share-of-wallet link.
+    #[serde(default)]
+    pub moderators: Vec<String>,
+}
+
+/// Build options.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Customers with fewer valid survey respondents are dropped (and counted).
+    #[serde(default = "one")]
+    pub min_respondents: usize,
+    /// `mean` (default) or `median`.
+    #[serde(default)]
+    pub aggregation: Aggregation,
+    /// `fraction` (default) or `percent`.
+    #[serde(default)]
+    pub share_of_wallet_scale: SowScale,
+    /// Declared satisfaction scale `[low, high]`; values outside are reported.
+    #[serde(default)]
+    pub satisfaction_scale: Option<[f64; 2]>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            min_respondents: 1,
+            aggregation: Aggregation::Mean,
+            share_of_wallet_scale: SowScale::Fraction,
+            satisfaction_scale: None,
+        }
+    }
+}
+
+/// How customers are split into segments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "rule", rename_all = "lowercase", deny_unknown_fields)]
+pub enum SegmentRule {
+    /// `profit > 0` -> `profitable`, else `unprofitable` (the default).
+    #[default]
+    Profit,
+    /// Each distinct value of a column is a segment.
+    Column { column: String },
+    /// `column > threshold` -> `above`, else `below`.
+    Threshold {
+        column: String,
+        threshold: f64,
+        #[serde(default = "above")]
+        above: String,
+        #[serde(default = "below")]
+        below: String,
+    },
+    /// One segment, `all`.
+    None,
+}
+
+fn above() -> String {
+    "above".into()
+}
+fn below() -> String {
+    "below".into()
+}
+
+impl SegmentRule {
+    /// Parse the CLI form: `profit`, `none`, `column:COL`, or `COL>THRESHOLD`.
+    pub fn parse_cli(s: &str) -> Result<Self> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("profit") {
+            return Ok(SegmentRule::Profit);
+        }
+        if s.eq_ignore_ascii_case("none") {
+            return Ok(SegmentRule::None);
+        }
+        if let Some(col) = s.strip_prefix("column:") {
+            return Ok(SegmentRule::Column {
+                column: col.trim().to_string(),
+            });
+        }
+        if let Some((col, thr)) = s.split_once('>') {
+            let threshold: f64 = thr.trim().parse().map_err(|_| {
+                Error::Usage(format!(
+                    "--segment-rule '{s}': '{}' is not a number",
+                    thr.trim()
+                ))
+            })?;
+            let col = col.trim().to_string();
+            return Ok(SegmentRule::Threshold {
+                above: format!("{col}_high"),
+                below: format!("{col}_low"),
+                column: col,
+                threshold,
+            });
+        }
+        Err(Error::Usage(format!(
+            "unknown segment rule '{s}'. Use 'profit' (profit > 0), 'none', 'column:COL' (one segment per value) or 'COL>NUMBER'."
+        )))
+    }
+}
+
+/// A whole study.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Study {
+    /// Study name shown in reports.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Input tables, joined on the customer id.
+    #[serde(rename = "table")]
+    pub tables: Vec<TableSpec>,
+    pub roles: Roles,
+    #[serde(default)]
+    pub options: Options,
+    #[serde(default)]
+    pub segments: SegmentRule,
+    /// Folder relative paths are resolved from (not part of the file).
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+fn default_name() -> String {
+    "study".into()
+}
+
+impl Study {
+    /// Read and validate a study file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::MissingFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let mut study = Self::from_toml(&text, &path.display().to_string())?;
+        study.base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Ok(study)
+    }
+
+    /// Parse and validate study TOML; `source_name` names it in errors.
+    pub fn from_toml(text: &str, source_name: &str) -> Result<Self> {
+        let study: Study =
+            toml::from_str(text).map_err(|e| Error::study(source_name, toml_message(&e)))?;
+        study.validate(source_name)?;
+        Ok(study)
+    }
+
+    /// A study over one pre-joined, one-row-per-customer table (the CLI flag form).
+    pub fn from_single_table(path: PathBuf, roles: Roles, options: Options, segments: SegmentRule) -> Result<Self> {
+        let study = Study {
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(default_name),
+            tables: vec![TableSpec {
+                name: "data".into(),
+                path,
+                id: None,
+                level: Level::Customer,
+                respondent: None,
+            }],
+            roles,
+            options,
+            segments,
+            base_dir: PathBuf::new(),
+        };
+        study.validate("flags")?;
+        Ok(study)
+    }
+
+    /// Path of a table, resolved against the study's folder.
+    pub fn resolve(&self, table: &TableSpec) -> PathBuf {
+        if table.path.is_absolute() {
+            table.path.clone()
+        } else {
+            self.base_dir.join(&table.path)
+        }
+    }
+
+    /// Id column of a table.
+    pub fn table_id<'a>(&'a self, table: &'a TableSpec) -> &'a str {
+        table.id.as_deref().unwrap_or(&self.roles.id)
+    }
+
+    fn validate(&self, src: &str) -> Result<()> {
+        if self.tables.is_empty() {
+            return Err(Error::study(src, "no [[table]] given: name at least one input table"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for t in &self.tables {
+            if !names.insert(t.name.as_str()) {
+                return Err(Error::study(src, format!("two tables are named '{}'; give each [[table]] a distinct name", t.name)));
+            }
+            if t.respondent.is_some() && t.level == Level::Customer {
+                return Err(Error::study(src, format!("table '{}' names a respondent column but has level = \"customer\"; set level = \"respondent\"", t.name)));
+            }
+        }
+        if self.tables.iter().all(|t| t.level == Level::Respondent) {
+            return Err(Error::study(src, "every table is respondent-level; at least one table must hold one row per customer (level = \"customer\")"));
+        }
+        let r = &self.roles;
+        for (key, v) in [("roles.id", &r.id), ("roles.satisfaction", &r.satisfaction), ("roles.revenue", &r.revenue)] {
+            if v.trim().is_empty() {
+                return Err(Error::study(src, format!("{key} is empty")));
+            }
+        }
+        match (&r.share_of_wallet, &r.category_spend) {
+            (None, None) => return Err(Error::study(src, "give roles.share_of_wallet (a column) or roles.category_spend (share of wallet = revenue / category_spend)")),
+            (Some(_), Some(_)) => return Err(Error::study(src, "give only one of roles.share_of_wallet and roles.category_spend")),
+            _ => {}
+        }
+        match (&r.profit, &r.cost) {
+            (None, None) => return Err(Error::study(src, "give roles.profit (a column) or roles.cost (profit = revenue - cost)")),
+            (Some(_), Some(_)) => return Err(Error::study(src, "give only one of roles.profit and roles.cost")),
+            _ => {}
+        }
+        if self.options.min_respondents == 0 {
+            return Err(Error::study(src, "options.min_respondents must be at least 1"));
+        }
+        if let Some([lo, hi]) = self.options.satisfaction_scale {
+            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+                return Err(Error::study(src, format!("options.satisfaction_scale = [{lo}, {hi}] must be [low, high] with low < high")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turn a toml error into one line naming the key and position.
+fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    let msg = if msg.starts_with("unknown field") {
+        // toml/serde says: unknown field `x`, expected one of `a`, `b`
+        format!("{msg} (check the key's spelling)")
+    } else if msg.starts_with("unknown variant") {
+        format!("{msg} (unknown value)")
+    } else {
+        msg
+    };
+    match e.span() {
+        Some(span) => format!("{msg} (at byte {}..{})", span.start, span.end),
+        None => msg,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OK: &str = r#"
+name = "t"
+[[table]]
+name = "accounts"
+path = "a.csv"
+[roles]
+id = "cid"
+satisfaction = "sat"
+share_of_wallet = "sow"
+revenue = "rev"
+cost = "cost"
+"#;
+
+    #[test]
+    fn parses_minimal_study_with_defaults() {
+        let s = Study::from_toml(OK, "t").unwrap();
+        assert_eq!(s.options.min_respondents, 1);
+        assert_eq!(s.segments, SegmentRule::Profit);
+        assert_eq!(s.tables[0].level, Level::Customer);
+    }
+
+    #[test]
+    fn typo_key_is_named() {
+        let bad = OK.replace("satisfaction = \"sat\"", "satisfaction = \"sat\"\nrevnue = \"x\"");
+        let e = Study::from_toml(&bad, "t").unwrap_err().to_string();
+        assert!(e.contains("revnue"), "{e}");
+    }
+
+    #[test]
+    fn unknown_segment_rule_is_named() {
+        let bad = format!("{OK}\n[segments]\nrule = \"quartiles\"\n");
+        let e = Study::from_toml(&bad, "t").unwrap_err().to_string();
+        assert!(e.contains("quartiles"), "{e}");
+    }
+
+    #[test]
+    fn cli_segment_rules() {
+        assert_eq!(SegmentRule::parse_cli("profit").unwrap(), SegmentRule::Profit);
+        assert_eq!(
+            SegmentRule::parse_cli("column:region").unwrap(),
+            SegmentRule::Column { column: "region".into() }
+        );
+        match SegmentRule::parse_cli("revenue > 1000").unwrap() {
+            SegmentRule::Threshold { column, threshold, .. } => {
+                assert_eq!(column, "revenue");
+                assert!((threshold - 1000.0).abs() < 1e-12);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(SegmentRule::parse_cli("deciles").is_err());
+    }
+}

@@ -1,0 +1,20 @@
+//! profitchain: customer-value and profitability modeling.
+//!
+//! The chain tested here — satisfaction → share of wallet → revenue → profit — is fitted
+//! per profitability segment, because pooled results can hide opposite effects in
+//! profitable and unprofitable customers.
+//!
+//! * [`data`]: loading tables, the study file, the customer-table builder with diagnostics,
+//!   the simulator.
+//! * [`stats`]: OLS on linfa with full inference, robust covariance, formulas, diagnostics.
+//! * [`report`]: rendering of result structs.
+//! * [`output`]: atomic file writing.
+
+pub mod analysis;
+pub mod data;
+pub mod error;
+pub mod output;
+pub mod report;
+pub mod stats;
+
+pub use error::{Error, Result};

@@ -1,0 +1,6 @@
+//! Rendering of result structs. Analysis code produces plain `serde` structs; these
+//! functions only format them.
+
+pub mod format;
+pub mod regression;
+pub mod text;

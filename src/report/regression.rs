@@ -1,0 +1,169 @@
+//! Renderings of regression results: statsmodels-style text, Markdown, tidy CSV.
+
+use std::fmt::Write;
+
+use polars::prelude::*;
+
+use super::format::{num, pvalue};
+use crate::analysis::regress::RegressOutput;
+use crate::error::{Error, Result};
+use crate::stats::RegressionResult;
+
+/// A statsmodels-like summary table of one model.
+pub fn text(r: &RegressionResult) -> String {
+    let mut s = String::new();
+    let rule = "=".repeat(86);
+    let thin = "-".repeat(86);
+    let _ = writeln!(s, "{rule}");
+    let _ = writeln!(s, "OLS regression — {}   [group: {}]", r.formula, r.group);
+    let _ = writeln!(s, "{rule}");
+    let rows = [
+        ("Dep. variable:", r.outcome.clone(), "R-squared:", num(r.r_squared, 4)),
+        ("No. observations:", r.n.to_string(), "Adj. R-squared:", num(r.adj_r_squared, 4)),
+        ("Df residuals:", format!("{:.0}", r.df_resid), "F-statistic:", num(r.f_statistic, 4)),
+        ("Df model:", format!("{:.0}", r.df_model), "Prob (F-statistic):", pvalue(r.f_pvalue)),
+        ("Covariance type:", r.se_type.clone(), "Log-likelihood:", num(r.log_likelihood, 6)),
+        ("Residual std. error:", num(r.residual_std_error, 4), "AIC:", num(r.aic, 6)),
+        ("Condition number:", num(r.condition_number, 4), "BIC:", num(r.bic, 6)),
+    ];
+    for (a, b, c, d) in rows {
+        let _ = writeln!(s, "{a:<22}{b:>20}     {c:<22}{d:>17}");
+    }
+    let _ = writeln!(s, "{thin}");
+    let half = (1.0 - r.confidence) / 2.0;
+    let w = r.terms.iter().map(|t| t.term.len()).max().unwrap_or(9).max(9);
+    let _ = writeln!(
+        s,
+        "{:<w$} {:>11} {:>10} {:>8} {:>8} {:>11} {:>11} {:>7}",
+        "", "coef", "std err", "t", "P>|t|", format!("[{half:.3}"), format!("{:.3}]", 1.0 - half), "beta"
+    );
+    for t in &r.terms {
+        let _ = writeln!(
+            s,
+            "{:<w$} {:>11} {:>10} {:>8} {:>8} {:>11} {:>11} {:>7}",
+            t.term,
+            num(t.estimate, 5),
+            num(t.std_error, 4),
+            format!("{:.3}", t.statistic),
+            pvalue(t.p_value),
+            num(t.ci_low, 5),
+            num(t.ci_high, 5),
+            t.beta.map(|b| format!("{b:.3}")).unwrap_or_default()
+        );
+    }
+    let _ = writeln!(s, "{thin}");
+    let d = &r.diagnostics;
+    let _ = writeln!(
+        s,
+        "Breusch-Pagan LM: {} (p = {})   Jarque-Bera: {} (p = {})   Durbin-Watson: {:.3}",
+        num(d.breusch_pagan.statistic, 4),
+        pvalue(d.breusch_pagan.p_value),
+        num(d.jarque_bera.statistic, 4),
+        pvalue(d.jarque_bera.p_value),
+        d.durbin_watson
+    );
+    let _ = writeln!(s, "Skew: {:.3}   Kurtosis: {:.3}", d.skew, d.kurtosis);
+    if !d.vif.is_empty() {
+        let v: Vec<String> = d.vif.iter().map(|(n, v)| format!("{n} {}", num(*v, 3))).collect();
+        let _ = writeln!(s, "VIF: {}", v.join(", "));
+    }
+    if !d.influential.is_empty() {
+        let v: Vec<String> = d
+            .influential
+            .iter()
+            .map(|i| format!("{} (D = {}, h = {})", i.row, num(i.cooks_distance, 3), num(i.leverage, 3)))
+            .collect();
+        let _ = writeln!(s, "Most influential rows (Cook's D): {}", v.join(", "));
+    }
+    for dr in &r.rows_dropped {
+        let _ = writeln!(s, "Dropped {} rows with missing or non-finite '{}'", dr.rows, dr.column);
+    }
+    for wmsg in &r.warnings {
+        let _ = writeln!(s, "Warning: {wmsg}");
+    }
+    let _ = writeln!(s, "{rule}");
+    s
+}
+
+/// Markdown: a header line and a coefficient table per model.
+pub fn markdown(out: &RegressOutput) -> String {
+    let mut s = String::new();
+    for r in &out.models {
+        let _ = writeln!(s, "### `{}` — group: {}\n", r.formula, r.group);
+        let _ = writeln!(
+            s,
+            "n = {}, R² = {}, adj. R² = {}, F = {} (p {}), SE: {}\n",
+            r.n,
+            num(r.r_squared, 4),
+            num(r.adj_r_squared, 4),
+            num(r.f_statistic, 4),
+            pvalue(r.f_pvalue),
+            r.se_type
+        );
+        let _ = writeln!(s, "| term | estimate | std. error | t | p | CI low | CI high | beta |");
+        let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        for t in &r.terms {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.3} | {} | {} | {} | {} |",
+                t.term,
+                num(t.estimate, 5),
+                num(t.std_error, 4),
+                t.statistic,
+                pvalue(t.p_value),
+                num(t.ci_low, 5),
+                num(t.ci_high, 5),
+                t.beta.map(|b| format!("{b:.3}")).unwrap_or_default()
+            );
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// One tidy row per (group, term), full precision, as a polars table.
+pub fn tidy(out: &RegressOutput) -> Result<DataFrame> {
+    let mut group = Vec::new();
+    let mut outcome = Vec::new();
+    let mut term = Vec::new();
+    let mut cols: [Vec<f64>; 7] = Default::default();
+    let mut beta = Vec::new();
+    let mut n = Vec::new();
+    let mut r2 = Vec::new();
+    for r in &out.models {
+        for t in &r.terms {
+            group.push(r.group.clone());
+            outcome.push(r.outcome.clone());
+            term.push(t.term.clone());
+            for (c, v) in cols.iter_mut().zip([t.estimate, t.std_error, t.statistic, t.p_value, t.ci_low, t.ci_high, 0.0]) {
+                c.push(v);
+            }
+            beta.push(t.beta);
+            n.push(r.n as u64);
+            r2.push(r.r_squared);
+        }
+    }
+    let [estimate, std_error, statistic, p_value, ci_low, ci_high, _] = cols;
+    DataFrame::new_infer_height(vec![
+        Column::new("group".into(), group),
+        Column::new("outcome".into(), outcome),
+        Column::new("term".into(), term),
+        Column::new("estimate".into(), estimate),
+        Column::new("std_error".into(), std_error),
+        Column::new("statistic".into(), statistic),
+        Column::new("p_value".into(), p_value),
+        Column::new("ci_low".into(), ci_low),
+        Column::new("ci_high".into(), ci_high),
+        Column::new("beta".into(), beta),
+        Column::new("n".into(), n),
+        Column::new("r_squared".into(), r2),
+    ])
+    .map_err(Error::from)
+}
+
+/// CSV text of a table.
+pub fn csv(df: &mut DataFrame) -> Result<String> {
+    let mut buf = Vec::new();
+    CsvWriter::new(&mut buf).include_header(true).finish(df)?;
+    String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))
+}

@@ -1,0 +1,862 @@
+//! Model formulas in the patsy/statsmodels style, and the model frame they build.
+//!
+//! Supported: `y ~ a + b`, interactions `a:b`, `a*b` (= `a + b + a:b`), `I(expr)` with
+//! `+ - * / ^ **`, `log`, `exp`, `sqrt`, `abs` (also usable directly, e.g. `log(revenue)`),
+//! `C(col)` for treatment-coded dummies (first level, in sorted order, is the reference),
+//! `- 1` / `+ 0` to drop the intercept. Terms are ordered by degree as patsy does, and
+//! named as statsmodels names them (`Intercept`, `a:b`, `I(x ** 2)`, `C(region)[T.west]`).
+
+use std::fmt;
+
+use ndarray::{Array1, Array2, ShapeBuilder};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::ols::Design;
+use crate::data::load;
+use crate::error::{Error, Result};
+
+/// A function usable in formulas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    Log,
+    Exp,
+    Sqrt,
+    Abs,
+}
+
+impl Func {
+    fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "log" | "np.log" => Some(Func::Log),
+            "exp" | "np.exp" => Some(Func::Exp),
+            "sqrt" | "np.sqrt" => Some(Func::Sqrt),
+            "abs" | "np.abs" => Some(Func::Abs),
+            _ => None,
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Func::Log => "log",
+            Func::Exp => "exp",
+            Func::Sqrt => "sqrt",
+            Func::Abs => "abs",
+        }
+    }
+    fn apply(self, v: f64) -> f64 {
+        match self {
+            Func::Log => v.ln(),
+            Func::Exp => v.exp(),
+            Func::Sqrt => v.sqrt(),
+            Func::Abs => v.abs(),
+        }
+    }
+}
+
+/// Arithmetic expression inside `I()` or a function call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A number, with the text it was written as.
+    Num(f64, String),
+    Col(String),
+    Neg(Box<Expr>),
+    Bin(char, Box<Expr>, Box<Expr>),
+    Call(Func, Box<Expr>),
+}
+
+impl Expr {
+    fn prec(&self) -> u8 {
+        match self {
+            Expr::Bin('+' | '-', ..) => 1,
+            Expr::Bin('*' | '/', ..) => 2,
+            Expr::Neg(_) => 3,
+            Expr::Bin(..) => 4,
+            _ => 5,
+        }
+    }
+
+    fn columns(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Col(c) => {
+                if !out.contains(c) {
+                    out.push(c.clone())
+                }
+            }
+            Expr::Neg(e) | Expr::Call(_, e) => e.columns(out),
+            Expr::Bin(_, a, b) => {
+                a.columns(out);
+                b.columns(out);
+            }
+            Expr::Num(..) => {}
+        }
+    }
+
+    /// Evaluate row-wise; `get` returns a numeric column.
+    fn eval(&self, get: &dyn Fn(&str) -> Result<Vec<f64>>, n: usize) -> Result<Vec<f64>> {
+        Ok(match self {
+            Expr::Num(v, _) => vec![*v; n],
+            Expr::Col(c) => get(c)?,
+            Expr::Neg(e) => e.eval(get, n)?.into_iter().map(|v| -v).collect(),
+            Expr::Call(f, e) => e.eval(get, n)?.into_iter().map(|v| f.apply(v)).collect(),
+            Expr::Bin(op, a, b) => {
+                let (a, b) = (a.eval(get, n)?, b.eval(get, n)?);
+                a.into_iter()
+                    .zip(b)
+                    .map(|(x, y)| match op {
+                        '+' => x + y,
+                        '-' => x - y,
+                        '*' => x * y,
+                        '/' => x / y,
+                        _ => pow(x, y),
+                    })
+                    .collect()
+            }
+        })
+    }
+}
+
+/// x^y, exact for small integer powers (as numpy's `**` on floats is for 2).
+fn pow(x: f64, y: f64) -> f64 {
+    if y.fract() == 0.0 && y.abs() <= 16.0 {
+        x.powi(y as i32)
+    } else {
+        x.powf(y)
+    }
+}
+
+impl fmt::Display for Expr {
+    /// Python-style text, as statsmodels names `I()` terms: `I(x ** 2)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let wrap = |e: &Expr, min: u8, f: &mut fmt::Formatter<'_>| {
+            if e.prec() < min {
+                write!(f, "({e})")
+            } else {
+                write!(f, "{e}")
+            }
+        };
+        match self {
+            Expr::Num(_, text) => write!(f, "{text}"),
+            Expr::Col(c) => write!(f, "{c}"),
+            Expr::Neg(e) => {
+                write!(f, "-")?;
+                wrap(e, 3, f)
+            }
+            Expr::Call(func, e) => write!(f, "{}({e})", func.name()),
+            Expr::Bin(op, a, b) => {
+                let p = self.prec();
+                let text = if *op == '^' { "**".to_string() } else { op.to_string() };
+                // Left-associative except the power, which is right-associative.
+                let (lmin, rmin) = if *op == '^' { (p + 1, p) } else { (p, p + 1) };
+                wrap(a, lmin, f)?;
+                write!(f, " {text} ")?;
+                wrap(b, rmin, f)
+            }
+        }
+    }
+}
+
+/// One factor of a term.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Factor {
+    /// A numeric column or expression, with its display name.
+    Numeric { name: String, expr: Expr },
+    /// Treatment-coded dummies of a column.
+    Categorical { column: String },
+}
+
+impl Factor {
+    fn key(&self) -> String {
+        match self {
+            Factor::Numeric { name, .. } => name.clone(),
+            Factor::Categorical { column } => format!("C({column})"),
+        }
+    }
+}
+
+/// A term: a product of factors (none = the intercept).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Term {
+    pub factors: Vec<Factor>,
+}
+
+impl Term {
+    fn same(&self, other: &Term) -> bool {
+        let mut a: Vec<String> = self.factors.iter().map(Factor::key).collect();
+        let mut b: Vec<String> = other.factors.iter().map(Factor::key).collect();
+        a.sort();
+        b.sort();
+        a == b
+    }
+    fn interact(&self, other: &Term) -> Term {
+        let mut factors = self.factors.clone();
+        for f in &other.factors {
+            if !factors.iter().any(|g| g.key() == f.key()) {
+                factors.push(f.clone());
+            }
+        }
+        Term { factors }
+    }
+}
+
+/// A parsed formula.
+#[derive(Debug, Clone)]
+pub struct Formula {
+    pub text: String,
+    pub response: Factor,
+    /// Non-intercept terms in patsy order (by degree, then as written).
+    pub terms: Vec<Term>,
+    pub intercept: bool,
+}
+
+// ---------------------------------------------------------------- tokenizer
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    Name(String),
+    Num(f64, String),
+    Op(&'static str),
+}
+
+fn tokenize(s: &str) -> std::result::Result<Vec<Tok>, String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = s.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+            let start = i;
+            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.' || chars[i] == 'e' || chars[i] == 'E'
+                || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E')))
+            {
+                i += 1;
+            }
+            let text: String = chars[start..i].iter().collect();
+            let v = text.parse::<f64>().map_err(|_| format!("'{text}' is not a number"))?;
+            out.push(Tok::Num(v, text));
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+                i += 1;
+            }
+            out.push(Tok::Name(chars[start..i].iter().collect()));
+        } else if c == '`' {
+            let end = chars[i + 1..]
+                .iter()
+                .position(|&d| d == '`')
+                .ok_or("unclosed backquote")?;
+            out.push(Tok::Name(chars[i + 1..i + 1 + end].iter().collect()));
+            i += end + 2;
+        } else {
+            let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+            let op = if two == "**" {
+                i += 2;
+                "^"
+            } else {
+                i += 1;
+                match c {
+                    '~' => "~",
+                    '+' => "+",
+                    '-' => "-",
+                    '*' => "*",
+                    '/' => "/",
+                    '^' => "^",
+                    ':' => ":",
+                    '(' => "(",
+                    ')' => ")",
+                    _ => return Err(format!("unexpected character '{c}'")),
+                }
+            };
+            out.push(Tok::Op(op));
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- parser
+
+struct Parser {
+    toks: Vec<Tok>,
+    pos: usize,
+}
+
+/// A set of terms plus intercept edits, the value of a formula sub-expression.
+#[derive(Debug, Clone, Default)]
+struct TermSet {
+    terms: Vec<Term>,
+    /// Some(true) = `1` present; Some(false) = `0` present.
+    intercept: Option<bool>,
+}
+
+impl TermSet {
+    fn push(&mut self, t: Term) {
+        if !self.terms.iter().any(|u| u.same(&t)) {
+            self.terms.push(t);
+        }
+    }
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Tok> {
+        self.toks.get(self.pos)
+    }
+    fn eat(&mut self, op: &str) -> bool {
+        if self.peek() == Some(&Tok::Op(match op {
+            "~" => "~",
+            "+" => "+",
+            "-" => "-",
+            "*" => "*",
+            "/" => "/",
+            "^" => "^",
+            ":" => ":",
+            "(" => "(",
+            _ => ")",
+        })) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, op: &str) -> std::result::Result<(), String> {
+        if self.eat(op) {
+            Ok(())
+        } else {
+            Err(format!("expected '{op}' {}", self.at()))
+        }
+    }
+    fn at(&self) -> String {
+        match self.peek() {
+            None => "at the end".into(),
+            Some(Tok::Name(n)) => format!("at '{n}'"),
+            Some(Tok::Num(_, t)) => format!("at '{t}'"),
+            Some(Tok::Op(o)) => format!("at '{o}'"),
+        }
+    }
+
+    // formula level: sum := product (('+'|'-') product)*
+    fn sum(&mut self) -> std::result::Result<TermSet, String> {
+        let mut acc = self.product()?;
+        loop {
+            if self.eat("+") {
+                let rhs = self.product()?;
+                if rhs.intercept.is_some() {
+                    acc.intercept = rhs.intercept;
+                }
+                for t in rhs.terms {
+                    acc.push(t);
+                }
+            } else if self.eat("-") {
+                let rhs = self.product()?;
+                if rhs.intercept == Some(true) {
+                    acc.intercept = Some(false);
+                } else if rhs.intercept == Some(false) {
+                    acc.intercept = Some(true);
+                }
+                acc.terms.retain(|t| !rhs.terms.iter().any(|r| r.same(t)));
+            } else {
+                return Ok(acc);
+            }
+        }
+    }
+
+    fn product(&mut self) -> std::result::Result<TermSet, String> {
+        let mut acc = self.interaction()?;
+        while self.eat("*") {
+            let rhs = self.interaction()?;
+            let mut out = TermSet {
+                intercept: acc.intercept.or(rhs.intercept),
+                ..Default::default()
+            };
+            for t in acc.terms.iter().chain(&rhs.terms) {
+                out.push(t.clone());
+            }
+            for a in &acc.terms {
+                for b in &rhs.terms {
+                    out.push(a.interact(b));
+                }
+            }
+            acc = out;
+        }
+        Ok(acc)
+    }
+
+    fn interaction(&mut self) -> std::result::Result<TermSet, String> {
+        let mut acc = self.atom()?;
+        while self.eat(":") {
+            let rhs = self.atom()?;
+            let mut out = TermSet::default();
+            for a in &acc.terms {
+                for b in &rhs.terms {
+                    out.push(a.interact(b));
+                }
+            }
+            acc = out;
+        }
+        Ok(acc)
+    }
+
+    fn atom(&mut self) -> std::result::Result<TermSet, String> {
+        if self.eat("(") {
+            let inner = self.sum()?;
+            self.expect(")")?;
+            return Ok(inner);
+        }
+        match self.peek().cloned() {
+            Some(Tok::Num(v, t)) => {
+                self.pos += 1;
+                if v == 1.0 {
+                    Ok(TermSet { terms: vec![], intercept: Some(true) })
+                } else if v == 0.0 {
+                    Ok(TermSet { terms: vec![], intercept: Some(false) })
+                } else {
+                    Err(format!("a number ('{t}') can only be 0 or 1 outside I()"))
+                }
+            }
+            Some(Tok::Name(_)) => {
+                let f = self.factor()?;
+                Ok(TermSet {
+                    terms: vec![Term { factors: vec![f] }],
+                    intercept: None,
+                })
+            }
+            _ => Err(format!("expected a term {}", self.at())),
+        }
+    }
+
+    /// NAME | I(expr) | C(NAME) | func(expr)
+    fn factor(&mut self) -> std::result::Result<Factor, String> {
+        let Some(Tok::Name(name)) = self.peek().cloned() else {
+            return Err(format!("expected a column name {}", self.at()));
+        };
+        self.pos += 1;
+        if !self.eat("(") {
+            return Ok(Factor::Numeric {
+                name: name.clone(),
+                expr: Expr::Col(name),
+            });
+        }
+        match name.as_str() {
+            "I" => {
+                let e = self.expr()?;
+                self.expect(")")?;
+                Ok(Factor::Numeric {
+                    name: format!("I({e})"),
+                    expr: e,
+                })
+            }
+            "C" => {
+                let Some(Tok::Name(col)) = self.peek().cloned() else {
+                    return Err(format!("C() takes a column name {}", self.at()));
+                };
+                self.pos += 1;
+                self.expect(")")?;
+                Ok(Factor::Categorical { column: col })
+            }
+            other => {
+                let func = Func::from_name(other).ok_or_else(|| {
+                    format!("unknown function '{other}'; use I(), C(), log(), exp(), sqrt() or abs()")
+                })?;
+                let e = self.expr()?;
+                self.expect(")")?;
+                let call = Expr::Call(func, Box::new(e));
+                Ok(Factor::Numeric {
+                    name: call.to_string(),
+                    expr: call,
+                })
+            }
+        }
+    }
+
+    // arithmetic: expr := mul (('+'|'-') mul)*
+    fn expr(&mut self) -> std::result::Result<Expr, String> {
+        let mut a = self.mul()?;
+        loop {
+            let op = if self.eat("+") {
+                '+'
+            } else if self.eat("-") {
+                '-'
+            } else {
+                return Ok(a);
+            };
+            a = Expr::Bin(op, Box::new(a), Box::new(self.mul()?));
+        }
+    }
+    fn mul(&mut self) -> std::result::Result<Expr, String> {
+        let mut a = self.unary()?;
+        loop {
+            let op = if self.eat("*") {
+                '*'
+            } else if self.eat("/") {
+                '/'
+            } else {
+                return Ok(a);
+            };
+            a = Expr::Bin(op, Box::new(a), Box::new(self.unary()?));
+        }
+    }
+    fn unary(&mut self) -> std::result::Result<Expr, String> {
+        if self.eat("-") {
+            return Ok(Expr::Neg(Box::new(self.unary()?)));
+        }
+        self.power()
+    }
+    fn power(&mut self) -> std::result::Result<Expr, String> {
+        let base = self.primary()?;
+        if self.eat("^") {
+            let exp = self.unary()?; // right-associative
+            return Ok(Expr::Bin('^', Box::new(base), Box::new(exp)));
+        }
+        Ok(base)
+    }
+    fn primary(&mut self) -> std::result::Result<Expr, String> {
+        if self.eat("(") {
+            let e = self.expr()?;
+            self.expect(")")?;
+            return Ok(e);
+        }
+        match self.peek().cloned() {
+            Some(Tok::Num(v, t)) => {
+                self.pos += 1;
+                Ok(Expr::Num(v, t))
+            }
+            Some(Tok::Name(n)) => {
+                self.pos += 1;
+                if self.eat("(") {
+                    let func = Func::from_name(&n)
+                        .ok_or_else(|| format!("unknown function '{n}'; use log, exp, sqrt or abs"))?;
+                    let e = self.expr()?;
+                    self.expect(")")?;
+                    Ok(Expr::Call(func, Box::new(e)))
+                } else {
+                    Ok(Expr::Col(n))
+                }
+            }
+            _ => Err(format!("expected a number, column or '(' {}", self.at())),
+        }
+    }
+}
+
+impl Formula {
+    /// Parse `text`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let err = |message: String| Error::Formula {
+            formula: text.to_string(),
+            message,
+        };
+        let toks = tokenize(text).map_err(err)?;
+        let Some(tilde) = toks.iter().position(|t| *t == Tok::Op("~")) else {
+            return Err(err("no '~': write it as 'response ~ predictor + ...'".into()));
+        };
+        let mut lhs = Parser {
+            toks: toks[..tilde].to_vec(),
+            pos: 0,
+        };
+        let response = lhs.factor().map_err(&err)?;
+        if lhs.pos != lhs.toks.len() {
+            return Err(err(format!("the response must be one column or expression; unexpected input {}", lhs.at())));
+        }
+        if matches!(response, Factor::Categorical { .. }) {
+            return Err(err("the response must be numeric, not C(...)".into()));
+        }
+        let mut rhs = Parser {
+            toks: toks[tilde + 1..].to_vec(),
+            pos: 0,
+        };
+        if rhs.toks.is_empty() {
+            return Err(err("nothing after '~'; use '1' for an intercept-only model".into()));
+        }
+        let set = rhs.sum().map_err(&err)?;
+        if rhs.pos != rhs.toks.len() {
+            return Err(err(format!("unexpected input {}", rhs.at())));
+        }
+        let mut terms = set.terms;
+        terms.sort_by_key(|t| t.factors.len()); // stable: by degree, then as written
+        let intercept = set.intercept.unwrap_or(true);
+        if terms.is_empty() && !intercept {
+            return Err(err("the model has no terms".into()));
+        }
+        Ok(Formula {
+            text: text.to_string(),
+            response,
+            terms,
+            intercept,
+        })
+    }
+
+    /// Every column the formula reads: (name, is_categorical).
+    pub fn columns(&self) -> Vec<(String, bool)> {
+        let mut num = Vec::new();
+        let mut cat: Vec<String> = Vec::new();
+        let mut visit = |f: &Factor| match f {
+            Factor::Numeric { expr, .. } => expr.columns(&mut num),
+            Factor::Categorical { column } => {
+                if !cat.contains(column) {
+                    cat.push(column.clone())
+                }
+            }
+        };
+        visit(&self.response);
+        for t in &self.terms {
+            for f in &t.factors {
+                visit(f);
+            }
+        }
+        num.into_iter()
+            .map(|c| (c, false))
+            .chain(cat.into_iter().map(|c| (c, true)))
+            .collect()
+    }
+
+    /// Response name.
+    pub fn response_name(&self) -> String {
+        match &self.response {
+            Factor::Numeric { name, .. } => name.clone(),
+            Factor::Categorical { column } => column.clone(),
+        }
+    }
+}
+
+/// Rows removed while building a model frame.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RowsDropped {
+    /// Column (or expression) whose value was missing or not finite.
+    pub column: String,
+    pub rows: usize,
+}
+
+/// A design ready for OLS, with the rows it kept.
+#[derive(Debug, Clone)]
+pub struct ModelFrame {
+    pub design: Design,
+    /// Row indices (0-based, in the input table) used.
+    pub rows: Vec<usize>,
+    pub dropped: Vec<RowsDropped>,
+}
+
+/// Build the design for `formula` from `df`; `file` names the table in errors.
+///
+/// Rows with a missing or non-finite value in any used column (or produced by a
+/// transformation such as log of a non-positive number) are dropped and reported per column.
+pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<ModelFrame> {
+    let n = df.height();
+    let mut numeric: std::collections::HashMap<String, Vec<f64>> = Default::default();
+    let mut cats: std::collections::HashMap<String, (Vec<Option<String>>, bool)> = Default::default();
+    for (c, is_cat) in formula.columns() {
+        load::require_column(df, file, &c)?;
+        if is_cat {
+            let col = df.column(&c)?;
+            let is_num = col.dtype().is_primitive_numeric();
+            let s = col.cast(&DataType::String)?;
+            let vals = s
+                .as_materialized_series()
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect();
+            cats.insert(c, (vals, is_num));
+        } else {
+            let one = load::require_numeric(df.select([c.as_str()])?, file, &c)?;
+            let vals = one
+                .column(&c)?
+                .as_materialized_series()
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(f64::NAN))
+                .collect();
+            numeric.insert(c, vals);
+        }
+    }
+    let get = |name: &str| -> Result<Vec<f64>> {
+        numeric
+            .get(name)
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("column {name} not loaded")))
+    };
+
+    // Evaluate the response and every numeric factor once.
+    let mut evaluated: Vec<(String, Vec<f64>)> = Vec::new();
+    let eval_factor = |f: &Factor, evaluated: &mut Vec<(String, Vec<f64>)>| -> Result<()> {
+        if let Factor::Numeric { name, expr } = f {
+            if !evaluated.iter().any(|(k, _)| k == name) {
+                evaluated.push((name.clone(), expr.eval(&get, n)?));
+            }
+        }
+        Ok(())
+    };
+    eval_factor(&formula.response, &mut evaluated)?;
+    for t in &formula.terms {
+        for f in &t.factors {
+            eval_factor(f, &mut evaluated)?;
+        }
+    }
+
+    // Keep rows finite in everything used; attribute each dropped row to its first culprit.
+    let mut keep = vec![true; n];
+    let mut dropped = Vec::new();
+    for (name, vals) in &evaluated {
+        let mut count = 0;
+        for (k, v) in keep.iter_mut().zip(vals) {
+            if *k && !v.is_finite() {
+                *k = false;
+                count += 1;
+            }
+        }
+        if count > 0 {
+            dropped.push(RowsDropped { column: name.clone(), rows: count });
+        }
+    }
+    for (name, (vals, _)) in &cats {
+        let mut count = 0;
+        for (k, v) in keep.iter_mut().zip(vals) {
+            if *k && v.is_none() {
+                *k = false;
+                count += 1;
+            }
+        }
+        if count > 0 {
+            dropped.push(RowsDropped { column: format!("C({name})"), rows: count });
+        }
+    }
+    let rows: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
+    if rows.is_empty() {
+        return Err(Error::Degenerate(format!(
+            "{file}: no row has finite values in every column of '{}' ({})",
+            formula.text,
+            dropped
+                .iter()
+                .map(|d| format!("{} rows lack '{}'", d.rows, d.column))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+
+    // Levels of each categorical column, sorted (numerically when the column is numeric).
+    let mut levels: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (name, (vals, is_num)) in &cats {
+        let mut lv: Vec<String> = rows.iter().filter_map(|&i| vals[i].clone()).collect();
+        lv.sort();
+        lv.dedup();
+        if *is_num {
+            lv.sort_by(|a, b| {
+                a.parse::<f64>()
+                    .unwrap_or(f64::NAN)
+                    .total_cmp(&b.parse::<f64>().unwrap_or(f64::NAN))
+            });
+        }
+        levels.insert(name.clone(), lv);
+    }
+
+    // Columns of X: each term is the product of its factors' columns.
+    let m = rows.len();
+    let mut names: Vec<String> = Vec::new();
+    let mut columns: Vec<Vec<f64>> = Vec::new();
+    if formula.intercept {
+        names.push("Intercept".into());
+        columns.push(vec![1.0; m]);
+    }
+    for t in &formula.terms {
+        let mut parts: Vec<(String, Vec<f64>)> = vec![(String::new(), vec![1.0; m])];
+        for f in &t.factors {
+            let options: Vec<(String, Vec<f64>)> = match f {
+                Factor::Numeric { name, .. } => {
+                    let vals = &evaluated.iter().find(|(k, _)| k == name).map(|(_, v)| v).ok_or_else(|| Error::Internal("factor".into()))?;
+                    vec![(name.clone(), rows.iter().map(|&i| vals[i]).collect())]
+                }
+                Factor::Categorical { column } => {
+                    let (vals, _) = &cats[column];
+                    levels[column]
+                        .iter()
+                        .skip(1)
+                        .map(|lv| {
+                            (
+                                format!("C({column})[T.{lv}]"),
+                                rows.iter()
+                                    .map(|&i| f64::from(u8::from(vals[i].as_deref() == Some(lv.as_str()))))
+                                    .collect(),
+                            )
+                        })
+                        .collect()
+                }
+            };
+            let mut next = Vec::new();
+            for (pn, pv) in &parts {
+                for (on, ov) in &options {
+                    let name = if pn.is_empty() { on.clone() } else { format!("{pn}:{on}") };
+                    next.push((name, pv.iter().zip(ov).map(|(a, b)| a * b).collect()));
+                }
+            }
+            parts = next;
+        }
+        for (name, vals) in parts {
+            names.push(name);
+            columns.push(vals);
+        }
+    }
+    let p = columns.len();
+    let flat: Vec<f64> = columns.into_iter().flatten().collect();
+    let x = Array2::from_shape_vec((m, p).f(), flat).map_err(|e| Error::Internal(e.to_string()))?;
+    let yv = &evaluated[0].1;
+    let y = Array1::from_iter(rows.iter().map(|&i| yv[i]));
+    Ok(ModelFrame {
+        design: Design {
+            x,
+            y,
+            names,
+            y_name: formula.response_name(),
+            intercept: formula.intercept,
+        },
+        rows,
+        dropped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(f: &str) -> Vec<String> {
+        let f = Formula::parse(f).unwrap();
+        f.terms
+            .iter()
+            .map(|t| {
+                t.factors
+                    .iter()
+                    .map(Factor::key)
+                    .collect::<Vec<_>>()
+                    .join(":")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn star_expands_and_orders_by_degree() {
+        assert_eq!(names("y ~ a*b + c"), ["a", "b", "c", "a:b"]);
+        assert_eq!(names("y ~ a*b*c").len(), 7);
+    }
+
+    #[test]
+    fn i_terms_are_named_like_statsmodels() {
+        assert_eq!(names("y ~ x + I(x^2)"), ["x", "I(x ** 2)"]);
+        assert_eq!(names("y ~ I((a + b) / 2)"), ["I((a + b) / 2)"]);
+        assert_eq!(names("y ~ log(x)"), ["log(x)"]);
+    }
+
+    #[test]
+    fn intercept_removal() {
+        assert!(!Formula::parse("y ~ x - 1").unwrap().intercept);
+        assert!(!Formula::parse("y ~ x + 0").unwrap().intercept);
+        assert!(Formula::parse("y ~ x").unwrap().intercept);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = Formula::parse("y ~ foo(x)").unwrap_err().to_string();
+        assert!(e.contains("unknown function 'foo'"), "{e}");
+        let e = Formula::parse("y x").unwrap_err().to_string();
+        assert!(e.contains("no '~'"), "{e}");
+        let e = Formula::parse("y ~ x +").unwrap_err().to_string();
+        assert!(e.contains("expected a term"), "{e}");
+    }
+}

@@ -1,0 +1,12 @@
+//! Statistics: OLS on linfa with full inference, robust covariances, formulas and
+//! regression diagnostics.
+
+pub mod bootstrap;
+pub mod correlation;
+pub mod formula;
+pub mod ols;
+pub mod regression;
+
+pub use formula::{model_frame, Formula, ModelFrame};
+pub use ols::{CovType, Design, OlsFit};
+pub use regression::RegressionResult;

@@ -1,0 +1,318 @@
+//! Regression results: the statsmodels-style summary of an [`OlsFit`] under a covariance
+//! type, with model diagnostics. A plain `serde` struct that renderers consume.
+
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, StudentsT};
+
+use super::ols::{mean, CovType, OlsFit};
+use crate::error::{Error, Result};
+
+/// How many influential rows the diagnostics list.
+pub const TOP_INFLUENTIAL: usize = 5;
+
+/// One coefficient row.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TermResult {
+    pub term: String,
+    pub estimate: f64,
+    pub std_error: f64,
+    /// t statistic.
+    pub statistic: f64,
+    pub p_value: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// Standardized coefficient b·sd(x)/sd(y); null for the intercept.
+    pub beta: Option<f64>,
+}
+
+/// A test statistic with its p-value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Test {
+    pub statistic: f64,
+    pub df: f64,
+    pub p_value: f64,
+}
+
+/// A row with high influence.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Influential {
+    /// Row label: the customer id when known, else the 1-based row number.
+    pub row: String,
+    pub cooks_distance: f64,
+    pub leverage: f64,
+}
+
+/// Residual and design diagnostics.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegressionDiagnostics {
+    /// Variance inflation factor per non-intercept term.
+    pub vif: Vec<(String, f64)>,
+    /// Breusch–Pagan LM test (studentized, Koenker 1981) of heteroskedasticity.
+    pub breusch_pagan: Test,
+    /// Jarque–Bera test of residual normality.
+    pub jarque_bera: Test,
+    pub skew: f64,
+    pub kurtosis: f64,
+    pub durbin_watson: f64,
+    /// The rows with the largest Cook's distance.
+    pub influential: Vec<Influential>,
+}
+
+/// Everything `regress` reports for one model (one group).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegressionResult {
+    /// Group label (`all` when not grouped).
+    pub group: String,
+    pub formula: String,
+    pub outcome: String,
+    pub n: usize,
+    pub df_model: f64,
+    pub df_resid: f64,
+    pub r_squared: f64,
+    pub adj_r_squared: f64,
+    /// F test that all slopes are zero, under the chosen covariance (Wald form for HC).
+    pub f_statistic: f64,
+    pub f_pvalue: f64,
+    pub log_likelihood: f64,
+    pub aic: f64,
+    pub bic: f64,
+    pub residual_std_error: f64,
+    pub condition_number: f64,
+    pub se_type: String,
+    pub confidence: f64,
+    pub terms: Vec<TermResult>,
+    pub diagnostics: RegressionDiagnostics,
+    /// Rows dropped for missing / non-finite values, per column.
+    pub rows_dropped: Vec<super::formula::RowsDropped>,
+    /// Warnings worth reading (e.g. a high condition number).
+    pub warnings: Vec<String>,
+}
+
+/// Two-sided p-value of a t statistic.
+pub fn t_pvalue(t: f64, df: f64) -> f64 {
+    match StudentsT::new(0.0, 1.0, df) {
+        Ok(d) => (2.0 * d.sf(t.abs())).min(1.0),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// The `q` quantile of Student's t with `df` degrees of freedom.
+///
+/// statrs' inverse CDF goes through an inverse incomplete beta whose accuracy is ~1e-9;
+/// two Newton steps on the CDF bring it to full precision (needed for CIs that agree with
+/// scipy to 1e-10).
+pub fn t_quantile(q: f64, df: f64) -> f64 {
+    let Ok(d) = StudentsT::new(0.0, 1.0, df) else {
+        return f64::NAN;
+    };
+    let mut x = d.inverse_cdf(q);
+    for _ in 0..2 {
+        use statrs::distribution::Continuous;
+        let pdf = d.pdf(x);
+        if pdf > 0.0 {
+            x -= (d.cdf(x) - q) / pdf;
+        }
+    }
+    x
+}
+
+impl RegressionResult {
+    /// Summarize `fit` under covariance `cov` with `confidence`-level intervals; `labels`
+    /// name the rows (ids) for the influence table.
+    pub fn new(
+        fit: &OlsFit,
+        cov: CovType,
+        confidence: f64,
+        formula: &str,
+        group: &str,
+        labels: Option<&[String]>,
+    ) -> Result<Self> {
+        if !(confidence > 0.0 && confidence < 1.0) {
+            return Err(Error::Usage(format!("--confidence {confidence} must be between 0 and 1")));
+        }
+        let n = fit.n as f64;
+        let p = fit.p as f64;
+        let df_resid = fit.df_resid();
+        let df_model = fit.df_model();
+        let v = fit.cov(cov);
+        let tcrit = t_quantile(0.5 + confidence / 2.0, df_resid);
+        let terms: Vec<TermResult> = (0..fit.p)
+            .map(|j| {
+                let est = fit.params[j];
+                let se = v[[j, j]].max(0.0).sqrt();
+                let t = est / se;
+                TermResult {
+                    term: fit.names[j].clone(),
+                    estimate: est,
+                    std_error: se,
+                    statistic: t,
+                    p_value: t_pvalue(t, df_resid),
+                    ci_low: est - tcrit * se,
+                    ci_high: est + tcrit * se,
+                    beta: if fit.intercept && j == 0 {
+                        None
+                    } else {
+                        Some(est * fit.x_sd[j] / fit.y_sd)
+                    },
+                }
+            })
+            .collect();
+
+        let r2 = 1.0 - fit.rss / fit.tss;
+        let k_const = if fit.intercept { 1.0 } else { 0.0 };
+        let adj = 1.0 - (n - k_const) / df_resid * (1.0 - r2);
+        let (f, fp) = wald_f(fit, &v, df_resid);
+        // Gaussian log-likelihood at the MLE of σ² (RSS/n), as statsmodels.
+        let llf = -n / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (fit.rss / n).ln() + 1.0);
+        let cond = fit.condition_number()?;
+        let diagnostics = diagnostics(fit, labels);
+        let mut warnings = Vec::new();
+        if cond > 1e6 {
+            warnings.push(format!(
+                "condition number {cond:.3e} is large: the predictors may be strongly collinear or on very different scales (see VIF)"
+            ));
+        }
+        for (name, vif) in &diagnostics.vif {
+            if *vif > 10.0 {
+                warnings.push(format!("VIF of '{name}' is {vif:.1} (> 10): its coefficient is imprecise because of collinearity"));
+            }
+        }
+        Ok(RegressionResult {
+            group: group.to_string(),
+            formula: formula.to_string(),
+            outcome: fit.y_name.clone(),
+            n: fit.n,
+            df_model,
+            df_resid,
+            r_squared: r2,
+            adj_r_squared: adj,
+            f_statistic: f,
+            f_pvalue: fp,
+            log_likelihood: llf,
+            aic: -2.0 * llf + 2.0 * p,
+            bic: -2.0 * llf + p * n.ln(),
+            residual_std_error: fit.sigma2().sqrt(),
+            condition_number: cond,
+            se_type: cov.label().to_string(),
+            confidence,
+            terms,
+            diagnostics,
+            rows_dropped: vec![],
+            warnings,
+        })
+    }
+
+    /// The coefficient row of `term`, if present.
+    pub fn term(&self, term: &str) -> Option<&TermResult> {
+        self.terms.iter().find(|t| t.term == term)
+    }
+}
+
+/// Wald F test that every non-intercept coefficient is zero: F = b'V⁻¹b / q with V the
+/// (possibly robust) covariance of those coefficients; equals the classical F under the
+/// nonrobust covariance.
+fn wald_f(fit: &OlsFit, v: &ndarray::Array2<f64>, df_resid: f64) -> (f64, f64) {
+    use linfa_linalg::cholesky::CholeskyInplace;
+    use linfa_linalg::triangular::{SolveTriangular, UPLO};
+    let idx: Vec<usize> = (usize::from(fit.intercept)..fit.p).collect();
+    let q = idx.len();
+    if q == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut sub = ndarray::Array2::<f64>::zeros((q, q));
+    for (a, &i) in idx.iter().enumerate() {
+        for (b, &j) in idx.iter().enumerate() {
+            sub[[a, b]] = v[[i, j]];
+        }
+    }
+    let b = ndarray::Array1::from_iter(idx.iter().map(|&i| fit.params[i]));
+    // Solve V z = b via Cholesky (V is symmetric positive definite).
+    let f = match sub.cholesky_into() {
+        Ok(l) => {
+            let bb = b.clone().insert_axis(ndarray::Axis(1));
+            match l.solve_triangular(&bb, UPLO::Lower) {
+                Ok(z) => z.iter().map(|x| x * x).sum::<f64>() / q as f64,
+                Err(_) => f64::NAN,
+            }
+        }
+        Err(_) => f64::NAN,
+    };
+    let p = FisherSnedecor::new(q as f64, df_resid)
+        .map(|d| d.sf(f))
+        .unwrap_or(f64::NAN);
+    (f, p)
+}
+
+fn diagnostics(fit: &OlsFit, labels: Option<&[String]>) -> RegressionDiagnostics {
+    let n = fit.n as f64;
+    let e = &fit.resid;
+    let vif = fit
+        .vif()
+        .into_iter()
+        .zip(&fit.names)
+        .filter_map(|(v, name)| v.map(|v| (name.clone(), v)))
+        .collect();
+
+    // Breusch–Pagan (Koenker's studentized form): LM = n·R² of e² on the regressors.
+    let e2 = e.mapv(|x| x * x);
+    let r2_aux = fit.auxiliary_r2(&e2);
+    let bp_df = fit.df_model();
+    let bp_stat = n * r2_aux;
+    let bp_p = ChiSquared::new(bp_df).map(|d| d.sf(bp_stat)).unwrap_or(f64::NAN);
+
+    // Jarque–Bera from the (biased) sample skewness and kurtosis of the residuals.
+    let m = mean(e.view());
+    let m2 = e.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n;
+    let m3 = e.iter().map(|x| (x - m).powi(3)).sum::<f64>() / n;
+    let m4 = e.iter().map(|x| (x - m).powi(4)).sum::<f64>() / n;
+    let skew = m3 / m2.powf(1.5);
+    let kurtosis = m4 / (m2 * m2);
+    let jb = n / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
+    let jb_p = ChiSquared::new(2.0).map(|d| d.sf(jb)).unwrap_or(f64::NAN);
+
+    // Durbin–Watson: Σ(eₜ − eₜ₋₁)² / Σeₜ².
+    let dw = e
+        .windows(2)
+        .into_iter()
+        .map(|w| (w[1] - w[0]).powi(2))
+        .sum::<f64>()
+        / fit.rss;
+
+    // Cook's distance Dᵢ = eᵢ² hᵢ / (p σ̂² (1 − hᵢ)²).
+    let s2p = fit.sigma2() * fit.p as f64;
+    let mut cooks: Vec<(usize, f64)> = e
+        .iter()
+        .zip(fit.leverage.iter())
+        .map(|(r, h)| r * r * h / (s2p * (1.0 - h).powi(2)))
+        .enumerate()
+        .collect();
+    cooks.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let influential = cooks
+        .into_iter()
+        .take(TOP_INFLUENTIAL)
+        .map(|(i, d)| Influential {
+            row: labels
+                .and_then(|l| l.get(i).cloned())
+                .unwrap_or_else(|| (i + 1).to_string()),
+            cooks_distance: d,
+            leverage: fit.leverage[i],
+        })
+        .collect();
+    RegressionDiagnostics {
+        vif,
+        breusch_pagan: Test {
+            statistic: bp_stat,
+            df: bp_df,
+            p_value: bp_p,
+        },
+        jarque_bera: Test {
+            statistic: jb,
+            df: 2.0,
+            p_value: jb_p,
+        },
+        skew,
+        kurtosis,
+        durbin_watson: dw,
+        influential,
+    }
+}
