@@ -98,7 +98,11 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         .map(|c| (c.clone(), true))
         .chain(segment_column(study).map(|c| (c, false)))
     {
-        let Some(ti) = tables.iter().position(|(_, df)| df.schema().contains(&name)) else {
+        let order: Vec<usize> = (0..tables.len())
+            .filter(|&i| tables[i].0.level == Level::Customer)
+            .chain((0..tables.len()).filter(|&i| tables[i].0.level == Level::Respondent))
+            .collect();
+        let Some(ti) = order.into_iter().find(|&i| tables[i].1.schema().contains(&name)) else {
             return Err(missing_everywhere(&tables, study, &name));
         };
         if numeric {
@@ -108,32 +112,14 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         }
     }
 
-    // A non-id column present in several tables is taken from the first (noted).
-    let mut seen: Vec<String> = vec![id.clone()];
-    let mut loaded = Vec::with_capacity(tables.len());
-    for (spec, df) in tables {
-        let mut df = df;
-        let dupes: Vec<String> = df
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|c| c != &id && seen.contains(c))
-            .collect();
-        if !dupes.is_empty() {
-            diag.notes.push(format!(
-                "table '{}': column(s) {} also appear in an earlier table; the earlier table's values are used",
-                spec.name,
-                dupes.join(", ")
-            ));
-            df = df.drop_many(dupes.iter().map(String::as_str));
-        }
-        seen.extend(df.get_column_names().iter().map(|s| s.to_string()));
-        loaded.push(Loaded {
+    let mut loaded: Vec<Loaded> = tables
+        .into_iter()
+        .map(|(spec, df)| Loaded {
             name: spec.name.clone(),
             level: spec.level,
             df,
-        });
-    }
+        })
+        .collect();
 
     // 2. Per-table cleaning and aggregation.
     for (t, spec) in loaded.iter_mut().zip(&study.tables) {
@@ -158,6 +144,29 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         if let Some(input) = diag.inputs.iter_mut().find(|i| i.name == t.name) {
             input.customers = t.df.height();
         }
+    }
+
+    // A non-id column present in several tables is taken from one table only: customer
+    // tables first, then respondent tables, each in study order (noted).
+    let mut seen: Vec<String> = vec![id.clone()];
+    for ti in preference_order(&loaded) {
+        let t = &mut loaded[ti];
+        let dupes: Vec<String> = t
+            .df
+            .get_column_names()
+            .iter()
+            .map(|s| s.to_string())
+            .filter(|c| c != &id && seen.contains(c))
+            .collect();
+        if !dupes.is_empty() {
+            diag.notes.push(format!(
+                "table '{}': column(s) {} also appear in another table, whose values are used",
+                t.name,
+                dupes.join(", ")
+            ));
+            t.df = t.df.drop_many(dupes.iter().map(String::as_str));
+        }
+        seen.extend(t.df.get_column_names().iter().map(|s| s.to_string()));
     }
 
     // 3. Unmatched ids, then the inner join.
@@ -305,6 +314,14 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         segments,
         diagnostics: diag,
     })
+}
+
+/// Table indices, customer-level tables first, each group in study order.
+fn preference_order(tables: &[Loaded]) -> Vec<usize> {
+    (0..tables.len())
+        .filter(|&i| tables[i].level == Level::Customer)
+        .chain((0..tables.len()).filter(|&i| tables[i].level == Level::Respondent))
+        .collect()
 }
 
 /// Numeric columns the roles name (before derivation), without duplicates.

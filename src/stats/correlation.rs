@@ -128,10 +128,10 @@ mod tests {
         // x = 1..5, y = 2,4,5,4,5: Sxy = 6, Sxx = 10, Syy = 6 -> r = 6/sqrt(60).
         let r = pearson(&[1.0, 2.0, 3.0, 4.0, 5.0], &[2.0, 4.0, 5.0, 4.0, 5.0]);
         assert!((r - 6.0 / 60f64.sqrt()).abs() < 1e-12);
-        // t = r sqrt(3)/sqrt(1-r^2) = 1.5 exactly; two-sided p = 2(1 − F(1.5))
+        // t = r√3/√(1 − r²) = √4.5; two-sided p = 2(1 − F(√4.5))
         let p = r_pvalue(r, 5);
-        // For df = 3, F(t) = 1/2 + (t/(√3(1 + t²/3)) + atan(t/√3))/π = 0.8847104 at t = 1.5.
-        assert!((p - 0.230_579_2).abs() < 1e-6, "{p}");
+        // For df = 3, F(t) = 1/2 + (t/(√3(1 + t²/3)) + atan(t/√3))/π = 0.9379865 at t = √4.5.
+        assert!((p - 0.124_027_1).abs() < 1e-6, "{p}");
     }
 
     #[test]

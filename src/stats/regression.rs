@@ -2,7 +2,7 @@
 //! type, with model diagnostics. A plain `serde` struct that renderers consume.
 
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, StudentsT};
+use statrs::distribution::{ChiSquared, ContinuousCDF, FisherSnedecor, Normal, StudentsT};
 
 use super::ols::{mean, CovType, OlsFit};
 use crate::error::{Error, Result};
@@ -79,6 +79,8 @@ pub struct RegressionResult {
     pub residual_std_error: f64,
     pub condition_number: f64,
     pub se_type: String,
+    /// `t` (classical covariance) or `normal` (robust covariances), as in statsmodels.
+    pub inference: String,
     pub confidence: f64,
     pub terms: Vec<TermResult>,
     pub diagnostics: RegressionDiagnostics,
@@ -135,7 +137,17 @@ impl RegressionResult {
         let df_resid = fit.df_resid();
         let df_model = fit.df_model();
         let v = fit.cov(cov);
-        let tcrit = t_quantile(0.5 + confidence / 2.0, df_resid);
+        // As statsmodels: t inference for the classical covariance, normal (z) inference
+        // for the heteroskedasticity-robust ones (their justification is asymptotic).
+        let use_t = cov == CovType::Nonrobust;
+        let (tcrit, pval): (f64, Box<dyn Fn(f64) -> f64>) = if use_t {
+            (t_quantile(0.5 + confidence / 2.0, df_resid), Box::new(move |t| t_pvalue(t, df_resid)))
+        } else {
+            (
+                Normal::new(0.0, 1.0).map(|d| d.inverse_cdf(0.5 + confidence / 2.0)).unwrap_or(f64::NAN),
+                Box::new(crate::stats::correlation::normal_two_sided),
+            )
+        };
         let terms: Vec<TermResult> = (0..fit.p)
             .map(|j| {
                 let est = fit.params[j];
@@ -146,7 +158,7 @@ impl RegressionResult {
                     estimate: est,
                     std_error: se,
                     statistic: t,
-                    p_value: t_pvalue(t, df_resid),
+                    p_value: pval(t),
                     ci_low: est - tcrit * se,
                     ci_high: est + tcrit * se,
                     beta: if fit.intercept && j == 0 {
@@ -194,6 +206,7 @@ impl RegressionResult {
             residual_std_error: fit.sigma2().sqrt(),
             condition_number: cond,
             se_type: cov.label().to_string(),
+            inference: if use_t { "t" } else { "normal" }.to_string(),
             confidence,
             terms,
             diagnostics,
