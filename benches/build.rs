@@ -16,7 +16,9 @@ fn bench(c: &mut Criterion) {
     let study = Study::from_file(&dir.path().join("study.toml")).unwrap();
     let mut g = c.benchmark_group("build");
     g.sample_size(10);
-    g.bench_function(format!("retail-bank {n} households"), |b| b.iter(|| build(&study).unwrap()));
+    g.bench_function(format!("retail-bank {n} households"), |b| {
+        b.iter(|| build(&study).unwrap())
+    });
     g.finish();
 }
 

@@ -10,9 +10,15 @@ use rand_chacha::ChaCha8Rng;
 
 fn table(n: usize) -> DataFrame {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
-    let cols: Vec<Vec<f64>> = (0..3).map(|_| (0..n).map(|_| rng.random::<f64>() * 10.0).collect()).collect();
+    let cols: Vec<Vec<f64>> = (0..3)
+        .map(|_| (0..n).map(|_| rng.random::<f64>() * 10.0).collect())
+        .collect();
     let y: Vec<f64> = (0..n)
-        .map(|i| 1.0 + 0.5 * cols[0][i] - 0.2 * cols[1][i] + 0.1 * cols[0][i] * cols[2][i] + rng.random::<f64>())
+        .map(|i| {
+            1.0 + 0.5 * cols[0][i] - 0.2 * cols[1][i]
+                + 0.1 * cols[0][i] * cols[2][i]
+                + rng.random::<f64>()
+        })
         .collect();
     DataFrame::new_infer_height(vec![
         Column::new("y".into(), y),

@@ -16,7 +16,10 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> Error {
 }
 
 /// Write `path` through `fill`, atomically (temp file + rename).
-pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Result<()>) -> Result<()> {
+pub fn atomic_write(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -37,7 +40,9 @@ pub fn atomic_write(path: &Path, fill: impl FnOnce(&mut std::fs::File) -> Result
 
 /// Write text atomically.
 pub fn write_text(path: &Path, text: &str) -> Result<()> {
-    atomic_write(path, |f| f.write_all(text.as_bytes()).map_err(|e| write_err(path, e)))
+    atomic_write(path, |f| {
+        f.write_all(text.as_bytes()).map_err(|e| write_err(path, e))
+    })
 }
 
 /// Write a table as CSV or Parquet, chosen by the extension.
@@ -48,10 +53,16 @@ pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
         .unwrap_or_default();
     match ext.as_str() {
         "csv" => atomic_write(path, |f| {
-            CsvWriter::new(f).include_header(true).finish(df).map_err(|e| write_err(path, e))
+            CsvWriter::new(f)
+                .include_header(true)
+                .finish(df)
+                .map_err(|e| write_err(path, e))
         }),
         "parquet" | "pq" => atomic_write(path, |f| {
-            ParquetWriter::new(f).finish(df).map(|_| ()).map_err(|e| write_err(path, e))
+            ParquetWriter::new(f)
+                .finish(df)
+                .map(|_| ())
+                .map_err(|e| write_err(path, e))
         }),
         _ => Err(Error::UnknownExtension {
             path: path.to_path_buf(),

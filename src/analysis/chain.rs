@@ -260,12 +260,36 @@ fn with_covs(base: &str, covs: &[String]) -> String {
 /// The six path-model regressions: (id, role, formula).
 fn model_specs(covs: &[String]) -> Vec<(&'static str, &'static str, String)> {
     vec![
-        ("M1", "share of wallet on satisfaction (a1)", with_covs("share_of_wallet ~ satisfaction", covs)),
-        ("M2", "revenue on satisfaction and share of wallet (a2, d21)", with_covs("revenue ~ satisfaction + share_of_wallet", covs)),
-        ("Y", "profit on satisfaction, share of wallet and revenue (c', b1, b2)", with_covs("profit ~ satisfaction + share_of_wallet + revenue", covs)),
-        ("T_revenue", "total effect of satisfaction on revenue (H3 step 1)", with_covs("revenue ~ satisfaction", covs)),
-        ("T_profit_sow", "total effect of share of wallet on profit (H4 step 1)", with_covs("profit ~ share_of_wallet", covs)),
-        ("T_profit_sat", "total effect of satisfaction on profit", with_covs("profit ~ satisfaction", covs)),
+        (
+            "M1",
+            "share of wallet on satisfaction (a1)",
+            with_covs("share_of_wallet ~ satisfaction", covs),
+        ),
+        (
+            "M2",
+            "revenue on satisfaction and share of wallet (a2, d21)",
+            with_covs("revenue ~ satisfaction + share_of_wallet", covs),
+        ),
+        (
+            "Y",
+            "profit on satisfaction, share of wallet and revenue (c', b1, b2)",
+            with_covs("profit ~ satisfaction + share_of_wallet + revenue", covs),
+        ),
+        (
+            "T_revenue",
+            "total effect of satisfaction on revenue (H3 step 1)",
+            with_covs("revenue ~ satisfaction", covs),
+        ),
+        (
+            "T_profit_sow",
+            "total effect of share of wallet on profit (H4 step 1)",
+            with_covs("profit ~ share_of_wallet", covs),
+        ),
+        (
+            "T_profit_sat",
+            "total effect of satisfaction on profit",
+            with_covs("profit ~ satisfaction", covs),
+        ),
     ]
 }
 
@@ -287,7 +311,9 @@ fn extended_m1(opts: &ChainOptions) -> Option<String> {
 /// profit, covariates...).
 fn path_stats(cp: &CrossProducts, n_cov: usize) -> Option<Vec<f64>> {
     let covs: Vec<usize> = (4..4 + n_cov).collect();
-    let xs = |base: &[usize]| -> Vec<usize> { base.iter().copied().chain(covs.iter().copied()).collect() };
+    let xs = |base: &[usize]| -> Vec<usize> {
+        base.iter().copied().chain(covs.iter().copied()).collect()
+    };
     let m1 = cp.slopes(1, &xs(&[0]))?;
     let m2 = cp.slopes(2, &xs(&[0, 1]))?;
     let y = cp.slopes(3, &xs(&[0, 1, 2]))?;
@@ -331,10 +357,16 @@ struct SegmentWork {
 /// Run the chain study on a built customer table.
 pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
     if !(opts.confidence > 0.0 && opts.confidence < 1.0) {
-        return Err(Error::Usage(format!("--confidence {} must be between 0 and 1", opts.confidence)));
+        return Err(Error::Usage(format!(
+            "--confidence {} must be between 0 and 1",
+            opts.confidence
+        )));
     }
     if !(opts.alpha > 0.0 && opts.alpha < 1.0) {
-        return Err(Error::Usage(format!("--alpha {} must be between 0 and 1", opts.alpha)));
+        return Err(Error::Usage(format!(
+            "--alpha {} must be between 0 and 1",
+            opts.alpha
+        )));
     }
     for c in opts.covariates.iter().chain(&opts.moderators) {
         crate::data::load::require_column(&table.df, "customer table", c)?;
@@ -397,11 +429,21 @@ fn empty_segment(name: &str, n: usize, error: String) -> SegmentResult {
     }
 }
 
-fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: &ProgressBar) -> Result<SegmentWork> {
+fn segment(
+    name: &str,
+    df: DataFrame,
+    opts: &ChainOptions,
+    seed: u64,
+    progress: &ProgressBar,
+) -> Result<SegmentWork> {
     let n = df.height();
     let mut specs = model_specs(&opts.covariates);
     if let Some(f) = extended_m1(opts) {
-        specs.push(("M1_extended", "share of wallet on satisfaction with nonlinear / moderated terms", f));
+        specs.push((
+            "M1_extended",
+            "share of wallet on satisfaction with nonlinear / moderated terms",
+            f,
+        ));
     }
     let needed = specs
         .iter()
@@ -458,7 +500,9 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
     let var_names: Vec<String> = VARS.iter().map(|s| s.to_string()).collect();
     let slices: Vec<&[f64]> = data.iter().map(Vec::as_slice).collect();
     let correlations = correlation::matrix(&var_names, &slices, false);
-    let spearman = opts.spearman.then(|| correlation::matrix(&var_names, &slices, true));
+    let spearman = opts
+        .spearman
+        .then(|| correlation::matrix(&var_names, &slices, true));
 
     // Bootstrap of the serial model (+ covariates).
     let mut boot_cols = data.clone();
@@ -470,11 +514,30 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
     let n_cov = opts.covariates.len();
     let stat = |cp: &CrossProducts| path_stats(cp, n_cov);
     let (m1, m2, y) = (get("M1"), get("M2"), get("Y"));
-    let (a1, a2, d21) = (coef(m1, "satisfaction"), coef(m2, "satisfaction"), coef(m2, "share_of_wallet"));
-    let (cp_, b1, b2) = (coef(y, "satisfaction"), coef(y, "share_of_wallet"), coef(y, "revenue"));
+    let (a1, a2, d21) = (
+        coef(m1, "satisfaction"),
+        coef(m2, "satisfaction"),
+        coef(m2, "share_of_wallet"),
+    );
+    let (cp_, b1, b2) = (
+        coef(y, "satisfaction"),
+        coef(y, "share_of_wallet"),
+        coef(y, "revenue"),
+    );
     let point = {
-        let (i1, i2, i3) = (a1.estimate * b1.estimate, a1.estimate * d21.estimate * b2.estimate, a2.estimate * b2.estimate);
-        vec![i1, i2, i3, i1 + i2 + i3, a1.estimate * d21.estimate, d21.estimate * b2.estimate]
+        let (i1, i2, i3) = (
+            a1.estimate * b1.estimate,
+            a1.estimate * d21.estimate * b2.estimate,
+            a2.estimate * b2.estimate,
+        );
+        vec![
+            i1,
+            i2,
+            i3,
+            i1 + i2 + i3,
+            a1.estimate * d21.estimate,
+            d21.estimate * b2.estimate,
+        ]
     };
     let (draws, jack) = if opts.bootstrap > 0 {
         (
@@ -500,6 +563,8 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
                         boot_se: f64::NAN,
                         ci_low: f64::NAN,
                         ci_high: f64::NAN,
+                        bc_low: f64::NAN,
+                        bc_high: f64::NAN,
                         bca_low: f64::NAN,
                         bca_high: f64::NAN,
                         failed: 0,
@@ -514,7 +579,11 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
     let bk = |h: &str, x: &str, m: &str, yv: &str, c: Path, a: Path, b: Path, c_prime: Path| {
         let sig = |p: &Path| p.p_value < alpha;
         let conclusion = if sig(&a) && sig(&b) {
-            if sig(&c_prime) { "partial" } else { "full" }
+            if sig(&c_prime) {
+                "partial"
+            } else {
+                "full"
+            }
         } else {
             "none"
         };
@@ -532,7 +601,9 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
     };
     let sobel = |h: &str, a: &Path, b: &Path| {
         let ind = a.estimate * b.estimate;
-        let se = (b.estimate.powi(2) * a.std_error.powi(2) + a.estimate.powi(2) * b.std_error.powi(2)).sqrt();
+        let se = (b.estimate.powi(2) * a.std_error.powi(2)
+            + a.estimate.powi(2) * b.std_error.powi(2))
+        .sqrt();
         let z = ind / se;
         Sobel {
             hypothesis: h.into(),
@@ -543,8 +614,26 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
         }
     };
     let baron_kenny = vec![
-        bk("H3", cols::SATISFACTION, cols::SOW, cols::REVENUE, coef(get("T_revenue"), "satisfaction"), a1.clone(), d21.clone(), a2.clone()),
-        bk("H4", cols::SOW, cols::REVENUE, cols::PROFIT, coef(get("T_profit_sow"), "share_of_wallet"), d21.clone(), b2.clone(), b1.clone()),
+        bk(
+            "H3",
+            cols::SATISFACTION,
+            cols::SOW,
+            cols::REVENUE,
+            coef(get("T_revenue"), "satisfaction"),
+            a1.clone(),
+            d21.clone(),
+            a2.clone(),
+        ),
+        bk(
+            "H4",
+            cols::SOW,
+            cols::REVENUE,
+            cols::PROFIT,
+            coef(get("T_profit_sow"), "share_of_wallet"),
+            d21.clone(),
+            b2.clone(),
+            b1.clone(),
+        ),
     ];
     let sobels = vec![sobel("H3", &a1, &d21), sobel("H4", &d21, &b2)];
     let total = coef(get("T_profit_sat"), "satisfaction");
@@ -566,10 +655,17 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
         let (supported, basis) = if opts.bootstrap > 0 {
             (
                 iv.ci_low > 0.0 || iv.ci_high < 0.0,
-                format!("bootstrap {:.0}% percentile CI of {} excludes 0", opts.confidence * 100.0, INDIRECT_PATHS[k]),
+                format!(
+                    "bootstrap {:.0}% percentile CI of {} excludes 0",
+                    opts.confidence * 100.0,
+                    INDIRECT_PATHS[k]
+                ),
             )
         } else {
-            (s.p_value < alpha, format!("Sobel test of {}", INDIRECT_PATHS[k]))
+            (
+                s.p_value < alpha,
+                format!("Sobel test of {}", INDIRECT_PATHS[k]),
+            )
         };
         Hypothesis {
             id: id.into(),
@@ -583,10 +679,30 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
         }
     };
     let hypotheses = vec![
-        positive("H1", "Share of wallet is positively related to revenue", &d21, "M2: coefficient of share_of_wallet"),
-        positive("H2", "Revenue is positively related to profit", &b2, "Y: coefficient of revenue"),
-        mediated("H3", "Share of wallet mediates satisfaction -> revenue", 4, &sobels[0]),
-        mediated("H4", "Revenue mediates share of wallet -> profit", 5, &sobels[1]),
+        positive(
+            "H1",
+            "Share of wallet is positively related to revenue",
+            &d21,
+            "M2: coefficient of share_of_wallet",
+        ),
+        positive(
+            "H2",
+            "Revenue is positively related to profit",
+            &b2,
+            "Y: coefficient of revenue",
+        ),
+        mediated(
+            "H3",
+            "Share of wallet mediates satisfaction -> revenue",
+            4,
+            &sobels[0],
+        ),
+        mediated(
+            "H4",
+            "Revenue mediates share of wallet -> profit",
+            5,
+            &sobels[1],
+        ),
     ];
 
     let conditional_effects = match fits.get("M1_extended") {
@@ -623,7 +739,11 @@ fn segment(name: &str, df: DataFrame, opts: &ChainOptions, seed: u64, progress: 
 /// Conditional effect of satisfaction on SOW at each moderator's 16th/50th/84th percentile
 /// (PROCESS convention), other moderators at their means and, with the quadratic term, at
 /// mean satisfaction: θ = b_sat + 2·b_sq·mean(sat) + Σ b_sat:m·m, SE = √(gᵀVg).
-fn conditional(fit: &OlsFit, df: &DataFrame, opts: &ChainOptions) -> Result<Vec<ConditionalEffect>> {
+fn conditional(
+    fit: &OlsFit,
+    df: &DataFrame,
+    opts: &ChainOptions,
+) -> Result<Vec<ConditionalEffect>> {
     let v = fit.cov(opts.se);
     let idx = |name: &str| fit.names.iter().position(|n| n == name);
     let sat = column(df, cols::SATISFACTION)?;
@@ -651,13 +771,17 @@ fn conditional(fit: &OlsFit, df: &DataFrame, opts: &ChainOptions) -> Result<Vec<
     let tcrit = crate::stats::regression::t_quantile(0.5 + opts.confidence / 2.0, df_resid);
     let mut out = Vec::new();
     for (m, _, sorted) in &mod_values {
-        let Some(i) = idx(&format!("satisfaction:{m}")) else { continue };
+        let Some(i) = idx(&format!("satisfaction:{m}")) else {
+            continue;
+        };
         for pct in [16u8, 50, 84] {
             let value = bootstrap::quantile_sorted(sorted, f64::from(pct) / 100.0);
             let mut g = base.clone();
             g[i] = value;
             let effect: f64 = g.iter().zip(fit.params.iter()).map(|(a, b)| a * b).sum();
-            let var: f64 = (0..fit.p).map(|a| (0..fit.p).map(|b| g[a] * v[[a, b]] * g[b]).sum::<f64>()).sum();
+            let var: f64 = (0..fit.p)
+                .map(|a| (0..fit.p).map(|b| g[a] * v[[a, b]] * g[b]).sum::<f64>())
+                .sum();
             let se = var.max(0.0).sqrt();
             out.push(ConditionalEffect {
                 moderator: m.clone(),
@@ -677,7 +801,10 @@ fn conditional(fit: &OlsFit, df: &DataFrame, opts: &ChainOptions) -> Result<Vec<
 fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comparison> {
     let (ra, rb) = (&a.result, &b.result);
     let model = |r: &SegmentResult, id: &str| -> Option<RegressionResult> {
-        r.regressions.iter().find(|m| m.model == id).map(|m| m.result.clone())
+        r.regressions
+            .iter()
+            .find(|m| m.model == id)
+            .map(|m| m.result.clone())
     };
     let mut paths = Vec::new();
     for (id, term) in [
@@ -688,7 +815,9 @@ fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comp
         ("Y", "share_of_wallet"),
         ("Y", "revenue"),
     ] {
-        let (Some(ma), Some(mb)) = (model(ra, id), model(rb, id)) else { continue };
+        let (Some(ma), Some(mb)) = (model(ra, id), model(rb, id)) else {
+            continue;
+        };
         let (pa, pb) = (coef(&ma, term), coef(&mb, term));
         let z = (pa.estimate - pb.estimate) / (pa.std_error.powi(2) + pb.std_error.powi(2)).sqrt();
         paths.push(PathDifference {
@@ -706,15 +835,21 @@ fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comp
     let pooled_df = a.df.vstack(&b.df)?;
     let mut chow = Vec::new();
     for (id, _, f) in model_specs(&opts.covariates).into_iter().take(3) {
-        let (Some(fa), Some(fb)) = (a.fits.get(id), b.fits.get(id)) else { continue };
+        let (Some(fa), Some(fb)) = (a.fits.get(id), b.fits.get(id)) else {
+            continue;
+        };
         let formula = Formula::parse(&f)?;
         let frame = model_frame(&formula, &pooled_df, "customer table")?;
-        let Ok(pooled) = OlsFit::fit(&frame.design) else { continue };
+        let Ok(pooled) = OlsFit::fit(&frame.design) else {
+            continue;
+        };
         let k = fa.p as f64;
         let rss_sep = fa.rss + fb.rss;
         let df_den = (fa.n + fb.n) as f64 - 2.0 * k;
         let fstat = ((pooled.rss - rss_sep) / k) / (rss_sep / df_den);
-        let p = FisherSnedecor::new(k, df_den).map(|d| d.sf(fstat)).unwrap_or(f64::NAN);
+        let p = FisherSnedecor::new(k, df_den)
+            .map(|d| d.sf(fstat))
+            .unwrap_or(f64::NAN);
         chow.push(ChowTest {
             model: id.into(),
             f_statistic: fstat,
@@ -743,7 +878,8 @@ fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comp
     let mut indirect_effects = Vec::new();
     if let (Some(ma), Some(mb)) = (&ra.mediation, &rb.mediation) {
         for (k, path) in INDIRECT_PATHS.iter().enumerate() {
-            let diff = ma.indirect_effects[k].interval.estimate - mb.indirect_effects[k].interval.estimate;
+            let diff =
+                ma.indirect_effects[k].interval.estimate - mb.indirect_effects[k].interval.estimate;
             let mut d: Vec<f64> = a
                 .draws
                 .iter()
@@ -782,11 +918,25 @@ fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comp
 fn evidence(h: &Hypothesis) -> String {
     use crate::report::format::{num, pvalue};
     match (h.ci_low, h.ci_high) {
-        (Some(lo), Some(hi)) => format!("indirect = {}, CI [{}, {}]", num(h.estimate, 3), num(lo, 3), num(hi, 3)),
-        _ => format!("b = {}, p {}", num(h.estimate, 3), h.p_value.map(|p| {
-            let s = pvalue(p);
-            if s.starts_with('<') { s } else { format!("= {s}") }
-        }).unwrap_or_default()),
+        (Some(lo), Some(hi)) => format!(
+            "indirect = {}, CI [{}, {}]",
+            num(h.estimate, 3),
+            num(lo, 3),
+            num(hi, 3)
+        ),
+        _ => format!(
+            "b = {}, p {}",
+            num(h.estimate, 3),
+            h.p_value
+                .map(|p| {
+                    let s = pvalue(p);
+                    match s.strip_prefix('<') {
+                        Some(rest) => format!("< {rest}"),
+                        None => format!("= {s}"),
+                    }
+                })
+                .unwrap_or_default()
+        ),
     }
 }
 
@@ -806,11 +956,17 @@ fn summary_line(ha: &Hypothesis, a: &str, hb: &Hypothesis, b: &str, alpha: f64) 
         (true, false) if significant_negative(hb) => {
             format!("{id} holds for {a} customers ({ea}) but reverses for {b} ones ({eb}).")
         }
-        (true, false) => format!("{id} holds for {a} customers ({ea}) but not for {b} ones ({eb})."),
+        (true, false) => {
+            format!("{id} holds for {a} customers ({ea}) but not for {b} ones ({eb}).")
+        }
         (false, true) if significant_negative(ha) => {
             format!("{id} holds for {b} customers ({eb}) but reverses for {a} ones ({ea}).")
         }
-        (false, true) => format!("{id} holds for {b} customers ({eb}) but not for {a} ones ({ea})."),
-        (false, false) => format!("{id} is supported for neither {a} ({ea}) nor {b} customers ({eb})."),
+        (false, true) => {
+            format!("{id} holds for {b} customers ({eb}) but not for {a} ones ({ea}).")
+        }
+        (false, false) => {
+            format!("{id} is supported for neither {a} ({ea}) nor {b} customers ({eb}).")
+        }
     }
 }

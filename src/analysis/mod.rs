@@ -1,4 +1,4 @@
 //! Analyses built on the statistics layer.
 
-pub mod regress;
 pub mod chain;
+pub mod regress;

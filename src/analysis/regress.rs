@@ -50,11 +50,18 @@ pub fn subset(df: &DataFrame, by: &str, value: &str) -> Result<DataFrame> {
 }
 
 /// Fit the formula on `df` (named `file` in errors) as `group`.
-pub fn fit_one(df: &DataFrame, file: &str, opts: &RegressOptions, group: &str) -> Result<RegressionResult> {
+pub fn fit_one(
+    df: &DataFrame,
+    file: &str,
+    opts: &RegressOptions,
+    group: &str,
+) -> Result<RegressionResult> {
     let formula = Formula::parse(&opts.formula)?;
     let frame = model_frame(&formula, df, file)?;
     let fit = OlsFit::fit(&frame.design).map_err(|e| match e {
-        Error::Degenerate(m) if group != "all" => Error::Degenerate(format!("group '{group}': {m}")),
+        Error::Degenerate(m) if group != "all" => {
+            Error::Degenerate(format!("group '{group}': {m}"))
+        }
         other => other,
     })?;
     let labels: Option<Vec<String>> = match &opts.id {
@@ -70,7 +77,14 @@ pub fn fit_one(df: &DataFrame, file: &str, opts: &RegressOptions, group: &str) -
         }
         None => Some(frame.rows.iter().map(|&i| (i + 1).to_string()).collect()),
     };
-    let mut res = RegressionResult::new(&fit, opts.se, opts.confidence, &opts.formula, group, labels.as_deref())?;
+    let mut res = RegressionResult::new(
+        &fit,
+        opts.se,
+        opts.confidence,
+        &opts.formula,
+        group,
+        labels.as_deref(),
+    )?;
     res.rows_dropped = frame.dropped;
     Ok(res)
 }

@@ -31,6 +31,10 @@ pub fn run(args: BuildArgs) -> Result<()> {
         output::write_text(p, &(super::to_json(&table.diagnostics)? + "\n"))?;
     }
     print!("{}", text::diagnostics(&table.diagnostics));
-    println!("Wrote {} customers to {}", table.df.height(), args.output.display());
+    println!(
+        "Wrote {} customers to {}",
+        table.df.height(),
+        args.output.display()
+    );
     Ok(())
 }

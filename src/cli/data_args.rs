@@ -29,7 +29,12 @@ pub struct DataArgs {
     pub satisfaction: Option<String>,
 
     /// Share-of-wallet column (with --data); or give --category-spend.
-    #[arg(long, value_name = "COL", requires = "data", conflicts_with = "category_spend")]
+    #[arg(
+        long,
+        value_name = "COL",
+        requires = "data",
+        conflicts_with = "category_spend"
+    )]
     pub share_of_wallet: Option<String>,
 
     /// Total category spend column: share of wallet = revenue / category spend.

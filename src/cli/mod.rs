@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 use profitchain::{Error, Result};
 
 pub mod build;
+pub mod chain;
 pub mod data_args;
 pub mod inspect;
 pub mod regress;
@@ -28,9 +29,8 @@ pub enum Command {
     Simulate(simulate::SimulateArgs),
     /// OLS regression with full inference, robust SEs and diagnostics.
     Regress(regress::RegressArgs),
-    /// The satisfaction → SOW → revenue → profit chain per segment (planned).
-    #[command(hide = true)]
-    Chain,
+    /// The satisfaction → SOW → revenue → profit chain per segment, with mediation.
+    Chain(chain::ChainArgs),
     /// CSAT, NPS, CES and CSI (planned).
     #[command(hide = true)]
     Metrics,
@@ -52,9 +52,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Build(a) => build::run(a),
         Command::Simulate(a) => simulate::run(a),
         Command::Regress(a) => regress::run(a),
-        Command::Chain | Command::Metrics | Command::Drivers | Command::Value | Command::Report => {
-            Err(Error::Usage("this command is reserved and not available in this version".into()))
-        }
+        Command::Chain(a) => chain::run(a),
+        Command::Metrics | Command::Drivers | Command::Value | Command::Report => Err(
+            Error::Usage("this command is reserved and not available in this version".into()),
+        ),
     }
 }
 

@@ -14,7 +14,12 @@ use profitchain::{output, Error, Result};
 #[derive(Debug, Args)]
 pub struct RegressArgs {
     /// Table to fit (CSV, Parquet, IPC/Arrow, NDJSON).
-    #[arg(long, value_name = "FILE", required_unless_present = "study", conflicts_with = "study")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "study",
+        conflicts_with = "study"
+    )]
     pub data: Option<PathBuf>,
     /// Or: a study file; the model is fitted on its built customer table.
     #[arg(long, value_name = "FILE")]
@@ -44,10 +49,18 @@ pub struct RegressArgs {
 
 pub fn run(args: RegressArgs) -> Result<()> {
     let (df, file, id) = match (&args.data, &args.study) {
-        (Some(path), _) => (load::read(path)?, path.display().to_string(), args.id.clone()),
+        (Some(path), _) => (
+            load::read(path)?,
+            path.display().to_string(),
+            args.id.clone(),
+        ),
         (None, Some(study)) => {
             let table = build(&Study::from_file(study)?)?;
-            (table.df, format!("customer table of {}", study.display()), args.id.clone().or(Some(table.id)))
+            (
+                table.df,
+                format!("customer table of {}", study.display()),
+                args.id.clone().or(Some(table.id)),
+            )
         }
         (None, None) => return Err(Error::Usage("give --data FILE or --study FILE".into())),
     };
@@ -63,7 +76,12 @@ pub fn run(args: RegressArgs) -> Result<()> {
         "json" => super::to_json(&out)? + "\n",
         "csv" => render::csv(&mut render::tidy(&out)?)?,
         "markdown" => render::markdown(&out),
-        _ => out.models.iter().map(render::text).collect::<Vec<_>>().join("\n"),
+        _ => out
+            .models
+            .iter()
+            .map(render::text)
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     match &args.output {
         Some(p) => output::write_text(p, &text),

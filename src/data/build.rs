@@ -74,16 +74,14 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         }
         let rows_read = df.height();
         // Ids as text so tables with "7" and 7 still match; rename to the study's id.
-        let mut lf = df
-            .lazy()
-            .with_column(col(table_id).cast(DataType::String));
+        let mut lf = df.lazy().with_column(col(table_id).cast(DataType::String));
         if table_id != id {
             lf = lf.rename([table_id], [id.as_str()], true);
         }
         let df = lf.collect()?;
         diag.inputs.push(InputReport {
             name: spec.name.clone(),
-            path: file,
+            path: spec.path.display().to_string(),
             level: format!("{:?}", spec.level).to_lowercase(),
             rows_read,
             customers: 0,
@@ -102,7 +100,10 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             .filter(|&i| tables[i].0.level == Level::Customer)
             .chain((0..tables.len()).filter(|&i| tables[i].0.level == Level::Respondent))
             .collect();
-        let Some(ti) = order.into_iter().find(|&i| tables[i].1.schema().contains(&name)) else {
+        let Some(ti) = order
+            .into_iter()
+            .find(|&i| tables[i].1.schema().contains(&name))
+        else {
             return Err(missing_everywhere(&tables, study, &name));
         };
         if numeric {
@@ -139,7 +140,9 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
                 check_unique(&df, &id, &study.resolve(spec).display().to_string())?;
                 df
             }
-            Level::Respondent => aggregate_respondents(df, t, spec.respondent.as_deref(), study, &mut diag)?,
+            Level::Respondent => {
+                aggregate_respondents(df, t, spec.respondent.as_deref(), study, &mut diag)?
+            }
         };
         if let Some(input) = diag.inputs.iter_mut().find(|i| i.name == t.name) {
             input.customers = t.df.height();
@@ -151,13 +154,12 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
     let mut seen: Vec<String> = vec![id.clone()];
     for ti in preference_order(&loaded) {
         let t = &mut loaded[ti];
-        let dupes: Vec<String> = t
-            .df
-            .get_column_names()
-            .iter()
-            .map(|s| s.to_string())
-            .filter(|c| c != &id && seen.contains(c))
-            .collect();
+        let dupes: Vec<String> =
+            t.df.get_column_names()
+                .iter()
+                .map(|s| s.to_string())
+                .filter(|c| c != &id && seen.contains(c))
+                .collect();
         if !dupes.is_empty() {
             diag.notes.push(format!(
                 "table '{}': column(s) {} also appear in another table, whose values are used",
@@ -176,14 +178,17 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             if i == j {
                 continue;
             }
-            let unmatched = t
-                .df
-                .clone()
-                .lazy()
-                .select([col(id.as_str())])
-                .anti_join(other.df.clone().lazy().select([col(id.as_str())]), col(id.as_str()), col(id.as_str()))
-                .sort([id.as_str()], Default::default())
-                .collect()?;
+            let unmatched =
+                t.df.clone()
+                    .lazy()
+                    .select([col(id.as_str())])
+                    .anti_join(
+                        other.df.clone().lazy().select([col(id.as_str())]),
+                        col(id.as_str()),
+                        col(id.as_str()),
+                    )
+                    .sort([id.as_str()], Default::default())
+                    .collect()?;
             if unmatched.height() > 0 {
                 diag.dropped.push(Dropped {
                     stage: "join".into(),
@@ -208,7 +213,15 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
     if joined.height() == 0 {
         let examples: Vec<String> = loaded
             .iter()
-            .map(|t| format!("'{}' has e.g. {}", t.name, first_ids(&t.df, &id).map(|v| v.join(", ")).unwrap_or_default()))
+            .map(|t| {
+                format!(
+                    "'{}' has e.g. {}",
+                    t.name,
+                    first_ids(&t.df, &id)
+                        .map(|v| v.join(", "))
+                        .unwrap_or_default()
+                )
+            })
             .collect();
         return Err(Error::Empty {
             what: "the join of all tables on the customer id".into(),
@@ -243,14 +256,19 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
     for c in &required {
         let numeric = df.column(c)?.dtype().is_float();
         let bad = if numeric {
-            col(c.as_str()).is_null().or(col(c.as_str()).is_finite().not())
+            col(c.as_str())
+                .is_null()
+                .or(col(c.as_str()).is_finite().not())
         } else {
             col(c.as_str()).is_null()
         };
         let (keep, gone) = split_by(df.lazy(), bad)?;
         if gone.height() > 0 {
             let reason = if c == cols::SOW && study.roles.category_spend.is_some() {
-                format!("share of wallet not computable (missing revenue or '{}' missing/not positive)", study.roles.category_spend.as_deref().unwrap_or(""))
+                format!(
+                    "share of wallet not computable (missing revenue or '{}' missing/not positive)",
+                    study.roles.category_spend.as_deref().unwrap_or("")
+                )
             } else {
                 format!("missing or non-finite value in '{c}'")
             };
@@ -278,7 +296,10 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
     }
 
     // 7. Segments, then column order: id, segment, chain variables, the rest.
-    let df = df.lazy().with_column(segment_expr(&study.segments)?).collect()?;
+    let df = df
+        .lazy()
+        .with_column(segment_expr(&study.segments)?)
+        .collect()?;
     let segments = segment_order(&df, &study.segments)?;
     for s in &segments {
         let n = df
@@ -359,7 +380,9 @@ fn numeric_role_columns(study: &Study) -> Vec<String> {
 /// The column the segment rule reads, if any.
 fn segment_source(study: &Study) -> Option<String> {
     match &study.segments {
-        SegmentRule::Column { column } | SegmentRule::Threshold { column, .. } => Some(column.clone()),
+        SegmentRule::Column { column } | SegmentRule::Threshold { column, .. } => {
+            Some(column.clone())
+        }
         _ => None,
     }
 }
@@ -372,7 +395,11 @@ fn segment_column(study: &Study) -> Option<String> {
     }
 }
 
-fn missing_everywhere(tables: &[(&super::study::TableSpec, DataFrame)], study: &Study, name: &str) -> Error {
+fn missing_everywhere(
+    tables: &[(&super::study::TableSpec, DataFrame)],
+    study: &Study,
+    name: &str,
+) -> Error {
     let all: Vec<String> = tables
         .iter()
         .flat_map(|(_, df)| df.get_column_names().into_iter().map(|s| s.to_string()))
@@ -475,22 +502,28 @@ fn aggregate_respondents(
     }
     // Respondents without a usable satisfaction rating do not count towards the customer.
     if df.schema().contains(sat) {
-        let (keep, gone) = split_by(
-            df.lazy(),
-            col(sat).is_null().or(col(sat).is_finite().not()),
-        )?;
+        let (keep, gone) = split_by(df.lazy(), col(sat).is_null().or(col(sat).is_finite().not()))?;
         if gone.height() > 0 {
             diag.dropped.push(Dropped {
                 stage: t.name.clone(),
                 reason: format!("respondent has no valid '{sat}' rating"),
                 unit: "rows".into(),
                 count: gone.height(),
-                examples: first_ids(&gone.clone().lazy().unique(None, UniqueKeepStrategy::Any).collect()?, id)?,
+                examples: first_ids(
+                    &gone
+                        .clone()
+                        .lazy()
+                        .unique(None, UniqueKeepStrategy::Any)
+                        .collect()?,
+                    id,
+                )?,
             });
         }
         df = keep;
     }
-    let mut aggs = vec![len().alias(super::build::cols::N_RESPONDENTS).cast(DataType::Int64)];
+    let mut aggs = vec![len()
+        .alias(super::build::cols::N_RESPONDENTS)
+        .cast(DataType::Int64)];
     let mut skipped = Vec::new();
     for c in df.columns() {
         let name = c.name().as_str();
@@ -499,10 +532,13 @@ fn aggregate_respondents(
         }
         if c.dtype().is_primitive_numeric() {
             let e = col(name).cast(DataType::Float64);
-            aggs.push(match study.options.aggregation {
-                Aggregation::Mean => e.mean(),
-                Aggregation::Median => e.median(),
-            }.alias(name));
+            aggs.push(
+                match study.options.aggregation {
+                    Aggregation::Mean => e.mean(),
+                    Aggregation::Median => e.median(),
+                }
+                .alias(name),
+            );
         } else {
             skipped.push(name.to_string());
         }
@@ -572,7 +608,11 @@ fn derive(lf: LazyFrame, study: &Study) -> Result<DataFrame> {
         .cloned()
         .chain(segment_source(study))
         .collect();
-    renamed.retain(|c| !keep_sources.contains(c) && Some(c) != r.category_spend.as_ref() && Some(c) != r.cost.as_ref());
+    renamed.retain(|c| {
+        !keep_sources.contains(c)
+            && Some(c) != r.category_spend.as_ref()
+            && Some(c) != r.cost.as_ref()
+    });
     let df = lf
         .with_columns([
             col(r.satisfaction.as_str()).alias(cols::SATISFACTION),
@@ -585,7 +625,14 @@ fn derive(lf: LazyFrame, study: &Study) -> Result<DataFrame> {
     Ok(df)
 }
 
-fn range_check(df: &DataFrame, id: &str, column: &str, lo: f64, hi: f64, diag: &mut Diagnostics) -> Result<()> {
+fn range_check(
+    df: &DataFrame,
+    id: &str,
+    column: &str,
+    lo: f64,
+    hi: f64,
+    diag: &mut Diagnostics,
+) -> Result<()> {
     let out = df
         .clone()
         .lazy()
@@ -637,6 +684,11 @@ fn segment_order(df: &DataFrame, rule: &SegmentRule) -> Result<Vec<String>> {
         SegmentRule::Threshold { above, below, .. } => vec![above.clone(), below.clone()],
         _ => vec![],
     };
-    present.sort_by_key(|s| (preferred.iter().position(|p| p == s).unwrap_or(usize::MAX), s.clone()));
+    present.sort_by_key(|s| {
+        (
+            preferred.iter().position(|p| p == s).unwrap_or(usize::MAX),
+            s.clone(),
+        )
+    });
     Ok(present)
 }

@@ -60,7 +60,11 @@ pub fn inspect(path: &Path, id: Option<&str>) -> Result<Inspection> {
                 .agg([len().alias("__n")])
                 .sort([id], Default::default())
                 .collect()?;
-            let rep = counts.clone().lazy().filter(col("__n").gt(lit(1))).collect()?;
+            let rep = counts
+                .clone()
+                .lazy()
+                .filter(col("__n").gt(lit(1)))
+                .collect()?;
             let examples = rep
                 .column(id)?
                 .as_materialized_series()

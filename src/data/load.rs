@@ -98,7 +98,11 @@ pub fn require_column(df: &DataFrame, file: &str, name: &str) -> Result<()> {
     if df.schema().contains(name) {
         return Ok(());
     }
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     Err(Error::MissingColumn {
         file: file.to_string(),
         column: name.to_string(),
@@ -149,7 +153,12 @@ pub fn require_numeric(df: DataFrame, file: &str, name: &str) -> Result<DataFram
         .collect()?;
     if bad.height() > 0 {
         let row = bad.column("__row")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
-        let value = bad.column(name)?.get(0)?.get_str().unwrap_or("").to_string();
+        let value = bad
+            .column(name)?
+            .get(0)?
+            .get_str()
+            .unwrap_or("")
+            .to_string();
         return Err(Error::NonNumeric {
             file: file.to_string(),
             column: name.to_string(),

@@ -53,7 +53,8 @@ pub fn write(sim: &mut Simulated, dir: &Path) -> Result<()> {
     output::write_table(&dir.join("survey.csv"), &mut sim.survey)?;
     output::write_table(&dir.join("accounts.csv"), &mut sim.accounts)?;
     output::write_text(&dir.join("study.toml"), &sim.study_toml)?;
-    let truth = serde_json::to_string_pretty(&sim.truth).map_err(|e| Error::Internal(e.to_string()))?;
+    let truth =
+        serde_json::to_string_pretty(&sim.truth).map_err(|e| Error::Internal(e.to_string()))?;
     output::write_text(&dir.join("truth.json"), &(truth + "\n"))?;
     Ok(())
 }
@@ -116,7 +117,11 @@ fn brokerage_truth() -> [(&'static str, ChainTruth); 2] {
                 },
                 revenue: Equation {
                     outcome: "revenue",
-                    coefficients: vec![("Intercept", 200.0), ("satisfaction", 10.0), ("share_of_wallet", 2000.0)],
+                    coefficients: vec![
+                        ("Intercept", 200.0),
+                        ("satisfaction", 10.0),
+                        ("share_of_wallet", 2000.0),
+                    ],
                     noise_sd: 80.0,
                 },
                 profit: Equation {
@@ -142,7 +147,11 @@ fn brokerage_truth() -> [(&'static str, ChainTruth); 2] {
                 },
                 revenue: Equation {
                     outcome: "revenue",
-                    coefficients: vec![("Intercept", 600.0), ("satisfaction", 0.0), ("share_of_wallet", 2500.0)],
+                    coefficients: vec![
+                        ("Intercept", 600.0),
+                        ("satisfaction", 0.0),
+                        ("share_of_wallet", 2500.0),
+                    ],
                     noise_sd: 80.0,
                 },
                 profit: Equation {
@@ -164,7 +173,9 @@ fn brokerage_truth() -> [(&'static str, ChainTruth); 2] {
 /// size), 3-6 respondents each rating satisfaction 1-10.
 fn brokerage(seed: u64, n: usize) -> Result<Simulated> {
     if n < 4 {
-        return Err(Error::Usage("--customers must be at least 4 for brokerage".into()));
+        return Err(Error::Usage(
+            "--customers must be at least 4 for brokerage".into(),
+        ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let truth = brokerage_truth();
@@ -209,13 +220,29 @@ fn brokerage(seed: u64, n: usize) -> Result<Simulated> {
     // generative equations use the unrounded values; rounding error is far below the noise.
     let accounts = df_from(vec![
         Column::new("client_id".into(), a.id),
-        Column::new("revenue".into(), a.revenue.iter().map(|v| round_to(*v, 2)).collect::<Vec<_>>()),
-        Column::new("share_of_wallet_pct".into(), a.sow.iter().map(|v| round_to(v * 100.0, 2)).collect::<Vec<_>>()),
-        Column::new("cost_to_serve".into(), a.cost.iter().map(|v| round_to(*v, 2)).collect::<Vec<_>>()),
+        Column::new(
+            "revenue".into(),
+            a.revenue
+                .iter()
+                .map(|v| round_to(*v, 2))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "share_of_wallet_pct".into(),
+            a.sow
+                .iter()
+                .map(|v| round_to(v * 100.0, 2))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "cost_to_serve".into(),
+            a.cost.iter().map(|v| round_to(*v, 2)).collect::<Vec<_>>(),
+        ),
         Column::new("tenure_years".into(), tenure),
     ])?;
     let accounts = as_ints(accounts, &["tenure_years"])?;
-    let study_toml = r#"# Brokerage study (simulated): 3-6 respondents per client, SOW given in percent,
+    let study_toml =
+        r#"# Brokerage study (simulated): 3-6 respondents per client, SOW given in percent,
 # profit derived as revenue - cost_to_serve, segments by profit > 0.
 name = "brokerage"
 
@@ -245,7 +272,7 @@ satisfaction_scale = [1, 10]
 [segments]
 rule = "profit"
 "#
-    .to_string();
+        .to_string();
     let segs: Vec<serde_json::Value> = truth
         .iter()
         .map(|(name, t)| {
@@ -286,7 +313,10 @@ fn df_from(columns: Vec<Column>) -> Result<DataFrame> {
 
 /// Ratings, counts and years are whole numbers: store them as integers.
 fn as_ints(df: DataFrame, names: &[&str]) -> Result<DataFrame> {
-    let exprs: Vec<Expr> = names.iter().map(|c| col(*c).cast(DataType::Int64)).collect();
+    let exprs: Vec<Expr> = names
+        .iter()
+        .map(|c| col(*c).cast(DataType::Int64))
+        .collect();
     Ok(df.lazy().with_columns(exprs).collect()?)
 }
 
@@ -324,7 +354,9 @@ fn retail_truth() -> (Equation, Equation) {
 /// link; respondents rate overall satisfaction, four attributes, recommendation and effort.
 fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
     if n < 10 {
-        return Err(Error::Usage("--customers must be at least 10 for retail-bank".into()));
+        return Err(Error::Usage(
+            "--customers must be at least 10 for retail-bank".into(),
+        ));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (drivers, sow_eq) = retail_truth();
@@ -333,7 +365,8 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
     let (p_promoter, p_passive) = (0.40, 0.35);
     let attr_means = [7.2, 6.8, 6.0, 7.5];
     let regions = ["north", "south", "east", "west"];
-    let income_dist = LogNormal::new(65f64.ln(), 0.5).map_err(|e| Error::Internal(e.to_string()))?;
+    let income_dist =
+        LogNormal::new(65f64.ln(), 0.5).map_err(|e| Error::Internal(e.to_string()))?;
     let spend_noise = LogNormal::new(0.0, 0.3).map_err(|e| Error::Internal(e.to_string()))?;
     let cost_tail = LogNormal::new(150f64.ln(), 0.9).map_err(|e| Error::Internal(e.to_string()))?;
 
@@ -346,15 +379,30 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         c.reserve(cap);
     }
     let mut acc_id = Vec::with_capacity(n);
-    let (mut income, mut tenure, mut region) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
-    let (mut revenue, mut spend, mut cost, mut retained) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut income, mut tenure, mut region) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut revenue, mut spend, mut cost, mut retained) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
     for i in 0..n {
         let id = format!("H{:0width$}", i + 1);
-        let latent: Vec<f64> = attr_means.iter().map(|m| m + noise(&mut rng, 1.3)).collect();
+        let latent: Vec<f64> = attr_means
+            .iter()
+            .map(|m| m + noise(&mut rng, 1.3))
+            .collect();
         let k_resp = rng.random_range(1..=5);
         let mut sum = 0.0;
         for r in 0..k_resp {
-            let attrs: Vec<f64> = latent.iter().map(|l| rating(&mut rng, *l, 1.0, 1.0, 10.0)).collect();
+            let attrs: Vec<f64> = latent
+                .iter()
+                .map(|l| rating(&mut rng, *l, 1.0, 1.0, 10.0))
+                .collect();
             let overall = rating(&mut rng, drivers.eval(&attrs), drivers.noise_sd, 1.0, 10.0);
             sum += overall;
             let u: f64 = rng.random();
@@ -378,8 +426,9 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         let sat = sum / k_resp as f64;
         let inc = round_to(income_dist.sample(&mut rng), 1);
         let ten = f64::from(rng.random_range(0..=30));
-        let sow = (sow_eq.eval(&[sat, sat * sat, inc, sat * inc, ten, sat * ten]) + noise(&mut rng, sow_eq.noise_sd))
-            .clamp(0.005, 0.995);
+        let sow = (sow_eq.eval(&[sat, sat * sat, inc, sat * inc, ten, sat * ten])
+            + noise(&mut rng, sow_eq.noise_sd))
+        .clamp(0.005, 0.995);
         let wallet = 40.0 * inc * spend_noise.sample(&mut rng);
         let rev = sow * wallet;
         let c = 200.0 + 0.35 * rev + cost_tail.sample(&mut rng);
@@ -405,7 +454,18 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         Column::new("recommend".into(), recommend),
         Column::new("effort".into(), effort),
     ])?;
-    let survey = as_ints(survey, &["satisfaction", "quality", "service", "price", "convenience", "recommend", "effort"])?;
+    let survey = as_ints(
+        survey,
+        &[
+            "satisfaction",
+            "quality",
+            "service",
+            "price",
+            "convenience",
+            "recommend",
+            "effort",
+        ],
+    )?;
     let accounts = df_from(vec![
         Column::new("household_id".into(), acc_id),
         Column::new("income_k".into(), income),

@@ -236,7 +236,12 @@ impl Study {
     }
 
     /// A study over one pre-joined, one-row-per-customer table (the CLI flag form).
-    pub fn from_single_table(path: PathBuf, roles: Roles, options: Options, segments: SegmentRule) -> Result<Self> {
+    pub fn from_single_table(
+        path: PathBuf,
+        roles: Roles,
+        options: Options,
+        segments: SegmentRule,
+    ) -> Result<Self> {
         let study = Study {
             name: path
                 .file_stem()
@@ -274,12 +279,21 @@ impl Study {
 
     fn validate(&self, src: &str) -> Result<()> {
         if self.tables.is_empty() {
-            return Err(Error::study(src, "no [[table]] given: name at least one input table"));
+            return Err(Error::study(
+                src,
+                "no [[table]] given: name at least one input table",
+            ));
         }
         let mut names = std::collections::HashSet::new();
         for t in &self.tables {
             if !names.insert(t.name.as_str()) {
-                return Err(Error::study(src, format!("two tables are named '{}'; give each [[table]] a distinct name", t.name)));
+                return Err(Error::study(
+                    src,
+                    format!(
+                        "two tables are named '{}'; give each [[table]] a distinct name",
+                        t.name
+                    ),
+                ));
             }
             if t.respondent.is_some() && t.level == Level::Customer {
                 return Err(Error::study(src, format!("table '{}' names a respondent column but has level = \"customer\"; set level = \"respondent\"", t.name)));
@@ -289,7 +303,11 @@ impl Study {
             return Err(Error::study(src, "every table is respondent-level; at least one table must hold one row per customer (level = \"customer\")"));
         }
         let r = &self.roles;
-        for (key, v) in [("roles.id", &r.id), ("roles.satisfaction", &r.satisfaction), ("roles.revenue", &r.revenue)] {
+        for (key, v) in [
+            ("roles.id", &r.id),
+            ("roles.satisfaction", &r.satisfaction),
+            ("roles.revenue", &r.revenue),
+        ] {
             if v.trim().is_empty() {
                 return Err(Error::study(src, format!("{key} is empty")));
             }
@@ -300,12 +318,25 @@ impl Study {
             _ => {}
         }
         match (&r.profit, &r.cost) {
-            (None, None) => return Err(Error::study(src, "give roles.profit (a column) or roles.cost (profit = revenue - cost)")),
-            (Some(_), Some(_)) => return Err(Error::study(src, "give only one of roles.profit and roles.cost")),
+            (None, None) => {
+                return Err(Error::study(
+                    src,
+                    "give roles.profit (a column) or roles.cost (profit = revenue - cost)",
+                ))
+            }
+            (Some(_), Some(_)) => {
+                return Err(Error::study(
+                    src,
+                    "give only one of roles.profit and roles.cost",
+                ))
+            }
             _ => {}
         }
         if self.options.min_respondents == 0 {
-            return Err(Error::study(src, "options.min_respondents must be at least 1"));
+            return Err(Error::study(
+                src,
+                "options.min_respondents must be at least 1",
+            ));
         }
         if let Some([lo, hi]) = self.options.satisfaction_scale {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
@@ -360,7 +391,10 @@ cost = "cost"
 
     #[test]
     fn typo_key_is_named() {
-        let bad = OK.replace("satisfaction = \"sat\"", "satisfaction = \"sat\"\nrevnue = \"x\"");
+        let bad = OK.replace(
+            "satisfaction = \"sat\"",
+            "satisfaction = \"sat\"\nrevnue = \"x\"",
+        );
         let e = Study::from_toml(&bad, "t").unwrap_err().to_string();
         assert!(e.contains("revnue"), "{e}");
     }
@@ -374,13 +408,20 @@ cost = "cost"
 
     #[test]
     fn cli_segment_rules() {
-        assert_eq!(SegmentRule::parse_cli("profit").unwrap(), SegmentRule::Profit);
+        assert_eq!(
+            SegmentRule::parse_cli("profit").unwrap(),
+            SegmentRule::Profit
+        );
         assert_eq!(
             SegmentRule::parse_cli("column:region").unwrap(),
-            SegmentRule::Column { column: "region".into() }
+            SegmentRule::Column {
+                column: "region".into()
+            }
         );
         match SegmentRule::parse_cli("revenue > 1000").unwrap() {
-            SegmentRule::Threshold { column, threshold, .. } => {
+            SegmentRule::Threshold {
+                column, threshold, ..
+            } => {
                 assert_eq!(column, "revenue");
                 assert!((threshold - 1000.0).abs() < 1e-12);
             }

@@ -1,6 +1,7 @@
 //! Rendering of result structs. Analysis code produces plain `serde` structs; these
 //! functions only format them.
 
+pub mod chain;
 pub mod format;
 pub mod regression;
 pub mod text;

@@ -18,24 +18,72 @@ pub fn text(r: &RegressionResult) -> String {
     let _ = writeln!(s, "OLS regression — {}   [group: {}]", r.formula, r.group);
     let _ = writeln!(s, "{rule}");
     let rows = [
-        ("Dep. variable:", r.outcome.clone(), "R-squared:", num(r.r_squared, 4)),
-        ("No. observations:", r.n.to_string(), "Adj. R-squared:", num(r.adj_r_squared, 4)),
-        ("Df residuals:", format!("{:.0}", r.df_resid), "F-statistic:", num(r.f_statistic, 4)),
-        ("Df model:", format!("{:.0}", r.df_model), "Prob (F-statistic):", pvalue(r.f_pvalue)),
-        ("Covariance type:", r.se_type.clone(), "Log-likelihood:", num(r.log_likelihood, 6)),
-        ("Residual std. error:", num(r.residual_std_error, 4), "AIC:", num(r.aic, 6)),
-        ("Condition number:", num(r.condition_number, 4), "BIC:", num(r.bic, 6)),
+        (
+            "Dep. variable:",
+            r.outcome.clone(),
+            "R-squared:",
+            num(r.r_squared, 4),
+        ),
+        (
+            "No. observations:",
+            r.n.to_string(),
+            "Adj. R-squared:",
+            num(r.adj_r_squared, 4),
+        ),
+        (
+            "Df residuals:",
+            format!("{:.0}", r.df_resid),
+            "F-statistic:",
+            num(r.f_statistic, 4),
+        ),
+        (
+            "Df model:",
+            format!("{:.0}", r.df_model),
+            "Prob (F-statistic):",
+            pvalue(r.f_pvalue),
+        ),
+        (
+            "Covariance type:",
+            r.se_type.clone(),
+            "Log-likelihood:",
+            num(r.log_likelihood, 6),
+        ),
+        (
+            "Residual std. error:",
+            num(r.residual_std_error, 4),
+            "AIC:",
+            num(r.aic, 6),
+        ),
+        (
+            "Condition number:",
+            num(r.condition_number, 4),
+            "BIC:",
+            num(r.bic, 6),
+        ),
     ];
     for (a, b, c, d) in rows {
         let _ = writeln!(s, "{a:<22}{b:>20}     {c:<22}{d:>17}");
     }
     let _ = writeln!(s, "{thin}");
     let half = (1.0 - r.confidence) / 2.0;
-    let w = r.terms.iter().map(|t| t.term.len()).max().unwrap_or(9).max(9);
+    let w = r
+        .terms
+        .iter()
+        .map(|t| t.term.len())
+        .max()
+        .unwrap_or(9)
+        .max(9);
     let _ = writeln!(
         s,
         "{:<w$} {:>11} {:>10} {:>8} {:>8} {:>11} {:>11} {:>7}",
-        "", "coef", "std err", "t", "P>|t|", format!("[{half:.3}"), format!("{:.3}]", 1.0 - half), "beta"
+        "",
+        "coef",
+        "std err",
+        "t",
+        "P>|t|",
+        format!("[{half:.3}"),
+        format!("{:.3}]", 1.0 - half),
+        "beta"
     );
     for t in &r.terms {
         let _ = writeln!(
@@ -64,19 +112,34 @@ pub fn text(r: &RegressionResult) -> String {
     );
     let _ = writeln!(s, "Skew: {:.3}   Kurtosis: {:.3}", d.skew, d.kurtosis);
     if !d.vif.is_empty() {
-        let v: Vec<String> = d.vif.iter().map(|(n, v)| format!("{n} {}", num(*v, 3))).collect();
+        let v: Vec<String> = d
+            .vif
+            .iter()
+            .map(|(n, v)| format!("{n} {}", num(*v, 3)))
+            .collect();
         let _ = writeln!(s, "VIF: {}", v.join(", "));
     }
     if !d.influential.is_empty() {
         let v: Vec<String> = d
             .influential
             .iter()
-            .map(|i| format!("{} (D = {}, h = {})", i.row, num(i.cooks_distance, 3), num(i.leverage, 3)))
+            .map(|i| {
+                format!(
+                    "{} (D = {}, h = {})",
+                    i.row,
+                    num(i.cooks_distance, 3),
+                    num(i.leverage, 3)
+                )
+            })
             .collect();
         let _ = writeln!(s, "Most influential rows (Cook's D): {}", v.join(", "));
     }
     for dr in &r.rows_dropped {
-        let _ = writeln!(s, "Dropped {} rows with missing or non-finite '{}'", dr.rows, dr.column);
+        let _ = writeln!(
+            s,
+            "Dropped {} rows with missing or non-finite '{}'",
+            dr.rows, dr.column
+        );
     }
     for wmsg in &r.warnings {
         let _ = writeln!(s, "Warning: {wmsg}");
@@ -100,7 +163,10 @@ pub fn markdown(out: &RegressOutput) -> String {
             pvalue(r.f_pvalue),
             r.se_type
         );
-        let _ = writeln!(s, "| term | estimate | std. error | t | p | CI low | CI high | beta |");
+        let _ = writeln!(
+            s,
+            "| term | estimate | std. error | t | p | CI low | CI high | beta |"
+        );
         let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
         for t in &r.terms {
             let _ = writeln!(
@@ -135,7 +201,15 @@ pub fn tidy(out: &RegressOutput) -> Result<DataFrame> {
             group.push(r.group.clone());
             outcome.push(r.outcome.clone());
             term.push(t.term.clone());
-            for (c, v) in cols.iter_mut().zip([t.estimate, t.std_error, t.statistic, t.p_value, t.ci_low, t.ci_high, 0.0]) {
+            for (c, v) in cols.iter_mut().zip([
+                t.estimate,
+                t.std_error,
+                t.statistic,
+                t.p_value,
+                t.ci_low,
+                t.ci_high,
+                0.0,
+            ]) {
                 c.push(v);
             }
             beta.push(t.beta);

@@ -30,7 +30,15 @@ pub fn diagnostics(d: &Diagnostics) -> String {
     } else {
         let _ = writeln!(s, "  Dropped:");
         for x in &d.dropped {
-            let _ = writeln!(s, "    [{}] {} {}: {}{}", x.stage, x.count, x.unit, x.reason, examples(&x.examples));
+            let _ = writeln!(
+                s,
+                "    [{}] {} {}: {}{}",
+                x.stage,
+                x.count,
+                x.unit,
+                x.reason,
+                examples(&x.examples)
+            );
         }
     }
     let _ = writeln!(s, "  Customers in every table: {}", d.joined_customers);
@@ -52,15 +60,32 @@ pub fn diagnostics(d: &Diagnostics) -> String {
         .iter()
         .map(|x| format!("{} {}", x.segment, x.customers))
         .collect();
-    let _ = writeln!(s, "  Customers analysed: {} ({})", d.customers, segs.join(", "));
+    let _ = writeln!(
+        s,
+        "  Customers analysed: {} ({})",
+        d.customers,
+        segs.join(", ")
+    );
     s
 }
 
 /// The `inspect` report for one file.
 pub fn inspection(x: &Inspection) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}: {} rows, {} columns", x.path, x.rows, x.columns.len());
-    let w = x.columns.iter().map(|c| c.name.len()).max().unwrap_or(4).max(6);
+    let _ = writeln!(
+        s,
+        "{}: {} rows, {} columns",
+        x.path,
+        x.rows,
+        x.columns.len()
+    );
+    let w = x
+        .columns
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(4)
+        .max(6);
     let _ = writeln!(s, "  {:<w$}  {:<10} {:>10}", "column", "type", "missing");
     for c in &x.columns {
         let _ = writeln!(s, "  {:<w$}  {:<10} {:>10}", c.name, c.dtype, c.missing);

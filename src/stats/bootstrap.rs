@@ -194,7 +194,13 @@ impl CrossProducts {
 
 /// Draw `b` resamples and evaluate `stat` on each; row r of the result holds resample r's
 /// statistics (NaN where the resample's fit was singular).
-pub fn resample<S>(data: &BootData, b: usize, seed: u64, stat: &S, progress: &ProgressBar) -> Vec<Vec<f64>>
+pub fn resample<S>(
+    data: &BootData,
+    b: usize,
+    seed: u64,
+    stat: &S,
+    progress: &ProgressBar,
+) -> Vec<Vec<f64>>
 where
     S: Fn(&CrossProducts) -> Option<Vec<f64>> + Sync,
 {
@@ -211,7 +217,8 @@ where
                 for _ in 0..n {
                     counts[rng.random_range(0..n)] += 1;
                 }
-                let out = stat(&data.cross_products(Some(counts))).unwrap_or_else(|| vec![f64::NAN; width]);
+                let out = stat(&data.cross_products(Some(counts)))
+                    .unwrap_or_else(|| vec![f64::NAN; width]);
                 if r % 64 == 63 {
                     progress.inc(64);
                 }
@@ -242,6 +249,10 @@ pub struct Interval {
     /// Percentile interval.
     pub ci_low: f64,
     pub ci_high: f64,
+    /// Bias-corrected interval (BCa without acceleration; PROCESS 2.x / pyprocessmacro's
+    /// default "bias-corrected bootstrap").
+    pub bc_low: f64,
+    pub bc_high: f64,
     /// Bias-corrected and accelerated interval.
     pub bca_low: f64,
     pub bca_high: f64,
@@ -271,11 +282,14 @@ pub fn interval(estimate: f64, draws: &[f64], jack: &[f64], level: f64) -> Inter
     let boot_se = (sorted.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (b - 1.0)).sqrt();
     let alpha = 1.0 - level;
     let (bca_low, bca_high) = bca(estimate, &sorted, jack, alpha);
+    let (bc_low, bc_high) = bias_corrected(estimate, &sorted, 0.0, alpha);
     Interval {
         estimate,
         boot_se,
         ci_low: quantile_sorted(&sorted, alpha / 2.0),
         ci_high: quantile_sorted(&sorted, 1.0 - alpha / 2.0),
+        bc_low,
+        bc_high,
         bca_low,
         bca_high,
         failed,
@@ -286,6 +300,24 @@ pub fn interval(estimate: f64, draws: &[f64], jack: &[f64], level: f64) -> Inter
 /// with z0 = Φ⁻¹(share of draws below the estimate) and a = Σd³ / (6(Σd²)^{3/2}),
 /// d = mean(jackknife) − jackknife value.
 pub fn bca(estimate: f64, sorted: &[f64], jack: &[f64], alpha: f64) -> (f64, f64) {
+    let jack: Vec<f64> = jack.iter().copied().filter(|v| v.is_finite()).collect();
+    let jm = jack.iter().sum::<f64>() / jack.len() as f64;
+    let (mut s2, mut s3) = (0.0, 0.0);
+    for v in &jack {
+        let d = jm - v;
+        s2 += d * d;
+        s3 += d * d * d;
+    }
+    let a = if s2 > 0.0 {
+        s3 / (6.0 * s2.powf(1.5))
+    } else {
+        0.0
+    };
+    bias_corrected(estimate, sorted, a, alpha)
+}
+
+/// Bias-corrected interval with acceleration `a` (0 gives the plain bias-corrected one).
+pub fn bias_corrected(estimate: f64, sorted: &[f64], a: f64, alpha: f64) -> (f64, f64) {
     let Ok(norm) = Normal::new(0.0, 1.0) else {
         return (f64::NAN, f64::NAN);
     };
@@ -297,17 +329,49 @@ pub fn bca(estimate: f64, sorted: &[f64], jack: &[f64], alpha: f64) -> (f64, f64
         return (f64::NAN, f64::NAN);
     }
     let z0 = norm.inverse_cdf(prop);
-    let jack: Vec<f64> = jack.iter().copied().filter(|v| v.is_finite()).collect();
-    let jm = jack.iter().sum::<f64>() / jack.len() as f64;
-    let (mut s2, mut s3) = (0.0, 0.0);
-    for v in &jack {
-        let d = jm - v;
-        s2 += d * d;
-        s3 += d * d * d;
-    }
-    let a = if s2 > 0.0 { s3 / (6.0 * s2.powf(1.5)) } else { 0.0 };
     let adj = |z: f64| norm.cdf(z0 + (z0 + z) / (1.0 - a * (z0 + z)));
     let lo = adj(norm.inverse_cdf(alpha / 2.0));
     let hi = adj(norm.inverse_cdf(1.0 - alpha / 2.0));
     (quantile_sorted(sorted, lo), quantile_sorted(sorted, hi))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bca_hand_computed_case() {
+        // Draws 1..100, estimate 40.5: z0 = Φ⁻¹(0.40) = −0.253347. Jackknife 1, 2, 3, 10:
+        // d = 3, 2, 1, −6 → a = −180 / (6·50^1.5) = −0.0848528. Endpoint levels
+        // Φ(z0 + (z0 + z)/(1 − a(z0 + z))) = 0.0014486 and 0.8920295 (Efron 1987, eq. 2.3),
+        // i.e. quantiles 1 + 99·level of the draws.
+        let draws: Vec<f64> = (1..=100).map(f64::from).collect();
+        let (lo, hi) = bca(40.5, &draws, &[1.0, 2.0, 3.0, 10.0], 0.05);
+        assert!((lo - 1.143_407_76).abs() < 1e-6, "{lo}");
+        assert!((hi - 89.310_923_4).abs() < 1e-6, "{hi}");
+    }
+
+    #[test]
+    fn bca_equals_percentile_without_bias_or_acceleration() {
+        let draws: Vec<f64> = (1..=101).map(f64::from).collect();
+        let (lo, hi) = bca(51.0, &draws, &[1.0, 2.0, 3.0], 0.10);
+        assert!((lo - quantile_sorted(&draws, 0.05)).abs() < 1e-9);
+        assert!((hi - quantile_sorted(&draws, 0.95)).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cross_product_slopes_match_ols() {
+        // y = 1 + 2x exactly → slope 2 from the (unit-weight) cross-products.
+        let x = [1.0, 2.0, 4.0, 7.0];
+        let y: Vec<f64> = x.iter().map(|v| 1.0 + 2.0 * v).collect();
+        let d = BootData::new(&[&x, &y]);
+        let s = d.cross_products(None).slopes(1, &[0]).unwrap();
+        assert!((s[0] - 2.0).abs() < 1e-12);
+        // Doubling every weight changes nothing.
+        let s2 = d
+            .cross_products(Some(&[2, 2, 2, 2]))
+            .slopes(1, &[0])
+            .unwrap();
+        assert!((s2[0] - 2.0).abs() < 1e-12);
+    }
 }

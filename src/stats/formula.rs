@@ -144,7 +144,11 @@ impl fmt::Display for Expr {
             Expr::Call(func, e) => write!(f, "{}({e})", func.name()),
             Expr::Bin(op, a, b) => {
                 let p = self.prec();
-                let text = if *op == '^' { "**".to_string() } else { op.to_string() };
+                let text = if *op == '^' {
+                    "**".to_string()
+                } else {
+                    op.to_string()
+                };
                 // Left-associative except the power, which is right-associative.
                 let (lmin, rmin) = if *op == '^' { (p + 1, p) } else { (p, p + 1) };
                 wrap(a, lmin, f)?;
@@ -225,19 +229,29 @@ fn tokenize(s: &str) -> std::result::Result<Vec<Tok>, String> {
         let c = chars[i];
         if c.is_whitespace() {
             i += 1;
-        } else if c.is_ascii_digit() || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit())) {
+        } else if c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.' || chars[i] == 'e' || chars[i] == 'E'
-                || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E')))
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || chars[i] == '.'
+                    || chars[i] == 'e'
+                    || chars[i] == 'E'
+                    || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E')))
             {
                 i += 1;
             }
             let text: String = chars[start..i].iter().collect();
-            let v = text.parse::<f64>().map_err(|_| format!("'{text}' is not a number"))?;
+            let v = text
+                .parse::<f64>()
+                .map_err(|_| format!("'{text}' is not a number"))?;
             out.push(Tok::Num(v, text));
         } else if c.is_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.') {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '.')
+            {
                 i += 1;
             }
             out.push(Tok::Name(chars[start..i].iter().collect()));
@@ -302,17 +316,19 @@ impl Parser {
         self.toks.get(self.pos)
     }
     fn eat(&mut self, op: &str) -> bool {
-        if self.peek() == Some(&Tok::Op(match op {
-            "~" => "~",
-            "+" => "+",
-            "-" => "-",
-            "*" => "*",
-            "/" => "/",
-            "^" => "^",
-            ":" => ":",
-            "(" => "(",
-            _ => ")",
-        })) {
+        if self.peek()
+            == Some(&Tok::Op(match op {
+                "~" => "~",
+                "+" => "+",
+                "-" => "-",
+                "*" => "*",
+                "/" => "/",
+                "^" => "^",
+                ":" => ":",
+                "(" => "(",
+                _ => ")",
+            }))
+        {
             self.pos += 1;
             true
         } else {
@@ -407,9 +423,15 @@ impl Parser {
             Some(Tok::Num(v, t)) => {
                 self.pos += 1;
                 if v == 1.0 {
-                    Ok(TermSet { terms: vec![], intercept: Some(true) })
+                    Ok(TermSet {
+                        terms: vec![],
+                        intercept: Some(true),
+                    })
                 } else if v == 0.0 {
-                    Ok(TermSet { terms: vec![], intercept: Some(false) })
+                    Ok(TermSet {
+                        terms: vec![],
+                        intercept: Some(false),
+                    })
                 } else {
                     Err(format!("a number ('{t}') can only be 0 or 1 outside I()"))
                 }
@@ -456,7 +478,9 @@ impl Parser {
             }
             other => {
                 let func = Func::from_name(other).ok_or_else(|| {
-                    format!("unknown function '{other}'; use I(), C(), log(), exp(), sqrt() or abs()")
+                    format!(
+                        "unknown function '{other}'; use I(), C(), log(), exp(), sqrt() or abs()"
+                    )
                 })?;
                 let e = self.expr()?;
                 self.expect(")")?;
@@ -524,8 +548,9 @@ impl Parser {
             Some(Tok::Name(n)) => {
                 self.pos += 1;
                 if self.eat("(") {
-                    let func = Func::from_name(&n)
-                        .ok_or_else(|| format!("unknown function '{n}'; use log, exp, sqrt or abs"))?;
+                    let func = Func::from_name(&n).ok_or_else(|| {
+                        format!("unknown function '{n}'; use log, exp, sqrt or abs")
+                    })?;
                     let e = self.expr()?;
                     self.expect(")")?;
                     Ok(Expr::Call(func, Box::new(e)))
@@ -547,7 +572,9 @@ impl Formula {
         };
         let toks = tokenize(text).map_err(err)?;
         let Some(tilde) = toks.iter().position(|t| *t == Tok::Op("~")) else {
-            return Err(err("no '~': write it as 'response ~ predictor + ...'".into()));
+            return Err(err(
+                "no '~': write it as 'response ~ predictor + ...'".into()
+            ));
         };
         let mut lhs = Parser {
             toks: toks[..tilde].to_vec(),
@@ -555,7 +582,10 @@ impl Formula {
         };
         let response = lhs.factor().map_err(&err)?;
         if lhs.pos != lhs.toks.len() {
-            return Err(err(format!("the response must be one column or expression; unexpected input {}", lhs.at())));
+            return Err(err(format!(
+                "the response must be one column or expression; unexpected input {}",
+                lhs.at()
+            )));
         }
         if matches!(response, Factor::Categorical { .. }) {
             return Err(err("the response must be numeric, not C(...)".into()));
@@ -565,7 +595,9 @@ impl Formula {
             pos: 0,
         };
         if rhs.toks.is_empty() {
-            return Err(err("nothing after '~'; use '1' for an intercept-only model".into()));
+            return Err(err(
+                "nothing after '~'; use '1' for an intercept-only model".into(),
+            ));
         }
         let set = rhs.sum().map_err(&err)?;
         if rhs.pos != rhs.toks.len() {
@@ -642,7 +674,8 @@ pub struct ModelFrame {
 pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<ModelFrame> {
     let n = df.height();
     let mut numeric: std::collections::HashMap<String, Vec<f64>> = Default::default();
-    let mut cats: std::collections::HashMap<String, (Vec<Option<String>>, bool)> = Default::default();
+    let mut cats: std::collections::HashMap<String, (Vec<Option<String>>, bool)> =
+        Default::default();
     for (c, is_cat) in formula.columns() {
         load::require_column(df, file, &c)?;
         if is_cat {
@@ -704,7 +737,10 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
             }
         }
         if count > 0 {
-            dropped.push(RowsDropped { column: name.clone(), rows: count });
+            dropped.push(RowsDropped {
+                column: name.clone(),
+                rows: count,
+            });
         }
     }
     for (name, (vals, _)) in &cats {
@@ -716,7 +752,10 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
             }
         }
         if count > 0 {
-            dropped.push(RowsDropped { column: format!("C({name})"), rows: count });
+            dropped.push(RowsDropped {
+                column: format!("C({name})"),
+                rows: count,
+            });
         }
     }
     let rows: Vec<usize> = (0..n).filter(|&i| keep[i]).collect();
@@ -761,7 +800,11 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
         for f in &t.factors {
             let options: Vec<(String, Vec<f64>)> = match f {
                 Factor::Numeric { name, .. } => {
-                    let vals = &evaluated.iter().find(|(k, _)| k == name).map(|(_, v)| v).ok_or_else(|| Error::Internal("factor".into()))?;
+                    let vals = &evaluated
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v)
+                        .ok_or_else(|| Error::Internal("factor".into()))?;
                     vec![(name.clone(), rows.iter().map(|&i| vals[i]).collect())]
                 }
                 Factor::Categorical { column } => {
@@ -773,7 +816,9 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
                             (
                                 format!("C({column})[T.{lv}]"),
                                 rows.iter()
-                                    .map(|&i| f64::from(u8::from(vals[i].as_deref() == Some(lv.as_str()))))
+                                    .map(|&i| {
+                                        f64::from(u8::from(vals[i].as_deref() == Some(lv.as_str())))
+                                    })
                                     .collect(),
                             )
                         })
@@ -783,7 +828,11 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
             let mut next = Vec::new();
             for (pn, pv) in &parts {
                 for (on, ov) in &options {
-                    let name = if pn.is_empty() { on.clone() } else { format!("{pn}:{on}") };
+                    let name = if pn.is_empty() {
+                        on.clone()
+                    } else {
+                        format!("{pn}:{on}")
+                    };
                     next.push((name, pv.iter().zip(ov).map(|(a, b)| a * b).collect()));
                 }
             }

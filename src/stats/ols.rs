@@ -184,7 +184,10 @@ impl OlsFit {
             }
             x_sd[j] = sd(col);
             let inv = 1.0 / centered_norm;
-            w.column_mut(j).iter_mut().zip(col).for_each(|(o, v)| *o = (v - m) * inv);
+            w.column_mut(j)
+                .iter_mut()
+                .zip(col)
+                .for_each(|(o, v)| *o = (v - m) * inv);
             t[[j, j]] = centered_norm;
             if design.intercept {
                 t[[0, j]] = m * (n as f64).sqrt();
@@ -403,27 +406,50 @@ mod tests {
 
     #[test]
     fn constant_predictor_is_named() {
-        let x = array![[1.0, 2.0, 5.0], [1.0, 3.0, 5.0], [1.0, 4.0, 5.0], [1.0, 6.0, 5.0], [1.0, 7.0, 5.0]];
+        let x = array![
+            [1.0, 2.0, 5.0],
+            [1.0, 3.0, 5.0],
+            [1.0, 4.0, 5.0],
+            [1.0, 6.0, 5.0],
+            [1.0, 7.0, 5.0]
+        ];
         let y = array![1.0, 2.0, 3.5, 4.0, 6.0];
-        let e = OlsFit::fit(&design(x, y, &["Intercept", "a", "k"])).unwrap_err().to_string();
+        let e = OlsFit::fit(&design(x, y, &["Intercept", "a", "k"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'k' is constant"), "{e}");
     }
 
     #[test]
     fn collinear_predictors_are_named() {
-        let x = array![[1.0, 1.0, 2.0], [1.0, 2.0, 4.0], [1.0, 3.0, 6.0], [1.0, 5.0, 10.0], [1.0, 8.0, 16.0]];
+        let x = array![
+            [1.0, 1.0, 2.0],
+            [1.0, 2.0, 4.0],
+            [1.0, 3.0, 6.0],
+            [1.0, 5.0, 10.0],
+            [1.0, 8.0, 16.0]
+        ];
         let y = array![1.0, 2.0, 3.5, 4.0, 6.0];
-        let e = OlsFit::fit(&design(x, y, &["Intercept", "a", "b"])).unwrap_err().to_string();
-        assert!(e.contains("'b'") && e.contains("'a'") && e.contains("collinear"), "{e}");
+        let e = OlsFit::fit(&design(x, y, &["Intercept", "a", "b"]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("'b'") && e.contains("'a'") && e.contains("collinear"),
+            "{e}"
+        );
     }
 
     #[test]
     fn too_few_rows_and_constant_response() {
         let x = array![[1.0, 1.0], [1.0, 2.0]];
-        let e = OlsFit::fit(&design(x, array![1.0, 2.0], &["Intercept", "a"])).unwrap_err().to_string();
+        let e = OlsFit::fit(&design(x, array![1.0, 2.0], &["Intercept", "a"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("need at least 3 rows"), "{e}");
         let x = array![[1.0, 1.0], [1.0, 2.0], [1.0, 4.0]];
-        let e = OlsFit::fit(&design(x, array![2.0, 2.0, 2.0], &["Intercept", "a"])).unwrap_err().to_string();
+        let e = OlsFit::fit(&design(x, array![2.0, 2.0, 2.0], &["Intercept", "a"]))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("same value"), "{e}");
     }
 

@@ -130,7 +130,9 @@ impl RegressionResult {
         labels: Option<&[String]>,
     ) -> Result<Self> {
         if !(confidence > 0.0 && confidence < 1.0) {
-            return Err(Error::Usage(format!("--confidence {confidence} must be between 0 and 1")));
+            return Err(Error::Usage(format!(
+                "--confidence {confidence} must be between 0 and 1"
+            )));
         }
         let n = fit.n as f64;
         let p = fit.p as f64;
@@ -141,10 +143,15 @@ impl RegressionResult {
         // for the heteroskedasticity-robust ones (their justification is asymptotic).
         let use_t = cov == CovType::Nonrobust;
         let (tcrit, pval): (f64, Box<dyn Fn(f64) -> f64>) = if use_t {
-            (t_quantile(0.5 + confidence / 2.0, df_resid), Box::new(move |t| t_pvalue(t, df_resid)))
+            (
+                t_quantile(0.5 + confidence / 2.0, df_resid),
+                Box::new(move |t| t_pvalue(t, df_resid)),
+            )
         } else {
             (
-                Normal::new(0.0, 1.0).map(|d| d.inverse_cdf(0.5 + confidence / 2.0)).unwrap_or(f64::NAN),
+                Normal::new(0.0, 1.0)
+                    .map(|d| d.inverse_cdf(0.5 + confidence / 2.0))
+                    .unwrap_or(f64::NAN),
                 Box::new(crate::stats::correlation::normal_two_sided),
             )
         };
@@ -271,7 +278,9 @@ fn diagnostics(fit: &OlsFit, labels: Option<&[String]>) -> RegressionDiagnostics
     let r2_aux = fit.auxiliary_r2(&e2);
     let bp_df = fit.df_model();
     let bp_stat = n * r2_aux;
-    let bp_p = ChiSquared::new(bp_df).map(|d| d.sf(bp_stat)).unwrap_or(f64::NAN);
+    let bp_p = ChiSquared::new(bp_df)
+        .map(|d| d.sf(bp_stat))
+        .unwrap_or(f64::NAN);
 
     // Jarque–Bera from the (biased) sample skewness and kurtosis of the residuals.
     let m = mean(e.view());

@@ -69,7 +69,10 @@ fn good_study_builds() {
         .success()
         .stdout(predicate::str::contains("Customers analysed: 3"));
     let text = std::fs::read_to_string(out).unwrap();
-    assert!(text.starts_with("cid,segment,satisfaction,share_of_wallet,revenue,profit"), "{text}");
+    assert!(
+        text.starts_with("cid,segment,satisfaction,share_of_wallet,revenue,profit"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -95,7 +98,10 @@ fn missing_column_suggests_nearest() {
 #[test]
 fn non_numeric_cell_names_row_and_column() {
     let dir = setup(|_, _, a| *a = a.replace("B,0.2,50,80", "B,0.2,fifty,80"));
-    fails_with(&dir, "column 'revenue' must be numeric, but row 2 (line 3 of the file) holds 'fifty'");
+    fails_with(
+        &dir,
+        "column 'revenue' must be numeric, but row 2 (line 3 of the file) holds 'fifty'",
+    );
 }
 
 #[test]
@@ -106,7 +112,8 @@ fn duplicate_id_in_accounts() {
 
 #[test]
 fn study_key_typo() {
-    let dir = setup(|s, _, _| *s = s.replace("cost = \"cost\"", "cost = \"cost\"\nmoderatorz = []"));
+    let dir =
+        setup(|s, _, _| *s = s.replace("cost = \"cost\"", "cost = \"cost\"\nmoderatorz = []"));
     fails_with(&dir, "moderatorz");
 }
 
@@ -124,19 +131,40 @@ fn empty_table() {
 
 #[test]
 fn zero_row_join() {
-    let dir = setup(|_, _, a| *a = a.replace("A,", "X,").replace("B,", "Y,").replace("C,", "Z,"));
+    let dir = setup(|_, _, a| {
+        *a = a
+            .replace("A,", "X,")
+            .replace("B,", "Y,")
+            .replace("C,", "Z,")
+    });
     fails_with(&dir, "No id occurs in every table");
 }
 
 #[test]
 fn flags_instead_of_study() {
     let dir = TempDir::new().unwrap();
-    let data = write(dir.path(), "d.csv", "id,s,w,r,p\n1,5,0.5,10,1\n2,6,0.2,20,-2\n3,7,0.1,5,3\n");
+    let data = write(
+        dir.path(),
+        "d.csv",
+        "id,s,w,r,p\n1,5,0.5,10,1\n2,6,0.2,20,-2\n3,7,0.1,5,3\n",
+    );
     let out = dir.path().join("c.parquet");
     bin()
         .args(["build", "--data"])
         .arg(&data)
-        .args(["--id", "id", "--satisfaction", "s", "--share-of-wallet", "w", "--revenue", "r", "--profit", "p", "-o"])
+        .args([
+            "--id",
+            "id",
+            "--satisfaction",
+            "s",
+            "--share-of-wallet",
+            "w",
+            "--revenue",
+            "r",
+            "--profit",
+            "p",
+            "-o",
+        ])
         .arg(&out)
         .assert()
         .success()
@@ -160,14 +188,20 @@ fn inspect_reports_missing_and_repeated_ids() {
 #[test]
 fn regress_reports_dropped_rows_and_degenerate_models() {
     let dir = TempDir::new().unwrap();
-    let data = write(dir.path(), "d.csv", "y,x,k\n1,1,3\n2,2,3\n2.5,3,3\n4,,3\n5,5,3\n6.5,6,3\n");
+    let data = write(
+        dir.path(),
+        "d.csv",
+        "y,x,k\n1,1,3\n2,2,3\n2.5,3,3\n4,,3\n5,5,3\n6.5,6,3\n",
+    );
     bin()
         .args(["regress", "--data"])
         .arg(&data)
         .args(["--formula", "y ~ x"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("Dropped 1 rows with missing or non-finite 'x'"));
+        .stdout(predicate::str::contains(
+            "Dropped 1 rows with missing or non-finite 'x'",
+        ));
     bin()
         .args(["regress", "--data"])
         .arg(&data)

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 /// `tests/data/...` inside the repository.
 pub fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(rel)
 }
 
 /// Log relative error: the number of correct significant digits (NIST's LRE).

@@ -1,6 +1,7 @@
 //! Integration tests, in one binary so polars is linked once.
 
 mod builder;
+mod chain;
 mod cli;
 mod common;
 mod nist;

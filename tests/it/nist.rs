@@ -7,7 +7,8 @@ use serde_json::Value;
 use crate::common::{data, lre};
 
 fn certified(name: &str) -> Value {
-    let text = std::fs::read_to_string(data(&format!("reference/nist/{name}.certified.json"))).unwrap();
+    let text =
+        std::fs::read_to_string(data(&format!("reference/nist/{name}.certified.json"))).unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -38,10 +39,16 @@ fn longley_to_nine_digits() {
     let c = certified("longley");
     let r = fit("longley", "y ~ x1 + x2 + x3 + x4 + x5 + x6");
     let (e, s) = min_lre(&r, &c);
-    let sd = lre(r.residual_std_error, c["residual_standard_deviation"].as_f64().unwrap());
+    let sd = lre(
+        r.residual_std_error,
+        c["residual_standard_deviation"].as_f64().unwrap(),
+    );
     let r2 = lre(r.r_squared, c["r_squared"].as_f64().unwrap());
     eprintln!("Longley LRE: estimates {e:.1}, std errors {s:.1}, residual sd {sd:.1}, R² {r2:.1}");
-    assert!(e >= 9.0 && s >= 9.0 && sd >= 9.0 && r2 >= 9.0, "LRE {e} {s} {sd} {r2}");
+    assert!(
+        e >= 9.0 && s >= 9.0 && sd >= 9.0 && r2 >= 9.0,
+        "LRE {e} {s} {sd} {r2}"
+    );
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! Agreement with statsmodels 0.15 on the reference customer table.
 
+use polars::prelude::*;
 use profitchain::analysis::regress::{fit_one, subset, RegressOptions};
 use profitchain::data::load;
 use profitchain::stats::CovType;
-use polars::prelude::*;
 use serde_json::Value;
 
 use crate::common::{data, rel_diff};
@@ -30,7 +30,8 @@ fn segment_table(df: &DataFrame, segment: &str) -> DataFrame {
 #[test]
 fn every_model_segment_and_covariance_matches_statsmodels() {
     let df = load::read(&data("reference/peers/chain_reference.csv")).unwrap();
-    let text = std::fs::read_to_string(data("reference/peers/chain_reference.statsmodels.json")).unwrap();
+    let text =
+        std::fs::read_to_string(data("reference/peers/chain_reference.statsmodels.json")).unwrap();
     let reference: Value = serde_json::from_str(&text).unwrap();
     let mut checked = 0;
     let mut worst: f64 = 0.0;
@@ -49,10 +50,23 @@ fn every_model_segment_and_covariance_matches_statsmodels() {
             assert_eq!(r.n as u64, m["n"].as_u64().unwrap());
             let close = |what: &str, got: f64, want: f64, tol: f64| {
                 let d = rel_diff(got, want);
-                assert!(d <= tol, "{segment} {} {cov} {what}: got {got}, want {want} (rel {d:e})", opts.formula);
+                assert!(
+                    d <= tol,
+                    "{segment} {} {cov} {what}: got {got}, want {want} (rel {d:e})",
+                    opts.formula
+                );
                 d
             };
-            for key in ["r_squared", "adj_r_squared", "log_likelihood", "aic", "bic", "residual_std_error", "df_resid", "condition_number"] {
+            for key in [
+                "r_squared",
+                "adj_r_squared",
+                "log_likelihood",
+                "aic",
+                "bic",
+                "residual_std_error",
+                "df_resid",
+                "condition_number",
+            ] {
                 let got = match key {
                     "r_squared" => r.r_squared,
                     "adj_r_squared" => r.adj_r_squared,
@@ -66,9 +80,18 @@ fn every_model_segment_and_covariance_matches_statsmodels() {
                 worst = worst.max(close(key, got, m[key].as_f64().unwrap(), 1e-8));
             }
             if cov == "nonrobust" {
-                worst = worst.max(close("F", r.f_statistic, m["f_statistic"].as_f64().unwrap(), 1e-8));
+                worst = worst.max(close(
+                    "F",
+                    r.f_statistic,
+                    m["f_statistic"].as_f64().unwrap(),
+                    1e-8,
+                ));
                 let fp = m["f_pvalue"].as_f64().unwrap();
-                assert!((r.f_pvalue - fp).abs() <= 1e-6, "F p-value {} vs {fp}", r.f_pvalue);
+                assert!(
+                    (r.f_pvalue - fp).abs() <= 1e-6,
+                    "F p-value {} vs {fp}",
+                    r.f_pvalue
+                );
             }
             let terms = m[cov]["terms"].as_array().unwrap();
             assert_eq!(terms.len(), r.terms.len());
@@ -84,7 +107,12 @@ fn every_model_segment_and_covariance_matches_statsmodels() {
                     worst = worst.max(close(what, got, want[what].as_f64().unwrap(), 1e-8));
                 }
                 let p = want["p_value"].as_f64().unwrap();
-                assert!((t.p_value - p).abs() <= 1e-6, "{} p {} vs {p}", t.term, t.p_value);
+                assert!(
+                    (t.p_value - p).abs() <= 1e-6,
+                    "{} p {} vs {p}",
+                    t.term,
+                    t.p_value
+                );
             }
             checked += 1;
         }

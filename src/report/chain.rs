@@ -1,0 +1,312 @@
+//! Renderings of the chain study: a terminal summary and Markdown.
+
+use std::fmt::Write;
+
+use super::format::{num, pvalue, stars};
+use crate::analysis::chain::{ChainResult, SegmentResult};
+
+fn verdict(b: bool) -> &'static str {
+    if b {
+        "supported"
+    } else {
+        "not supported"
+    }
+}
+
+fn paths_line(s: &SegmentResult) -> Vec<(String, String, f64, f64, Option<f64>)> {
+    // (label, model, estimate, p, beta)
+    let mut out = Vec::new();
+    for (model, term, label) in [
+        ("M1", "satisfaction", "a1  satisfaction -> SOW"),
+        ("M2", "satisfaction", "a2  satisfaction -> revenue"),
+        ("M2", "share_of_wallet", "d21 SOW -> revenue"),
+        ("Y", "satisfaction", "c'  satisfaction -> profit"),
+        ("Y", "share_of_wallet", "b1  SOW -> profit"),
+        ("Y", "revenue", "b2  revenue -> profit"),
+    ] {
+        if let Some(t) = s
+            .regressions
+            .iter()
+            .find(|m| m.model == model)
+            .and_then(|m| m.result.term(term))
+        {
+            out.push((
+                label.to_string(),
+                model.to_string(),
+                t.estimate,
+                t.p_value,
+                t.beta,
+            ));
+        }
+    }
+    out
+}
+
+/// Terminal summary: per-segment paths, hypotheses and indirect effects, then the
+/// segment comparison with its plain-language summary.
+pub fn text(r: &ChainResult) -> String {
+    let mut s = String::new();
+    let o = &r.options;
+    let _ = writeln!(
+        s,
+        "Chain study '{}': satisfaction -> share of wallet -> revenue -> profit",
+        r.study
+    );
+    let segs: Vec<String> = r
+        .diagnostics
+        .segments
+        .iter()
+        .map(|x| format!("{} {}", x.segment, x.customers))
+        .collect();
+    let _ = writeln!(
+        s,
+        "{} customers ({}); {} SEs; {} bootstrap resamples (seed {}); {:.0}% intervals; alpha {}",
+        r.diagnostics.customers,
+        segs.join(", "),
+        o.se.label(),
+        o.bootstrap,
+        o.seed,
+        o.confidence * 100.0,
+        o.alpha
+    );
+    let dropped = r.diagnostics.customers_dropped();
+    if dropped > 0 {
+        let _ = writeln!(
+            s,
+            "Build dropped {dropped} customers (run `profitchain build` for details)."
+        );
+    }
+    for c in &r.comparisons {
+        let _ = writeln!(s, "\nSummary: {} vs {}", c.segment_a, c.segment_b);
+        for line in &c.summary {
+            let _ = writeln!(s, "  - {line}");
+        }
+    }
+    for seg in &r.segments {
+        let _ = writeln!(s, "\n== Segment: {} (n = {}) ==", seg.name, seg.n);
+        if let Some(e) = &seg.error {
+            let _ = writeln!(s, "  not analysed: {e}");
+            continue;
+        }
+        let _ = writeln!(s, "  {:<30} {:>12} {:>8} {:>8}", "path", "b", "p", "beta");
+        for (label, _, b, p, beta) in paths_line(seg) {
+            let _ = writeln!(
+                s,
+                "  {:<30} {:>12} {:>8} {:>8}{}",
+                label,
+                num(b, 4),
+                pvalue(p),
+                beta.map(|v| format!("{v:.3}")).unwrap_or_default(),
+                stars(p)
+            );
+        }
+        let r2: Vec<String> = seg
+            .regressions
+            .iter()
+            .filter(|m| ["M1", "M2", "Y"].contains(&m.model.as_str()))
+            .map(|m| format!("{} {}", m.model, num(m.result.r_squared, 3)))
+            .collect();
+        let _ = writeln!(s, "  R²: {}", r2.join(", "));
+        let _ = writeln!(s, "  Hypotheses:");
+        for h in &seg.hypotheses {
+            let ci = match (h.ci_low, h.ci_high) {
+                (Some(a), Some(b)) => format!(", CI [{}, {}]", num(a, 3), num(b, 3)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "    {} {:<50} {:<13} est {}{}{}",
+                h.id,
+                h.statement,
+                verdict(h.supported),
+                num(h.estimate, 4),
+                h.p_value
+                    .map(|p| format!(", p {}", pvalue(p)))
+                    .unwrap_or_default(),
+                ci
+            );
+        }
+        if let Some(m) = &seg.mediation {
+            let _ = writeln!(
+                s,
+                "  Indirect effects (bootstrap SE, percentile CI, BCa CI):"
+            );
+            for e in &m.indirect_effects {
+                let i = &e.interval;
+                let _ = writeln!(
+                    s,
+                    "    {:<54} {:>10} se {:>9}  [{}, {}]  BCa [{}, {}]",
+                    e.path,
+                    num(i.estimate, 4),
+                    num(i.boot_se, 3),
+                    num(i.ci_low, 4),
+                    num(i.ci_high, 4),
+                    num(i.bca_low, 4),
+                    num(i.bca_high, 4)
+                );
+            }
+            let _ = writeln!(
+                s,
+                "    direct effect c' = {} (p {}), total effect c = {} (p {}), proportion mediated {}",
+                num(m.direct_effect.estimate, 4),
+                pvalue(m.direct_effect.p_value),
+                num(m.total_effect.estimate, 4),
+                pvalue(m.total_effect.p_value),
+                num(m.proportion_mediated, 3)
+            );
+            for bk in &m.baron_kenny {
+                let _ = writeln!(
+                    s,
+                    "    {} Baron-Kenny {} -> {} -> {}: c {}, a {}, b {}, c' {} => {} mediation",
+                    bk.hypothesis,
+                    bk.x,
+                    bk.m,
+                    bk.y,
+                    num(bk.c.estimate, 4),
+                    num(bk.a.estimate, 4),
+                    num(bk.b.estimate, 4),
+                    num(bk.c_prime.estimate, 4),
+                    bk.conclusion
+                );
+            }
+            for so in &m.sobel {
+                let _ = writeln!(
+                    s,
+                    "    {} Sobel z = {:.3}, p {}",
+                    so.hypothesis,
+                    so.z,
+                    pvalue(so.p_value)
+                );
+            }
+        }
+        for ce in &seg.conditional_effects {
+            let _ = writeln!(
+                s,
+                "  Conditional effect of satisfaction on SOW at {} = {} (p{}): {} (se {}, p {})",
+                ce.moderator,
+                num(ce.value, 4),
+                ce.percentile,
+                num(ce.effect, 4),
+                num(ce.std_error, 3),
+                pvalue(ce.p_value)
+            );
+        }
+    }
+    for c in &r.comparisons {
+        let _ = writeln!(s, "\n== Comparison: {} vs {} ==", c.segment_a, c.segment_b);
+        let _ = writeln!(
+            s,
+            "  {:<6} {:<16} {:>11} {:>11} {:>8} {:>8}",
+            "model", "term", c.segment_a, c.segment_b, "z", "p"
+        );
+        for p in &c.paths {
+            let _ = writeln!(
+                s,
+                "  {:<6} {:<16} {:>11} {:>11} {:>8.3} {:>8}",
+                p.model,
+                p.term,
+                num(p.estimate_a, 4),
+                num(p.estimate_b, 4),
+                p.z,
+                pvalue(p.p_value)
+            );
+        }
+        for ch in &c.chow {
+            let _ = writeln!(
+                s,
+                "  Chow test {}: F({:.0}, {:.0}) = {:.3}, p {}",
+                ch.model,
+                ch.df_num,
+                ch.df_den,
+                ch.f_statistic,
+                pvalue(ch.p_value)
+            );
+        }
+        for d in &c.indirect_effects {
+            let _ = writeln!(
+                s,
+                "  Δ {:<54} {:>10}  [{}, {}]",
+                d.path,
+                num(d.difference, 4),
+                num(d.ci_low, 4),
+                num(d.ci_high, 4)
+            );
+        }
+        for d in &c.correlations {
+            let _ = writeln!(
+                s,
+                "  r({}, {}): {:.3} vs {:.3}, Fisher z = {:.3}, p {}",
+                d.variables[0],
+                d.variables[1],
+                d.r_a,
+                d.r_b,
+                d.z,
+                pvalue(d.p_value)
+            );
+        }
+    }
+    s
+}
+
+/// Markdown: summary, hypotheses per segment, indirect effects and regression tables.
+pub fn markdown(r: &ChainResult) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "# Chain study: {}\n", r.study);
+    for c in &r.comparisons {
+        let _ = writeln!(s, "## {} vs {}\n", c.segment_a, c.segment_b);
+        for line in &c.summary {
+            let _ = writeln!(s, "- {line}");
+        }
+        let _ = writeln!(s);
+    }
+    for seg in &r.segments {
+        let _ = writeln!(s, "## Segment {} (n = {})\n", seg.name, seg.n);
+        if let Some(e) = &seg.error {
+            let _ = writeln!(s, "Not analysed: {e}\n");
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "| hypothesis | verdict | estimate | p | CI |\n|---|---|---:|---:|---|"
+        );
+        for h in &seg.hypotheses {
+            let ci = match (h.ci_low, h.ci_high) {
+                (Some(a), Some(b)) => format!("[{}, {}]", num(a, 3), num(b, 3)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} {} | {} | {} | {} | {} |",
+                h.id,
+                h.statement,
+                verdict(h.supported),
+                num(h.estimate, 4),
+                h.p_value.map(pvalue).unwrap_or_default(),
+                ci
+            );
+        }
+        if let Some(m) = &seg.mediation {
+            let _ = writeln!(s, "\n| indirect effect | estimate | boot SE | percentile CI | BCa CI |\n|---|---:|---:|---|---|");
+            for e in &m.indirect_effects {
+                let i = &e.interval;
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | [{}, {}] | [{}, {}] |",
+                    e.path,
+                    num(i.estimate, 4),
+                    num(i.boot_se, 3),
+                    num(i.ci_low, 4),
+                    num(i.ci_high, 4),
+                    num(i.bca_low, 4),
+                    num(i.bca_high, 4)
+                );
+            }
+        }
+        let _ = writeln!(s);
+        let models = crate::analysis::regress::RegressOutput {
+            models: seg.regressions.iter().map(|m| m.result.clone()).collect(),
+        };
+        s.push_str(&super::regression::markdown(&models));
+    }
+    s
+}
