@@ -459,6 +459,11 @@ fn segment(
         draws: vec![],
         df: DataFrame::empty(),
     };
+    if n >= u32::MAX as usize {
+        return Err(Error::Usage(format!(
+            "segment '{name}' has {n} customers; the bootstrap supports fewer than 4294967295"
+        )));
+    }
     if n < needed {
         progress.inc(opts.bootstrap as u64);
         return Ok(fail(format!(

@@ -76,7 +76,7 @@ impl BootData {
     }
 
     /// Cross-products with weight `counts[i]` on row i (None = all weights 1).
-    pub fn cross_products(&self, counts: Option<&[u32]>) -> CrossProducts {
+    pub fn cross_products(&self, counts: Option<&[u16]>) -> CrossProducts {
         let mut cp = self.empty();
         match self.k {
             2 => accumulate::<2>(&self.rows, counts, &mut cp),
@@ -108,38 +108,35 @@ impl BootData {
     }
 }
 
-fn accumulate<const K: usize>(rows: &[f64], counts: Option<&[u32]>, cp: &mut CrossProducts) {
+fn accumulate<const K: usize>(rows: &[f64], counts: Option<&[u16]>, cp: &mut CrossProducts) {
+    // Fixed-size accumulators, fully unrolled for K, stay in registers.
     let mut lin = [0.0f64; K];
-    let mut quad = vec![0.0f64; K * (K + 1) / 2];
+    let mut quad = [[0.0f64; K]; K];
     let mut w_total = 0.0;
     for (i, row) in rows.chunks_exact(K).enumerate() {
-        let w = match counts {
-            Some(c) => {
-                let c = c[i];
-                if c == 0 {
-                    continue;
-                }
-                f64::from(c)
-            }
-            None => 1.0,
-        };
+        // Branch-free: rows drawn zero times (about 37%) contribute zero.
+        let w = counts.map_or(1.0, |c| f64::from(c[i]));
         w_total += w;
-        let mut idx = 0;
         for a in 0..K {
             let wa = w * row[a];
             lin[a] += wa;
             for b in a..K {
-                quad[idx] += wa * row[b];
-                idx += 1;
+                quad[a][b] += wa * row[b];
             }
         }
     }
     cp.w = w_total;
     cp.lin.copy_from_slice(&lin);
-    cp.quad.copy_from_slice(&quad);
+    let mut idx = 0;
+    for a in 0..K {
+        for b in a..K {
+            cp.quad[idx] = quad[a][b];
+            idx += 1;
+        }
+    }
 }
 
-fn accumulate_dyn(rows: &[f64], k: usize, counts: Option<&[u32]>, cp: &mut CrossProducts) {
+fn accumulate_dyn(rows: &[f64], k: usize, counts: Option<&[u16]>, cp: &mut CrossProducts) {
     for (i, row) in rows.chunks_exact(k).enumerate() {
         let w = counts.map_or(1.0, |c| f64::from(c[i]));
         if w == 0.0 {
@@ -209,13 +206,17 @@ where
     (0..b)
         .into_par_iter()
         .map_init(
-            || vec![0u32; n],
+            || vec![0u16; n],
             |counts, r| {
                 counts.iter_mut().for_each(|c| *c = 0);
                 let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 rng.set_stream(r as u64);
+                // 32-bit draws (exact, Lemire's method inside rand) halve the random bits
+                // needed. A count above 65535 has probability ~e^-65535: saturate, never wrap.
+                let n32 = n as u32;
                 for _ in 0..n {
-                    counts[rng.random_range(0..n)] += 1;
+                    let i = rng.random_range(0..n32) as usize;
+                    counts[i] = counts[i].saturating_add(1);
                 }
                 let out = stat(&data.cross_products(Some(counts)))
                     .unwrap_or_else(|| vec![f64::NAN; width]);
