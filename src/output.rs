@@ -64,9 +64,14 @@ pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
                 .map(|_| ())
                 .map_err(|e| write_err(path, e))
         }),
-        _ => Err(Error::UnknownExtension {
-            path: path.to_path_buf(),
-            ext: if ext.is_empty() { "(none)".into() } else { ext },
-        }),
+        _ => Err(Error::Usage(format!(
+            "cannot write '{}': tables are written as .csv or .parquet (got '{}')",
+            path.display(),
+            if ext.is_empty() {
+                "no extension"
+            } else {
+                ext.as_str()
+            }
+        ))),
     }
 }

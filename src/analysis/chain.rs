@@ -803,6 +803,7 @@ fn conditional(
     Ok(out)
 }
 
+#[allow(clippy::needless_range_loop)] // pairs (i, j) of the correlation matrix
 fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comparison> {
     let (ra, rb) = (&a.result, &b.result);
     let model = |r: &SegmentResult, id: &str| -> Option<RegressionResult> {

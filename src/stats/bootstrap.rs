@@ -108,6 +108,7 @@ impl BootData {
     }
 }
 
+#[allow(clippy::needless_range_loop)] // index loops over the packed triangle read clearest
 fn accumulate<const K: usize>(rows: &[f64], counts: Option<&[u16]>, cp: &mut CrossProducts) {
     // Fixed-size accumulators, fully unrolled for K, stay in registers.
     let mut lin = [0.0f64; K];

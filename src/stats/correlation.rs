@@ -139,7 +139,8 @@ mod tests {
         let (z, p) = fisher_z_test(0.5, 103, 0.5, 53);
         assert!(z.abs() < 1e-12 && (p - 1.0).abs() < 1e-12);
         let (z, _) = fisher_z_test(0.6, 103, 0.2, 103);
-        // (atanh .6 - atanh .2)/sqrt(2/100)
-        assert!((z - (0.693_147_2 - 0.202_732_6) / 0.02f64.sqrt()).abs() < 1e-6);
+        // atanh 0.6 = ½ln 4 = ln 2; atanh 0.2 = ½ln 1.5; z = (ln 2 − ½ln 1.5)/√(2/100).
+        let want = (std::f64::consts::LN_2 - 0.5 * 1.5f64.ln()) / 0.02f64.sqrt();
+        assert!((z - want).abs() < 1e-12);
     }
 }

@@ -146,7 +146,7 @@ impl OlsFit {
         let y = &design.y;
         let y_mean = mean(y.view());
         let y_sd = sd(y.view());
-        if !(y_sd > 0.0) || y_sd <= 1e-14 * y_mean.abs() {
+        if y_sd.is_nan() || y_sd <= 1e-14 * y_mean.abs() {
             return Err(Error::Degenerate(format!(
                 "response '{}' has the same value ({}) in every row: there is nothing to explain",
                 design.y_name, y[0]

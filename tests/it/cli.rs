@@ -217,3 +217,40 @@ fn regress_reports_dropped_rows_and_degenerate_models() {
         .code(2)
         .stderr(predicate::str::contains("no row has finite values"));
 }
+
+#[test]
+fn regress_by_group_writes_tidy_csv_and_json() {
+    let dir = TempDir::new().unwrap();
+    let data = write(
+        dir.path(),
+        "d.csv",
+        "g,y,x\na,1,1\na,2.1,2\na,2.9,3\na,4.2,4\nb,5,1\nb,3.9,2\nb,3.1,3\nb,2.2,4\n",
+    );
+    let out = dir.path().join("r.csv");
+    bin()
+        .args(["regress", "--data"])
+        .arg(&data)
+        .args(["--formula", "y ~ x", "--by", "g", "--format", "csv", "-o"])
+        .arg(&out)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "group,outcome,term,estimate,std_error,statistic,p_value,ci_low,ci_high,beta,n,r_squared"
+    );
+    assert_eq!(text.lines().count(), 5, "{text}");
+    let json = bin()
+        .args(["regress", "--data"])
+        .arg(&data)
+        .args(["--formula", "y ~ x", "--by", "g", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let models = v["models"].as_array().unwrap();
+    assert_eq!(models.len(), 2);
+    // Group b by hand: x̄ = 2.5, ȳ = 3.55, Sxy = -4.6, Sxx = 5 → slope -0.92.
+    let slope = models[1]["terms"][1]["estimate"].as_f64().unwrap();
+    assert!((slope - (-0.92)).abs() < 1e-12, "{slope}");
+}
