@@ -3,7 +3,8 @@
 use std::fmt::Write;
 
 use super::format::{num, pvalue, stars};
-use crate::analysis::chain::{ChainResult, SegmentResult};
+use crate::analysis::chain::{ChainResult, Hypothesis, SegmentResult};
+use crate::stats::bootstrap::Interval;
 
 fn verdict(b: bool) -> &'static str {
     if b {
@@ -11,6 +12,24 @@ fn verdict(b: bool) -> &'static str {
     } else {
         "not supported"
     }
+}
+
+/// "[low, high]" of a hypothesis' bootstrap interval, when it has one.
+fn hypothesis_ci(h: &Hypothesis) -> Option<String> {
+    match (h.ci_low, h.ci_high) {
+        (Some(a), Some(b)) => Some(format!("[{}, {}]", num(a, 3), num(b, 3))),
+        _ => None,
+    }
+}
+
+/// Estimate, bootstrap SE, percentile CI and BCa CI of an indirect effect, formatted.
+fn interval_cells(i: &Interval) -> [String; 4] {
+    [
+        num(i.estimate, 4),
+        num(i.boot_se, 3),
+        format!("[{}, {}]", num(i.ci_low, 4), num(i.ci_high, 4)),
+        format!("[{}, {}]", num(i.bca_low, 4), num(i.bca_high, 4)),
+    ]
 }
 
 fn paths_line(s: &SegmentResult) -> Vec<(String, String, f64, f64, Option<f64>)> {
@@ -109,10 +128,9 @@ pub fn text(r: &ChainResult) -> String {
         let _ = writeln!(s, "  R²: {}", r2.join(", "));
         let _ = writeln!(s, "  Hypotheses:");
         for h in &seg.hypotheses {
-            let ci = match (h.ci_low, h.ci_high) {
-                (Some(a), Some(b)) => format!(", CI [{}, {}]", num(a, 3), num(b, 3)),
-                _ => String::new(),
-            };
+            let ci = hypothesis_ci(h)
+                .map(|c| format!(", CI {c}"))
+                .unwrap_or_default();
             let _ = writeln!(
                 s,
                 "    {} {:<50} {:<13} est {}{}{}",
@@ -132,17 +150,11 @@ pub fn text(r: &ChainResult) -> String {
                 "  Indirect effects (bootstrap SE, percentile CI, BCa CI):"
             );
             for e in &m.indirect_effects {
-                let i = &e.interval;
+                let [est, se, pct, bca] = interval_cells(&e.interval);
                 let _ = writeln!(
                     s,
-                    "    {:<54} {:>10} se {:>9}  [{}, {}]  BCa [{}, {}]",
-                    e.path,
-                    num(i.estimate, 4),
-                    num(i.boot_se, 3),
-                    num(i.ci_low, 4),
-                    num(i.ci_high, 4),
-                    num(i.bca_low, 4),
-                    num(i.bca_high, 4)
+                    "    {:<54} {est:>10} se {se:>9}  {pct}  BCa {bca}",
+                    e.path
                 );
             }
             let _ = writeln!(
@@ -270,10 +282,7 @@ pub fn markdown(r: &ChainResult) -> String {
             "| hypothesis | verdict | estimate | p | CI |\n|---|---|---:|---:|---|"
         );
         for h in &seg.hypotheses {
-            let ci = match (h.ci_low, h.ci_high) {
-                (Some(a), Some(b)) => format!("[{}, {}]", num(a, 3), num(b, 3)),
-                _ => String::new(),
-            };
+            let ci = hypothesis_ci(h).unwrap_or_default();
             let _ = writeln!(
                 s,
                 "| {} {} | {} | {} | {} | {} |",
@@ -288,18 +297,8 @@ pub fn markdown(r: &ChainResult) -> String {
         if let Some(m) = &seg.mediation {
             let _ = writeln!(s, "\n| indirect effect | estimate | boot SE | percentile CI | BCa CI |\n|---|---:|---:|---|---|");
             for e in &m.indirect_effects {
-                let i = &e.interval;
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | [{}, {}] | [{}, {}] |",
-                    e.path,
-                    num(i.estimate, 4),
-                    num(i.boot_se, 3),
-                    num(i.ci_low, 4),
-                    num(i.ci_high, 4),
-                    num(i.bca_low, 4),
-                    num(i.bca_high, 4)
-                );
+                let [est, se, pct, bca] = interval_cells(&e.interval);
+                let _ = writeln!(s, "| {} | {est} | {se} | {pct} | {bca} |", e.path);
             }
         }
         let _ = writeln!(s);
