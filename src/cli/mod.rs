@@ -10,6 +10,7 @@ pub mod data_args;
 pub mod inspect;
 pub mod regress;
 pub mod simulate;
+pub mod value;
 
 /// profitchain: satisfaction → share of wallet → revenue → profit, per customer segment.
 #[derive(Debug, Parser)]
@@ -37,9 +38,8 @@ pub enum Command {
     /// Key-driver analysis (planned).
     #[command(hide = true)]
     Drivers,
-    /// Customer value: whale curve, deciles, CLV (planned).
-    #[command(hide = true)]
-    Value,
+    /// Customer value: whale curve, profit and revenue deciles, CLV, Wallet Allocation Rule.
+    Value(value::ValueArgs),
     /// Report with charts and exports (planned).
     #[command(hide = true)]
     Report,
@@ -53,9 +53,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Simulate(a) => simulate::run(a),
         Command::Regress(a) => regress::run(a),
         Command::Chain(a) => chain::run(a),
-        Command::Metrics | Command::Drivers | Command::Value | Command::Report => Err(
-            Error::Usage("this command is reserved and not available in this version".into()),
-        ),
+        Command::Value(a) => value::run(a),
+        Command::Metrics | Command::Drivers | Command::Report => Err(Error::Usage(
+            "this command is reserved and not available in this version".into(),
+        )),
     }
 }
 

@@ -2,6 +2,8 @@
 //! functions only format them.
 
 pub mod chain;
+pub mod charts;
 pub mod format;
 pub mod regression;
 pub mod text;
+pub mod value;

@@ -7,3 +7,4 @@ mod common;
 mod nist;
 mod peers;
 mod simulate;
+mod value;

@@ -1,0 +1,135 @@
+//! Renderings of the value analysis.
+
+use std::fmt::Write;
+
+use polars::prelude::*;
+
+use super::format::num;
+use crate::analysis::value::{Decile, ValueResult};
+use crate::error::{Error, Result};
+
+fn decile_rows(s: &mut String, title: &str, rows: &[Decile]) {
+    let _ = writeln!(s, "{title}");
+    let _ = writeln!(
+        s,
+        "  {:>6} {:>10} {:>14} {:>14} {:>12} {:>9}",
+        "decile", "customers", "revenue", "profit", "mean profit", "% profit"
+    );
+    for d in rows {
+        let _ = writeln!(
+            s,
+            "  {:>6} {:>10} {:>14} {:>14} {:>12} {:>9}",
+            d.decile,
+            d.customers,
+            num(d.revenue, 6),
+            num(d.profit, 6),
+            num(d.mean_profit, 4),
+            format!("{:.1}", d.profit_share_pct)
+        );
+    }
+}
+
+/// Terminal summary.
+pub fn text(v: &ValueResult) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} customers; total revenue {}, total profit {}; {:.1}% are unprofitable (profit ≤ 0)",
+        v.customers,
+        num(v.total_revenue, 6),
+        num(v.total_profit, 6),
+        v.unprofitable_share
+    );
+    let _ = writeln!(
+        s,
+        "Whale curve: the most profitable {:.1}% of customers earn {:.1}% of total profit; the rest give back {:.1} points",
+        v.peak_customer_pct,
+        v.peak_profit_pct,
+        v.peak_profit_pct - 100.0
+    );
+    decile_rows(
+        &mut s,
+        "\nDeciles by profit (1 = most profitable):",
+        &v.deciles,
+    );
+    decile_rows(
+        &mut s,
+        "\nDeciles by revenue (1 = largest customers):",
+        &v.revenue_deciles,
+    );
+    if let Some(c) = &v.clv {
+        let _ = writeln!(
+            s,
+            "\nCLV = {} (d = {}): total {}, mean {}; profitable customers {}, unprofitable {}",
+            c.formula,
+            c.discount,
+            num(c.total, 6),
+            num(c.mean, 4),
+            num(c.profitable_total, 6),
+            num(c.unprofitable_total, 6)
+        );
+    }
+    if let Some(w) = &v.war {
+        let _ = writeln!(
+            s,
+            "\nWallet Allocation Rule, SOW = {}: n = {}, mean predicted {:.3} vs observed {:.3}, r = {:.3} (p {})",
+            w.formula,
+            w.n,
+            w.mean_predicted_sow,
+            w.mean_observed_sow,
+            w.correlation,
+            super::format::pvalue(w.p_value)
+        );
+    }
+    for d in &v.rows_dropped {
+        let _ = writeln!(
+            s,
+            "Dropped {} rows with missing or non-finite '{}'",
+            d.rows, d.column
+        );
+    }
+    s
+}
+
+/// Both decile tables as one tidy table (`kind` = profit | revenue).
+pub fn deciles_table(v: &ValueResult) -> Result<DataFrame> {
+    let rows: Vec<(&str, &Decile)> = v
+        .deciles
+        .iter()
+        .map(|d| ("profit", d))
+        .chain(v.revenue_deciles.iter().map(|d| ("revenue", d)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "ranked_by".into(),
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "decile".into(),
+            rows.iter().map(|r| r.1.decile).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "customers".into(),
+            rows.iter().map(|r| r.1.customers).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "revenue".into(),
+            rows.iter().map(|r| r.1.revenue).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "profit".into(),
+            rows.iter().map(|r| r.1.profit).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "mean_profit".into(),
+            rows.iter().map(|r| r.1.mean_profit).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "profit_share_pct".into(),
+            rows.iter()
+                .map(|r| r.1.profit_share_pct)
+                .collect::<Vec<_>>(),
+        ),
+    ])
+    .map_err(Error::from)
+}
