@@ -1,5 +1,6 @@
 //! Analyses built on the statistics layer.
 
 pub mod chain;
+pub mod drivers;
 pub mod regress;
 pub mod value;

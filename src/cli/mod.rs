@@ -7,6 +7,7 @@ use profitchain::{Error, Result};
 pub mod build;
 pub mod chain;
 pub mod data_args;
+pub mod drivers;
 pub mod inspect;
 pub mod regress;
 pub mod simulate;
@@ -35,9 +36,8 @@ pub enum Command {
     /// CSAT, NPS, CES and CSI (planned).
     #[command(hide = true)]
     Metrics,
-    /// Key-driver analysis (planned).
-    #[command(hide = true)]
-    Drivers,
+    /// Key-driver analysis: Shapley importance and relative weights of attribute ratings.
+    Drivers(drivers::DriversArgs),
     /// Customer value: whale curve, profit and revenue deciles, CLV, Wallet Allocation Rule.
     Value(value::ValueArgs),
     /// Report with charts and exports (planned).
@@ -54,7 +54,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Regress(a) => regress::run(a),
         Command::Chain(a) => chain::run(a),
         Command::Value(a) => value::run(a),
-        Command::Metrics | Command::Drivers | Command::Report => Err(Error::Usage(
+        Command::Drivers(a) => drivers::run(a),
+        Command::Metrics | Command::Report => Err(Error::Usage(
             "this command is reserved and not available in this version".into(),
         )),
     }

@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod charts;
+pub mod drivers;
 pub mod format;
 pub mod regression;
 pub mod text;

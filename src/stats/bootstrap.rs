@@ -162,6 +162,22 @@ impl CrossProducts {
         self.quad[a * self.k - a * a.saturating_sub(1) / 2 + (b - a)]
     }
 
+    /// Correlation matrix of all k variables under these weights.
+    pub fn correlation(&self) -> Array2<f64> {
+        let k = self.k;
+        let w = self.w;
+        let cov = |a: usize, b: usize| (self.q(a, b) - self.lin[a] * self.lin[b] / w) / (w - 1.0);
+        let mut c = Array2::<f64>::eye(k);
+        for a in 0..k {
+            for b in (a + 1)..k {
+                let r = cov(a, b) / (cov(a, a) * cov(b, b)).sqrt();
+                c[[a, b]] = r;
+                c[[b, a]] = r;
+            }
+        }
+        c
+    }
+
     /// Slopes of regressing variable `y` on variables `xs` (with an intercept), in the
     /// original units. None when the weighted system is singular.
     pub fn slopes(&self, y: usize, xs: &[usize]) -> Option<Vec<f64>> {

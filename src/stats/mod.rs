@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod correlation;
 pub mod formula;
+pub mod importance;
 pub mod ols;
 pub mod regression;
 

@@ -4,6 +4,7 @@ mod builder;
 mod chain;
 mod cli;
 mod common;
+mod drivers;
 mod nist;
 mod peers;
 mod simulate;

@@ -1,0 +1,69 @@
+//! `profitchain drivers`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use profitchain::analysis::chain::DEFAULT_SEED;
+use profitchain::analysis::drivers::{self, DriverOptions};
+use profitchain::data::load;
+use profitchain::report::{drivers as render, regression};
+use profitchain::{output, Result};
+
+/// Key-driver analysis: OLS, Shapley (LMG) importance and Johnson's relative weights.
+#[derive(Debug, Args)]
+pub struct DriversArgs {
+    /// Table with the outcome and the attribute ratings (respondent or customer level).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Outcome column.
+    #[arg(long, value_name = "COL", default_value = "satisfaction")]
+    pub target: String,
+    /// Driver columns, comma-separated (2 to 15).
+    #[arg(
+        long,
+        value_name = "COL,COL,...",
+        value_delimiter = ',',
+        required = true
+    )]
+    pub drivers: Vec<String>,
+    /// Analyse each value of this column separately.
+    #[arg(long, value_name = "COL")]
+    pub by: Option<String>,
+    /// Bootstrap resamples for importance CIs (0 = none).
+    #[arg(long, default_value_t = 0)]
+    pub bootstrap: usize,
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: DriversArgs) -> Result<()> {
+    let df = load::read(&args.data)?;
+    let opts = DriverOptions {
+        target: args.target,
+        drivers: args.drivers.iter().map(|d| d.trim().to_string()).collect(),
+        by: args.by,
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        confidence: args.confidence,
+    };
+    let out = drivers::run(&df, &args.data.display().to_string(), &opts)?;
+    let text = match args.format.as_str() {
+        "json" => super::to_json(&out)? + "\n",
+        "csv" => regression::csv(&mut render::tidy(&out)?)?,
+        _ => render::text(&out),
+    };
+    match &args.output {
+        Some(p) => output::write_text(p, &text),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}

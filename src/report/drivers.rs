@@ -1,0 +1,105 @@
+//! Renderings of the key-driver analysis.
+
+use std::fmt::Write;
+
+use polars::prelude::*;
+
+use super::format::{num, pvalue};
+use crate::analysis::drivers::DriversOutput;
+use crate::error::{Error, Result};
+
+/// Terminal table per group.
+pub fn text(out: &DriversOutput) -> String {
+    let mut s = String::new();
+    for g in &out.groups {
+        let _ = writeln!(
+            s,
+            "Key drivers of '{}' — group {} (n = {}, R² = {})",
+            out.target,
+            g.group,
+            g.n,
+            num(g.r_squared, 4)
+        );
+        let _ = writeln!(
+            s,
+            "  {:<16} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}  {}",
+            "driver", "coef", "p", "Shapley", "% R²", "RelWt", "% R²", "mean", "quadrant"
+        );
+        for d in &g.drivers {
+            let _ = writeln!(
+                s,
+                "  {:<16} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}  {}",
+                d.name,
+                num(d.coefficient, 4),
+                pvalue(d.p_value),
+                num(d.shapley, 4),
+                format!("{:.1}", d.shapley_pct),
+                num(d.relative_weight, 4),
+                format!("{:.1}", d.relative_weight_pct),
+                format!("{:.2}", d.mean),
+                d.quadrant
+            );
+            if let (Some(a), Some(b)) = (d.shapley_ci, d.relative_weight_ci) {
+                let _ = writeln!(
+                    s,
+                    "  {:<16} Shapley CI [{}, {}], relative weight CI [{}, {}]",
+                    "",
+                    num(a[0], 3),
+                    num(a[1], 3),
+                    num(b[0], 3),
+                    num(b[1], 3)
+                );
+            }
+        }
+        for d in &g.rows_dropped {
+            let _ = writeln!(
+                s,
+                "  Dropped {} rows with missing or non-finite '{}'",
+                d.rows, d.column
+            );
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+/// One tidy row per (group, driver).
+pub fn tidy(out: &DriversOutput) -> Result<DataFrame> {
+    let rows: Vec<(&str, &crate::analysis::drivers::Driver, f64)> = out
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.drivers
+                .iter()
+                .map(move |d| (g.group.as_str(), d, g.r_squared))
+        })
+        .collect();
+    let f = |get: fn(&crate::analysis::drivers::Driver) -> f64| {
+        rows.iter().map(|r| get(r.1)).collect::<Vec<f64>>()
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new("group".into(), rows.iter().map(|r| r.0).collect::<Vec<_>>()),
+        Column::new(
+            "driver".into(),
+            rows.iter().map(|r| r.1.name.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new("coefficient".into(), f(|d| d.coefficient)),
+        Column::new("p_value".into(), f(|d| d.p_value)),
+        Column::new("shapley".into(), f(|d| d.shapley)),
+        Column::new("shapley_pct".into(), f(|d| d.shapley_pct)),
+        Column::new("relative_weight".into(), f(|d| d.relative_weight)),
+        Column::new("relative_weight_pct".into(), f(|d| d.relative_weight_pct)),
+        Column::new("mean".into(), f(|d| d.mean)),
+        Column::new(
+            "quadrant".into(),
+            rows.iter()
+                .map(|r| r.1.quadrant.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "r_squared".into(),
+            rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        ),
+    ])
+    .map_err(Error::from)
+}
