@@ -14,7 +14,9 @@ fn bench(c: &mut Criterion) {
     let mut y = vec![0.0; n];
     let mut cols = Vec::new();
     for j in 0..p {
-        let x: Vec<f64> = (0..n).map(|i| 0.5 * common[i] + rng.random::<f64>()).collect();
+        let x: Vec<f64> = (0..n)
+            .map(|i| 0.5 * common[i] + rng.random::<f64>())
+            .collect();
         for i in 0..n {
             y[i] += 0.1 * (j + 1) as f64 * x[i];
         }
@@ -32,7 +34,9 @@ fn bench(c: &mut Criterion) {
     };
     let mut g = c.benchmark_group("drivers");
     g.sample_size(10);
-    g.bench_function("12 drivers, 1e6 rows", |b| b.iter(|| run(&df, "bench", &opts).unwrap()));
+    g.bench_function("12 drivers, 1e6 rows", |b| {
+        b.iter(|| run(&df, "bench", &opts).unwrap())
+    });
     g.finish();
 }
 

@@ -2,5 +2,6 @@
 
 pub mod chain;
 pub mod drivers;
+pub mod metrics;
 pub mod regress;
 pub mod value;

@@ -9,6 +9,7 @@ pub mod chain;
 pub mod data_args;
 pub mod drivers;
 pub mod inspect;
+pub mod metrics;
 pub mod regress;
 pub mod simulate;
 pub mod value;
@@ -33,9 +34,8 @@ pub enum Command {
     Regress(regress::RegressArgs),
     /// The satisfaction → SOW → revenue → profit chain per segment, with mediation.
     Chain(chain::ChainArgs),
-    /// CSAT, NPS, CES and CSI (planned).
-    #[command(hide = true)]
-    Metrics,
+    /// CSAT, NPS, CES, CSI and retention, overall or by group.
+    Metrics(metrics::MetricsArgs),
     /// Key-driver analysis: Shapley importance and relative weights of attribute ratings.
     Drivers(drivers::DriversArgs),
     /// Customer value: whale curve, profit and revenue deciles, CLV, Wallet Allocation Rule.
@@ -55,7 +55,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Chain(a) => chain::run(a),
         Command::Value(a) => value::run(a),
         Command::Drivers(a) => drivers::run(a),
-        Command::Metrics | Command::Report => Err(Error::Usage(
+        Command::Metrics(a) => metrics::run(a),
+        Command::Report => Err(Error::Usage(
             "this command is reserved and not available in this version".into(),
         )),
     }

@@ -5,6 +5,7 @@ pub mod chain;
 pub mod charts;
 pub mod drivers;
 pub mod format;
+pub mod metrics;
 pub mod regression;
 pub mod text;
 pub mod value;

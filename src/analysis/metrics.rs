@@ -1,0 +1,560 @@
+//! Satisfaction metrics: CSAT (mean, top-2-box), NPS (with multinomial standard error and
+//! tests between groups), CES, a weighted satisfaction index (CSI) and retention, overall
+//! or per group, on respondents or rolled up to customers first. Aggregation is in polars.
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal};
+
+use crate::analysis::regress::group_values;
+use crate::data::load;
+use crate::error::{Error, Result};
+use crate::stats::correlation::normal_two_sided;
+use crate::stats::regression::t_quantile;
+
+/// A rating scale [low, high].
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Scale {
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Scale {
+    /// Parse `1-5`, `1-10`, `0-10`...
+    pub fn parse(s: &str) -> Result<Self> {
+        let bad = || Error::Usage(format!("scale '{s}' must look like 1-5 or 1-10"));
+        let (a, b) = s.split_once('-').ok_or_else(bad)?;
+        let (low, high) = (
+            a.trim().parse::<f64>().map_err(|_| bad())?,
+            b.trim().parse::<f64>().map_err(|_| bad())?,
+        );
+        if low >= high {
+            return Err(bad());
+        }
+        Ok(Scale { low, high })
+    }
+}
+
+/// Options of a metrics run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricsOptions {
+    pub csat: Option<(String, Scale)>,
+    pub nps: Option<String>,
+    pub ces: Option<(String, Scale)>,
+    /// Attribute columns with weights (normalized to sum to 1) and their common scale.
+    pub csi: Option<(Vec<(String, f64)>, Scale)>,
+    pub retained: Option<String>,
+    pub by: Option<String>,
+    /// With an id column, roll respondents up to customers (mean per customer) first.
+    pub rollup_id: Option<String>,
+    pub confidence: f64,
+}
+
+/// CSAT of a group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Csat {
+    pub n: usize,
+    pub mean: f64,
+    /// % of responses in the top two scale points.
+    pub top2box: f64,
+    /// CI of the mean (t).
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// CI of the top-2-box % (Wilson score interval).
+    pub top2box_ci_low: f64,
+    pub top2box_ci_high: f64,
+}
+
+/// NPS of a group (all on the 0–100 / −100–100 scale).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Nps {
+    pub n: usize,
+    pub score: f64,
+    pub promoters: f64,
+    pub passives: f64,
+    pub detractors: f64,
+    /// √((p + d − (p − d)²)/n)·100, the multinomial standard error.
+    pub se: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// CES of a group: mean effort and the distribution over scale points.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ces {
+    pub n: usize,
+    pub mean: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// (scale point, % of responses).
+    pub distribution: Vec<(f64, f64)>,
+    pub note: String,
+}
+
+/// A 0–100 index (CSI) or a rate (retention) with its CI.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Index {
+    pub n: usize,
+    pub value: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// Metrics of one group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupMetrics {
+    pub group: String,
+    /// Responses (or customers, when rolled up) in the group.
+    pub n: usize,
+    pub csat: Option<Csat>,
+    pub nps: Option<Nps>,
+    pub ces: Option<Ces>,
+    pub csi: Option<Index>,
+    pub retention: Option<Index>,
+}
+
+/// Test of a difference between two groups.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupTest {
+    pub metric: String,
+    pub group_a: String,
+    pub group_b: String,
+    pub difference: f64,
+    pub z: f64,
+    pub p_value: f64,
+}
+
+/// The `metrics` output.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MetricsOutput {
+    /// `respondents` or `customers`.
+    pub unit: String,
+    pub csi_weights: Vec<(String, f64)>,
+    pub groups: Vec<GroupMetrics>,
+    pub tests: Vec<GroupTest>,
+    /// Groups or metrics left out, and why.
+    pub notes: Vec<String>,
+}
+
+/// Error naming the first value outside `[lo, hi]` (or not whole when `integer`).
+fn check_range(
+    df: &DataFrame,
+    file: &str,
+    c: &str,
+    lo: f64,
+    hi: f64,
+    integer: bool,
+    what: &str,
+) -> Result<()> {
+    let mut bad = col(c).lt(lit(lo)).or(col(c).gt(lit(hi)));
+    if integer {
+        bad = bad.or(col(c).neq(col(c).cast(DataType::Int64).cast(DataType::Float64)));
+    }
+    let hit = df
+        .clone()
+        .lazy()
+        .with_row_index("__row", None)
+        .filter(col(c).is_not_null().and(bad))
+        .select([col("__row"), col(c)])
+        .limit(1)
+        .collect()?;
+    if hit.height() > 0 {
+        let row = hit.column("__row")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+        let v = hit.column(c)?.get(0)?.extract::<f64>().unwrap_or(f64::NAN);
+        return Err(Error::Usage(format!(
+            "{file}: column '{c}' holds {v} at row {} (line {} of the file), outside the {what}",
+            row + 1,
+            row + 2
+        )));
+    }
+    Ok(())
+}
+
+fn wilson(k: f64, n: f64, z: f64) -> (f64, f64) {
+    let p = k / n;
+    let d = 1.0 + z * z / n;
+    let c = (p + z * z / (2.0 * n)) / d;
+    let h = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / d;
+    (100.0 * (c - h), 100.0 * (c + h))
+}
+
+fn get_f64(df: &DataFrame, c: &str, i: usize) -> f64 {
+    df.column(c)
+        .ok()
+        .and_then(|s| s.get(i).ok())
+        .and_then(|v| v.extract::<f64>())
+        .unwrap_or(f64::NAN)
+}
+
+/// Compute the metrics of `df` (named `file` in errors).
+pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsOutput> {
+    let z = Normal::new(0.0, 1.0)
+        .map(|d| d.inverse_cdf(0.5 + opts.confidence / 2.0))
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut df = df.clone();
+    let mut numeric: Vec<String> = Vec::new();
+    numeric.extend(opts.csat.iter().map(|c| c.0.clone()));
+    numeric.extend(opts.nps.iter().cloned());
+    numeric.extend(opts.ces.iter().map(|c| c.0.clone()));
+    if let Some((attrs, _)) = &opts.csi {
+        numeric.extend(attrs.iter().map(|a| a.0.clone()));
+    }
+    numeric.extend(opts.retained.iter().cloned());
+    if numeric.is_empty() {
+        return Err(Error::Usage(
+            "name at least one metric: --csat, --nps, --ces, --csi or --retained".into(),
+        ));
+    }
+    for c in &numeric {
+        df = load::require_numeric(df, file, c)?;
+    }
+    if let Some((c, s)) = &opts.csat {
+        check_range(
+            &df,
+            file,
+            c,
+            s.low,
+            s.high,
+            false,
+            &format!("declared CSAT scale {}-{}", s.low, s.high),
+        )?;
+    }
+    if let Some(c) = &opts.nps {
+        check_range(
+            &df,
+            file,
+            c,
+            0.0,
+            10.0,
+            true,
+            "0-10 scale of a likelihood-to-recommend item (whole numbers)",
+        )?;
+    }
+    if let Some((c, s)) = &opts.ces {
+        check_range(
+            &df,
+            file,
+            c,
+            s.low,
+            s.high,
+            false,
+            &format!("declared CES scale {}-{}", s.low, s.high),
+        )?;
+    }
+    if let Some((attrs, s)) = &opts.csi {
+        for (a, _) in attrs {
+            check_range(
+                &df,
+                file,
+                a,
+                s.low,
+                s.high,
+                false,
+                &format!("declared CSI attribute scale {}-{}", s.low, s.high),
+            )?;
+        }
+    }
+    if let Some(c) = &opts.retained {
+        check_range(
+            &df,
+            file,
+            c,
+            0.0,
+            1.0,
+            true,
+            "0/1 coding of a retained flag",
+        )?;
+    }
+    let group_expr = match &opts.by {
+        Some(by) => {
+            load::require_column(&df, file, by)?;
+            col(by.as_str()).cast(DataType::String)
+        }
+        None => lit("all"),
+    };
+    let mut lf = df.clone().lazy().with_column(group_expr.alias("__group"));
+    let mut unit = "respondents".to_string();
+    if let Some(id) = &opts.rollup_id {
+        load::require_column(&df, file, id)?;
+        // Mean per customer first; the customer's group is its first response's group.
+        let aggs: Vec<Expr> = numeric
+            .iter()
+            .map(|c| col(c.as_str()).mean().alias(c.as_str()))
+            .chain([col("__group").first().alias("__group")])
+            .collect();
+        lf = lf.group_by([col(id.as_str())]).agg(aggs);
+        unit = "customers".into();
+    }
+    // CSI per response: Σ wᵢ·(xᵢ − low)/(high − low)·100 over the attributes.
+    let mut csi_weights = Vec::new();
+    if let Some((attrs, s)) = &opts.csi {
+        let total: f64 = attrs.iter().map(|a| a.1).sum();
+        if !(total > 0.0) || attrs.iter().any(|a| a.1 < 0.0) {
+            return Err(Error::Usage(
+                "CSI weights must be non-negative with a positive sum".into(),
+            ));
+        }
+        let mut e = lit(0.0);
+        for (a, w) in attrs {
+            csi_weights.push((a.clone(), w / total));
+            e = e + lit(w / total) * (col(a.as_str()) - lit(s.low)) / lit(s.high - s.low)
+                * lit(100.0);
+        }
+        lf = lf.with_column(e.alias("__csi"));
+    }
+    let mut aggs = vec![len().alias("__n")];
+    let stats = |c: &str, tag: &str| -> Vec<Expr> {
+        vec![
+            col(c)
+                .count()
+                .cast(DataType::Float64)
+                .alias(format!("{tag}_n")),
+            col(c).mean().alias(format!("{tag}_mean")),
+            col(c).std(1).alias(format!("{tag}_sd")),
+        ]
+    };
+    if let Some((c, s)) = &opts.csat {
+        aggs.extend(stats(c, "csat"));
+        aggs.push(
+            col(c.as_str())
+                .gt_eq(lit(s.high - 1.0))
+                .cast(DataType::Float64)
+                .sum()
+                .alias("csat_top2"),
+        );
+    }
+    if let Some(c) = &opts.nps {
+        aggs.push(
+            col(c.as_str())
+                .count()
+                .cast(DataType::Float64)
+                .alias("nps_n"),
+        );
+        aggs.push(
+            col(c.as_str())
+                .gt_eq(lit(9.0))
+                .cast(DataType::Float64)
+                .sum()
+                .alias("nps_p"),
+        );
+        aggs.push(
+            col(c.as_str())
+                .lt(lit(7.0))
+                .cast(DataType::Float64)
+                .sum()
+                .alias("nps_d"),
+        );
+    }
+    if let Some((c, _)) = &opts.ces {
+        aggs.extend(stats(c, "ces"));
+    }
+    if opts.csi.is_some() {
+        aggs.extend(stats("__csi", "csi"));
+    }
+    if let Some(c) = &opts.retained {
+        aggs.extend(stats(c, "ret"));
+    }
+    let lf = lf.collect()?.lazy();
+    let agg = lf
+        .clone()
+        .group_by([col("__group")])
+        .agg(aggs)
+        .sort(["__group"], Default::default())
+        .collect()?;
+    let ces_dist = match &opts.ces {
+        Some((c, _)) => Some(
+            lf.clone()
+                .filter(col(c.as_str()).is_not_null())
+                .group_by([col("__group"), col(c.as_str()).alias("__v")])
+                .agg([len().alias("__k")])
+                .sort(["__group", "__v"], Default::default())
+                .collect()?,
+        ),
+        None => None,
+    };
+    let groups_sorted = group_values(&agg, "__group")?;
+    let mut notes = Vec::new();
+    let mut groups = Vec::new();
+    for (i, g) in groups_sorted.iter().enumerate() {
+        let f = |c: &str| get_f64(&agg, c, i);
+        let n = f("__n") as usize;
+        let mean_ci = |tag: &str| -> Option<(usize, f64, f64, f64)> {
+            let k = f(&format!("{tag}_n"));
+            if !(k >= 1.0) {
+                return None;
+            }
+            let m = f(&format!("{tag}_mean"));
+            let sd = f(&format!("{tag}_sd"));
+            let h = if k >= 2.0 {
+                t_quantile(0.5 + opts.confidence / 2.0, k - 1.0) * sd / k.sqrt()
+            } else {
+                f64::NAN
+            };
+            Some((k as usize, m, m - h, m + h))
+        };
+        let missing = |what: &str, notes: &mut Vec<String>| {
+            notes.push(format!("group '{g}': no {what} responses; {what} left out"))
+        };
+        let csat = match &opts.csat {
+            Some(_) => match mean_ci("csat") {
+                Some((k, m, lo, hi)) => {
+                    let (wl, wh) = wilson(f("csat_top2"), k as f64, z);
+                    Some(Csat {
+                        n: k,
+                        mean: m,
+                        top2box: 100.0 * f("csat_top2") / k as f64,
+                        ci_low: lo,
+                        ci_high: hi,
+                        top2box_ci_low: wl,
+                        top2box_ci_high: wh,
+                    })
+                }
+                None => {
+                    missing("CSAT", &mut notes);
+                    None
+                }
+            },
+            None => None,
+        };
+        let nps = match &opts.nps {
+            Some(_) if f("nps_n") >= 1.0 => {
+                let k = f("nps_n");
+                let (p, d) = (f("nps_p") / k, f("nps_d") / k);
+                let score = 100.0 * (p - d);
+                let se = 100.0 * ((p + d - (p - d).powi(2)) / k).sqrt();
+                Some(Nps {
+                    n: k as usize,
+                    score,
+                    promoters: 100.0 * p,
+                    passives: 100.0 * (1.0 - p - d),
+                    detractors: 100.0 * d,
+                    se,
+                    ci_low: score - z * se,
+                    ci_high: score + z * se,
+                })
+            }
+            Some(_) => {
+                missing("NPS", &mut notes);
+                None
+            }
+            None => None,
+        };
+        let ces = match &opts.ces {
+            Some(_) => match mean_ci("ces") {
+                Some((k, m, lo, hi)) => {
+                    let dist = ces_dist.as_ref().map(|d| {
+                        let sub = d
+                            .clone()
+                            .lazy()
+                            .filter(col("__group").eq(lit(g.as_str())))
+                            .collect()
+                            .unwrap_or_default();
+                        (0..sub.height())
+                            .map(|j| {
+                                (
+                                    get_f64(&sub, "__v", j),
+                                    100.0 * get_f64(&sub, "__k", j) / k as f64,
+                                )
+                            })
+                            .collect()
+                    });
+                    Some(Ces {
+                        n: k,
+                        mean: m,
+                        ci_low: lo,
+                        ci_high: hi,
+                        distribution: dist.unwrap_or_default(),
+                        note: "lower effort is better".into(),
+                    })
+                }
+                None => {
+                    missing("CES", &mut notes);
+                    None
+                }
+            },
+            None => None,
+        };
+        let index = |tag: &str, scale: f64| {
+            mean_ci(tag).map(|(k, m, lo, hi)| Index {
+                n: k,
+                value: m * scale,
+                ci_low: lo * scale,
+                ci_high: hi * scale,
+            })
+        };
+        let csi = opts.csi.as_ref().and_then(|_| index("csi", 1.0));
+        let retention = opts.retained.as_ref().and_then(|_| index("ret", 100.0));
+        groups.push(GroupMetrics {
+            group: g.clone(),
+            n,
+            csat,
+            nps,
+            ces,
+            csi,
+            retention,
+        });
+    }
+    // Pairwise tests between groups (two-sample z on the metric's standard errors).
+    let mut tests = Vec::new();
+    for a in 0..groups.len() {
+        for b in (a + 1)..groups.len() {
+            let (ga, gb) = (&groups[a], &groups[b]);
+            let mut push = |metric: &str, va: f64, sa: f64, vb: f64, sb: f64| {
+                let zz = (va - vb) / (sa * sa + sb * sb).sqrt();
+                tests.push(GroupTest {
+                    metric: metric.into(),
+                    group_a: ga.group.clone(),
+                    group_b: gb.group.clone(),
+                    difference: va - vb,
+                    z: zz,
+                    p_value: normal_two_sided(zz),
+                });
+            };
+            if let (Some(x), Some(y)) = (&ga.nps, &gb.nps) {
+                push("nps", x.score, x.se, y.score, y.se);
+            }
+            if let (Some(x), Some(y)) = (&ga.csat, &gb.csat) {
+                let se = |c: &Csat| {
+                    (c.ci_high - c.mean) / t_quantile(0.5 + opts.confidence / 2.0, c.n as f64 - 1.0)
+                };
+                push("csat_mean", x.mean, se(x), y.mean, se(y));
+            }
+        }
+    }
+    Ok(MetricsOutput {
+        unit,
+        csi_weights,
+        groups,
+        tests,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scales_parse() {
+        assert_eq!(
+            Scale::parse("1-5").unwrap(),
+            Scale {
+                low: 1.0,
+                high: 5.0
+            }
+        );
+        assert!(Scale::parse("5-1").is_err());
+        assert!(Scale::parse("ten").is_err());
+    }
+
+    #[test]
+    fn wilson_by_hand() {
+        // k = 8 of n = 10, z = 1.96: centre (0.8 + 0.19208)/1.38416 = 0.7167379,
+        // half-width 1.96·√(0.016 + 0.0096040)/1.38416 = 0.2265811 (Wilson 1927).
+        let (lo, hi) = wilson(8.0, 10.0, 1.96);
+        assert!(
+            (lo - 49.015_685).abs() < 1e-5 && (hi - 94.331_905).abs() < 1e-5,
+            "{lo} {hi}"
+        );
+    }
+}

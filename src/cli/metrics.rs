@@ -1,0 +1,149 @@
+//! `profitchain metrics`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use profitchain::analysis::drivers::{self, DriverOptions};
+use profitchain::analysis::metrics::{self, MetricsOptions, Scale};
+use profitchain::data::load;
+use profitchain::report::{metrics as render, regression};
+use profitchain::{output, Error, Result};
+
+/// CSAT, NPS, CES, a weighted satisfaction index (CSI) and retention, overall or by group.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Survey table (respondent level, or one row per customer).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// CSAT column.
+    #[arg(long, value_name = "COL")]
+    pub csat: Option<String>,
+    #[arg(long, default_value = "1-5", value_name = "LOW-HIGH")]
+    pub csat_scale: String,
+    /// Likelihood-to-recommend column (0-10).
+    #[arg(long, value_name = "COL")]
+    pub nps: Option<String>,
+    /// Customer effort column.
+    #[arg(long, value_name = "COL")]
+    pub ces: Option<String>,
+    #[arg(long, default_value = "1-7", value_name = "LOW-HIGH")]
+    pub ces_scale: String,
+    /// CSI attributes with weights: COL:WEIGHT,COL:WEIGHT,... (or COL,COL with --weights derived).
+    #[arg(long, value_name = "COL:WEIGHT,...", value_delimiter = ',')]
+    pub csi: Vec<String>,
+    /// Scale of the CSI attributes.
+    #[arg(long, default_value = "1-10", value_name = "LOW-HIGH")]
+    pub csi_scale: String,
+    /// `derived`: CSI weights from the Shapley importances of the attributes on --csat.
+    #[arg(long, value_parser = ["given", "derived"], default_value = "given")]
+    pub weights: String,
+    /// Retained flag column (1 = retained, 0 = churned).
+    #[arg(long, value_name = "COL")]
+    pub retained: Option<String>,
+    /// Report per value of this column.
+    #[arg(long, value_name = "COL")]
+    pub by: Option<String>,
+    /// Customer id: with --rollup customer, average each customer's respondents first.
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    #[arg(long, value_parser = ["respondent", "customer"], default_value = "respondent")]
+    pub rollup: String,
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
+    pub format: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: MetricsArgs) -> Result<()> {
+    let file = args.data.display().to_string();
+    let df = load::read(&args.data)?;
+    let csi = if args.csi.is_empty() {
+        None
+    } else if args.weights == "derived" {
+        let target = args.csat.clone().ok_or_else(|| {
+            Error::Usage("--weights derived needs --csat (the outcome the attributes drive)".into())
+        })?;
+        let names: Vec<String> = args
+            .csi
+            .iter()
+            .map(|c| c.split(':').next().unwrap_or(c).trim().to_string())
+            .collect();
+        let imp = drivers::run(
+            &df,
+            &file,
+            &DriverOptions {
+                target,
+                drivers: names.clone(),
+                by: None,
+                bootstrap: 0,
+                seed: 1,
+                confidence: args.confidence,
+            },
+        )?;
+        Some((
+            imp.groups[0]
+                .drivers
+                .iter()
+                .map(|d| (d.name.clone(), d.shapley))
+                .collect(),
+            Scale::parse(&args.csi_scale)?,
+        ))
+    } else {
+        let pairs = args
+            .csi
+            .iter()
+            .map(|c| {
+                let (name, w) = c.split_once(':').ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--csi '{c}': write COL:WEIGHT, or use --weights derived"
+                    ))
+                })?;
+                let w: f64 = w
+                    .trim()
+                    .parse()
+                    .map_err(|_| Error::Usage(format!("--csi '{c}': '{w}' is not a number")))?;
+                Ok((name.trim().to_string(), w))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Some((pairs, Scale::parse(&args.csi_scale)?))
+    };
+    let opts = MetricsOptions {
+        csat: match args.csat {
+            Some(c) => Some((c, Scale::parse(&args.csat_scale)?)),
+            None => None,
+        },
+        nps: args.nps,
+        ces: match args.ces {
+            Some(c) => Some((c, Scale::parse(&args.ces_scale)?)),
+            None => None,
+        },
+        csi,
+        retained: args.retained,
+        by: args.by,
+        rollup_id: if args.rollup == "customer" {
+            Some(
+                args.id
+                    .ok_or_else(|| Error::Usage("--rollup customer needs --id COL".into()))?,
+            )
+        } else {
+            None
+        },
+        confidence: args.confidence,
+    };
+    let out = metrics::run(&df, &file, &opts)?;
+    let text = match args.format.as_str() {
+        "json" => super::to_json(&out)? + "\n",
+        "csv" => regression::csv(&mut render::tidy(&out)?)?,
+        _ => render::text(&out),
+    };
+    match &args.output {
+        Some(p) => output::write_text(p, &text),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! `metrics`: hand-checked CSAT/NPS, the simulator's known NPS, bad input, properties.
+
+use polars::prelude::*;
+use profitchain::analysis::metrics::{run, MetricsOptions, Scale};
+use profitchain::data::simulate;
+use proptest::prelude::*;
+
+fn opts() -> MetricsOptions {
+    MetricsOptions {
+        csat: None,
+        nps: Some("ltr".into()),
+        ces: None,
+        csi: None,
+        retained: None,
+        by: None,
+        rollup_id: None,
+        confidence: 0.95,
+    }
+}
+
+fn table() -> DataFrame {
+    DataFrame::new_infer_height(vec![
+        Column::new("g".into(), ["a", "a", "a", "a", "b", "b", "b", "b"]),
+        Column::new("ltr".into(), [10.0, 9.0, 8.0, 7.0, 6.0, 0.0, 10.0, 3.0]),
+        Column::new("csat".into(), [5.0, 4.0, 3.0, 5.0, 2.0, 1.0, 4.0, 5.0]),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn nps_and_top2box_by_hand() {
+    let mut o = opts();
+    o.csat = Some((
+        "csat".into(),
+        Scale {
+            low: 1.0,
+            high: 5.0,
+        },
+    ));
+    let out = run(&table(), "t", &o).unwrap();
+    let g = &out.groups[0];
+    let n = g.nps.as_ref().unwrap();
+    // 3 promoters (10, 9, 10), 2 passives, 3 detractors of 8: NPS 0,
+    // se = 100·√((.375 + .375 − 0)/8) = 30.6186, CI ± 1.959964·se.
+    assert!(
+        (n.promoters - 37.5).abs() < 1e-9
+            && (n.passives - 25.0).abs() < 1e-9
+            && (n.detractors - 37.5).abs() < 1e-9
+    );
+    assert!(n.score.abs() < 1e-9);
+    assert!((n.se - 30.618_621_8).abs() < 1e-6, "{}", n.se);
+    assert!((n.ci_high - 60.011_4).abs() < 1e-3, "{}", n.ci_high);
+    let c = g.csat.as_ref().unwrap();
+    // CSAT mean 29/8; top-2-box (4 or 5 on 1-5) 5 of 8.
+    assert!((c.mean - 3.625).abs() < 1e-12 && (c.top2box - 62.5).abs() < 1e-9);
+}
+
+#[test]
+fn groups_and_their_nps_test() {
+    let mut o = opts();
+    o.by = Some("g".into());
+    let out = run(&table(), "t", &o).unwrap();
+    // a: 2 promoters, 2 passives → NPS 50; b: 1 promoter, 3 detractors → NPS −50.
+    assert!((out.groups[0].nps.as_ref().unwrap().score - 50.0).abs() < 1e-9);
+    assert!((out.groups[1].nps.as_ref().unwrap().score + 50.0).abs() < 1e-9);
+    let t = out.tests.iter().find(|t| t.metric == "nps").unwrap();
+    assert!((t.difference - 100.0).abs() < 1e-9);
+    // se_a = 100·√((.5 − .25)/4) = 25, se_b = 100·√((1 − .25)/4) = 43.30: z = 100/√2500 = 2.
+    assert!((t.z - 2.0).abs() < 1e-9, "{}", t.z);
+}
+
+#[test]
+fn bad_ratings_are_named() {
+    let mut df = table();
+    df.with_column(Column::new(
+        "ltr".into(),
+        [10.0, 9.0, 8.0, 11.0, 6.0, 0.0, 10.0, 3.0],
+    ))
+    .unwrap();
+    let e = run(&df, "t", &opts()).unwrap_err().to_string();
+    assert!(e.contains("'ltr' holds 11 at row 4"), "{e}");
+    df.with_column(Column::new(
+        "ltr".into(),
+        [10.0, 9.5, 8.0, 1.0, 6.0, 0.0, 10.0, 3.0],
+    ))
+    .unwrap();
+    let e = run(&df, "t", &opts()).unwrap_err().to_string();
+    assert!(
+        e.contains("9.5 at row 2") && e.contains("whole numbers"),
+        "{e}"
+    );
+    let mut o = opts();
+    o.csat = Some((
+        "csat".into(),
+        Scale {
+            low: 1.0,
+            high: 4.0,
+        },
+    ));
+    let e = run(&table(), "t", &o).unwrap_err().to_string();
+    assert!(e.contains("'csat' holds 5 at row 1"), "{e}");
+}
+
+#[test]
+fn group_without_responses_is_reported() {
+    let df = DataFrame::new_infer_height(vec![
+        Column::new("g".into(), ["a", "a", "b"]),
+        Column::new("ltr".into(), [Some(10.0), Some(3.0), None]),
+    ])
+    .unwrap();
+    let mut o = opts();
+    o.by = Some("g".into());
+    let out = run(&df, "t", &o).unwrap();
+    assert!(out.groups[1].nps.is_none());
+    assert!(
+        out.notes
+            .iter()
+            .any(|n| n.contains("group 'b': no NPS responses")),
+        "{:?}",
+        out.notes
+    );
+}
+
+#[test]
+fn simulated_nps_is_recovered_within_its_ci() {
+    // The retail-bank simulator draws promoters/passives/detractors with p = .40/.35/.25:
+    // true NPS 15.
+    let sim = simulate::simulate("retail-bank", 2024, Some(20_000)).unwrap();
+    let mut o = opts();
+    o.nps = Some("recommend".into());
+    let n = run(&sim.survey, "survey", &o).unwrap().groups[0]
+        .nps
+        .clone()
+        .unwrap();
+    assert!(
+        n.ci_low <= 15.0 && 15.0 <= n.ci_high,
+        "NPS {} [{}, {}]",
+        n.score,
+        n.ci_low,
+        n.ci_high
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    #[test]
+    fn nps_is_bounded(values in prop::collection::vec(0u8..=10, 1..400)) {
+        let df = DataFrame::new_infer_height(vec![Column::new("ltr".into(), values.iter().map(|v| f64::from(*v)).collect::<Vec<_>>())]).unwrap();
+        let n = run(&df, "t", &opts()).unwrap().groups[0].nps.clone().unwrap();
+        prop_assert!((-100.0..=100.0).contains(&n.score));
+        prop_assert!((n.promoters + n.passives + n.detractors - 100.0).abs() < 1e-9);
+    }
+}
