@@ -7,7 +7,7 @@ use clap::Args;
 use profitchain::analysis::chain::DEFAULT_SEED;
 use profitchain::analysis::drivers::{self, DriverOptions};
 use profitchain::data::load;
-use profitchain::report::{drivers as render, regression};
+use profitchain::report::{charts, drivers as render, regression};
 use profitchain::{output, Result};
 
 /// Key-driver analysis: OLS, Shapley (LMG) importance and Johnson's relative weights.
@@ -37,6 +37,10 @@ pub struct DriversArgs {
     pub seed: u64,
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
+    /// Write the importance–performance chart (SVG) here; with --by, one file per group
+    /// (FILE-stem-GROUP.svg).
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
     #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     pub format: String,
     #[arg(short, long, value_name = "FILE")]
@@ -54,6 +58,21 @@ pub fn run(args: DriversArgs) -> Result<()> {
         confidence: args.confidence,
     };
     let out = drivers::run(&df, &args.data.display().to_string(), &opts)?;
+    if let Some(path) = &args.svg {
+        for g in &out.groups {
+            let target = if out.groups.len() == 1 {
+                path.clone()
+            } else {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                path.with_file_name(format!("{stem}-{}.svg", g.group))
+            };
+            let title = format!("Importance vs performance — {}", g.group);
+            output::write_text(&target, &charts::importance_performance_svg(g, &title)?)?;
+        }
+    }
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",
         "csv" => regression::csv(&mut render::tidy(&out)?)?,

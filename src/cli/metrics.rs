@@ -41,6 +41,10 @@ pub struct MetricsArgs {
     /// Retained flag column (1 = retained, 0 = churned).
     #[arg(long, value_name = "COL")]
     pub retained: Option<String>,
+    /// Retention between two waves: the second wave's table (ids in --id); the first
+    /// wave is --data.
+    #[arg(long, value_name = "FILE", requires = "id")]
+    pub next_wave: Option<PathBuf>,
     /// Report per value of this column.
     #[arg(long, value_name = "COL")]
     pub by: Option<String>,
@@ -126,6 +130,7 @@ pub fn run(args: MetricsArgs) -> Result<()> {
         rollup_id: if args.rollup == "customer" {
             Some(
                 args.id
+                    .clone()
                     .ok_or_else(|| Error::Usage("--rollup customer needs --id COL".into()))?,
             )
         } else {
@@ -133,7 +138,40 @@ pub fn run(args: MetricsArgs) -> Result<()> {
         },
         confidence: args.confidence,
     };
-    let out = metrics::run(&df, &file, &opts)?;
+    let wave = match &args.next_wave {
+        Some(p) => {
+            let id = opts
+                .rollup_id
+                .clone()
+                .or(args.id.clone())
+                .unwrap_or_default();
+            Some(metrics::wave_retention(
+                &df,
+                &load::read(p)?,
+                &id,
+                args.confidence,
+            )?)
+        }
+        None => None,
+    };
+    let has_metric = opts.csat.is_some()
+        || opts.nps.is_some()
+        || opts.ces.is_some()
+        || opts.csi.is_some()
+        || opts.retained.is_some();
+    let mut out = if has_metric || wave.is_none() {
+        metrics::run(&df, &file, &opts)?
+    } else {
+        metrics::MetricsOutput {
+            unit: "customers".into(),
+            csi_weights: vec![],
+            groups: vec![],
+            tests: vec![],
+            notes: vec![],
+            wave_retention: None,
+        }
+    };
+    out.wave_retention = wave;
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",
         "csv" => regression::csv(&mut render::tidy(&out)?)?,

@@ -79,6 +79,13 @@ pub fn text(out: &MetricsOutput) -> String {
             pvalue(t.p_value)
         );
     }
+    if let Some(r) = &out.wave_retention {
+        let _ = writeln!(
+            s,
+            "Retention between waves: {:.1}% of {} customers [{:.1}, {:.1}]",
+            r.value, r.n, r.ci_low, r.ci_high
+        );
+    }
     for n in &out.notes {
         let _ = writeln!(s, "Note: {n}");
     }
