@@ -291,7 +291,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
     let mut csi_weights = Vec::new();
     if let Some((attrs, s)) = &opts.csi {
         let total: f64 = attrs.iter().map(|a| a.1).sum();
-        if !(total > 0.0) || attrs.iter().any(|a| a.1 < 0.0) {
+        if total.is_nan() || total <= 0.0 || attrs.iter().any(|a| a.1 < 0.0) {
             return Err(Error::Usage(
                 "CSI weights must be non-negative with a positive sum".into(),
             ));
@@ -382,7 +382,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         let n = f("__n") as usize;
         let mean_ci = |tag: &str| -> Option<(usize, f64, f64, f64)> {
             let k = f(&format!("{tag}_n"));
-            if !(k >= 1.0) {
+            if k.is_nan() || k < 1.0 {
                 return None;
             }
             let m = f(&format!("{tag}_mean"));

@@ -22,8 +22,8 @@ pub fn text(out: &DriversOutput) -> String {
         );
         let _ = writeln!(
             s,
-            "  {:<16} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}  {}",
-            "driver", "coef", "p", "Shapley", "% R²", "RelWt", "% R²", "mean", "quadrant"
+            "  {:<16} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}  quadrant",
+            "driver", "coef", "p", "Shapley", "% R²", "RelWt", "% R²", "mean"
         );
         for d in &g.drivers {
             let _ = writeln!(
