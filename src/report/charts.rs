@@ -64,10 +64,8 @@ pub fn importance_performance_svg(
             let d = (hi - lo).max(1e-9) * 0.15;
             (lo - d)..(hi + d)
         };
-        let x_range = pad(
-            0.0f64.min(xs.iter().cloned().fold(f64::INFINITY, f64::min)),
-            xs.iter().cloned().fold(0.0, f64::max),
-        );
+        // Importance starts at 0; leave room on the right for the labels.
+        let x_range = 0.0..xs.iter().cloned().fold(0.0, f64::max) * 1.2 + 1.0;
         let y_range = pad(
             ys.iter().cloned().fold(f64::INFINITY, f64::min),
             ys.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
@@ -87,7 +85,7 @@ pub fn importance_performance_svg(
             .map_err(chart_err)?;
         let mx = 100.0 / xs.len().max(1) as f64;
         let my = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
-        let grey = BLACK.mix(0.35);
+        let grey = RED.mix(0.6).stroke_width(2);
         chart
             .draw_series(LineSeries::new(
                 [(mx, y_range.start), (mx, y_range.end)],
