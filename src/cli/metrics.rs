@@ -6,7 +6,8 @@ use clap::Args;
 
 use profitchain::analysis::drivers::{self, DriverOptions};
 use profitchain::analysis::metrics::{self, MetricsOptions, Scale};
-use profitchain::data::load;
+use profitchain::data::study::Level;
+use profitchain::data::{load, Study};
 use profitchain::report::{metrics as render, regression};
 use profitchain::{output, Error, Result};
 
@@ -14,8 +15,17 @@ use profitchain::{output, Error, Result};
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
     /// Survey table (respondent level, or one row per customer).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "study",
+        conflicts_with = "study"
+    )]
+    pub data: Option<PathBuf>,
+    /// Or: a study file; its (first) respondent-level table is used, and its id column is
+    /// the default --id.
     #[arg(long, value_name = "FILE")]
-    pub data: PathBuf,
+    pub study: Option<PathBuf>,
     /// CSAT column.
     #[arg(long, value_name = "COL")]
     pub csat: Option<String>,
@@ -61,9 +71,25 @@ pub struct MetricsArgs {
     pub output: Option<PathBuf>,
 }
 
-pub fn run(args: MetricsArgs) -> Result<()> {
-    let file = args.data.display().to_string();
-    let df = load::read(&args.data)?;
+pub fn run(mut args: MetricsArgs) -> Result<()> {
+    let path = match (&args.data, &args.study) {
+        (Some(p), _) => p.clone(),
+        (None, Some(s)) => {
+            let study = Study::from_file(s)?;
+            let table = study
+                .tables
+                .iter()
+                .find(|t| t.level == Level::Respondent)
+                .unwrap_or(&study.tables[0]);
+            if args.id.is_none() {
+                args.id = Some(study.table_id(table).to_string());
+            }
+            study.resolve(table)
+        }
+        (None, None) => return Err(Error::Usage("give --data FILE or --study FILE".into())),
+    };
+    let file = path.display().to_string();
+    let df = load::read(&path)?;
     let csi = if args.csi.is_empty() {
         None
     } else if args.weights == "derived" {

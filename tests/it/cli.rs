@@ -254,3 +254,70 @@ fn regress_by_group_writes_tidy_csv_and_json() {
     let slope = models[1]["terms"][1]["estimate"].as_f64().unwrap();
     assert!((slope - (-0.92)).abs() < 1e-12, "{slope}");
 }
+
+#[test]
+fn metrics_drivers_and_value_commands_run_on_the_samples() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks-data");
+    bin()
+        .args(["metrics", "--study"])
+        .arg(root.join("brokerage/study.toml"))
+        .args([
+            "--csat",
+            "satisfaction",
+            "--csat-scale",
+            "1-10",
+            "--rollup",
+            "customer",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Group all (81 customers)"));
+    let dir = TempDir::new().unwrap();
+    let svg = dir.path().join("ip.svg");
+    bin()
+        .args(["drivers", "--data"])
+        .arg(root.join("retail-bank/survey.csv"))
+        .args([
+            "--drivers",
+            "quality,service,price,convenience",
+            "--format",
+            "csv",
+            "--svg",
+        ])
+        .arg(&svg)
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("group,driver,coefficient"));
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let customers = dir.path().join("c.csv");
+    bin()
+        .args(["build", "--study"])
+        .arg(root.join("brokerage/study.toml"))
+        .arg("-o")
+        .arg(&customers)
+        .assert()
+        .success();
+    let whale = dir.path().join("whale.svg");
+    bin()
+        .args(["value", "--data"])
+        .arg(&customers)
+        .args([
+            "--id",
+            "client_id",
+            "--revenue",
+            "revenue",
+            "--profit",
+            "profit",
+            "--retention",
+            "0.8",
+            "--svg",
+        ])
+        .arg(&whale)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("81 customers"))
+        .stdout(predicate::str::contains("61.7% are unprofitable"));
+    assert!(std::fs::read_to_string(&whale)
+        .unwrap()
+        .contains("Whale curve"));
+}
