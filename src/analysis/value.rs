@@ -93,6 +93,9 @@ pub struct ValueResult {
     pub unprofitable_share: f64,
     /// Highest point of the whale curve (% of total profit) and where it is reached.
     pub peak_profit_pct: f64,
+    /// What the profit percentages are relative to: `total profit`, or — when total profit
+    /// is not positive — `profit of the profitable customers`.
+    pub profit_base: String,
     pub peak_customer_pct: f64,
     pub whale_curve: Vec<WhalePoint>,
     /// Deciles by profit (1 = most profitable).
@@ -265,6 +268,13 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
             }
         });
     let pct = |k: usize| 100.0 * k as f64 / n as f64;
+    // Percentages are of total profit; when the customer base loses money overall, they
+    // are of the profit the profitable customers make (the curve's peak) instead.
+    let base = if total_profit > 0.0 {
+        total_profit
+    } else {
+        peak
+    };
     let mut whale_curve = vec![WhalePoint {
         customer_pct: 0.0,
         profit_pct: 0.0,
@@ -274,7 +284,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
         let k = (i * n).div_ceil(steps); // customers included
         whale_curve.push(WhalePoint {
             customer_pct: pct(k),
-            profit_pct: 100.0 * cum[k - 1] / total_profit,
+            profit_pct: 100.0 * cum[k - 1] / base,
         });
     }
     let unprofitable = profit.iter().filter(|p| **p <= 0.0).count();
@@ -388,7 +398,13 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
         total_revenue,
         total_profit,
         unprofitable_share: pct(unprofitable),
-        peak_profit_pct: 100.0 * peak / total_profit,
+        peak_profit_pct: 100.0 * peak / base,
+        profit_base: if total_profit > 0.0 {
+            "total profit"
+        } else {
+            "profit of the profitable customers"
+        }
+        .into(),
         peak_customer_pct: pct(peak_k + 1),
         whale_curve,
         deciles: deciles(&keep, "__profit", total_profit)?,
@@ -420,4 +436,48 @@ mod tests {
         assert!((war_sow(1.0, 1.0) - 1.0).abs() < 1e-12);
         assert!((war_sow(1.0, 2.0) - 2.0 / 3.0).abs() < 1e-12);
     }
+}
+
+/// Customers, total profit and share of total profit per segment.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SegmentProfit {
+    pub segment: String,
+    pub customers: u64,
+    pub profit: f64,
+    pub share_pct: f64,
+}
+
+/// Profit by segment of a built customer table (columns `segment`, `profit`).
+pub fn segment_profit(df: &DataFrame, order: &[String]) -> Result<Vec<SegmentProfit>> {
+    use crate::data::build::cols;
+    let g = df
+        .clone()
+        .lazy()
+        .group_by([col(cols::SEGMENT)])
+        .agg([
+            len().cast(DataType::Float64).alias("n"),
+            col(cols::PROFIT).sum().alias("p"),
+        ])
+        .collect()?;
+    let total: f64 = f64_col(&g, "p")?.iter().sum();
+    // A share of a non-positive total means nothing: report it as missing.
+    let total = if total > 0.0 { total } else { f64::NAN };
+    let names: Vec<String> = g
+        .column(cols::SEGMENT)?
+        .as_materialized_series()
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect();
+    let (n, p) = (f64_col(&g, "n")?, f64_col(&g, "p")?);
+    Ok(order
+        .iter()
+        .filter_map(|s| names.iter().position(|x| x == s))
+        .map(|i| SegmentProfit {
+            segment: names[i].clone(),
+            customers: n[i] as u64,
+            profit: p[i],
+            share_pct: 100.0 * p[i] / total,
+        })
+        .collect())
 }

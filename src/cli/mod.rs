@@ -11,6 +11,7 @@ pub mod drivers;
 pub mod inspect;
 pub mod metrics;
 pub mod regress;
+pub mod report;
 pub mod simulate;
 pub mod value;
 
@@ -40,9 +41,8 @@ pub enum Command {
     Drivers(drivers::DriversArgs),
     /// Customer value: whale curve, profit and revenue deciles, CLV, Wallet Allocation Rule.
     Value(value::ValueArgs),
-    /// Report with charts and exports (planned).
-    #[command(hide = true)]
-    Report,
+    /// Full report: HTML, Markdown, charts and CSV/JSON/XLSX/LaTeX tables in a folder.
+    Report(report::ReportArgs),
 }
 
 /// Run a parsed command.
@@ -56,9 +56,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Value(a) => value::run(a),
         Command::Drivers(a) => drivers::run(a),
         Command::Metrics(a) => metrics::run(a),
-        Command::Report => Err(Error::Usage(
-            "this command is reserved and not available in this version".into(),
-        )),
+        Command::Report(a) => report::run(a),
     }
 }
 

@@ -2,8 +2,12 @@
 
 use std::fmt::Write;
 
+use polars::prelude::*;
+
 use super::format::{num, pvalue, stars};
 use crate::analysis::chain::{ChainResult, Hypothesis, SegmentResult};
+use crate::error::{Error, Result};
+use crate::report::export::{Export, Table};
 use crate::stats::bootstrap::Interval;
 
 fn verdict(b: bool) -> &'static str {
@@ -308,4 +312,352 @@ pub fn markdown(r: &ChainResult) -> String {
         s.push_str(&super::regression::markdown(&models));
     }
     s
+}
+
+/// The chain study as tidy tables (coefficients, indirect effects, hypotheses,
+/// comparisons, diagnostics), JSON and LaTeX, for `--export` and `report`.
+pub fn export(r: &ChainResult) -> Result<Export> {
+    // coefficients: one row per segment × model × term.
+    let (mut seg, mut model, mut outcome, mut term) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut nums: [Vec<f64>; 6] = Default::default();
+    let (mut beta, mut n, mut r2) = (Vec::new(), Vec::new(), Vec::new());
+    for s in &r.segments {
+        for m in &s.regressions {
+            for t in &m.result.terms {
+                seg.push(s.name.clone());
+                model.push(m.model.clone());
+                outcome.push(m.result.outcome.clone());
+                term.push(t.term.clone());
+                for (c, v) in nums.iter_mut().zip([
+                    t.estimate,
+                    t.std_error,
+                    t.statistic,
+                    t.p_value,
+                    t.ci_low,
+                    t.ci_high,
+                ]) {
+                    c.push(v);
+                }
+                beta.push(t.beta);
+                n.push(m.result.n as u64);
+                r2.push(m.result.r_squared);
+            }
+        }
+    }
+    let [estimate, std_error, statistic, p_value, ci_low, ci_high] = nums;
+    let coefficients = DataFrame::new_infer_height(vec![
+        Column::new("segment".into(), seg),
+        Column::new("model".into(), model),
+        Column::new("outcome".into(), outcome),
+        Column::new("term".into(), term),
+        Column::new("estimate".into(), estimate),
+        Column::new("std_error".into(), std_error),
+        Column::new("statistic".into(), statistic),
+        Column::new("p_value".into(), p_value),
+        Column::new("ci_low".into(), ci_low),
+        Column::new("ci_high".into(), ci_high),
+        Column::new("beta".into(), beta),
+        Column::new("n".into(), n),
+        Column::new("r_squared".into(), r2),
+    ])?;
+
+    let (mut seg, mut path) = (Vec::new(), Vec::new());
+    let mut vals: [Vec<f64>; 8] = Default::default();
+    for s in &r.segments {
+        if let Some(m) = &s.mediation {
+            for e in &m.indirect_effects {
+                let i = &e.interval;
+                seg.push(s.name.clone());
+                path.push(e.path.clone());
+                for (c, v) in vals.iter_mut().zip([
+                    i.estimate, i.boot_se, i.ci_low, i.ci_high, i.bc_low, i.bc_high, i.bca_low,
+                    i.bca_high,
+                ]) {
+                    c.push(v);
+                }
+            }
+        }
+    }
+    let names = [
+        "estimate", "boot_se", "ci_low", "ci_high", "bc_low", "bc_high", "bca_low", "bca_high",
+    ];
+    let mut cols = vec![
+        Column::new("segment".into(), seg),
+        Column::new("path".into(), path),
+    ];
+    cols.extend(
+        names
+            .iter()
+            .zip(vals)
+            .map(|(nm, v)| Column::new((*nm).into(), v)),
+    );
+    let indirect = DataFrame::new_infer_height(cols)?;
+
+    let hyps: Vec<(&str, &Hypothesis)> = r
+        .segments
+        .iter()
+        .flat_map(|s| s.hypotheses.iter().map(move |h| (s.name.as_str(), h)))
+        .collect();
+    let hypotheses = DataFrame::new_infer_height(vec![
+        Column::new(
+            "segment".into(),
+            hyps.iter().map(|x| x.0).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "id".into(),
+            hyps.iter().map(|x| x.1.id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "statement".into(),
+            hyps.iter()
+                .map(|x| x.1.statement.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "supported".into(),
+            hyps.iter().map(|x| x.1.supported).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "estimate".into(),
+            hyps.iter().map(|x| x.1.estimate).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "p_value".into(),
+            hyps.iter().map(|x| x.1.p_value).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ci_low".into(),
+            hyps.iter().map(|x| x.1.ci_low).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ci_high".into(),
+            hyps.iter().map(|x| x.1.ci_high).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "basis".into(),
+            hyps.iter().map(|x| x.1.basis.as_str()).collect::<Vec<_>>(),
+        ),
+    ])?;
+
+    // comparisons: paths, Chow tests, correlations and indirect effects in one long table.
+    let mut rows: Vec<(
+        String,
+        String,
+        &str,
+        String,
+        Option<f64>,
+        Option<f64>,
+        f64,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+        Option<f64>,
+    )> = Vec::new();
+    for c in &r.comparisons {
+        for p in &c.paths {
+            rows.push((
+                c.segment_a.clone(),
+                c.segment_b.clone(),
+                "path",
+                format!("{}: {}", p.model, p.term),
+                Some(p.estimate_a),
+                Some(p.estimate_b),
+                p.difference,
+                Some(p.z),
+                Some(p.p_value),
+                None,
+                None,
+            ));
+        }
+        for t in &c.chow {
+            rows.push((
+                c.segment_a.clone(),
+                c.segment_b.clone(),
+                "chow",
+                t.model.clone(),
+                None,
+                None,
+                f64::NAN,
+                Some(t.f_statistic),
+                Some(t.p_value),
+                None,
+                None,
+            ));
+        }
+        for d in &c.correlations {
+            rows.push((
+                c.segment_a.clone(),
+                c.segment_b.clone(),
+                "correlation",
+                format!("{} ~ {}", d.variables[0], d.variables[1]),
+                Some(d.r_a),
+                Some(d.r_b),
+                d.r_a - d.r_b,
+                Some(d.z),
+                Some(d.p_value),
+                None,
+                None,
+            ));
+        }
+        for d in &c.indirect_effects {
+            rows.push((
+                c.segment_a.clone(),
+                c.segment_b.clone(),
+                "indirect",
+                d.path.clone(),
+                None,
+                None,
+                d.difference,
+                None,
+                None,
+                Some(d.ci_low),
+                Some(d.ci_high),
+            ));
+        }
+    }
+    let comparisons = DataFrame::new_infer_height(vec![
+        Column::new(
+            "segment_a".into(),
+            rows.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "segment_b".into(),
+            rows.iter().map(|x| x.1.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new("kind".into(), rows.iter().map(|x| x.2).collect::<Vec<_>>()),
+        Column::new(
+            "item".into(),
+            rows.iter().map(|x| x.3.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value_a".into(),
+            rows.iter().map(|x| x.4).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value_b".into(),
+            rows.iter().map(|x| x.5).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "difference".into(),
+            rows.iter().map(|x| x.6).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "statistic".into(),
+            rows.iter().map(|x| x.7).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "p_value".into(),
+            rows.iter().map(|x| x.8).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ci_low".into(),
+            rows.iter().map(|x| x.9).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ci_high".into(),
+            rows.iter().map(|x| x.10).collect::<Vec<_>>(),
+        ),
+    ])?;
+
+    let d = &r.diagnostics;
+    let diag_rows: Vec<(String, String, String, u64)> = d
+        .inputs
+        .iter()
+        .map(|i| {
+            (
+                i.name.clone(),
+                "rows read".to_string(),
+                "rows".to_string(),
+                i.rows_read as u64,
+            )
+        })
+        .chain(d.dropped.iter().map(|x| {
+            (
+                x.stage.clone(),
+                x.reason.clone(),
+                x.unit.clone(),
+                x.count as u64,
+            )
+        }))
+        .chain([(
+            "join".to_string(),
+            "customers in every table".to_string(),
+            "customers".to_string(),
+            d.joined_customers as u64,
+        )])
+        .chain(d.segments.iter().map(|s| {
+            (
+                "customers".to_string(),
+                format!("segment {}", s.segment),
+                "customers".to_string(),
+                s.customers as u64,
+            )
+        }))
+        .collect();
+    let diagnostics = DataFrame::new_infer_height(vec![
+        Column::new(
+            "stage".into(),
+            diag_rows.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "what".into(),
+            diag_rows.iter().map(|x| x.1.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "unit".into(),
+            diag_rows.iter().map(|x| x.2.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "count".into(),
+            diag_rows.iter().map(|x| x.3).collect::<Vec<_>>(),
+        ),
+    ])?;
+
+    let mut latex = String::new();
+    for id in ["M1", "M2", "Y"] {
+        let cols: Vec<(String, &crate::stats::RegressionResult)> = r
+            .segments
+            .iter()
+            .filter_map(|s| {
+                s.regressions
+                    .iter()
+                    .find(|m| m.model == id)
+                    .map(|m| (s.name.clone(), &m.result))
+            })
+            .collect();
+        if let Some((_, first)) = cols.first() {
+            latex.push_str(&super::export::latex_models(
+                &format!("{}: {}", id, first.formula),
+                &cols,
+            ));
+        }
+    }
+    let json = serde_json::to_string_pretty(r).map_err(|e| Error::Internal(e.to_string()))? + "\n";
+    Ok(Export {
+        tables: vec![
+            Table {
+                name: "coefficients".into(),
+                df: coefficients,
+            },
+            Table {
+                name: "indirect_effects".into(),
+                df: indirect,
+            },
+            Table {
+                name: "hypotheses".into(),
+                df: hypotheses,
+            },
+            Table {
+                name: "comparisons".into(),
+                df: comparisons,
+            },
+            Table {
+                name: "diagnostics".into(),
+                df: diagnostics,
+            },
+        ],
+        json,
+        latex: Some(latex),
+    })
 }

@@ -109,3 +109,131 @@ pub fn importance_performance_svg(
     }
     Ok(svg)
 }
+
+/// The chain's path diagram for one segment: boxes for satisfaction, share of wallet,
+/// revenue and profit; arrows labelled with standardized coefficients, solid when
+/// significant at `alpha` and dashed when not, green when positive and red when negative.
+pub fn path_diagram_svg(
+    segment: &crate::analysis::chain::SegmentResult,
+    alpha: f64,
+) -> Result<String> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, 300)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let area = root
+            .titled(
+                &format!("Path model — {} (n = {})", segment.name, segment.n),
+                ("sans-serif", 18),
+            )
+            .map_err(chart_err)?;
+        // Box centres in pixels.
+        let boxes = [
+            ("satisfaction", (80, 200)),
+            ("share of wallet", (200, 60)),
+            ("revenue", (440, 60)),
+            ("profit", (560, 200)),
+        ];
+        let centre = |i: usize| boxes[i].1;
+        let arrows = [
+            ("M1", "satisfaction", 0, 1),
+            ("M2", "satisfaction", 0, 2),
+            ("M2", "share_of_wallet", 1, 2),
+            ("Y", "satisfaction", 0, 3),
+            ("Y", "share_of_wallet", 1, 3),
+            ("Y", "revenue", 2, 3),
+        ];
+        for (model, term, from, to) in arrows {
+            let Some(t) = segment
+                .regressions
+                .iter()
+                .find(|m| m.model == model)
+                .and_then(|m| m.result.term(term))
+            else {
+                continue;
+            };
+            let colour = if t.estimate >= 0.0 {
+                RGBColor(0, 130, 60)
+            } else {
+                RGBColor(200, 30, 30)
+            };
+            let (a, b) = (centre(from), centre(to));
+            // Shorten the arrow so it ends at the box edges.
+            let (dx, dy) = ((b.0 - a.0) as f64, (b.1 - a.1) as f64);
+            let len = (dx * dx + dy * dy).sqrt();
+            let (ux, uy) = (dx / len, dy / len);
+            let start = (
+                (a.0 as f64 + ux * 62.0) as i32,
+                (a.1 as f64 + uy * 26.0) as i32,
+            );
+            let end = (
+                (b.0 as f64 - ux * 62.0) as i32,
+                (b.1 as f64 - uy * 26.0) as i32,
+            );
+            let style = colour.stroke_width(2);
+            if t.p_value < alpha {
+                area.draw(&PathElement::new(vec![start, end], style))
+                    .map_err(chart_err)?;
+            } else {
+                let steps = 14;
+                for k in (0..steps).step_by(2) {
+                    let p = |f: f64| {
+                        (
+                            (start.0 as f64 + (end.0 - start.0) as f64 * f) as i32,
+                            (start.1 as f64 + (end.1 - start.1) as f64 * f) as i32,
+                        )
+                    };
+                    area.draw(&PathElement::new(
+                        vec![p(k as f64 / steps as f64), p((k + 1) as f64 / steps as f64)],
+                        style,
+                    ))
+                    .map_err(chart_err)?;
+                }
+            }
+            // Arrow head.
+            let (hx, hy) = (end.0 as f64, end.1 as f64);
+            let left = (
+                (hx - ux * 12.0 - uy * 6.0) as i32,
+                (hy - uy * 12.0 + ux * 6.0) as i32,
+            );
+            let right = (
+                (hx - ux * 12.0 + uy * 6.0) as i32,
+                (hy - uy * 12.0 - ux * 6.0) as i32,
+            );
+            area.draw(&Polygon::new(vec![end, left, right], colour.filled()))
+                .map_err(chart_err)?;
+            let label = format!(
+                "{:.2}{}",
+                t.beta.unwrap_or(f64::NAN),
+                super::format::stars(t.p_value)
+            );
+            let mid = ((start.0 + end.0) / 2 + 4, (start.1 + end.1) / 2 - 16);
+            area.draw(&Text::new(
+                label,
+                mid,
+                ("sans-serif", 14).into_font().color(&colour),
+            ))
+            .map_err(chart_err)?;
+        }
+        for (name, (x, y)) in boxes {
+            area.draw(&Rectangle::new(
+                [(x - 62, y - 24), (x + 62, y + 24)],
+                RGBColor(235, 240, 250).filled(),
+            ))
+            .map_err(chart_err)?;
+            area.draw(&Rectangle::new(
+                [(x - 62, y - 24), (x + 62, y + 24)],
+                BLACK.stroke_width(1),
+            ))
+            .map_err(chart_err)?;
+            area.draw(&Text::new(
+                name.to_string(),
+                (x - 4 * name.len() as i32, y - 8),
+                ("sans-serif", 15),
+            ))
+            .map_err(chart_err)?;
+        }
+        root.present().map_err(chart_err)?;
+    }
+    Ok(svg)
+}

@@ -4,7 +4,9 @@
 pub mod chain;
 pub mod charts;
 pub mod drivers;
+pub mod export;
 pub mod format;
+pub mod html;
 pub mod metrics;
 pub mod regression;
 pub mod text;

@@ -8,5 +8,6 @@ mod drivers;
 mod metrics;
 mod nist;
 mod peers;
+mod report;
 mod simulate;
 mod value;

@@ -1,0 +1,95 @@
+//! `profitchain report`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use profitchain::analysis::chain::{self, ChainOptions, DEFAULT_SEED};
+use profitchain::analysis::value::{self, ValueOptions};
+use profitchain::data::build::cols;
+use profitchain::data::{build, sample};
+use profitchain::report::{chain as chain_render, export, html};
+use profitchain::stats::CovType;
+use profitchain::{output, Error, Result};
+
+use super::data_args::DataArgs;
+
+/// Write the full report (HTML, Markdown, charts, CSV/JSON/XLSX/LaTeX tables) into a folder.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Bootstrap resamples for the indirect effects.
+    #[arg(long, default_value_t = 5000)]
+    pub bootstrap: usize,
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    #[arg(long, default_value = "nonrobust", value_parser = ["nonrobust", "hc0", "hc1", "hc2", "hc3"])]
+    pub se: String,
+    /// Output folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Write into an existing, non-empty folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: ReportArgs) -> Result<()> {
+    let (_sample_dir, study) = if args.data.is_empty() {
+        eprintln!("No --study or --data given: using the bundled brokerage sample (81 simulated B2B clients).");
+        let (dir, study) = sample::brokerage()?;
+        (Some(dir), study)
+    } else {
+        (None, args.data.study(&[], &[])?)
+    };
+    let table = build(&study)?;
+    let opts = ChainOptions {
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        confidence: args.confidence,
+        alpha: args.alpha,
+        se: CovType::parse(&args.se)?,
+        covariates: study.roles.covariates.clone(),
+        moderators: study.roles.moderators.clone(),
+        ..Default::default()
+    };
+    let result = chain::run(&table, &opts)?;
+    let value = value::run(
+        &table.df,
+        "customer table",
+        &ValueOptions {
+            id: table.id.clone(),
+            revenue: cols::REVENUE.into(),
+            profit: Some(cols::PROFIT.into()),
+            cost: None,
+            retention: None,
+            discount: 0.0,
+            margin: None,
+            war: None,
+        },
+    )?;
+    let sizes = value::segment_profit(&table.df, &table.segments)?;
+    // Render everything before writing anything.
+    let rendered = html::render(&result, Some(&value), &sizes)?;
+    let mut exp = chain_render::export(&result)?;
+    export::write(&args.out, &mut exp, args.force)?;
+    let charts = args.out.join("charts");
+    std::fs::create_dir_all(&charts).map_err(|e| Error::Write {
+        path: charts.clone(),
+        reason: e.to_string(),
+    })?;
+    for (name, svg) in &rendered.charts {
+        output::write_text(&charts.join(name), svg)?;
+    }
+    output::write_text(&args.out.join("report.md"), &rendered.markdown)?;
+    output::write_text(&args.out.join("report.html"), &rendered.html)?;
+    eprintln!(
+        "Wrote the report to {}",
+        args.out.join("report.html").display()
+    );
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! The report: HTML (self-contained, inline CSS and SVG) and Markdown from minijinja
+//! templates, plus the charts as separate SVG files.
+
+use minijinja::{context, Environment};
+use serde_json::{json, Value};
+
+use super::charts;
+use super::format::{num, pvalue};
+use crate::analysis::chain::ChainResult;
+use crate::analysis::value::{SegmentProfit, ValueResult};
+use crate::error::{Error, Result};
+
+const HTML: &str = include_str!("templates/report.html");
+const MARKDOWN: &str = include_str!("templates/report.md");
+
+/// A rendered report.
+pub struct Rendered {
+    pub html: String,
+    pub markdown: String,
+    /// (file name, SVG) for `charts/`.
+    pub charts: Vec<(String, String)>,
+}
+
+fn ci(lo: Option<f64>, hi: Option<f64>) -> String {
+    match (lo, hi) {
+        (Some(a), Some(b)) => format!("[{}, {}]", num(a, 3), num(b, 3)),
+        _ => String::new(),
+    }
+}
+
+/// Render the report of a chain study (and, when given, its value analysis).
+pub fn render(
+    chain: &ChainResult,
+    value: Option<&ValueResult>,
+    sizes: &[SegmentProfit],
+) -> Result<Rendered> {
+    let o = &chain.options;
+    let mut charts_out = Vec::new();
+    let mut diagrams = Vec::new();
+    let mut diagram_files = Vec::new();
+    for s in chain.segments.iter().filter(|s| s.error.is_none()) {
+        let svg = charts::path_diagram_svg(s, o.alpha)?;
+        let file = format!(
+            "path_{}.svg",
+            s.name.replace(|c: char| !c.is_alphanumeric(), "_")
+        );
+        diagrams.push(svg.clone());
+        diagram_files.push(file.clone());
+        charts_out.push((file, svg));
+    }
+    let whale = match value {
+        Some(v) => {
+            let svg = charts::whale_curve_svg(
+                &v.whale_curve,
+                "Whale curve: cumulative profit by customer rank",
+            )?;
+            charts_out.push(("whale_curve.svg".into(), svg.clone()));
+            Some(svg)
+        }
+        None => None,
+    };
+    let whale_text = value.map(|v| {
+        format!(
+            "Total profit {}. The most profitable {:.1}% of customers earn {:.1}% of the {}; the remaining customers give back {:.1} percentage points. {:.1}% of customers are unprofitable.",
+            num(v.total_profit, 6), v.peak_customer_pct, v.peak_profit_pct, v.profit_base, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
+        )
+    });
+    let summary: Vec<String> = if chain.comparisons.is_empty() {
+        chain
+            .segments
+            .iter()
+            .flat_map(|s| {
+                s.hypotheses.iter().map(move |h| {
+                    format!(
+                        "{} ({}): {} — {}",
+                        h.id,
+                        s.name,
+                        h.statement,
+                        if h.supported {
+                            "supported"
+                        } else {
+                            "not supported"
+                        }
+                    )
+                })
+            })
+            .collect()
+    } else {
+        chain
+            .comparisons
+            .iter()
+            .flat_map(|c| c.summary.clone())
+            .collect()
+    };
+    let d = &chain.diagnostics;
+    let mut diagnostics: Vec<Value> = d.inputs.iter().map(|i| json!({"stage": i.name, "what": format!("rows read from {}", i.path), "count": i.rows_read})).collect();
+    diagnostics.extend(d.dropped.iter().map(|x| json!({"stage": x.stage, "what": format!("{} dropped: {}", x.unit, x.reason), "count": x.count})));
+    diagnostics.push(
+        json!({"stage": "join", "what": "customers in every table", "count": d.joined_customers}),
+    );
+    diagnostics
+        .push(json!({"stage": "customers", "what": "customers analysed", "count": d.customers}));
+    let segment_sizes: Vec<Value> = sizes
+        .iter()
+        .map(|s| json!({"segment": s.segment, "customers": s.customers, "profit": num(s.profit, 6), "share": if s.share_pct.is_finite() { format!("{:.1}%", s.share_pct) } else { "n/a (total profit ≤ 0)".to_string() }}))
+        .collect();
+    let comparisons: Vec<Value> = chain
+        .comparisons
+        .iter()
+        .map(|c| {
+            json!({
+                "a": c.segment_a, "b": c.segment_b,
+                "paths": c.paths.iter().map(|p| json!({"label": format!("{}: {}", p.model, p.term), "a": num(p.estimate_a, 4), "b": num(p.estimate_b, 4), "diff": num(p.difference, 4), "z": format!("{:.3}", p.z), "p": pvalue(p.p_value)})).collect::<Vec<_>>(),
+                "indirect": c.indirect_effects.iter().map(|p| {
+                    let est = |seg: &str| chain.segments.iter().find(|s| s.name == seg).and_then(|s| s.mediation.as_ref()).and_then(|m| m.indirect_effects.iter().find(|e| e.path == p.path)).map(|e| num(e.interval.estimate, 4)).unwrap_or_default();
+                    json!({"label": format!("indirect: {}", p.path), "a": est(&c.segment_a), "b": est(&c.segment_b), "diff": num(p.difference, 4), "ci": ci(Some(p.ci_low), Some(p.ci_high))})
+                }).collect::<Vec<_>>(),
+                "chow": c.chow.iter().map(|t| json!({"model": t.model, "f": format!("{:.3}", t.f_statistic), "df": format!("{:.0}, {:.0}", t.df_num, t.df_den), "p": pvalue(t.p_value)})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let hypotheses: Vec<Value> = chain
+        .segments
+        .iter()
+        .flat_map(|s| {
+            s.hypotheses.iter().map(move |h| {
+                json!({"segment": s.name, "id": h.id, "statement": h.statement, "supported": h.supported, "estimate": num(h.estimate, 4), "p": h.p_value.map(pvalue).unwrap_or_default(), "ci": ci(h.ci_low, h.ci_high)})
+            })
+        })
+        .collect();
+    let correlations: Vec<Value> = chain
+        .segments
+        .iter()
+        .filter_map(|s| s.correlations.as_ref().map(|m| (s, m)))
+        .map(|(s, m)| {
+            let rows: Vec<Value> = m
+                .variables
+                .iter()
+                .enumerate()
+                .map(|(i, v)| json!({"name": v, "cells": (0..m.variables.len()).map(|j| if i == j { "1".to_string() } else { format!("{:.3}{}", m.r[i][j], super::format::stars(m.p_value[i][j])) }).collect::<Vec<_>>()}))
+                .collect();
+            json!({"segment": s.name, "n": m.n, "vars": m.variables, "rows": rows})
+        })
+        .collect();
+    let regressions: Vec<Value> = chain
+        .segments
+        .iter()
+        .map(|s| {
+            json!({"segment": s.name, "models": s.regressions.iter().map(|m| {
+                let r = &m.result;
+                json!({"model": m.model, "formula": r.formula, "n": r.n, "r2": num(r.r_squared, 4), "terms": r.terms.iter().map(|t| json!({
+                    "term": t.term, "est": num(t.estimate, 5), "se": num(t.std_error, 4), "t": format!("{:.3}", t.statistic),
+                    "p": pvalue(t.p_value), "ci": ci(Some(t.ci_low), Some(t.ci_high)), "beta": t.beta.map(|b| format!("{b:.3}")).unwrap_or_default()})).collect::<Vec<_>>()})
+            }).collect::<Vec<_>>()})
+        })
+        .collect();
+    let options = format!(
+        "{} standard errors; {} bootstrap resamples (seed {}); {:.0}% intervals; α = {}",
+        o.se.label(),
+        o.bootstrap,
+        o.seed,
+        o.confidence * 100.0,
+        o.alpha
+    );
+    let ctx = context! {
+        study => chain.study, customers => d.customers, options, summary, diagnostics, segment_sizes,
+        alpha => o.alpha, diagrams, diagram_files, comparisons, hypotheses, correlations,
+        whale, whale_text, regressions, version => env!("CARGO_PKG_VERSION"),
+    };
+    let mut env = Environment::new();
+    env.add_template("report.html", HTML).map_err(tpl_err)?;
+    env.add_template("report.md", MARKDOWN).map_err(tpl_err)?;
+    let html = env
+        .get_template("report.html")
+        .map_err(tpl_err)?
+        .render(&ctx)
+        .map_err(tpl_err)?;
+    let markdown = env
+        .get_template("report.md")
+        .map_err(tpl_err)?
+        .render(&ctx)
+        .map_err(tpl_err)?;
+    Ok(Rendered {
+        html,
+        markdown,
+        charts: charts_out,
+    })
+}
+
+fn tpl_err(e: minijinja::Error) -> Error {
+    Error::Internal(format!("template: {e}"))
+}

@@ -1,0 +1,124 @@
+//! `report`: every file, an HTML that parses and carries the right numbers, a workbook
+//! that reopens with numbers as numbers, balanced LaTeX; `--force` protection.
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use predicates::prelude::*;
+use scraper::{Html, Selector};
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::common::bin;
+
+#[test]
+fn report_on_the_bundled_sample() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("rep");
+    bin()
+        .args(["report", "--bootstrap", "400", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    for f in [
+        "report.html",
+        "report.md",
+        "summary.json",
+        "coefficients.csv",
+        "indirect_effects.csv",
+        "hypotheses.csv",
+        "comparisons.csv",
+        "tables.tex",
+        "summary.xlsx",
+        "charts/path_all.svg",
+        "charts/path_profitable.svg",
+        "charts/path_unprofitable.svg",
+        "charts/whale_curve.svg",
+    ] {
+        assert!(out.join(f).exists(), "missing {f}");
+    }
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+
+    // HTML: parses, inline path diagrams, and the comparison table shows summary.json's numbers.
+    let html = Html::parse_document(&std::fs::read_to_string(out.join("report.html")).unwrap());
+    let svg = Selector::parse("svg").unwrap();
+    assert!(
+        html.select(&svg).count() >= 4,
+        "path diagrams and whale curve inline"
+    );
+    let row = Selector::parse("table.comparison tr").unwrap();
+    let cell = Selector::parse("td").unwrap();
+    let rows: Vec<Vec<String>> = html
+        .select(&row)
+        .map(|r| {
+            r.select(&cell)
+                .map(|c| c.text().collect::<String>())
+                .collect()
+        })
+        .filter(|r: &Vec<String>| !r.is_empty())
+        .collect();
+    let y_rev = rows
+        .iter()
+        .find(|r| r[0] == "Y: revenue")
+        .expect("Y: revenue row");
+    let path = summary["comparisons"][0]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["model"] == "Y" && p["term"] == "revenue")
+        .unwrap();
+    for (shown, key) in [(&y_rev[1], "estimate_a"), (&y_rev[2], "estimate_b")] {
+        let v: f64 = shown.parse().unwrap();
+        let want = path[key].as_f64().unwrap();
+        assert!((v - want).abs() <= 1e-3 * want.abs(), "{shown} vs {want}");
+    }
+
+    // CSV columns as specified.
+    let coef = std::fs::read_to_string(out.join("coefficients.csv")).unwrap();
+    assert_eq!(
+        coef.lines().next().unwrap(),
+        "segment,model,outcome,term,estimate,std_error,statistic,p_value,ci_low,ci_high,beta,n,r_squared"
+    );
+
+    // XLSX reopens with the expected sheets and numeric cells.
+    let mut wb: Xlsx<_> = open_workbook(out.join("summary.xlsx")).unwrap();
+    let sheets = wb.sheet_names();
+    for s in [
+        "coefficients",
+        "indirect_effects",
+        "hypotheses",
+        "comparisons",
+        "diagnostics",
+    ] {
+        assert!(sheets.iter().any(|x| x == s), "sheet {s} in {sheets:?}");
+    }
+    let range = wb.worksheet_range("coefficients").unwrap();
+    assert_eq!(range.get((0, 4)), Some(&Data::String("estimate".into())));
+    assert!(
+        matches!(range.get((1, 4)), Some(Data::Float(_))),
+        "{:?}",
+        range.get((1, 4))
+    );
+
+    // LaTeX environments balance.
+    let tex = std::fs::read_to_string(out.join("tables.tex")).unwrap();
+    for env in ["table", "tabular"] {
+        assert_eq!(
+            tex.matches(&format!("\\begin{{{env}}}")).count(),
+            tex.matches(&format!("\\end{{{env}}}")).count()
+        );
+    }
+    assert!(tex.contains("\\toprule") && tex.contains("\\bottomrule"));
+
+    // An existing folder is not overwritten without --force.
+    bin()
+        .args(["report", "--bootstrap", "100", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--force"));
+    bin()
+        .args(["report", "--bootstrap", "100", "--force", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+}
