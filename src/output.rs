@@ -34,6 +34,13 @@ pub fn atomic_write(
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| write_err(path, e))?;
     fill(tmp.as_file_mut())?;
     tmp.as_file_mut().flush().map_err(|e| write_err(path, e))?;
+    // Temporary files are private (0600); the result is an ordinary file (0644).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| write_err(path, e))?;
+    }
     tmp.persist(path).map_err(|e| write_err(path, e.error))?;
     Ok(())
 }

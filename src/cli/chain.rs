@@ -51,6 +51,8 @@ pub struct ChainArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
 }
 
 pub fn run(args: ChainArgs) -> Result<()> {
@@ -74,6 +76,7 @@ pub fn run(args: ChainArgs) -> Result<()> {
         spearman: args.spearman,
     };
     let result = chain::run(&table, &opts)?;
+    args.export.write(|| render::export(&result))?;
     let text = match args.format.as_str() {
         "json" => super::to_json(&result)? + "\n",
         "markdown" => render::markdown(&result),

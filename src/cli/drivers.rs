@@ -45,6 +45,8 @@ pub struct DriversArgs {
     pub format: String,
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
 }
 
 pub fn run(args: DriversArgs) -> Result<()> {
@@ -73,6 +75,7 @@ pub fn run(args: DriversArgs) -> Result<()> {
             output::write_text(&target, &charts::importance_performance_svg(g, &title)?)?;
         }
     }
+    args.export.write(|| render::export(&out))?;
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",
         "csv" => regression::csv(&mut render::tidy(&out)?)?,

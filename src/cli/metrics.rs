@@ -69,6 +69,8 @@ pub struct MetricsArgs {
     pub format: String,
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
 }
 
 pub fn run(mut args: MetricsArgs) -> Result<()> {
@@ -198,6 +200,7 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
         }
     };
     out.wave_retention = wave;
+    args.export.write(|| render::export(&out))?;
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",
         "csv" => regression::csv(&mut render::tidy(&out)?)?,

@@ -60,6 +60,31 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Arguments every analysis command shares for `--export DIR`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ExportArgs {
+    /// Also write tidy CSV tables, summary.json, summary.xlsx and tables.tex into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<std::path::PathBuf>,
+    /// Allow --export into an existing, non-empty folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl ExportArgs {
+    /// Write the export built by `make` when --export was given.
+    pub fn write(
+        &self,
+        make: impl FnOnce() -> Result<profitchain::report::export::Export>,
+    ) -> Result<()> {
+        if let Some(dir) = &self.export {
+            let mut e = make()?;
+            profitchain::report::export::write(dir, &mut e, self.force)?;
+        }
+        Ok(())
+    }
+}
+
 /// Pretty JSON of a result struct.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))

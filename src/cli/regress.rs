@@ -45,6 +45,8 @@ pub struct RegressArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
 }
 
 pub fn run(args: RegressArgs) -> Result<()> {
@@ -72,6 +74,7 @@ pub fn run(args: RegressArgs) -> Result<()> {
         id,
     };
     let out = regress(&df, &file, &opts)?;
+    args.export.write(|| render::export(&out))?;
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",
         "csv" => render::csv(&mut render::tidy(&out)?)?,

@@ -52,6 +52,8 @@ pub struct ValueArgs {
     pub format: String,
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
 }
 
 pub fn run(args: ValueArgs) -> Result<()> {
@@ -84,6 +86,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
             &charts::whale_curve_svg(&result.whale_curve, "Whale curve")?,
         )?;
     }
+    args.export.write(|| render::export(&result))?;
     let text = match args.format.as_str() {
         "json" => super::to_json(&result)? + "\n",
         "csv" => regression::csv(&mut render::deciles_table(&result)?)?,

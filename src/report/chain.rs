@@ -314,6 +314,22 @@ pub fn markdown(r: &ChainResult) -> String {
     s
 }
 
+/// One row of the long comparisons table: segments, kind, item, value in each segment,
+/// difference, statistic, p-value, CI.
+type CompRow = (
+    String,
+    String,
+    &'static str,
+    String,
+    Option<f64>,
+    Option<f64>,
+    f64,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+    Option<f64>,
+);
+
 /// The chain study as tidy tables (coefficients, indirect effects, hypotheses,
 /// comparisons, diagnostics), JSON and LaTeX, for `--export` and `report`.
 pub fn export(r: &ChainResult) -> Result<Export> {
@@ -441,19 +457,7 @@ pub fn export(r: &ChainResult) -> Result<Export> {
     ])?;
 
     // comparisons: paths, Chow tests, correlations and indirect effects in one long table.
-    let mut rows: Vec<(
-        String,
-        String,
-        &str,
-        String,
-        Option<f64>,
-        Option<f64>,
-        f64,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-        Option<f64>,
-    )> = Vec::new();
+    let mut rows: Vec<CompRow> = Vec::new();
     for c in &r.comparisons {
         for p in &c.paths {
             rows.push((

@@ -103,3 +103,15 @@ pub fn tidy(out: &DriversOutput) -> Result<DataFrame> {
     ])
     .map_err(Error::from)
 }
+
+/// `drivers --export`: the tidy importance table and JSON.
+pub fn export(out: &DriversOutput) -> Result<super::export::Export> {
+    Ok(super::export::Export {
+        tables: vec![super::export::Table {
+            name: "drivers".into(),
+            df: tidy(out)?,
+        }],
+        json: serde_json::to_string_pretty(out).map_err(|e| Error::Internal(e.to_string()))? + "\n",
+        latex: None,
+    })
+}

@@ -158,3 +158,15 @@ pub fn tidy(out: &MetricsOutput) -> Result<DataFrame> {
     ])
     .map_err(Error::from)
 }
+
+/// `metrics --export`: the tidy metrics table and JSON.
+pub fn export(out: &MetricsOutput) -> Result<super::export::Export> {
+    Ok(super::export::Export {
+        tables: vec![super::export::Table {
+            name: "metrics".into(),
+            df: tidy(out)?,
+        }],
+        json: serde_json::to_string_pretty(out).map_err(|e| Error::Internal(e.to_string()))? + "\n",
+        latex: None,
+    })
+}

@@ -241,3 +241,22 @@ pub fn csv(df: &mut DataFrame) -> Result<String> {
     CsvWriter::new(&mut buf).include_header(true).finish(df)?;
     String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))
 }
+
+/// `regress --export`: the tidy coefficients, JSON, and the models side by side in LaTeX.
+pub fn export(out: &RegressOutput) -> Result<super::export::Export> {
+    let cols: Vec<(String, &RegressionResult)> =
+        out.models.iter().map(|m| (m.group.clone(), m)).collect();
+    let caption = out
+        .models
+        .first()
+        .map(|m| m.formula.clone())
+        .unwrap_or_default();
+    Ok(super::export::Export {
+        tables: vec![super::export::Table {
+            name: "coefficients".into(),
+            df: tidy(out)?,
+        }],
+        json: serde_json::to_string_pretty(out).map_err(|e| Error::Internal(e.to_string()))? + "\n",
+        latex: Some(super::export::latex_models(&caption, &cols)),
+    })
+}

@@ -133,3 +133,37 @@ pub fn deciles_table(v: &ValueResult) -> Result<DataFrame> {
     ])
     .map_err(Error::from)
 }
+
+/// `value --export`: deciles, the whale curve, JSON.
+pub fn export(v: &ValueResult) -> Result<super::export::Export> {
+    let whale = DataFrame::new_infer_height(vec![
+        Column::new(
+            "customer_pct".into(),
+            v.whale_curve
+                .iter()
+                .map(|p| p.customer_pct)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "profit_pct".into(),
+            v.whale_curve
+                .iter()
+                .map(|p| p.profit_pct)
+                .collect::<Vec<_>>(),
+        ),
+    ])?;
+    Ok(super::export::Export {
+        tables: vec![
+            super::export::Table {
+                name: "deciles".into(),
+                df: deciles_table(v)?,
+            },
+            super::export::Table {
+                name: "whale_curve".into(),
+                df: whale,
+            },
+        ],
+        json: serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))? + "\n",
+        latex: None,
+    })
+}

@@ -122,3 +122,51 @@ fn report_on_the_bundled_sample() {
         .assert()
         .success();
 }
+
+#[test]
+fn every_analysis_command_exports_through_the_shared_writer() {
+    let dir = TempDir::new().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let reference = root.join("tests/data/reference/peers/chain_reference.csv");
+    let chain = dir.path().join("chain");
+    bin()
+        .args(["chain", "--bootstrap", "100", "--export"])
+        .arg(&chain)
+        .assert()
+        .success();
+    for f in [
+        "coefficients.csv",
+        "indirect_effects.csv",
+        "hypotheses.csv",
+        "comparisons.csv",
+        "summary.json",
+        "summary.xlsx",
+        "tables.tex",
+    ] {
+        assert!(chain.join(f).exists(), "chain export lacks {f}");
+    }
+    let regress = dir.path().join("regress");
+    bin()
+        .args(["regress", "--data"])
+        .arg(&reference)
+        .args(["--formula", "profit ~ revenue", "--export"])
+        .arg(&regress)
+        .assert()
+        .success();
+    assert!(regress.join("coefficients.csv").exists() && regress.join("tables.tex").exists());
+    let drivers = dir.path().join("drivers");
+    bin()
+        .args(["drivers", "--data"])
+        .arg(&reference)
+        .args([
+            "--target",
+            "profit",
+            "--drivers",
+            "satisfaction,share_of_wallet,revenue",
+            "--export",
+        ])
+        .arg(&drivers)
+        .assert()
+        .success();
+    assert!(drivers.join("drivers.csv").exists() && drivers.join("summary.xlsx").exists());
+}
