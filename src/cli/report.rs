@@ -74,7 +74,8 @@ pub fn run(args: ReportArgs) -> Result<()> {
     )?;
     let sizes = value::segment_profit(&table.df, &table.segments)?;
     // Render everything before writing anything.
-    let rendered = html::render(&result, Some(&value), &sizes)?;
+    let links = chain::links(&table)?;
+    let rendered = html::render(&result, Some(&value), &sizes, &links)?;
     let mut exp = chain_render::export(&result)?;
     export::write(&args.out, &mut exp, args.force)?;
     let charts = args.out.join("charts");

@@ -237,3 +237,84 @@ pub fn path_diagram_svg(
     }
     Ok(svg)
 }
+
+/// Scatter plot of one chain link, a colour and fitted line per segment.
+pub fn link_svg(link: &crate::analysis::chain::Link) -> Result<String> {
+    let palette = [
+        RGBColor(0, 110, 190),
+        RGBColor(210, 60, 40),
+        RGBColor(40, 150, 70),
+        RGBColor(150, 80, 170),
+        RGBColor(220, 150, 0),
+    ];
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (520, 380)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_err)?;
+        let all = link.series.iter().flat_map(|s| s.points.iter());
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for (x, y) in all {
+            x0 = x0.min(*x);
+            x1 = x1.max(*x);
+            y0 = y0.min(*y);
+            y1 = y1.max(*y);
+        }
+        if !x0.is_finite() {
+            return Ok(String::new());
+        }
+        let (dx, dy) = ((x1 - x0).max(1e-9) * 0.05, (y1 - y0).max(1e-9) * 0.05);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("{} → {}", link.x, link.y), ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d((x0 - dx)..(x1 + dx), (y0 - dy)..(y1 + dy))
+            .map_err(chart_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(link.x.as_str())
+            .y_desc(link.y.as_str())
+            .draw()
+            .map_err(chart_err)?;
+        for (i, s) in link.series.iter().enumerate() {
+            let c = palette[i % palette.len()];
+            chart
+                .draw_series(
+                    s.points
+                        .iter()
+                        .map(|p| Circle::new(*p, 2, c.mix(0.5).filled())),
+                )
+                .map_err(chart_err)?
+                .label(format!("{} (n = {})", s.segment, s.n))
+                .legend(move |(x, y)| Circle::new((x, y), 4, c.filled()));
+            if s.slope.is_finite() {
+                // The line spans the segment's own x range (no extrapolation).
+                let lo = s.points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+                let hi = s
+                    .points
+                    .iter()
+                    .map(|p| p.0)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                chart
+                    .draw_series(LineSeries::new(
+                        [lo, hi].map(|x| (x, s.intercept + s.slope * x)),
+                        c.stroke_width(2),
+                    ))
+                    .map_err(chart_err)?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(chart_err)?;
+        root.present().map_err(chart_err)?;
+    }
+    Ok(svg)
+}

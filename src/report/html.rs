@@ -33,6 +33,7 @@ pub fn render(
     chain: &ChainResult,
     value: Option<&ValueResult>,
     sizes: &[SegmentProfit],
+    links: &[crate::analysis::chain::Link],
 ) -> Result<Rendered> {
     let o = &chain.options;
     let mut charts_out = Vec::new();
@@ -48,6 +49,16 @@ pub fn render(
         diagram_files.push(file.clone());
         charts_out.push((file, svg));
     }
+    let mut scatter = Vec::new();
+    let mut scatter_files = Vec::new();
+    for l in links {
+        let svg = charts::link_svg(l)?;
+        let file = format!("scatter_{}_{}.svg", l.x, l.y);
+        scatter.push(svg.clone());
+        scatter_files.push(file.clone());
+        charts_out.push((file, svg));
+    }
+    let thinned = links.iter().any(|l| l.thinned);
     let whale = match value {
         Some(v) => {
             let svg = charts::whale_curve_svg(
@@ -165,7 +176,7 @@ pub fn render(
     let ctx = context! {
         study => chain.study, customers => d.customers, options, summary, diagnostics, segment_sizes,
         alpha => o.alpha, diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, regressions, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, regressions, scatter, scatter_files, thinned, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
     };
     let mut env = Environment::new();
     env.add_template("report.html", HTML).map_err(tpl_err)?;
