@@ -5,12 +5,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::chain::{self, ChainOptions, DEFAULT_SEED};
-use profitchain::data::{build, sample};
+use profitchain::data::{build, Study};
 use profitchain::report::chain as render;
 use profitchain::stats::CovType;
-use profitchain::{output, Result};
+use profitchain::Result;
 
-use super::data_args::DataArgs;
+use super::data_args::{study_or_sample, DataArgs};
 
 /// The satisfaction → share of wallet → revenue → profit chain, per segment, with
 /// mediation and segment comparison.
@@ -18,21 +18,8 @@ use super::data_args::DataArgs;
 pub struct ChainArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Bootstrap resamples for the indirect effects (0 = Sobel tests only).
-    #[arg(long, default_value_t = 5000)]
-    pub bootstrap: usize,
-    /// Bootstrap seed; the same seed gives identical output.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
-    /// Confidence level of intervals.
-    #[arg(long, default_value_t = 0.95)]
-    pub confidence: f64,
-    /// Significance level of the hypothesis verdicts.
-    #[arg(long, default_value_t = 0.05)]
-    pub alpha: f64,
-    /// Covariance type for standard errors.
-    #[arg(long, default_value = "nonrobust", value_parser = ["nonrobust", "hc0", "hc1", "hc2", "hc3"])]
-    pub se: String,
+    #[command(flatten)]
+    pub inference: InferenceArgs,
     /// Covariate added to every equation (repeatable).
     #[arg(long = "covariate", value_name = "COL")]
     pub covariates: Vec<String>,
@@ -55,25 +42,49 @@ pub struct ChainArgs {
     pub export: super::ExportArgs,
 }
 
+/// Bootstrap and inference settings shared by `chain` and `report`.
+#[derive(Debug, Clone, Args)]
+pub struct InferenceArgs {
+    /// Bootstrap resamples for the indirect effects (0 = Sobel tests only).
+    #[arg(long, default_value_t = 5000)]
+    pub bootstrap: usize,
+    /// Bootstrap seed; the same seed gives identical output.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Confidence level of intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Significance level of the hypothesis verdicts.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Covariance type for standard errors.
+    #[arg(long, default_value = "nonrobust", value_parser = ["nonrobust", "hc0", "hc1", "hc2", "hc3"])]
+    pub se: String,
+}
+
+impl InferenceArgs {
+    /// Chain options for `study` (its covariates and moderators).
+    pub fn options(&self, study: &Study) -> Result<ChainOptions> {
+        Ok(ChainOptions {
+            bootstrap: self.bootstrap,
+            seed: self.seed,
+            confidence: self.confidence,
+            alpha: self.alpha,
+            se: CovType::parse(&self.se)?,
+            covariates: study.roles.covariates.clone(),
+            moderators: study.roles.moderators.clone(),
+            ..Default::default()
+        })
+    }
+}
+
 pub fn run(args: ChainArgs) -> Result<()> {
-    let (_sample_dir, study) = if args.data.is_empty() {
-        eprintln!("No --study or --data given: using the bundled brokerage sample (81 simulated B2B clients).");
-        let (dir, study) = sample::brokerage()?;
-        (Some(dir), study)
-    } else {
-        (None, args.data.study(&args.covariates, &args.moderators)?)
-    };
+    let (_sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
     let table = build(&study)?;
     let opts = ChainOptions {
-        bootstrap: args.bootstrap,
-        seed: args.seed,
-        confidence: args.confidence,
-        alpha: args.alpha,
-        se: CovType::parse(&args.se)?,
-        covariates: study.roles.covariates.clone(),
-        moderators: study.roles.moderators.clone(),
         quadratic: args.quadratic,
         spearman: args.spearman,
+        ..args.inference.options(&study)?
     };
     let result = chain::run(&table, &opts)?;
     args.export.write(|| render::export(&result))?;
@@ -82,11 +93,5 @@ pub fn run(args: ChainArgs) -> Result<()> {
         "markdown" => render::markdown(&result),
         _ => render::text(&result),
     };
-    match &args.output {
-        Some(p) => output::write_text(p, &text),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
+    super::emit(&args.output, &text)
 }

@@ -123,3 +123,19 @@ impl DataArgs {
         Ok(study)
     }
 }
+
+/// The study of the data arguments, or the bundled brokerage sample when none were given
+/// (said on stderr). Keep the returned folder alive while the study's files are read.
+pub fn study_or_sample(
+    data: &DataArgs,
+    covariates: &[String],
+    moderators: &[String],
+) -> Result<(Option<tempfile::TempDir>, Study)> {
+    if data.is_empty() {
+        eprintln!("No --study or --data given: using the bundled brokerage sample (81 simulated B2B clients).");
+        let (dir, study) = profitchain::data::sample::brokerage()?;
+        Ok((Some(dir), study))
+    } else {
+        Ok((None, data.study(covariates, moderators)?))
+    }
+}

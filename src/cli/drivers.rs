@@ -81,11 +81,5 @@ pub fn run(args: DriversArgs) -> Result<()> {
         "csv" => regression::csv(&mut render::tidy(&out)?)?,
         _ => render::text(&out),
     };
-    match &args.output {
-        Some(p) => output::write_text(p, &text),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
+    super::emit(&args.output, &text)
 }

@@ -9,7 +9,7 @@ use profitchain::analysis::metrics::{self, MetricsOptions, Scale};
 use profitchain::data::study::Level;
 use profitchain::data::{load, Study};
 use profitchain::report::{metrics as render, regression};
-use profitchain::{output, Error, Result};
+use profitchain::{Error, Result};
 
 /// CSAT, NPS, CES, a weighted satisfaction index (CSI) and retention, overall or by group.
 #[derive(Debug, Args)]
@@ -206,11 +206,5 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
         "csv" => regression::csv(&mut render::tidy(&out)?)?,
         _ => render::text(&out),
     };
-    match &args.output {
-        Some(p) => output::write_text(p, &text),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
+    super::emit(&args.output, &text)
 }

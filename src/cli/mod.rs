@@ -85,6 +85,17 @@ impl ExportArgs {
     }
 }
 
+/// Write `text` to `output`, or print it when no file is given.
+pub fn emit(output: &Option<std::path::PathBuf>, text: &str) -> Result<()> {
+    match output {
+        Some(p) => profitchain::output::write_text(p, text),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
 /// Pretty JSON of a result struct.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))

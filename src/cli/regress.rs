@@ -8,7 +8,7 @@ use profitchain::analysis::regress::{regress, RegressOptions};
 use profitchain::data::{build, load, Study};
 use profitchain::report::regression as render;
 use profitchain::stats::CovType;
-use profitchain::{output, Error, Result};
+use profitchain::{Error, Result};
 
 /// Fit an OLS formula with full inference, overall or per group.
 #[derive(Debug, Args)]
@@ -86,11 +86,5 @@ pub fn run(args: RegressArgs) -> Result<()> {
             .collect::<Vec<_>>()
             .join("\n"),
     };
-    match &args.output {
-        Some(p) => output::write_text(p, &text),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
+    super::emit(&args.output, &text)
 }

@@ -4,32 +4,22 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::chain::{self, ChainOptions, DEFAULT_SEED};
+use profitchain::analysis::chain;
 use profitchain::analysis::value::{self, ValueOptions};
+use profitchain::data::build;
 use profitchain::data::build::cols;
-use profitchain::data::{build, sample};
 use profitchain::report::{chain as chain_render, export, html};
-use profitchain::stats::CovType;
 use profitchain::{output, Error, Result};
 
-use super::data_args::DataArgs;
+use super::data_args::{study_or_sample, DataArgs};
 
 /// Write the full report (HTML, Markdown, charts, CSV/JSON/XLSX/LaTeX tables) into a folder.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Bootstrap resamples for the indirect effects.
-    #[arg(long, default_value_t = 5000)]
-    pub bootstrap: usize,
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
-    #[arg(long, default_value_t = 0.95)]
-    pub confidence: f64,
-    #[arg(long, default_value_t = 0.05)]
-    pub alpha: f64,
-    #[arg(long, default_value = "nonrobust", value_parser = ["nonrobust", "hc0", "hc1", "hc2", "hc3"])]
-    pub se: String,
+    #[command(flatten)]
+    pub inference: super::chain::InferenceArgs,
     /// Output folder.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -39,24 +29,9 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    let (_sample_dir, study) = if args.data.is_empty() {
-        eprintln!("No --study or --data given: using the bundled brokerage sample (81 simulated B2B clients).");
-        let (dir, study) = sample::brokerage()?;
-        (Some(dir), study)
-    } else {
-        (None, args.data.study(&[], &[])?)
-    };
+    let (_sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
     let table = build(&study)?;
-    let opts = ChainOptions {
-        bootstrap: args.bootstrap,
-        seed: args.seed,
-        confidence: args.confidence,
-        alpha: args.alpha,
-        se: CovType::parse(&args.se)?,
-        covariates: study.roles.covariates.clone(),
-        moderators: study.roles.moderators.clone(),
-        ..Default::default()
-    };
+    let opts = args.inference.options(&study)?;
     let result = chain::run(&table, &opts)?;
     let value = value::run(
         &table.df,

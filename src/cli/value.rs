@@ -92,11 +92,5 @@ pub fn run(args: ValueArgs) -> Result<()> {
         "csv" => regression::csv(&mut render::deciles_table(&result)?)?,
         _ => render::text(&result),
     };
-    match &args.output {
-        Some(p) => output::write_text(p, &text),
-        None => {
-            print!("{text}");
-            Ok(())
-        }
-    }
+    super::emit(&args.output, &text)
 }
