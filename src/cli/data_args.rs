@@ -90,8 +90,7 @@ impl DataArgs {
                     revenue: need(&self.revenue, "--revenue")?,
                     profit: self.profit.clone(),
                     cost: self.cost.clone(),
-                    covariates: vec![],
-                    moderators: vec![],
+                    ..Roles::default()
                 };
                 let options = Options {
                     share_of_wallet_scale: if self.sow_scale == "percent" {

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::chain;
+use profitchain::analysis::drivers::{self, DriverOptions, DriversOutput};
+use profitchain::analysis::metrics::{self, MetricsOptions, MetricsOutput, Scale};
 use profitchain::analysis::value::{self, ValueOptions};
 use profitchain::data::build;
 use profitchain::data::build::cols;
@@ -50,7 +52,15 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let sizes = value::segment_profit(&table.df, &table.segments)?;
     // Render everything before writing anything.
     let links = chain::links(&table)?;
-    let rendered = html::render(&result, Some(&value), &sizes, &links)?;
+    let survey = survey_sections(&study, &table, &opts)?;
+    let rendered = html::render(
+        &result,
+        Some(&value),
+        &sizes,
+        &links,
+        survey.0.as_ref(),
+        survey.1.as_ref(),
+    )?;
     let mut exp = chain_render::export(&result)?;
     export::write(&args.out, &mut exp, args.force)?;
     let charts = args.out.join("charts");
@@ -68,4 +78,65 @@ pub fn run(args: ReportArgs) -> Result<()> {
         args.out.join("report.html").display()
     );
     Ok(())
+}
+
+/// Metrics and key drivers per segment, on the study's respondent table, when the study
+/// names survey items (recommend, effort) or attribute ratings.
+fn survey_sections(
+    study: &profitchain::data::Study,
+    table: &profitchain::data::CustomerTable,
+    opts: &profitchain::analysis::chain::ChainOptions,
+) -> Result<(Option<MetricsOutput>, Option<DriversOutput>)> {
+    let r = &study.roles;
+    if r.attributes.is_empty() && r.recommend.is_none() && r.effort.is_none() {
+        return Ok((None, None));
+    }
+    let Some(df) = profitchain::data::build::respondents_with_segments(study, table)? else {
+        return Ok((None, None));
+    };
+    let file = "survey table";
+    let has = |c: &str| df.schema().contains(c);
+    let metrics = metrics::run(
+        &df,
+        file,
+        &MetricsOptions {
+            csat: study
+                .options
+                .satisfaction_scale
+                .filter(|_| has(&r.satisfaction))
+                .map(|[low, high]| (r.satisfaction.clone(), Scale { low, high })),
+            nps: r.recommend.clone(),
+            ces: r.effort.clone().map(|c| {
+                (
+                    c,
+                    Scale {
+                        low: 1.0,
+                        high: 7.0,
+                    },
+                )
+            }),
+            csi: None,
+            retained: None,
+            by: Some(cols::SEGMENT.into()),
+            rollup_id: None,
+            confidence: opts.confidence,
+        },
+    )?;
+    let drivers = if r.attributes.len() >= 2 && has(&r.satisfaction) {
+        Some(drivers::run(
+            &df,
+            file,
+            &DriverOptions {
+                target: r.satisfaction.clone(),
+                drivers: r.attributes.clone(),
+                by: Some(cols::SEGMENT.into()),
+                bootstrap: 0,
+                seed: opts.seed,
+                confidence: opts.confidence,
+            },
+        )?)
+    } else {
+        None
+    };
+    Ok((Some(metrics), drivers))
 }

@@ -692,3 +692,30 @@ fn segment_order(df: &DataFrame, rule: &SegmentRule) -> Result<Vec<String>> {
     });
     Ok(present)
 }
+
+/// The study's (first) respondent-level table with each respondent's customer segment,
+/// restricted to the customers of the built table (inner join on the id); None when the
+/// study has no respondent table.
+pub fn respondents_with_segments(
+    study: &Study,
+    table: &CustomerTable,
+) -> Result<Option<DataFrame>> {
+    let Some(spec) = study.tables.iter().find(|t| t.level == Level::Respondent) else {
+        return Ok(None);
+    };
+    let df = load::read(&study.resolve(spec))?;
+    let id = study.table_id(spec);
+    load::require_column(&df, &spec.name, id)?;
+    let segments = table.df.clone().lazy().select([
+        col(table.id.as_str()).cast(DataType::String).alias("__id"),
+        col(cols::SEGMENT),
+    ]);
+    let joined = df
+        .lazy()
+        .with_column(col(id).cast(DataType::String).alias("__id"))
+        .drop(by_name([cols::SEGMENT], false, false))
+        .inner_join(segments, col("__id"), col("__id"))
+        .drop(by_name(["__id"], true, false))
+        .collect()?;
+    Ok(Some(joined))
+}

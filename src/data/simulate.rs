@@ -499,6 +499,9 @@ category_spend = "category_spend"
 revenue = "revenue"
 cost = "cost_to_serve"
 moderators = ["income_k", "tenure_years"]
+attributes = ["quality", "service", "price", "convenience"]
+recommend = "recommend"
+effort = "effort"
 
 [options]
 min_respondents = 1

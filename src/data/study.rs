@@ -88,6 +88,15 @@ pub struct Roles {
     /// Moderators of the satisfaction -> share-of-wallet link.
     #[serde(default)]
     pub moderators: Vec<String>,
+    /// Survey attribute ratings (drivers of satisfaction), for `report`'s driver section.
+    #[serde(default)]
+    pub attributes: Vec<String>,
+    /// Likelihood-to-recommend item (0-10), for NPS in `report`.
+    #[serde(default)]
+    pub recommend: Option<String>,
+    /// Customer-effort item, for CES in `report`.
+    #[serde(default)]
+    pub effort: Option<String>,
 }
 
 /// Build options.

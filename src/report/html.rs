@@ -34,6 +34,8 @@ pub fn render(
     value: Option<&ValueResult>,
     sizes: &[SegmentProfit],
     links: &[crate::analysis::chain::Link],
+    metrics: Option<&crate::analysis::metrics::MetricsOutput>,
+    drivers: Option<&crate::analysis::drivers::DriversOutput>,
 ) -> Result<Rendered> {
     let o = &chain.options;
     let mut charts_out = Vec::new();
@@ -59,6 +61,40 @@ pub fn render(
         charts_out.push((file, svg));
     }
     let thinned = links.iter().any(|l| l.thinned);
+    let metric_rows: Vec<Value> = metrics
+        .map(|m| {
+            m.groups
+                .iter()
+                .map(|g| {
+                    json!({
+                        "group": g.group, "n": g.n,
+                        "csat": g.csat.as_ref().map(|c| format!("{} (top-2-box {:.1}%)", num(c.mean, 3), c.top2box)).unwrap_or_default(),
+                        "nps": g.nps.as_ref().map(|n| format!("{:.1} [{:.1}, {:.1}]", n.score, n.ci_low, n.ci_high)).unwrap_or_default(),
+                        "ces": g.ces.as_ref().map(|c| num(c.mean, 3)).unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut driver_groups = Vec::new();
+    for g in drivers.map(|d| d.groups.as_slice()).unwrap_or_default() {
+        let svg = charts::importance_performance_svg(
+            g,
+            &format!("Importance vs performance — {}", g.group),
+        )?;
+        charts_out.push((
+            format!(
+                "drivers_{}.svg",
+                g.group.replace(|c: char| !c.is_alphanumeric(), "_")
+            ),
+            svg.clone(),
+        ));
+        driver_groups.push(json!({
+            "group": g.group, "n": g.n, "r2": num(g.r_squared, 3), "chart": svg,
+            "rows": g.drivers.iter().map(|d| json!({"name": d.name, "coef": num(d.coefficient, 3), "p": pvalue(d.p_value),
+                "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": format!("{:.2}", d.mean), "quadrant": d.quadrant})).collect::<Vec<_>>(),
+        }));
+    }
     let whale = match value {
         Some(v) => {
             let svg = charts::whale_curve_svg(
@@ -176,7 +212,7 @@ pub fn render(
     let ctx = context! {
         study => chain.study, customers => d.customers, options, summary, diagnostics, segment_sizes,
         alpha => o.alpha, diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, regressions, scatter, scatter_files, thinned, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
     };
     let mut env = Environment::new();
     env.add_template("report.html", HTML).map_err(tpl_err)?;

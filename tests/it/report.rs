@@ -170,3 +170,30 @@ fn every_analysis_command_exports_through_the_shared_writer() {
         .success();
     assert!(drivers.join("drivers.csv").exists() && drivers.join("summary.xlsx").exists());
 }
+
+#[test]
+fn report_folds_in_metrics_and_drivers_when_the_study_names_survey_items() {
+    let dir = TempDir::new().unwrap();
+    let mut sim = profitchain::data::simulate::simulate("retail-bank", 5, Some(1_500)).unwrap();
+    profitchain::data::simulate::write(&mut sim, &dir.path().join("rb")).unwrap();
+    let out = dir.path().join("rep");
+    bin()
+        .args(["report", "--bootstrap", "200", "--study"])
+        .arg(dir.path().join("rb/study.toml"))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = Html::parse_document(&std::fs::read_to_string(out.join("report.html")).unwrap());
+    let h2 = Selector::parse("h2").unwrap();
+    let titles: Vec<String> = html.select(&h2).map(|h| h.text().collect()).collect();
+    assert!(
+        titles.iter().any(|t| t.contains("Satisfaction metrics")),
+        "{titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t.contains("Key drivers")),
+        "{titles:?}"
+    );
+    assert!(out.join("charts/drivers_profitable.svg").exists());
+}
