@@ -372,7 +372,8 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
         crate::data::load::require_column(&table.df, "customer table", c)?;
     }
     let mut names = vec!["all".to_string()];
-    names.extend(table.segments.iter().cloned());
+    // With `--segment-rule none` the only segment is `all` itself.
+    names.extend(table.segments.iter().filter(|s| *s != "all").cloned());
     let total_resamples = (opts.bootstrap * names.len()) as u64;
     let progress = if opts.bootstrap > 0 {
         let pb = ProgressBar::with_draw_target(Some(total_resamples), ProgressDrawTarget::stderr());

@@ -315,3 +315,29 @@ fn quadratic_and_moderator_give_conditional_effects() {
     let (c0, c2) = (&all.conditional_effects[0], &all.conditional_effects[2]);
     assert!(((c2.effect - c0.effect) - b_int * (c2.value - c0.value)).abs() < 1e-10);
 }
+
+#[test]
+fn segment_rule_none_analyses_everyone_once() {
+    bin()
+        .args([
+            "chain",
+            "--bootstrap",
+            "50",
+            "--segment-rule",
+            "none",
+            "--format",
+            "json",
+            "--study",
+        ])
+        .arg(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("notebooks-data/brokerage/study.toml"),
+        )
+        .assert()
+        .success()
+        .stdout(predicate::function(|out: &str| {
+            let v: Value = serde_json::from_str(out).unwrap();
+            v["segments"].as_array().unwrap().len() == 1
+                && v["comparisons"].as_array().unwrap().is_empty()
+        }));
+}
