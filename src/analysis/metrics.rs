@@ -57,6 +57,8 @@ pub struct Csat {
     pub mean: f64,
     /// % of responses in the top two scale points.
     pub top2box: f64,
+    /// Standard error of the mean, sd/√n.
+    pub se: f64,
     /// CI of the mean (t).
     pub ci_low: f64,
     pub ci_high: f64,
@@ -404,6 +406,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
                     Some(Csat {
                         n: k,
                         mean: m,
+                        se: f("csat_sd") / (k as f64).sqrt(),
                         top2box: 100.0 * f("csat_top2") / k as f64,
                         ci_low: lo,
                         ci_high: hi,
@@ -516,10 +519,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
                 push("nps", x.score, x.se, y.score, y.se);
             }
             if let (Some(x), Some(y)) = (&ga.csat, &gb.csat) {
-                let se = |c: &Csat| {
-                    (c.ci_high - c.mean) / t_quantile(0.5 + opts.confidence / 2.0, c.n as f64 - 1.0)
-                };
-                push("csat_mean", x.mean, se(x), y.mean, se(y));
+                push("csat_mean", x.mean, x.se, y.mean, y.se);
             }
         }
     }

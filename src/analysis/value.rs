@@ -113,6 +113,7 @@ pub const WHALE_POINTS: usize = 1000;
 fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
     Ok(df
         .column(name)?
+        .cast(&DataType::Float64)?
         .as_materialized_series()
         .f64()?
         .iter()
@@ -150,15 +151,7 @@ fn deciles(df: &DataFrame, by: &str, total_profit: f64) -> Result<Vec<Decile>> {
         ])
         .sort(["decile"], Default::default())
         .collect()?;
-    let get = |c: &str| {
-        f64_col(
-            &out.clone()
-                .lazy()
-                .select([col(c).cast(DataType::Float64)])
-                .collect()?,
-            c,
-        )
-    };
+    let get = |c: &str| f64_col(&out, c);
     let (dec, cust, rev, prof, mean) = (
         get("decile")?,
         get("customers")?,
@@ -300,14 +293,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
             }
             let r: Vec<f64> = match ret {
                 Retention::Rate(r) => vec![*r; n],
-                Retention::Column(c) => f64_col(
-                    &keep
-                        .clone()
-                        .lazy()
-                        .select([col(c.as_str()).cast(DataType::Float64)])
-                        .collect()?,
-                    c,
-                )?,
+                Retention::Column(c) => f64_col(&keep, c)?,
             };
             if let Some((i, bad)) = r
                 .iter()
@@ -320,14 +306,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
                 )));
             }
             let m = match &opts.margin {
-                Some(c) => f64_col(
-                    &keep
-                        .clone()
-                        .lazy()
-                        .select([col(c.as_str()).cast(DataType::Float64)])
-                        .collect()?,
-                    c,
-                )?,
+                Some(c) => f64_col(&keep, c)?,
                 None => profit.clone(),
             };
             let values: Vec<f64> = m

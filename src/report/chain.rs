@@ -334,49 +334,16 @@ type CompRow = (
 /// comparisons, diagnostics), JSON and LaTeX, for `--export` and `report`.
 pub fn export(r: &ChainResult) -> Result<Export> {
     // coefficients: one row per segment × model × term.
-    let (mut seg, mut model, mut outcome, mut term) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut nums: [Vec<f64>; 6] = Default::default();
-    let (mut beta, mut n, mut r2) = (Vec::new(), Vec::new(), Vec::new());
-    for s in &r.segments {
-        for m in &s.regressions {
-            for t in &m.result.terms {
-                seg.push(s.name.clone());
-                model.push(m.model.clone());
-                outcome.push(m.result.outcome.clone());
-                term.push(t.term.clone());
-                for (c, v) in nums.iter_mut().zip([
-                    t.estimate,
-                    t.std_error,
-                    t.statistic,
-                    t.p_value,
-                    t.ci_low,
-                    t.ci_high,
-                ]) {
-                    c.push(v);
-                }
-                beta.push(t.beta);
-                n.push(m.result.n as u64);
-                r2.push(m.result.r_squared);
-            }
-        }
-    }
-    let [estimate, std_error, statistic, p_value, ci_low, ci_high] = nums;
-    let coefficients = DataFrame::new_infer_height(vec![
-        Column::new("segment".into(), seg),
-        Column::new("model".into(), model),
-        Column::new("outcome".into(), outcome),
-        Column::new("term".into(), term),
-        Column::new("estimate".into(), estimate),
-        Column::new("std_error".into(), std_error),
-        Column::new("statistic".into(), statistic),
-        Column::new("p_value".into(), p_value),
-        Column::new("ci_low".into(), ci_low),
-        Column::new("ci_high".into(), ci_high),
-        Column::new("beta".into(), beta),
-        Column::new("n".into(), n),
-        Column::new("r_squared".into(), r2),
-    ])?;
+    let models: Vec<(&str, Option<&str>, &crate::stats::RegressionResult)> = r
+        .segments
+        .iter()
+        .flat_map(|s| {
+            s.regressions
+                .iter()
+                .map(move |m| (s.name.as_str(), Some(m.model.as_str()), &m.result))
+        })
+        .collect();
+    let coefficients = super::regression::coefficient_table("segment", &models)?;
 
     let (mut seg, mut path) = (Vec::new(), Vec::new());
     let mut vals: [Vec<f64>; 8] = Default::default();

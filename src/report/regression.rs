@@ -189,50 +189,73 @@ pub fn markdown(out: &RegressOutput) -> String {
 
 /// One tidy row per (group, term), full precision, as a polars table.
 pub fn tidy(out: &RegressOutput) -> Result<DataFrame> {
-    let mut group = Vec::new();
-    let mut outcome = Vec::new();
-    let mut term = Vec::new();
-    let mut cols: [Vec<f64>; 7] = Default::default();
-    let mut beta = Vec::new();
-    let mut n = Vec::new();
-    let mut r2 = Vec::new();
-    for r in &out.models {
-        for t in &r.terms {
-            group.push(r.group.clone());
-            outcome.push(r.outcome.clone());
-            term.push(t.term.clone());
-            for (c, v) in cols.iter_mut().zip([
-                t.estimate,
-                t.std_error,
-                t.statistic,
-                t.p_value,
-                t.ci_low,
-                t.ci_high,
-                0.0,
-            ]) {
-                c.push(v);
-            }
-            beta.push(t.beta);
-            n.push(r.n as u64);
-            r2.push(r.r_squared);
-        }
+    let models: Vec<(&str, Option<&str>, &RegressionResult)> = out
+        .models
+        .iter()
+        .map(|m| (m.group.as_str(), None, m))
+        .collect();
+    coefficient_table("group", &models)
+}
+
+/// Tidy coefficients of several models: a label column named `label` (group or segment),
+/// a `model` column when any model has an id, then outcome, term and the inference.
+pub fn coefficient_table(
+    label: &str,
+    models: &[(&str, Option<&str>, &RegressionResult)],
+) -> Result<DataFrame> {
+    let rows: Vec<(
+        &str,
+        Option<&str>,
+        &RegressionResult,
+        &crate::stats::regression::TermResult,
+    )> = models
+        .iter()
+        .flat_map(|(l, id, r)| r.terms.iter().map(move |t| (*l, *id, *r, t)))
+        .collect();
+    let num = |f: fn(&crate::stats::regression::TermResult) -> f64| {
+        rows.iter().map(|x| f(x.3)).collect::<Vec<f64>>()
+    };
+    let mut cols = vec![Column::new(
+        label.into(),
+        rows.iter().map(|x| x.0).collect::<Vec<_>>(),
+    )];
+    if models.iter().any(|m| m.1.is_some()) {
+        cols.push(Column::new(
+            "model".into(),
+            rows.iter().map(|x| x.1.unwrap_or("")).collect::<Vec<_>>(),
+        ));
     }
-    let [estimate, std_error, statistic, p_value, ci_low, ci_high, _] = cols;
-    DataFrame::new_infer_height(vec![
-        Column::new("group".into(), group),
-        Column::new("outcome".into(), outcome),
-        Column::new("term".into(), term),
-        Column::new("estimate".into(), estimate),
-        Column::new("std_error".into(), std_error),
-        Column::new("statistic".into(), statistic),
-        Column::new("p_value".into(), p_value),
-        Column::new("ci_low".into(), ci_low),
-        Column::new("ci_high".into(), ci_high),
-        Column::new("beta".into(), beta),
-        Column::new("n".into(), n),
-        Column::new("r_squared".into(), r2),
-    ])
-    .map_err(Error::from)
+    cols.extend([
+        Column::new(
+            "outcome".into(),
+            rows.iter()
+                .map(|x| x.2.outcome.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "term".into(),
+            rows.iter().map(|x| x.3.term.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new("estimate".into(), num(|t| t.estimate)),
+        Column::new("std_error".into(), num(|t| t.std_error)),
+        Column::new("statistic".into(), num(|t| t.statistic)),
+        Column::new("p_value".into(), num(|t| t.p_value)),
+        Column::new("ci_low".into(), num(|t| t.ci_low)),
+        Column::new("ci_high".into(), num(|t| t.ci_high)),
+        Column::new(
+            "beta".into(),
+            rows.iter().map(|x| x.3.beta).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n".into(),
+            rows.iter().map(|x| x.2.n as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "r_squared".into(),
+            rows.iter().map(|x| x.2.r_squared).collect::<Vec<_>>(),
+        ),
+    ]);
+    DataFrame::new_infer_height(cols).map_err(Error::from)
 }
 
 /// CSV text of a table.

@@ -53,6 +53,12 @@ fn nps_and_top2box_by_hand() {
     let c = g.csat.as_ref().unwrap();
     // CSAT mean 29/8; top-2-box (4 or 5 on 1-5) 5 of 8.
     assert!((c.mean - 3.625).abs() < 1e-12 && (c.top2box - 62.5).abs() < 1e-9);
+    // sd of 5,4,3,5,2,1,4,5: Σ(x − 3.625)² = 15.875, var = 15.875/7 → se = √(2.267857/8).
+    assert!(
+        (c.se - (15.875f64 / 7.0 / 8.0).sqrt()).abs() < 1e-12,
+        "{}",
+        c.se
+    );
 }
 
 #[test]
