@@ -460,9 +460,10 @@ fn segment(
         draws: vec![],
         df: DataFrame::empty(),
     };
-    if n >= u32::MAX as usize {
+    if n > bootstrap::MAX_ROWS {
         return Err(Error::Usage(format!(
-            "segment '{name}' has {n} customers; the bootstrap supports fewer than 4294967295"
+            "segment '{name}' has {n} customers; the bootstrap supports at most {}",
+            bootstrap::MAX_ROWS
         )));
     }
     if n < needed {
@@ -516,7 +517,7 @@ fn segment(
         boot_cols.push(column(&df, c)?);
     }
     let boot_slices: Vec<&[f64]> = boot_cols.iter().map(Vec::as_slice).collect();
-    let bd = BootData::new(&boot_slices);
+    let bd = BootData::new(&boot_slices)?;
     let n_cov = opts.covariates.len();
     let stat = |cp: &CrossProducts| path_stats(cp, n_cov);
     let (m1, m2, y) = (get("M1"), get("M2"), get("Y"));

@@ -111,8 +111,8 @@ fn one_group(
     let mut cols: Vec<Vec<f64>> = (1..=p).map(|j| x.column(j).to_vec()).collect();
     cols.push(frame.design.y.to_vec());
     let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-    let data = BootData::new(&slices);
-    let point = importances(&data.cross_products(None)).ok_or_else(|| {
+    let data = BootData::new(&slices)?;
+    let point = importances(&data.full()).ok_or_else(|| {
         Error::Degenerate(format!(
             "group '{group}': the drivers' correlation matrix is singular"
         ))
