@@ -308,7 +308,14 @@ fn diagnostics(fit: &OlsFit, labels: Option<&[String]>) -> RegressionDiagnostics
         .map(|(r, h)| r * r * h / (s2p * (1.0 - h).powi(2)))
         .enumerate()
         .collect();
-    cooks.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    // Largest first, ties by row: a total order, so selecting the top rows before
+    // sorting them gives what a full sort would, in O(n).
+    let order = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    if cooks.len() > TOP_INFLUENTIAL {
+        cooks.select_nth_unstable_by(TOP_INFLUENTIAL, order);
+        cooks.truncate(TOP_INFLUENTIAL);
+    }
+    cooks.sort_by(order);
     let influential = cooks
         .into_iter()
         .take(TOP_INFLUENTIAL)
