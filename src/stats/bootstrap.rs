@@ -226,9 +226,10 @@ fn draw_block(rng: &mut ChaCha8Rng, m: u64, len: usize, counts: &mut [i32]) {
                 counts[((word >> (j as u32 * BLOCK_BITS)) & MASK) as usize] += 1;
             }
         }
-        if m % PER_WORD > 0 {
+        let rest = m % PER_WORD;
+        if rest > 0 {
             let word = rng.next_u64();
-            for j in 0..m % PER_WORD {
+            for j in 0..rest {
                 counts[((word >> (j as u32 * BLOCK_BITS)) & MASK) as usize] += 1;
             }
         }
