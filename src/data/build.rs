@@ -550,8 +550,12 @@ fn aggregate_respondents(
             skipped.join(", ")
         ));
     }
-    // Group order is arbitrary here; the joined table is sorted by id at the end.
-    let agg = df.lazy().group_by([col(id)]).agg(aggs).collect()?;
+    let agg = df
+        .lazy()
+        .group_by([col(id)])
+        .agg(aggs)
+        .sort([id], Default::default())
+        .collect()?;
     let min = study.options.min_respondents as i64;
     let (keep, gone) = split_by(agg.lazy(), col(cols::N_RESPONDENTS).lt(lit(min)))?;
     if gone.height() > 0 {
