@@ -345,3 +345,48 @@ fn diagnostics(fit: &OlsFit, labels: Option<&[String]>) -> RegressionDiagnostics
         influential,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::ols::Design;
+    use ndarray::{Array1, Array2};
+
+    #[test]
+    fn influential_rows_are_the_top_cooks_distances_in_order() {
+        // y = 2 + 0.5x + a deterministic wiggle, with row 17 (0-based) pushed far off the
+        // line.
+        let n = 60;
+        let x: Vec<f64> = (0..n).map(|i| f64::from(i) * 0.5).collect();
+        let mut y: Vec<f64> = x
+            .iter()
+            .enumerate()
+            .map(|(i, v)| 2.0 + 0.5 * v + ((i * 7) % 5) as f64 * 0.1)
+            .collect();
+        y[17] += 25.0;
+        let design = Design {
+            x: Array2::from_shape_fn((n as usize, 2), |(i, j)| if j == 0 { 1.0 } else { x[i] }),
+            y: Array1::from(y),
+            names: vec!["Intercept".into(), "x".into()],
+            y_name: "y".into(),
+            intercept: true,
+        };
+        let fit = OlsFit::fit(&design).unwrap();
+        let got = diagnostics(&fit, None).influential;
+        // Brute force: Dᵢ = eᵢ² hᵢ / (p σ̂² (1 − hᵢ)²) for every row, fully sorted.
+        let s2p = fit.rss / (fit.n - fit.p) as f64 * fit.p as f64;
+        let mut all: Vec<(usize, f64)> = (0..fit.n)
+            .map(|i| {
+                let (e, h) = (fit.resid[i], fit.leverage[i]);
+                (i, e * e * h / (s2p * (1.0 - h).powi(2)))
+            })
+            .collect();
+        all.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        assert_eq!(got.len(), TOP_INFLUENTIAL);
+        assert_eq!(got[0].row, "18", "the outlier (1-based row 18) comes first");
+        for (g, (i, d)) in got.iter().zip(&all) {
+            assert_eq!(g.row, (i + 1).to_string());
+            assert!((g.cooks_distance - d).abs() <= 1e-12 * d.abs().max(1.0));
+        }
+    }
+}
