@@ -318,7 +318,6 @@ fn diagnostics(fit: &OlsFit, labels: Option<&[String]>) -> RegressionDiagnostics
     cooks.sort_by(order);
     let influential = cooks
         .into_iter()
-        .take(TOP_INFLUENTIAL)
         .map(|(i, d)| Influential {
             row: labels
                 .and_then(|l| l.get(i).cloned())
