@@ -59,6 +59,7 @@ fn bench(c: &mut Criterion) {
         by: Some("wave".into()),
         rollup_id: None,
         confidence: 0.95,
+        defaulted_scales: vec![],
     };
     let mut g = c.benchmark_group("metrics");
     g.sample_size(10);

@@ -40,13 +40,18 @@ pub enum Error {
     },
 
     /// An id appears more than once in a one-row-per-customer table.
-    #[error("{file}: id column '{column}' must be unique (one row per customer), but {count} ids repeat, e.g. {examples}. Remove the duplicates or declare the table with level = \"respondent\" to aggregate it.")]
+    #[error("{file}: id column '{column}' must be unique (one row per customer), but {} repeat{}, e.g. {examples}. {hint}", if *count == 1 { "1 id".to_string() } else { format!("{count} ids") }, if *count == 1 { "s" } else { "" })]
     DuplicateId {
         file: String,
         column: String,
         count: usize,
         examples: String,
+        hint: String,
     },
+
+    /// Values that cannot be right (e.g. a share of wallet above 1), with the likely fix.
+    #[error("{0}")]
+    InvalidData(String),
 
     /// The study file (or the equivalent flags) is invalid.
     #[error("study {source_name}: {message}")]

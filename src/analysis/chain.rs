@@ -22,6 +22,7 @@ use crate::data::{CustomerTable, Diagnostics};
 use crate::error::{Error, Result};
 use crate::stats::bootstrap::{self, BootData, CrossProducts, Interval};
 use crate::stats::correlation::{self, CorrelationMatrix};
+use crate::stats::formula::quote_name;
 use crate::stats::{model_frame, CovType, Formula, OlsFit, RegressionResult};
 
 /// Default bootstrap seed (fixed, so a run without --seed is reproducible).
@@ -124,6 +125,9 @@ pub struct Mediation {
     pub direct_effect: Path,
     /// Slope of `profit ~ satisfaction` (+ covariates) = direct + total indirect.
     pub total_effect: Path,
+    /// Bootstrap interval of the total effect (c' + total indirect), the bottom line of the
+    /// chain; `None` without resampling.
+    pub total_effect_interval: Option<Interval>,
     /// Total indirect / total effect.
     pub proportion_mediated: f64,
 }
@@ -133,7 +137,11 @@ pub struct Mediation {
 pub struct Hypothesis {
     pub id: String,
     pub statement: String,
+    /// True when the effect is significant in the hypothesised (positive) direction.
     pub supported: bool,
+    /// `supported`, `reversed` (significant in the opposite, negative direction) or
+    /// `not supported`. Mediation hypotheses read the sign of the indirect effect.
+    pub verdict: String,
     pub estimate: f64,
     pub p_value: Option<f64>,
     pub ci_low: Option<f64>,
@@ -234,6 +242,9 @@ pub struct ChainResult {
     pub diagnostics: Diagnostics,
     pub segments: Vec<SegmentResult>,
     pub comparisons: Vec<Comparison>,
+    /// The plain-language bottom line: the total effect of satisfaction on profit per
+    /// segment, pooled reversals, then each comparison's lines.
+    pub summary: Vec<String>,
 }
 
 const VARS: [&str; 4] = [cols::SATISFACTION, cols::SOW, cols::REVENUE, cols::PROFIT];
@@ -252,7 +263,7 @@ fn with_covs(base: &str, covs: &[String]) -> String {
     let mut f = base.to_string();
     for c in covs {
         f.push_str(" + ");
-        f.push_str(c);
+        f.push_str(&quote_name(c));
     }
     f
 }
@@ -302,6 +313,7 @@ fn extended_m1(opts: &ChainOptions) -> Option<String> {
         f.push_str(" + I(satisfaction ** 2)");
     }
     for m in &opts.moderators {
+        let m = quote_name(m);
         f.push_str(&format!(" + {m} + satisfaction:{m}"));
     }
     Some(with_covs(&f, &opts.covariates))
@@ -317,9 +329,18 @@ fn path_stats(cp: &CrossProducts, n_cov: usize) -> Option<Vec<f64>> {
     let m1 = cp.slopes(1, &xs(&[0]))?;
     let m2 = cp.slopes(2, &xs(&[0, 1]))?;
     let y = cp.slopes(3, &xs(&[0, 1, 2]))?;
-    let (a1, a2, d21, b1, b2) = (m1[0], m2[0], m2[1], y[1], y[2]);
+    let (a1, a2, d21, c, b1, b2) = (m1[0], m2[0], m2[1], y[0], y[1], y[2]);
     let (i1, i2, i3) = (a1 * b1, a1 * d21 * b2, a2 * b2);
-    Some(vec![i1, i2, i3, i1 + i2 + i3, a1 * d21, d21 * b2])
+    // The last statistic is the total effect c' + Σ indirect (= the `profit ~ sat` slope).
+    Some(vec![
+        i1,
+        i2,
+        i3,
+        i1 + i2 + i3,
+        a1 * d21,
+        d21 * b2,
+        c + i1 + i2 + i3,
+    ])
 }
 
 fn coef(r: &RegressionResult, term: &str) -> Path {
@@ -407,13 +428,25 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
             comparisons.push(compare(ok[i], ok[j], opts)?);
         }
     }
+    let segments: Vec<SegmentResult> = work.into_iter().map(|w| w.result).collect();
+    let summary = super::chain_summary::summary(&segments, &comparisons, opts);
     Ok(ChainResult {
         study: table.diagnostics.study.clone(),
         options: opts.clone(),
         diagnostics: table.diagnostics.clone(),
-        segments: work.into_iter().map(|w| w.result).collect(),
+        segments,
         comparisons,
+        summary,
     })
+}
+
+/// `supported` / `reversed` / `not supported` from significance and sign.
+fn verdict_of(significant: bool, estimate: f64) -> &'static str {
+    match (significant, estimate > 0.0) {
+        (true, true) => "supported",
+        (true, false) => "reversed",
+        _ => "not supported",
+    }
 }
 
 fn empty_segment(name: &str, n: usize, error: String) -> SegmentResult {
@@ -544,6 +577,7 @@ fn segment(
             i1 + i2 + i3,
             a1.estimate * d21.estimate,
             d21.estimate * b2.estimate,
+            cp_.estimate + i1 + i2 + i3,
         ]
     };
     let (draws, jack) = if opts.bootstrap > 0 {
@@ -645,12 +679,19 @@ fn segment(
     let sobels = vec![sobel("H3", &a1, &d21), sobel("H4", &d21, &b2)];
     let total = coef(get("T_profit_sat"), "satisfaction");
     let proportion = point[3] / total.estimate;
+    let total_effect_interval = (opts.bootstrap > 0).then(|| {
+        let k = INDIRECT_PATHS.len();
+        let d: Vec<f64> = draws.iter().map(|r| r[k]).collect();
+        let j: Vec<f64> = jack.iter().map(|r| r[k]).collect();
+        bootstrap::interval(point[k], &d, &j, opts.confidence)
+    });
 
     // Hypotheses.
     let positive = |id: &str, statement: &str, p: &Path, basis: &str| Hypothesis {
         id: id.into(),
         statement: statement.into(),
         supported: p.estimate > 0.0 && p.p_value < alpha,
+        verdict: verdict_of(p.p_value < alpha, p.estimate).into(),
         estimate: p.estimate,
         p_value: Some(p.p_value),
         ci_low: None,
@@ -659,7 +700,7 @@ fn segment(
     };
     let mediated = |id: &str, statement: &str, k: usize, s: &Sobel| {
         let iv = &indirect_effects[k].interval;
-        let (supported, basis) = if opts.bootstrap > 0 {
+        let (significant, basis) = if opts.bootstrap > 0 {
             (
                 iv.ci_low > 0.0 || iv.ci_high < 0.0,
                 format!(
@@ -677,7 +718,8 @@ fn segment(
         Hypothesis {
             id: id.into(),
             statement: statement.into(),
-            supported,
+            supported: significant && iv.estimate > 0.0,
+            verdict: verdict_of(significant, iv.estimate).into(),
             estimate: iv.estimate,
             p_value: Some(s.p_value),
             ci_low: (opts.bootstrap > 0).then_some(iv.ci_low),
@@ -733,6 +775,7 @@ fn segment(
                 indirect_effects,
                 direct_effect: cp_,
                 total_effect: total,
+                total_effect_interval,
                 proportion_mediated: proportion,
             }),
             conditional_effects,
@@ -910,7 +953,7 @@ fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comp
         .hypotheses
         .iter()
         .zip(&rb.hypotheses)
-        .map(|(ha, hb)| summary_line(ha, &ra.name, hb, &rb.name, opts.alpha))
+        .map(|(ha, hb)| super::chain_summary::comparison_line(ha, &ra.name, hb, &rb.name))
         .collect();
     Ok(Comparison {
         segment_a: ra.name.clone(),
@@ -921,62 +964,6 @@ fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comp
         indirect_effects,
         summary,
     })
-}
-
-fn evidence(h: &Hypothesis) -> String {
-    use crate::report::format::{num, pvalue};
-    match (h.ci_low, h.ci_high) {
-        (Some(lo), Some(hi)) => format!(
-            "indirect = {}, CI [{}, {}]",
-            num(h.estimate, 3),
-            num(lo, 3),
-            num(hi, 3)
-        ),
-        _ => format!(
-            "b = {}, p {}",
-            num(h.estimate, 3),
-            h.p_value
-                .map(|p| {
-                    let s = pvalue(p);
-                    match s.strip_prefix('<') {
-                        Some(rest) => format!("< {rest}"),
-                        None => format!("= {s}"),
-                    }
-                })
-                .unwrap_or_default()
-        ),
-    }
-}
-
-/// One plain-language line comparing a hypothesis across two segments.
-fn summary_line(ha: &Hypothesis, a: &str, hb: &Hypothesis, b: &str, alpha: f64) -> String {
-    let significant_negative = |h: &Hypothesis| {
-        h.estimate < 0.0
-            && match (h.ci_low, h.ci_high) {
-                (Some(_), Some(hi)) => hi < 0.0,
-                _ => h.p_value.is_some_and(|p| p < alpha),
-            }
-    };
-    let (ea, eb) = (evidence(ha), evidence(hb));
-    let id = &ha.id;
-    match (ha.supported, hb.supported) {
-        (true, true) => format!("{id} holds for both {a} ({ea}) and {b} customers ({eb})."),
-        (true, false) if significant_negative(hb) => {
-            format!("{id} holds for {a} customers ({ea}) but reverses for {b} ones ({eb}).")
-        }
-        (true, false) => {
-            format!("{id} holds for {a} customers ({ea}) but not for {b} ones ({eb}).")
-        }
-        (false, true) if significant_negative(ha) => {
-            format!("{id} holds for {b} customers ({eb}) but reverses for {a} ones ({ea}).")
-        }
-        (false, true) => {
-            format!("{id} holds for {b} customers ({eb}) but not for {a} ones ({ea}).")
-        }
-        (false, false) => {
-            format!("{id} is supported for neither {a} ({ea}) nor {b} customers ({eb}).")
-        }
-    }
 }
 
 /// Most points per segment a scatter plot shows; larger segments are thinned evenly.

@@ -91,7 +91,16 @@ fn one_group(
     group: &str,
     progress: &ProgressBar,
 ) -> Result<DriverGroup> {
-    let formula_text = format!("{} ~ {}", opts.target, opts.drivers.join(" + "));
+    let q = crate::stats::formula::quote_name;
+    let formula_text = format!(
+        "{} ~ {}",
+        q(&opts.target),
+        opts.drivers
+            .iter()
+            .map(|d| q(d))
+            .collect::<Vec<_>>()
+            .join(" + ")
+    );
     let formula = Formula::parse(&formula_text)?;
     let frame = model_frame(&formula, df, file)?;
     let fit = OlsFit::fit(&frame.design).map_err(|e| match e {

@@ -48,6 +48,10 @@ pub struct MetricsOptions {
     /// With an id column, roll respondents up to customers (mean per customer) first.
     pub rollup_id: Option<String>,
     pub confidence: f64,
+    /// Metrics (`csat`, `ces`) whose scale was not declared but defaulted (1-5, 1-7):
+    /// a value outside it then says so and how to declare the scale.
+    #[serde(default)]
+    pub defaulted_scales: Vec<String>,
 }
 
 /// CSAT of a group.
@@ -75,7 +79,8 @@ pub struct Nps {
     pub promoters: f64,
     pub passives: f64,
     pub detractors: f64,
-    /// √((p + d − (p − d)²)/n)·100, the multinomial standard error.
+    /// √((p + d − (p − d)²)/n)·100, the multinomial standard error; rolled up to
+    /// customers, the SD of the customers' scores / √n.
     pub se: f64,
     pub ci_low: f64,
     pub ci_high: f64,
@@ -174,6 +179,23 @@ fn check_range(
     Ok(())
 }
 
+/// "declared CSAT scale 1-10", or for a defaulted scale "default CSAT scale 1-5 (no scale
+/// was declared: give --csat-scale LOW-HIGH, e.g. --csat-scale 1-10)".
+fn scale_words(metric: &str, flag: &str, s: &Scale, opts: &MetricsOptions) -> String {
+    if opts
+        .defaulted_scales
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(metric))
+    {
+        format!(
+            "default {metric} scale {}-{} (no scale was declared: give {flag} LOW-HIGH, e.g. {flag} 1-10)",
+            s.low, s.high
+        )
+    } else {
+        format!("declared {metric} scale {}-{}", s.low, s.high)
+    }
+}
+
 fn wilson(k: f64, n: f64, z: f64) -> (f64, f64) {
     let p = k / n;
     let d = 1.0 + z * z / n;
@@ -220,7 +242,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
             s.low,
             s.high,
             false,
-            &format!("declared CSAT scale {}-{}", s.low, s.high),
+            &scale_words("CSAT", "--csat-scale", s, opts),
         )?;
     }
     if let Some(c) = &opts.nps {
@@ -242,7 +264,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
             s.low,
             s.high,
             false,
-            &format!("declared CES scale {}-{}", s.low, s.high),
+            &scale_words("CES", "--ces-scale", s, opts),
         )?;
     }
     if let Some((attrs, s)) = &opts.csi {
@@ -278,15 +300,45 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
     };
     let mut lf = df.clone().lazy().with_column(group_expr.alias("__group"));
     let mut unit = "respondents".to_string();
+    let mut notes = Vec::new();
+    let rolled_up = opts.rollup_id.is_some();
     if let Some(id) = &opts.rollup_id {
         load::require_column(&df, file, id)?;
         // Mean per customer first; the customer's group is its first response's group.
-        let aggs: Vec<Expr> = numeric
+        let mut aggs: Vec<Expr> = numeric
             .iter()
             .map(|c| col(c.as_str()).mean().alias(c.as_str()))
             .chain([col("__group").first().alias("__group")])
             .collect();
+        // Account-level NPS: classify each respondent first, then each customer's score is
+        // its % promoters − % detractors; customers are weighted equally.
+        if let Some(c) = &opts.nps {
+            let valid = col(c.as_str()).is_not_null();
+            aggs.push(
+                col(c.as_str())
+                    .gt_eq(lit(9.0))
+                    .cast(DataType::Float64)
+                    .filter(valid.clone())
+                    .mean()
+                    .alias("__nps_p"),
+            );
+            aggs.push(
+                col(c.as_str())
+                    .lt(lit(7.0))
+                    .cast(DataType::Float64)
+                    .filter(valid)
+                    .mean()
+                    .alias("__nps_d"),
+            );
+            notes.push(format!(
+                "NPS per customer: each respondent is classified (promoter 9–10, detractor 0–6); a customer's score is its % promoters − % detractors; customers count equally (SE = SD of customer scores / √n). Mean '{c}' per customer is not used for NPS."
+            ));
+        }
         lf = lf.group_by([col(id.as_str())]).agg(aggs);
+        if opts.nps.is_some() {
+            lf = lf
+                .with_column(((col("__nps_p") - col("__nps_d")) * lit(100.0)).alias("__nps_score"));
+        }
         unit = "customers".into();
     }
     // CSI per response: Σ wᵢ·(xᵢ − low)/(high − low)·100 over the attributes.
@@ -327,7 +379,17 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
                 .alias("csat_top2"),
         );
     }
-    if let Some(c) = &opts.nps {
+    if opts.nps.is_some() && rolled_up {
+        aggs.push(
+            col("__nps_score")
+                .count()
+                .cast(DataType::Float64)
+                .alias("nps_n"),
+        );
+        aggs.push(col("__nps_p").sum().alias("nps_p"));
+        aggs.push(col("__nps_d").sum().alias("nps_d"));
+        aggs.push(col("__nps_score").std(1).alias("nps_sd"));
+    } else if let Some(c) = &opts.nps {
         aggs.push(
             col(c.as_str())
                 .count()
@@ -377,7 +439,6 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         None => None,
     };
     let groups_sorted = group_values(&agg, "__group")?;
-    let mut notes = Vec::new();
     let mut groups = Vec::new();
     for (i, g) in groups_sorted.iter().enumerate() {
         let f = |c: &str| get_f64(&agg, c, i);
@@ -426,7 +487,11 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
                 let k = f("nps_n");
                 let (p, d) = (f("nps_p") / k, f("nps_d") / k);
                 let score = 100.0 * (p - d);
-                let se = 100.0 * ((p + d - (p - d).powi(2)) / k).sqrt();
+                let se = if rolled_up {
+                    f("nps_sd") / k.sqrt()
+                } else {
+                    100.0 * ((p + d - (p - d).powi(2)) / k).sqrt()
+                };
                 Some(Nps {
                     n: k as usize,
                     score,

@@ -1,6 +1,7 @@
 //! Analyses built on the statistics layer.
 
 pub mod chain;
+pub mod chain_summary;
 pub mod drivers;
 pub mod metrics;
 pub mod regress;

@@ -300,10 +300,24 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
                 .enumerate()
                 .find(|(_, v)| !(**v >= 0.0 && **v < 1.0))
             {
-                return Err(Error::Usage(format!(
-                    "retention must be in [0, 1) (a yearly rate), but customer row {} has {bad}",
-                    i + 1
-                )));
+                return Err(Error::Usage(match ret {
+                    Retention::Rate(_) if *bad >= 5.0 && *bad <= 100.0 => format!(
+                        "--retention {bad}: a retention rate is a fraction in [0, 1), e.g. 0.8 for 80% of customers kept per year; write --retention {}",
+                        bad / 100.0
+                    ),
+                    Retention::Rate(_) => format!(
+                        "--retention {bad}: a retention rate is a fraction in [0, 1), e.g. 0.8 for 80% of customers kept per year"
+                    ),
+                    Retention::Column(c) => format!(
+                        "{file}: retention column '{c}' must hold yearly rates in [0, 1), but customer '{}' has {bad}{}",
+                        keep.column(&opts.id)?.get(i)?.str_value(),
+                        if *bad >= 1.0 && *bad <= 100.0 {
+                            " (percentages? divide the column by 100)"
+                        } else {
+                            ""
+                        }
+                    ),
+                }));
             }
             let m = match &opts.margin {
                 Some(c) => f64_col(&keep, c)?,
@@ -423,7 +437,16 @@ pub struct SegmentProfit {
     pub segment: String,
     pub customers: u64,
     pub profit: f64,
+    /// Share of total profit; NaN (null in JSON) when the total is not positive.
     pub share_pct: f64,
+    /// Sum of the segment's positive profits, and its share of all customers' positive
+    /// profits (gross profit): meaningful whatever the sign of the total.
+    pub gross_profit: f64,
+    pub gross_profit_share_pct: f64,
+    /// Sum of the segment's losses (negative profits, as a negative number), and its share
+    /// of all customers' losses (gross loss).
+    pub gross_loss: f64,
+    pub gross_loss_share_pct: f64,
 }
 
 /// Profit by segment of a built customer table (columns `segment`, `profit`).
@@ -436,9 +459,27 @@ pub fn segment_profit(df: &DataFrame, order: &[String]) -> Result<Vec<SegmentPro
         .agg([
             len().cast(DataType::Float64).alias("n"),
             col(cols::PROFIT).sum().alias("p"),
+            col(cols::PROFIT)
+                .filter(col(cols::PROFIT).gt(lit(0.0)))
+                .sum()
+                .alias("gp"),
+            col(cols::PROFIT)
+                .filter(col(cols::PROFIT).lt(lit(0.0)))
+                .sum()
+                .alias("gl"),
         ])
         .collect()?;
     let total: f64 = f64_col(&g, "p")?.iter().sum();
+    let (gp, gl) = (f64_col(&g, "gp")?, f64_col(&g, "gl")?);
+    let (gp_total, gl_total): (f64, f64) = (gp.iter().sum(), gl.iter().sum());
+    // `+ 0.0` turns a -0.0 (no losses in this segment) into 0.
+    let share = |x: f64, of: f64| {
+        if of != 0.0 {
+            100.0 * x / of + 0.0
+        } else {
+            f64::NAN
+        }
+    };
     // A share of a non-positive total means nothing: report it as missing.
     let total = if total > 0.0 { total } else { f64::NAN };
     let names: Vec<String> = g
@@ -457,6 +498,10 @@ pub fn segment_profit(df: &DataFrame, order: &[String]) -> Result<Vec<SegmentPro
             customers: n[i] as u64,
             profit: p[i],
             share_pct: 100.0 * p[i] / total,
+            gross_profit: gp[i],
+            gross_profit_share_pct: share(gp[i], gp_total),
+            gross_loss: gl[i],
+            gross_loss_share_pct: share(gl[i], gl_total),
         })
         .collect())
 }

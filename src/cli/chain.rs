@@ -73,6 +73,7 @@ impl InferenceArgs {
             se: CovType::parse(&self.se)?,
             covariates: study.roles.covariates.clone(),
             moderators: study.roles.moderators.clone(),
+            quadratic: study.options.quadratic,
             ..Default::default()
         })
     }
@@ -82,7 +83,7 @@ pub fn run(args: ChainArgs) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
     let table = build(&study)?;
     let opts = ChainOptions {
-        quadratic: args.quadratic,
+        quadratic: args.quadratic || study.options.quadratic,
         spearman: args.spearman,
         ..args.inference.options(&study)?
     };

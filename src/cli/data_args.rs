@@ -28,9 +28,10 @@ pub struct DataArgs {
     #[arg(long, value_name = "COL", requires = "data")]
     pub satisfaction: Option<String>,
 
-    /// Share-of-wallet column (with --data); or give --category-spend.
+    /// Share-of-wallet column (with --data); or give --category-spend. Alias: --sow.
     #[arg(
         long,
+        visible_alias = "sow",
         value_name = "COL",
         requires = "data",
         conflicts_with = "category_spend"
@@ -57,7 +58,12 @@ pub struct DataArgs {
     #[arg(long, value_name = "COL", requires = "data")]
     pub cost: Option<String>,
 
-    /// Segment rule, overriding the study's: profit | none | column:COL | COL>NUMBER.
+    /// Keep share-of-wallet values outside [0, 1] (with a warning) instead of stopping.
+    #[arg(long)]
+    pub allow_out_of_range: bool,
+
+    /// Segment rule, overriding the study's: profit | none | column:COL | COL>NUMBER
+    /// (COL may be a derived role: profit, revenue, share_of_wallet, satisfaction).
     #[arg(long, value_name = "RULE")]
     pub segment_rule: Option<String>,
 }
@@ -106,6 +112,9 @@ impl DataArgs {
                 return Err(Error::Usage("give --study FILE, or --data FILE with the role flags (--id, --satisfaction, --share-of-wallet, --revenue, --profit)".into()))
             }
         };
+        if self.allow_out_of_range {
+            study.options.allow_out_of_range = true;
+        }
         if let Some(rule) = &self.segment_rule {
             study.segments = SegmentRule::parse_cli(rule)?;
         }

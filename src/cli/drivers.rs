@@ -33,16 +33,20 @@ pub struct DriversArgs {
     /// Bootstrap resamples for importance CIs (0 = none).
     #[arg(long, default_value_t = 0)]
     pub bootstrap: usize,
+    /// Bootstrap seed; the same seed gives identical output.
     #[arg(long, default_value_t = DEFAULT_SEED)]
     pub seed: u64,
+    /// Confidence level of the bootstrap intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
     /// Write the importance–performance chart (SVG) here; with --by, one file per group
     /// (FILE-stem-GROUP.svg).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
+    /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     pub format: String,
+    /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]

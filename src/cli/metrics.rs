@@ -6,8 +6,9 @@ use clap::Args;
 
 use profitchain::analysis::drivers::{self, DriverOptions};
 use profitchain::analysis::metrics::{self, MetricsOptions, Scale};
+use profitchain::data::build::respondents_with_segments;
 use profitchain::data::study::Level;
-use profitchain::data::{load, Study};
+use profitchain::data::{build, load, Study};
 use profitchain::report::{metrics as render, regression};
 use profitchain::{Error, Result};
 
@@ -22,23 +23,26 @@ pub struct MetricsArgs {
         conflicts_with = "study"
     )]
     pub data: Option<PathBuf>,
-    /// Or: a study file; its (first) respondent-level table is used, and its id column is
-    /// the default --id.
+    /// Or: a study file. The study is built as for `chain`; its (first) respondent-level
+    /// table is used, restricted to the customers the study analyses and carrying the
+    /// customer table's columns (`segment`, ...) for --by; its id column is the default --id.
     #[arg(long, value_name = "FILE")]
     pub study: Option<PathBuf>,
     /// CSAT column.
     #[arg(long, value_name = "COL")]
     pub csat: Option<String>,
-    #[arg(long, default_value = "1-5", value_name = "LOW-HIGH")]
-    pub csat_scale: String,
+    /// CSAT scale (default 1-5).
+    #[arg(long, value_name = "LOW-HIGH")]
+    pub csat_scale: Option<String>,
     /// Likelihood-to-recommend column (0-10).
     #[arg(long, value_name = "COL")]
     pub nps: Option<String>,
     /// Customer effort column.
     #[arg(long, value_name = "COL")]
     pub ces: Option<String>,
-    #[arg(long, default_value = "1-7", value_name = "LOW-HIGH")]
-    pub ces_scale: String,
+    /// CES scale (default 1-7).
+    #[arg(long, value_name = "LOW-HIGH")]
+    pub ces_scale: Option<String>,
     /// CSI attributes with weights: COL:WEIGHT,COL:WEIGHT,... (or COL,COL with --weights derived).
     #[arg(long, value_name = "COL:WEIGHT,...", value_delimiter = ',')]
     pub csi: Vec<String>,
@@ -61,12 +65,17 @@ pub struct MetricsArgs {
     /// Customer id: with --rollup customer, average each customer's respondents first.
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
+    /// Unit of the metrics: every respondent counts once, or every customer (account)
+    /// counts once (ratings averaged per customer; NPS classified per respondent first).
     #[arg(long, value_parser = ["respondent", "customer"], default_value = "respondent")]
     pub rollup: String,
+    /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
+    /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     pub format: String,
+    /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -74,24 +83,44 @@ pub struct MetricsArgs {
 }
 
 pub fn run(mut args: MetricsArgs) -> Result<()> {
-    let path = match (&args.data, &args.study) {
-        (Some(p), _) => p.clone(),
+    let mut study_notes = Vec::new();
+    let (df, file) = match (&args.data, &args.study) {
+        (Some(p), _) => (load::read(p)?, p.display().to_string()),
         (None, Some(s)) => {
             let study = Study::from_file(s)?;
-            let table = study
-                .tables
-                .iter()
-                .find(|t| t.level == Level::Respondent)
-                .unwrap_or(&study.tables[0]);
-            if args.id.is_none() {
-                args.id = Some(study.table_id(table).to_string());
+            let table = build(&study)?;
+            match respondents_with_segments(&study, &table)? {
+                Some((df, rows_read)) => {
+                    let spec = study
+                        .tables
+                        .iter()
+                        .find(|t| t.level == Level::Respondent)
+                        .ok_or_else(|| Error::Internal("respondent table".into()))?;
+                    if args.id.is_none() {
+                        args.id = Some(study.table_id(spec).to_string());
+                    }
+                    if df.height() < rows_read {
+                        study_notes.push(format!(
+                            "{} of {} survey rows belong to the {} customers the study analyses (same build and join as `chain`); the other {} are left out",
+                            df.height(),
+                            rows_read,
+                            table.df.height(),
+                            rows_read - df.height()
+                        ));
+                    }
+                    let file = format!("{} (survey table '{}')", s.display(), spec.name);
+                    (df, file)
+                }
+                None => {
+                    if args.id.is_none() {
+                        args.id = Some(table.id.clone());
+                    }
+                    (table.df, format!("{} (customer table)", s.display()))
+                }
             }
-            study.resolve(table)
         }
         (None, None) => return Err(Error::Usage("give --data FILE or --study FILE".into())),
     };
-    let file = path.display().to_string();
-    let df = load::read(&path)?;
     let csi = if args.csi.is_empty() {
         None
     } else if args.weights == "derived" {
@@ -142,14 +171,24 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
             .collect::<Result<Vec<_>>>()?;
         Some((pairs, Scale::parse(&args.csi_scale)?))
     };
+    let mut defaulted_scales = Vec::new();
+    if args.csat_scale.is_none() {
+        defaulted_scales.push("csat".to_string());
+    }
+    if args.ces_scale.is_none() {
+        defaulted_scales.push("ces".to_string());
+    }
     let opts = MetricsOptions {
         csat: match args.csat {
-            Some(c) => Some((c, Scale::parse(&args.csat_scale)?)),
+            Some(c) => Some((
+                c,
+                Scale::parse(args.csat_scale.as_deref().unwrap_or("1-5"))?,
+            )),
             None => None,
         },
         nps: args.nps,
         ces: match args.ces {
-            Some(c) => Some((c, Scale::parse(&args.ces_scale)?)),
+            Some(c) => Some((c, Scale::parse(args.ces_scale.as_deref().unwrap_or("1-7"))?)),
             None => None,
         },
         csi,
@@ -165,6 +204,7 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
             None
         },
         confidence: args.confidence,
+        defaulted_scales,
     };
     let wave = match &args.next_wave {
         Some(p) => {
@@ -200,6 +240,7 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
         }
     };
     out.wave_retention = wave;
+    out.notes.splice(0..0, study_notes);
     args.export.write(|| render::export(&out))?;
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",

@@ -26,22 +26,55 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Schema, row count, missing values and id uniqueness of tables.
+    #[command(after_help = "Examples:
+  profitchain inspect notebooks-data/brokerage/survey.csv --id client_id
+  profitchain inspect notebooks-data/brokerage/accounts.csv --json")]
     Inspect(inspect::InspectArgs),
     /// Build the one-row-per-customer table from a study file (or --data and role flags).
+    #[command(after_help = "Examples:
+  profitchain build --study notebooks-data/brokerage/study.toml -o customers.csv
+  profitchain build --data customers.csv --id client_id --satisfaction satisfaction \\
+      --share-of-wallet share_of_wallet --revenue revenue --profit profit -o built.parquet")]
     Build(build::BuildArgs),
     /// Generate a sample study with known true coefficients.
+    #[command(after_help = "Examples:
+  profitchain simulate --scenario brokerage --seed 2005 --out my-sample
+  profitchain simulate --scenario retail-bank --customers 5000 --out bank")]
     Simulate(simulate::SimulateArgs),
     /// OLS regression with full inference, robust SEs and diagnostics.
+    #[command(after_help = r#"Examples:
+  profitchain regress --study notebooks-data/brokerage/study.toml \
+      --formula "profit ~ satisfaction + share_of_wallet + revenue" --by segment --se hc3
+  profitchain regress --data notebooks-data/retail-bank/survey.csv \
+      --formula "satisfaction ~ quality + service + price + convenience"
+  Column names with spaces: Q("Quality rating") or `Quality rating`"#)]
     Regress(regress::RegressArgs),
     /// The satisfaction → SOW → revenue → profit chain per segment, with mediation.
+    #[command(after_help = "Examples:
+  profitchain chain                      (the bundled brokerage sample)
+  profitchain chain --study notebooks-data/brokerage/study.toml --format markdown -o chain.md
+  profitchain chain --study notebooks-data/retail-bank/study.toml --quadratic --moderator income_k")]
     Chain(chain::ChainArgs),
     /// CSAT, NPS, CES, CSI and retention, overall or by group.
+    #[command(after_help = "Examples:
+  profitchain metrics --study notebooks-data/retail-bank/study.toml --nps recommend --by segment
+  profitchain metrics --data notebooks-data/retail-bank/survey.csv --csat satisfaction --csat-scale 1-10 \\
+      --nps recommend --ces effort")]
     Metrics(metrics::MetricsArgs),
     /// Key-driver analysis: Shapley importance and relative weights of attribute ratings.
+    #[command(after_help = "Example:
+  profitchain drivers --data notebooks-data/retail-bank/survey.csv --target satisfaction \\
+      --drivers quality,service,price,convenience --svg drivers.svg")]
     Drivers(drivers::DriversArgs),
     /// Customer value: whale curve, profit and revenue deciles, CLV, Wallet Allocation Rule.
+    #[command(after_help = "Example:
+  profitchain value --data notebooks-data/brokerage/accounts.csv --id client_id \\
+      --revenue revenue --cost cost_to_serve --retention 0.8 --svg whale.svg")]
     Value(value::ValueArgs),
     /// Full report: HTML, Markdown, charts and CSV/JSON/XLSX/LaTeX tables in a folder.
+    #[command(after_help = "Examples:
+  profitchain report --out report                     (the bundled brokerage sample)
+  profitchain report --study notebooks-data/retail-bank/study.toml -o bank-report --force")]
     Report(report::ReportArgs),
 }
 
@@ -99,4 +132,38 @@ pub fn emit(output: &Option<std::path::PathBuf>, text: &str) -> Result<()> {
 /// Pretty JSON of a result struct.
 pub fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value).map_err(|e| Error::Internal(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Issue #15 item 14: every option of every subcommand has a help line, and every
+    /// subcommand's --help ends with examples.
+    #[test]
+    fn every_option_has_help_and_every_command_examples() {
+        let cmd = super::Cli::command();
+        let mut missing = Vec::new();
+        for sub in cmd.get_subcommands() {
+            let after = sub
+                .get_after_help()
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            assert!(
+                after.starts_with("Example"),
+                "{} --help has no examples",
+                sub.get_name()
+            );
+            for arg in sub.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                if arg.get_help().is_none() {
+                    missing.push(format!("{} --{id}", sub.get_name()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "options without help: {missing:?}");
+    }
 }

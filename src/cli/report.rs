@@ -22,8 +22,8 @@ pub struct ReportArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub inference: super::chain::InferenceArgs,
-    /// Output folder.
-    #[arg(long, value_name = "DIR")]
+    /// Output folder (created if missing; an existing non-empty one needs --force).
+    #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
     /// Write into an existing, non-empty folder.
     #[arg(long)]
@@ -62,6 +62,11 @@ pub fn run(args: ReportArgs) -> Result<()> {
         survey.1.as_ref(),
     )?;
     let mut exp = chain_render::export(&result)?;
+    exp.overview.extend(html::overview_blocks(
+        &sizes,
+        survey.0.as_ref(),
+        survey.1.as_ref(),
+    )?);
     export::write(&args.out, &mut exp, args.force)?;
     let charts = args.out.join("charts");
     std::fs::create_dir_all(&charts).map_err(|e| Error::Write {
@@ -91,7 +96,7 @@ fn survey_sections(
     if r.attributes.is_empty() && r.recommend.is_none() && r.effort.is_none() {
         return Ok((None, None));
     }
-    let Some(df) = profitchain::data::build::respondents_with_segments(study, table)? else {
+    let Some((df, _)) = profitchain::data::build::respondents_with_segments(study, table)? else {
         return Ok((None, None));
     };
     let file = "survey table";
@@ -120,6 +125,7 @@ fn survey_sections(
             by: Some(cols::SEGMENT.into()),
             rollup_id: None,
             confidence: opts.confidence,
+            defaulted_scales: vec![],
         },
     )?;
     let drivers = if r.attributes.len() >= 2 && has(&r.satisfaction) {

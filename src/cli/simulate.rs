@@ -19,13 +19,17 @@ pub struct SimulateArgs {
     /// Number of customers (default: 81 for brokerage, 20000 for retail-bank).
     #[arg(long, value_name = "N")]
     pub customers: Option<usize>,
-    /// Output folder (created if missing).
-    #[arg(long, value_name = "DIR")]
+    /// Output folder (created if missing; an existing non-empty one needs --force).
+    #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Write into an existing, non-empty folder (its files of the same names are replaced).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: SimulateArgs) -> Result<()> {
     let mut sim = simulate::simulate(&args.scenario, args.seed, args.customers)?;
+    profitchain::report::export::prepare_dir(&args.out, args.force)?;
     simulate::write(&mut sim, &args.out)?;
     eprintln!(
         "Wrote {} ({} survey rows, {} accounts) to {}",

@@ -16,8 +16,10 @@ pub struct ValueArgs {
     /// Customer table (one row per customer).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
+    /// Customer id column.
     #[arg(long, value_name = "COL")]
     pub id: String,
+    /// Revenue column.
     #[arg(long, value_name = "COL")]
     pub revenue: String,
     /// Profit column (or give --cost).
@@ -50,6 +52,7 @@ pub struct ValueArgs {
     /// Output format (csv: the decile tables).
     #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     pub format: String,
+    /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -83,7 +86,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
     if let Some(p) = &args.svg {
         output::write_text(
             p,
-            &charts::whale_curve_svg(&result.whale_curve, "Whale curve")?,
+            &charts::whale_curve_svg(&result.whale_curve, "Whale curve", &result.profit_base)?,
         )?;
     }
     args.export.write(|| render::export(&result))?;

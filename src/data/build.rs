@@ -73,18 +73,56 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             load::require_column(&df, &file, r)?;
         }
         let rows_read = df.height();
-        // Ids as text so tables with "7" and 7 still match; rename to the study's id.
-        let mut lf = df.lazy().with_column(col(table_id).cast(DataType::String));
+        // Ids as text so tables with "7" and 7 still match, without surrounding spaces
+        // ("AC-1000 " is "AC-1000"); rename to the study's id.
+        let mut lf = df.lazy().with_columns([
+            col(table_id).cast(DataType::String).alias("__raw_id"),
+            col(table_id)
+                .cast(DataType::String)
+                .str()
+                .strip_chars(lit(NULL))
+                .alias(table_id),
+        ]);
         if table_id != id {
             lf = lf.rename([table_id], [id.as_str()], true);
         }
         let df = lf.collect()?;
+        let trimmed = df
+            .clone()
+            .lazy()
+            .filter(col("__raw_id").neq(col(id.as_str())))
+            .select([col("__raw_id")])
+            .collect()?;
+        if trimmed.height() > 0 {
+            let examples: Vec<String> = trimmed
+                .column("__raw_id")?
+                .as_materialized_series()
+                .str()?
+                .iter()
+                .flatten()
+                .take(EXAMPLES)
+                .map(str::to_string)
+                .collect();
+            let n = trimmed.height();
+            diag.notes.push(format!(
+                "table '{}': {} with surrounding spaces trimmed (e.g. {})",
+                spec.name,
+                if n == 1 {
+                    "1 id".to_string()
+                } else {
+                    format!("{n} ids")
+                },
+                super::diagnostics::quote_ids(&examples)
+            ));
+        }
+        let df = df.drop("__raw_id")?;
         diag.inputs.push(InputReport {
             name: spec.name.clone(),
             path: spec.path.display().to_string(),
             level: format!("{:?}", spec.level).to_lowercase(),
             rows_read,
             customers: 0,
+            customers_kept: 0,
         });
         tables.push((spec, df));
     }
@@ -104,6 +142,11 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             .into_iter()
             .find(|&i| tables[i].1.schema().contains(&name))
         else {
+            // A segment rule may name a derived role (profit, revenue, ...): resolved
+            // after derivation.
+            if segment_source(study).as_deref() == Some(name.as_str()) && is_canonical(&name) {
+                continue;
+            }
             return Err(missing_everywhere(&tables, study, &name));
         };
         if numeric {
@@ -122,10 +165,19 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         })
         .collect();
 
-    // 2. Per-table cleaning and aggregation.
+    // 2. Per-table cleaning and aggregation. `read_ids` keeps every table's distinct ids
+    // as read, so the join stage can count each lost customer once, where it was lost.
+    let mut read_ids: Vec<DataFrame> = Vec::new();
+    let mut removed_early: Vec<DataFrame> = Vec::new();
     for (t, spec) in loaded.iter_mut().zip(&study.tables) {
         let lf = t.df.clone().lazy();
-        let (df, missing_id) = split_by(lf, col(id.as_str()).is_null())?;
+        let (df, missing_id) = split_by(
+            lf,
+            col(id.as_str())
+                .is_null()
+                .or(col(id.as_str()).str().len_chars().eq(lit(0))),
+        )?;
+        let ids = distinct_ids(&df, &id)?;
         if missing_id.height() > 0 {
             diag.dropped.push(Dropped {
                 stage: t.name.clone(),
@@ -137,16 +189,28 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         }
         t.df = match t.level {
             Level::Customer => {
-                check_unique(&df, &id, &study.resolve(spec).display().to_string())?;
+                check_unique(&df, &id, &study.resolve(spec).display().to_string(), study)?;
                 df
             }
             Level::Respondent => {
                 aggregate_respondents(df, t, spec.respondent.as_deref(), study, &mut diag)?
             }
         };
+        removed_early.push(
+            ids.clone()
+                .lazy()
+                .anti_join(
+                    t.df.clone().lazy().select([col(id.as_str())]),
+                    col(id.as_str()),
+                    col(id.as_str()),
+                )
+                .collect()?,
+        );
         if let Some(input) = diag.inputs.iter_mut().find(|i| i.name == t.name) {
-            input.customers = t.df.height();
+            input.customers = ids.height();
+            input.customers_kept = t.df.height();
         }
+        read_ids.push(ids);
     }
 
     // A non-id column present in several tables is taken from one table only: customer
@@ -171,34 +235,10 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         seen.extend(t.df.get_column_names().iter().map(|s| s.to_string()));
     }
 
-    // 3. Unmatched ids, then the inner join.
+    // 3. The inner join; every id lost there is counted once, under the first table (in
+    // study order) that lacks it. Ids a table removed itself were counted in step 2.
     let mut joined: Option<LazyFrame> = None;
-    for (i, t) in loaded.iter().enumerate() {
-        for (j, other) in loaded.iter().enumerate() {
-            if i == j {
-                continue;
-            }
-            let unmatched =
-                t.df.clone()
-                    .lazy()
-                    .select([col(id.as_str())])
-                    .anti_join(
-                        other.df.clone().lazy().select([col(id.as_str())]),
-                        col(id.as_str()),
-                        col(id.as_str()),
-                    )
-                    .sort([id.as_str()], Default::default())
-                    .collect()?;
-            if unmatched.height() > 0 {
-                diag.dropped.push(Dropped {
-                    stage: "join".into(),
-                    reason: format!("id in '{}' but not in '{}'", t.name, other.name),
-                    unit: "customers".into(),
-                    count: unmatched.height(),
-                    examples: first_ids(&unmatched, &id)?,
-                });
-            }
-        }
+    for t in &loaded {
         let lf = t.df.clone().lazy();
         joined = Some(match joined {
             None => lf,
@@ -210,6 +250,9 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         .sort([id.as_str()], Default::default())
         .collect()?;
     diag.joined_customers = joined.height();
+    let names: Vec<String> = loaded.iter().map(|t| t.name.clone()).collect();
+    diag.customers_read =
+        unmatched_at_join(&read_ids, &removed_early, &joined, &id, &names, &mut diag)?;
     if joined.height() == 0 {
         let examples: Vec<String> = loaded
             .iter()
@@ -289,10 +332,30 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         });
     }
 
-    // 6. Out-of-range values (kept, flagged).
-    range_check(&df, &id, cols::SOW, 0.0, 1.0, &mut diag)?;
+    // 6. Out-of-range values. A share of wallet outside [0, 1] is impossible: an error
+    // naming the fix unless the study allows it; satisfaction outside its declared scale is
+    // kept and flagged.
+    if let Some(w) = range_check(&df, &id, cols::SOW, 0.0, 1.0)? {
+        if !study.options.allow_out_of_range {
+            return Err(sow_out_of_range(&df, &id, study, &w)?);
+        }
+        diag.warnings.push(format!(
+            "{} customers have share of wallet outside [0, 1], kept because allow_out_of_range is set (e.g. {})",
+            w.count,
+            super::diagnostics::quote_ids(&w.examples)
+        ));
+        diag.out_of_range.push(w);
+    }
     if let Some([lo, hi]) = study.options.satisfaction_scale {
-        range_check(&df, &id, cols::SATISFACTION, lo, hi, &mut diag)?;
+        if let Some(w) = range_check(&df, &id, cols::SATISFACTION, lo, hi)? {
+            diag.warnings.push(format!(
+                "{} customers have satisfaction outside the declared scale {} (kept; e.g. {})",
+                w.count,
+                w.range,
+                super::diagnostics::quote_ids(&w.examples)
+            ));
+            diag.out_of_range.push(w);
+        }
     }
 
     // 7. Segments, then column order: id, segment, chain variables, the rest.
@@ -301,6 +364,13 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         .with_column(segment_expr(&study.segments)?)
         .collect()?;
     let segments = segment_order(&df, &study.segments)?;
+    if segments.len() == 1 && study.segments != SegmentRule::None {
+        diag.warnings.push(format!(
+            "the segment rule '{}' puts every customer in one segment ('{}'), so no segments are compared; choose another rule or use `none`",
+            study.segments.describe(),
+            segments[0]
+        ));
+    }
     for s in &segments {
         let n = df
             .column(cols::SEGMENT)?
@@ -451,7 +521,7 @@ fn first_ids(df: &DataFrame, id: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-fn check_unique(df: &DataFrame, id: &str, file: &str) -> Result<()> {
+fn check_unique(df: &DataFrame, id: &str, file: &str, study: &Study) -> Result<()> {
     let dup = df
         .clone()
         .lazy()
@@ -462,14 +532,156 @@ fn check_unique(df: &DataFrame, id: &str, file: &str) -> Result<()> {
         .collect()?;
     if dup.height() > 0 {
         let ids = first_ids(&dup, id)?;
+        let hint = if study.from_flags {
+            "Remove the duplicates. If the rows are survey respondents (several per customer), --data cannot aggregate them: write a study file that declares this table with level = \"respondent\" (README, \"Study file reference\") and pass it with --study."
+        } else {
+            "Remove the duplicates, or declare the table with level = \"respondent\" in the study file to aggregate its rows per customer."
+        };
         return Err(Error::DuplicateId {
             file: file.to_string(),
             column: id.to_string(),
             count: dup.height(),
-            examples: ids.join(", "),
+            examples: super::diagnostics::quote_ids(&ids),
+            hint: hint.to_string(),
         });
     }
     Ok(())
+}
+
+/// Distinct values of the id column, sorted.
+fn distinct_ids(df: &DataFrame, id: &str) -> Result<DataFrame> {
+    Ok(df
+        .clone()
+        .lazy()
+        .select([col(id)])
+        .unique(None, UniqueKeepStrategy::Any)
+        .sort([id], Default::default())
+        .collect()?)
+}
+
+/// Whether `name` is one of the customer table's derived chain columns.
+fn is_canonical(name: &str) -> bool {
+    [cols::SATISFACTION, cols::SOW, cols::REVENUE, cols::PROFIT].contains(&name)
+}
+
+/// Count the ids lost in the join, each once, under the first table (study order) that
+/// lacks it; ids a table removed itself (already counted) are skipped. Returns the number
+/// of distinct ids read over all tables.
+fn unmatched_at_join(
+    read_ids: &[DataFrame],
+    removed_early: &[DataFrame],
+    joined: &DataFrame,
+    id: &str,
+    names: &[String],
+    diag: &mut Diagnostics,
+) -> Result<usize> {
+    let all = concat(
+        read_ids
+            .iter()
+            .map(|d| d.clone().lazy())
+            .collect::<Vec<_>>(),
+        UnionArgs::default(),
+    )?
+    .unique(None, UniqueKeepStrategy::Any)
+    .collect()?;
+    let mut lost =
+        all.clone()
+            .lazy()
+            .anti_join(joined.clone().lazy().select([col(id)]), col(id), col(id));
+    for r in removed_early {
+        lost = lost.anti_join(r.clone().lazy(), col(id), col(id));
+    }
+    for (k, ids) in read_ids.iter().enumerate() {
+        lost = lost.left_join(
+            ids.clone()
+                .lazy()
+                .with_column(lit(true).alias(format!("__in{k}"))),
+            col(id),
+            col(id),
+        );
+    }
+    let lost = lost.sort([id], Default::default()).collect()?;
+    for k in 0..read_ids.len() {
+        let mut lacks = col(format!("__in{k}")).is_null();
+        for j in 0..k {
+            lacks = lacks.and(col(format!("__in{j}")).is_not_null());
+        }
+        let part = lost.clone().lazy().filter(lacks).collect()?;
+        if part.height() == 0 {
+            continue;
+        }
+        let reason = if names.len() == 2 {
+            format!("id in '{}' but not in '{}'", names[1 - k], names[k])
+        } else {
+            format!("id not in '{}' (present in another table)", names[k])
+        };
+        diag.dropped.push(Dropped {
+            stage: "join".into(),
+            reason,
+            unit: "customers".into(),
+            count: part.height(),
+            examples: first_ids(&part, id)?,
+        });
+    }
+    Ok(all.height())
+}
+
+/// The error for share-of-wallet values outside [0, 1], naming the likely fix.
+fn sow_out_of_range(df: &DataFrame, id: &str, study: &Study, w: &RangeWarning) -> Result<Error> {
+    let sow = df
+        .column(cols::SOW)?
+        .as_materialized_series()
+        .f64()?
+        .clone();
+    let max = sow.max().unwrap_or(f64::NAN);
+    let out = df
+        .clone()
+        .lazy()
+        .filter(col(cols::SOW).lt(lit(0.0)).or(col(cols::SOW).gt(lit(1.0))))
+        .select([col(id), col(cols::SOW)])
+        .sort([id], Default::default())
+        .limit(EXAMPLES as IdxSize)
+        .collect()?;
+    let examples: Vec<String> = out
+        .column(id)?
+        .as_materialized_series()
+        .str()?
+        .iter()
+        .zip(
+            out.column(cols::SOW)?
+                .as_materialized_series()
+                .f64()?
+                .iter(),
+        )
+        .map(|(i, v)| format!("'{}' = {}", i.unwrap_or(""), v.unwrap_or(f64::NAN)))
+        .collect();
+    let r = &study.roles;
+    let (source, fix) = match (&r.share_of_wallet, study.options.share_of_wallet_scale) {
+        (Some(c), SowScale::Fraction) => (
+            format!("column '{c}'"),
+            if max <= 100.0 {
+                "The values look like percentages: set share_of_wallet_scale = \"percent\" in the study's [options] (or --sow-scale percent), or give category_spend (share of wallet = revenue / category spend).".to_string()
+            } else {
+                "Check the column; if it holds percentages set share_of_wallet_scale = \"percent\" (--sow-scale percent), or give category_spend instead.".to_string()
+            },
+        ),
+        (Some(c), SowScale::Percent) => (
+            format!("column '{c}' (read as percent)"),
+            "Values above 100% or below 0% are impossible: check the column.".to_string(),
+        ),
+        (None, _) => (
+            format!(
+                "revenue / '{}'",
+                r.category_spend.as_deref().unwrap_or("category_spend")
+            ),
+            "Revenue with us cannot exceed the customer's total category spend: check both columns.".to_string(),
+        ),
+    };
+    Ok(Error::InvalidData(format!(
+        "share of wallet must be a fraction in [0, 1], but {} customers have values outside it (from {source}; e.g. {}). {fix} To keep such values anyway, set allow_out_of_range = true in [options] (--allow-out-of-range).",
+        w.count,
+        examples.join(", ")
+    )))
 }
 
 /// Respondent rows -> one row per customer.
@@ -496,11 +708,14 @@ fn aggregate_respondents(
                 file: t.name.clone(),
                 column: format!("{id} + {r}"),
                 count: dup.height(),
-                examples: first_ids(&dup, id)?.join(", "),
+                examples: super::diagnostics::quote_ids(&first_ids(&dup, id)?),
+                hint: format!("Each respondent ('{r}') may answer once per customer: remove the repeated rows."),
             });
         }
     }
-    // Respondents without a usable satisfaction rating do not count towards the customer.
+    // Respondents without a usable satisfaction rating do not count towards the customer;
+    // a customer left with none is dropped here (and counted as a customer).
+    let ids_before = distinct_ids(&df, id)?;
     if df.schema().contains(sat) {
         let (keep, gone) = split_by(df.lazy(), col(sat).is_null().or(col(sat).is_finite().not()))?;
         if gone.height() > 0 {
@@ -556,6 +771,19 @@ fn aggregate_respondents(
         .agg(aggs)
         .sort([id], Default::default())
         .collect()?;
+    let vanished = ids_before
+        .lazy()
+        .anti_join(agg.clone().lazy().select([col(id)]), col(id), col(id))
+        .collect()?;
+    if vanished.height() > 0 {
+        diag.dropped.push(Dropped {
+            stage: t.name.clone(),
+            reason: format!("no respondent with a valid '{sat}' rating"),
+            unit: "customers".into(),
+            count: vanished.height(),
+            examples: first_ids(&vanished, id)?,
+        });
+    }
     let min = study.options.min_respondents as i64;
     let (keep, gone) = split_by(agg.lazy(), col(cols::N_RESPONDENTS).lt(lit(min)))?;
     if gone.height() > 0 {
@@ -631,22 +859,21 @@ fn range_check(
     column: &str,
     lo: f64,
     hi: f64,
-    diag: &mut Diagnostics,
-) -> Result<()> {
+) -> Result<Option<RangeWarning>> {
     let out = df
         .clone()
         .lazy()
         .filter(col(column).lt(lit(lo)).or(col(column).gt(lit(hi))))
         .collect()?;
-    if out.height() > 0 {
-        diag.out_of_range.push(RangeWarning {
-            column: column.to_string(),
-            range: format!("[{lo}, {hi}]"),
-            count: out.height(),
-            examples: first_ids(&out, id)?,
-        });
+    if out.height() == 0 {
+        return Ok(None);
     }
-    Ok(())
+    Ok(Some(RangeWarning {
+        column: column.to_string(),
+        range: format!("[{lo}, {hi}]"),
+        count: out.height(),
+        examples: first_ids(&out, id)?,
+    }))
 }
 
 fn segment_expr(rule: &SegmentRule) -> Result<Expr> {
@@ -660,9 +887,12 @@ fn segment_expr(rule: &SegmentRule) -> Result<Expr> {
             threshold,
             above,
             below,
-        } => when(col(column.as_str()).gt(lit(*threshold)))
-            .then(lit(above.as_str()))
-            .otherwise(lit(below.as_str())),
+        } => {
+            let (a, b) = SegmentRule::threshold_names(column, *threshold, above, below);
+            when(col(column.as_str()).gt(lit(*threshold)))
+                .then(lit(a))
+                .otherwise(lit(b))
+        }
         SegmentRule::None => lit("all"),
     }
     .alias(cols::SEGMENT))
@@ -681,7 +911,15 @@ fn segment_order(df: &DataFrame, rule: &SegmentRule) -> Result<Vec<String>> {
         .collect();
     let preferred: Vec<String> = match rule {
         SegmentRule::Profit => vec![PROFITABLE.into(), UNPROFITABLE.into()],
-        SegmentRule::Threshold { above, below, .. } => vec![above.clone(), below.clone()],
+        SegmentRule::Threshold {
+            column,
+            threshold,
+            above,
+            below,
+        } => {
+            let (a, b) = SegmentRule::threshold_names(column, *threshold, above, below);
+            vec![a, b]
+        }
         _ => vec![],
     };
     present.sort_by_key(|s| {
@@ -693,29 +931,42 @@ fn segment_order(df: &DataFrame, rule: &SegmentRule) -> Result<Vec<String>> {
     Ok(present)
 }
 
-/// The study's (first) respondent-level table with each respondent's customer segment,
-/// restricted to the customers of the built table (inner join on the id); None when the
-/// study has no respondent table.
+/// The study's (first) respondent-level table, restricted to the customers the study
+/// analyses (the same build, `min_respondents` and join as the chain) and carrying the
+/// customer table's columns it lacks (`segment`, the accounts' region, ...), joined on the
+/// id. Also returns how many respondent rows were read. None when the study has no
+/// respondent table.
 pub fn respondents_with_segments(
     study: &Study,
     table: &CustomerTable,
-) -> Result<Option<DataFrame>> {
+) -> Result<Option<(DataFrame, usize)>> {
     let Some(spec) = study.tables.iter().find(|t| t.level == Level::Respondent) else {
         return Ok(None);
     };
     let df = load::read(&study.resolve(spec))?;
     let id = study.table_id(spec);
     load::require_column(&df, &spec.name, id)?;
-    let segments = table.df.clone().lazy().select([
-        col(table.id.as_str()).cast(DataType::String).alias("__id"),
-        col(cols::SEGMENT),
-    ]);
+    let rows_read = df.height();
+    let own: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mut carried = vec![col(table.id.as_str()).cast(DataType::String).alias("__id")];
+    for c in table.df.get_column_names() {
+        let c = c.as_str();
+        if c != table.id && (c == cols::SEGMENT || !own.iter().any(|o| o == c)) {
+            carried.push(col(c));
+        }
+    }
+    let customers = table.df.clone().lazy().select(carried);
+    let trimmed = col(id).cast(DataType::String).str().strip_chars(lit(NULL));
     let joined = df
         .lazy()
-        .with_column(col(id).cast(DataType::String).alias("__id"))
+        .with_columns([trimmed.clone().alias("__id"), trimmed.alias(id)])
         .drop(by_name([cols::SEGMENT], false, false))
-        .inner_join(segments, col("__id"), col("__id"))
+        .inner_join(customers, col("__id"), col("__id"))
         .drop(by_name(["__id"], true, false))
         .collect()?;
-    Ok(Some(joined))
+    Ok(Some((joined, rows_read)))
 }

@@ -20,8 +20,11 @@ pub struct InputReport {
     pub level: String,
     /// Rows in the file.
     pub rows_read: usize,
-    /// Distinct customers this table contributes after its own cleaning (and aggregation).
+    /// Distinct customer ids read (rows without an id are not customers).
     pub customers: usize,
+    /// Customers this table still holds after its own cleaning and aggregation
+    /// (respondents without a valid rating, `min_respondents`).
+    pub customers_kept: usize,
 }
 
 /// Rows or customers removed at some stage, with the reason.
@@ -60,6 +63,10 @@ pub struct SegmentCount {
 pub struct Diagnostics {
     pub study: String,
     pub inputs: Vec<InputReport>,
+    /// Distinct customer ids over all tables. Every one of them is either analysed or
+    /// counted once in `dropped` (unit `customers`) at the stage that removed it, so
+    /// `customers_read = customers + customers_dropped()`.
+    pub customers_read: usize,
     /// Customers present in every table (before missing-value checks).
     pub joined_customers: usize,
     pub dropped: Vec<Dropped>,
@@ -67,8 +74,33 @@ pub struct Diagnostics {
     /// Customers in the final table.
     pub customers: usize,
     pub segments: Vec<SegmentCount>,
-    /// Other remarks (columns not aggregated, duplicated column names skipped, ...).
+    /// Things that may change what the results mean (values kept outside their range, a
+    /// segment rule that yields one segment, ...). They travel with every result: chain
+    /// text header, report Data section, `diagnostics.csv` and JSON.
+    pub warnings: Vec<String>,
+    /// Other remarks (columns not aggregated, duplicated column names skipped, ids trimmed...).
     pub notes: Vec<String>,
+}
+
+/// One row of the diagnostics as a table (`diagnostics.csv`, the report's Data section).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DiagnosticRow {
+    /// A table name, `join`, `customers`, `warning` or `note`.
+    pub stage: String,
+    pub what: String,
+    /// `rows`, `customers` or empty for warnings and notes.
+    pub unit: String,
+    pub count: Option<u64>,
+    /// Example ids, quoted, comma-separated.
+    pub examples: String,
+}
+
+/// Ids as the analyst should see them: quoted, so a trailing space is visible.
+pub fn quote_ids(ids: &[String]) -> String {
+    ids.iter()
+        .map(|i| format!("'{i}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Diagnostics {
@@ -79,5 +111,82 @@ impl Diagnostics {
             .filter(|d| d.unit == "customers")
             .map(|d| d.count)
             .sum()
+    }
+
+    /// Everything in reading order as table rows: rows read per input, each drop, the
+    /// join, customers analysed per segment, then warnings and notes.
+    pub fn rows(&self) -> Vec<DiagnosticRow> {
+        let row = |stage: &str, what: String, unit: &str, count: Option<usize>, ex: &[String]| {
+            DiagnosticRow {
+                stage: stage.to_string(),
+                what,
+                unit: unit.to_string(),
+                count: count.map(|c| c as u64),
+                examples: quote_ids(ex),
+            }
+        };
+        let mut out = Vec::new();
+        for i in &self.inputs {
+            out.push(row(
+                &i.name,
+                format!("rows read from {}", i.path),
+                "rows",
+                Some(i.rows_read),
+                &[],
+            ));
+            out.push(row(
+                &i.name,
+                "customers read".into(),
+                "customers",
+                Some(i.customers),
+                &[],
+            ));
+        }
+        out.push(row(
+            "all tables",
+            "distinct customers read".into(),
+            "customers",
+            Some(self.customers_read),
+            &[],
+        ));
+        for d in &self.dropped {
+            out.push(row(
+                &d.stage,
+                format!("dropped: {}", d.reason),
+                &d.unit,
+                Some(d.count),
+                &d.examples,
+            ));
+        }
+        out.push(row(
+            "join",
+            "customers in every table".into(),
+            "customers",
+            Some(self.joined_customers),
+            &[],
+        ));
+        for s in &self.segments {
+            out.push(row(
+                "customers",
+                format!("analysed in segment '{}'", s.segment),
+                "customers",
+                Some(s.customers),
+                &[],
+            ));
+        }
+        out.push(row(
+            "customers",
+            "analysed in total".into(),
+            "customers",
+            Some(self.customers),
+            &[],
+        ));
+        for w in &self.warnings {
+            out.push(row("warning", w.clone(), "", None, &[]));
+        }
+        for n in &self.notes {
+            out.push(row("note", n.clone(), "", None, &[]));
+        }
+        out
     }
 }

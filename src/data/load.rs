@@ -45,6 +45,12 @@ pub fn scan(path: &Path) -> Result<LazyFrame> {
 }
 
 fn scan_with(path: &Path, infer_rows: Option<usize>) -> Result<LazyFrame> {
+    if path.is_dir() {
+        return Err(Error::MissingFile {
+            path: path.to_path_buf(),
+            reason: "it is a folder, not a table file; name a .csv, .parquet, .ipc/.arrow/.feather or .ndjson/.jsonl file inside it".into(),
+        });
+    }
     let format = Format::from_path(path)?;
     if let Err(e) = std::fs::File::open(path) {
         return Err(Error::MissingFile {

@@ -115,6 +115,14 @@ pub struct Options {
     /// Declared satisfaction scale `[low, high]`; values outside are reported.
     #[serde(default)]
     pub satisfaction_scale: Option<[f64; 2]>,
+    /// Keep share-of-wallet values outside [0, 1] (with a warning) instead of stopping.
+    /// A share of wallet above 1 is impossible, so this is off: usually the column holds
+    /// percentages and `share_of_wallet_scale = "percent"` is the fix.
+    #[serde(default)]
+    pub allow_out_of_range: bool,
+    /// Add satisfaction² to the share-of-wallet equation of the chain (every command).
+    #[serde(default)]
+    pub quadratic: bool,
 }
 
 fn one() -> usize {
@@ -128,6 +136,8 @@ impl Default for Options {
             aggregation: Aggregation::Mean,
             share_of_wallet_scale: SowScale::Fraction,
             satisfaction_scale: None,
+            allow_out_of_range: false,
+            quadratic: false,
         }
     }
 }
@@ -141,27 +151,51 @@ pub enum SegmentRule {
     Profit,
     /// Each distinct value of a column is a segment.
     Column { column: String },
-    /// `column > threshold` -> `above`, else `below`.
+    /// `column > threshold` -> `above`, else `below`. Without names the segments read
+    /// `column > threshold` and `column ≤ threshold`.
     Threshold {
         column: String,
         threshold: f64,
-        #[serde(default = "above")]
-        above: String,
-        #[serde(default = "below")]
-        below: String,
+        #[serde(default)]
+        above: Option<String>,
+        #[serde(default)]
+        below: Option<String>,
     },
     /// One segment, `all`.
     None,
 }
 
-fn above() -> String {
-    "above".into()
-}
-fn below() -> String {
-    "below".into()
-}
-
 impl SegmentRule {
+    /// Names of a threshold rule's two segments (above, at-or-below): the study's names,
+    /// else readable ones such as `revenue > 1150` / `revenue ≤ 1150`.
+    pub fn threshold_names(
+        column: &str,
+        threshold: f64,
+        above: &Option<String>,
+        below: &Option<String>,
+    ) -> (String, String) {
+        (
+            above
+                .clone()
+                .unwrap_or_else(|| format!("{column} > {threshold}")),
+            below
+                .clone()
+                .unwrap_or_else(|| format!("{column} ≤ {threshold}")),
+        )
+    }
+
+    /// The rule in words, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            SegmentRule::Profit => "profit (profit > 0 → profitable)".into(),
+            SegmentRule::Column { column } => format!("column:{column}"),
+            SegmentRule::Threshold {
+                column, threshold, ..
+            } => format!("{column} > {threshold}"),
+            SegmentRule::None => "none".into(),
+        }
+    }
+
     /// Parse the CLI form: `profit`, `none`, `column:COL`, or `COL>THRESHOLD`.
     pub fn parse_cli(s: &str) -> Result<Self> {
         let s = s.trim();
@@ -183,12 +217,11 @@ impl SegmentRule {
                     thr.trim()
                 ))
             })?;
-            let col = col.trim().to_string();
             return Ok(SegmentRule::Threshold {
-                above: format!("{col}_high"),
-                below: format!("{col}_low"),
-                column: col,
+                column: col.trim().to_string(),
                 threshold,
+                above: None,
+                below: None,
             });
         }
         Err(Error::Usage(format!(
@@ -215,6 +248,10 @@ pub struct Study {
     /// Folder relative paths are resolved from (not part of the file).
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// True when the study was made from `--data` and role flags, not a study file
+    /// (messages then name flags rather than study keys).
+    #[serde(skip)]
+    pub from_flags: bool,
 }
 
 fn default_name() -> String {
@@ -239,7 +276,7 @@ impl Study {
     /// Parse and validate study TOML; `source_name` names it in errors.
     pub fn from_toml(text: &str, source_name: &str) -> Result<Self> {
         let study: Study =
-            toml::from_str(text).map_err(|e| Error::study(source_name, toml_message(&e)))?;
+            toml::from_str(text).map_err(|e| Error::study(source_name, toml_message(&e, text)))?;
         study.validate(source_name)?;
         Ok(study)
     }
@@ -267,6 +304,7 @@ impl Study {
             options,
             segments,
             base_dir: PathBuf::new(),
+            from_flags: true,
         };
         study.validate("flags")?;
         Ok(study)
@@ -356,8 +394,16 @@ impl Study {
     }
 }
 
-/// Turn a toml error into one line naming the key and position.
-fn toml_message(e: &toml::de::Error) -> String {
+/// 1-based line and column of a byte offset in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Turn a toml error into one line naming the key and its line and column.
+fn toml_message(e: &toml::de::Error, text: &str) -> String {
     let msg = e.message().trim().to_string();
     let msg = if msg.starts_with("unknown field") {
         // toml/serde says: unknown field `x`, expected one of `a`, `b`
@@ -368,7 +414,10 @@ fn toml_message(e: &toml::de::Error) -> String {
         msg
     };
     match e.span() {
-        Some(span) => format!("{msg} (at byte {}..{})", span.start, span.end),
+        Some(span) => {
+            let (line, col) = line_col(text, span.start);
+            format!("{msg} (line {line}, column {col})")
+        }
         None => msg,
     }
 }
@@ -406,6 +455,9 @@ cost = "cost"
         );
         let e = Study::from_toml(&bad, "t").unwrap_err().to_string();
         assert!(e.contains("revnue"), "{e}");
+        // Issue #15 item 13: a position a person can find, not a byte offset.
+        assert!(e.contains("line 9, column 1"), "{e}");
+        assert!(!e.contains("byte"), "{e}");
     }
 
     #[test]

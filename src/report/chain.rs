@@ -7,16 +7,8 @@ use polars::prelude::*;
 use super::format::{num, pvalue, stars};
 use crate::analysis::chain::{ChainResult, Hypothesis, SegmentResult};
 use crate::error::{Error, Result};
-use crate::report::export::{Export, Table};
+use crate::report::export::{Block, Export, Table};
 use crate::stats::bootstrap::Interval;
-
-fn verdict(b: bool) -> &'static str {
-    if b {
-        "supported"
-    } else {
-        "not supported"
-    }
-}
 
 /// "[low, high]" of a hypothesis' bootstrap interval, when it has one.
 fn hypothesis_ci(h: &Hypothesis) -> Option<String> {
@@ -65,6 +57,22 @@ fn paths_line(s: &SegmentResult) -> Vec<(String, String, f64, f64, Option<f64>)>
     out
 }
 
+/// How the conditional effects are evaluated (PROCESS convention), in words.
+pub fn conditional_note(seg: &SegmentResult) -> String {
+    let quadratic = seg
+        .regressions
+        .iter()
+        .any(|m| m.model == "M1_extended" && m.result.term("I(satisfaction ** 2)").is_some());
+    format!(
+        "Conditional effect of satisfaction on share of wallet at the 16th, 50th and 84th percentile of each moderator, the other moderators at their means{}:",
+        if quadratic {
+            ", and (for the squared term) at mean satisfaction"
+        } else {
+            ""
+        }
+    )
+}
+
 /// Terminal summary: per-segment paths, hypotheses and indirect effects, then the
 /// segment comparison with its plain-language summary.
 pub fn text(r: &ChainResult) -> String {
@@ -83,8 +91,8 @@ pub fn text(r: &ChainResult) -> String {
         .collect();
     let _ = writeln!(
         s,
-        "{} customers ({}); {} SEs; {} bootstrap resamples (seed {}); {:.0}% intervals; alpha {}",
-        r.diagnostics.customers,
+        "{} ({}); {} SEs; {} bootstrap resamples (seed {}); {:.0}% intervals; alpha {}",
+        super::text::count(r.diagnostics.customers, "customer"),
         segs.join(", "),
         o.se.label(),
         o.bootstrap,
@@ -92,16 +100,22 @@ pub fn text(r: &ChainResult) -> String {
         o.confidence * 100.0,
         o.alpha
     );
-    let dropped = r.diagnostics.customers_dropped();
+    let d = &r.diagnostics;
+    let dropped = d.customers_dropped();
     if dropped > 0 {
         let _ = writeln!(
             s,
-            "Build dropped {dropped} customers (run `profitchain build` for details)."
+            "Build: {} read, {} dropped (run `profitchain build` for the reasons).",
+            super::text::count(d.customers_read, "customer"),
+            super::text::count(dropped, "customer")
         );
     }
-    for c in &r.comparisons {
-        let _ = writeln!(s, "\nSummary: {} vs {}", c.segment_a, c.segment_b);
-        for line in &c.summary {
+    for w in &d.warnings {
+        let _ = writeln!(s, "warning: {w}");
+    }
+    if !r.summary.is_empty() {
+        let _ = writeln!(s, "\nSummary");
+        for line in &r.summary {
             let _ = writeln!(s, "  - {line}");
         }
     }
@@ -130,6 +144,24 @@ pub fn text(r: &ChainResult) -> String {
             .map(|m| format!("{} {}", m.model, num(m.result.r_squared, 3)))
             .collect();
         let _ = writeln!(s, "  R²: {}", r2.join(", "));
+        if let Some(m) = seg.regressions.iter().find(|m| m.model == "M1_extended") {
+            let _ = writeln!(
+                s,
+                "  Share of wallet with nonlinear / moderated terms (M1_extended: {}), R² {}:",
+                m.result.formula,
+                num(m.result.r_squared, 3)
+            );
+            for t in &m.result.terms {
+                let _ = writeln!(
+                    s,
+                    "    {:<34} {:>12} {:>8}{}",
+                    t.term,
+                    num(t.estimate, 4),
+                    pvalue(t.p_value),
+                    stars(t.p_value)
+                );
+            }
+        }
         let _ = writeln!(s, "  Hypotheses:");
         for h in &seg.hypotheses {
             let ci = hypothesis_ci(h)
@@ -140,7 +172,7 @@ pub fn text(r: &ChainResult) -> String {
                 "    {} {:<50} {:<13} est {}{}{}",
                 h.id,
                 h.statement,
-                verdict(h.supported),
+                h.verdict,
                 num(h.estimate, 4),
                 h.p_value
                     .map(|p| format!(", p {}", pvalue(p)))
@@ -173,7 +205,7 @@ pub fn text(r: &ChainResult) -> String {
             for bk in &m.baron_kenny {
                 let _ = writeln!(
                     s,
-                    "    {} Baron-Kenny {} -> {} -> {}: c {}, a {}, b {}, c' {} => {} mediation",
+                    "    {} Baron-Kenny {} -> {} -> {}: c {}, a {}, b {}, c' {} => {}",
                     bk.hypothesis,
                     bk.x,
                     bk.m,
@@ -182,7 +214,11 @@ pub fn text(r: &ChainResult) -> String {
                     num(bk.a.estimate, 4),
                     num(bk.b.estimate, 4),
                     num(bk.c_prime.estimate, 4),
-                    bk.conclusion
+                    match bk.conclusion.as_str() {
+                        "full" => "full mediation",
+                        "partial" => "partial mediation",
+                        _ => "no mediation",
+                    }
                 );
             }
             for so in &m.sobel {
@@ -195,16 +231,21 @@ pub fn text(r: &ChainResult) -> String {
                 );
             }
         }
+        if !seg.conditional_effects.is_empty() {
+            let _ = writeln!(s, "  {}", conditional_note(seg));
+        }
         for ce in &seg.conditional_effects {
             let _ = writeln!(
                 s,
-                "  Conditional effect of satisfaction on SOW at {} = {} (p{}): {} (se {}, p {})",
+                "    at {} = {} ({}th percentile): {} (se {}, p {}, CI [{}, {}])",
                 ce.moderator,
                 num(ce.value, 4),
                 ce.percentile,
                 num(ce.effect, 4),
                 num(ce.std_error, 3),
-                pvalue(ce.p_value)
+                pvalue(ce.p_value),
+                num(ce.ci_low, 4),
+                num(ce.ci_high, 4)
             );
         }
     }
@@ -268,12 +309,15 @@ pub fn text(r: &ChainResult) -> String {
 pub fn markdown(r: &ChainResult) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Chain study: {}\n", r.study);
-    for c in &r.comparisons {
-        let _ = writeln!(s, "## {} vs {}\n", c.segment_a, c.segment_b);
-        for line in &c.summary {
+    if !r.summary.is_empty() {
+        let _ = writeln!(s, "## Summary\n");
+        for line in &r.summary {
             let _ = writeln!(s, "- {line}");
         }
         let _ = writeln!(s);
+    }
+    for w in &r.diagnostics.warnings {
+        let _ = writeln!(s, "> **Warning:** {w}\n");
     }
     for seg in &r.segments {
         let _ = writeln!(s, "## Segment {} (n = {})\n", seg.name, seg.n);
@@ -292,7 +336,7 @@ pub fn markdown(r: &ChainResult) -> String {
                 "| {} {} | {} | {} | {} | {} |",
                 h.id,
                 h.statement,
-                verdict(h.supported),
+                h.verdict,
                 num(h.estimate, 4),
                 h.p_value.map(pvalue).unwrap_or_default(),
                 ci
@@ -305,6 +349,27 @@ pub fn markdown(r: &ChainResult) -> String {
                 let _ = writeln!(s, "| {} | {est} | {se} | {pct} | {bca} |", e.path);
             }
         }
+        if !seg.conditional_effects.is_empty() {
+            let _ = writeln!(s, "\n{}\n", conditional_note(seg));
+            let _ = writeln!(
+                s,
+                "| moderator | percentile | value | effect | std. error | p | CI |\n|---|---:|---:|---:|---:|---:|---|"
+            );
+            for ce in &seg.conditional_effects {
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | [{}, {}] |",
+                    ce.moderator,
+                    ce.percentile,
+                    num(ce.value, 4),
+                    num(ce.effect, 4),
+                    num(ce.std_error, 3),
+                    pvalue(ce.p_value),
+                    num(ce.ci_low, 4),
+                    num(ce.ci_high, 4)
+                );
+            }
+        }
         let _ = writeln!(s);
         let models = crate::analysis::regress::RegressOutput {
             models: seg.regressions.iter().map(|m| m.result.clone()).collect(),
@@ -312,6 +377,60 @@ pub fn markdown(r: &ChainResult) -> String {
         s.push_str(&super::regression::markdown(&models));
     }
     s
+}
+
+/// The first sheet of the workbook: the summary lines, warnings and customers per segment.
+fn overview(r: &ChainResult) -> Result<Vec<Block>> {
+    let mut out = vec![Block::Heading(format!(
+        "Satisfaction → share of wallet → revenue → profit: {}",
+        r.study
+    ))];
+    out.push(Block::Heading("Summary".into()));
+    out.extend(r.summary.iter().cloned().map(Block::Line));
+    for w in &r.diagnostics.warnings {
+        out.push(Block::Line(format!("Warning: {w}")));
+    }
+    let segs = &r.diagnostics.segments;
+    out.push(Block::Heading("Customers analysed".into()));
+    out.push(Block::Table(DataFrame::new_infer_height(vec![
+        Column::new(
+            "segment".into(),
+            segs.iter().map(|x| x.segment.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "customers".into(),
+            segs.iter().map(|x| x.customers as u64).collect::<Vec<_>>(),
+        ),
+    ])?));
+    Ok(out)
+}
+
+/// The build diagnostics as a tidy table (`diagnostics.csv`): stage, what, unit, count,
+/// example ids; warnings and notes included.
+pub fn diagnostics_table(d: &crate::data::Diagnostics) -> Result<DataFrame> {
+    let rows = d.rows();
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new(
+            "stage".into(),
+            rows.iter().map(|x| x.stage.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "what".into(),
+            rows.iter().map(|x| x.what.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "unit".into(),
+            rows.iter().map(|x| x.unit.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "count".into(),
+            rows.iter().map(|x| x.count).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "examples".into(),
+            rows.iter().map(|x| x.examples.as_str()).collect::<Vec<_>>(),
+        ),
+    ])?)
 }
 
 /// One row of the long comparisons table: segments, kind, item, value in each segment,
@@ -400,6 +519,12 @@ pub fn export(r: &ChainResult) -> Result<Export> {
         Column::new(
             "supported".into(),
             hyps.iter().map(|x| x.1.supported).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "verdict".into(),
+            hyps.iter()
+                .map(|x| x.1.verdict.as_str())
+                .collect::<Vec<_>>(),
         ),
         Column::new(
             "estimate".into(),
@@ -531,59 +656,7 @@ pub fn export(r: &ChainResult) -> Result<Export> {
         ),
     ])?;
 
-    let d = &r.diagnostics;
-    let diag_rows: Vec<(String, String, String, u64)> = d
-        .inputs
-        .iter()
-        .map(|i| {
-            (
-                i.name.clone(),
-                "rows read".to_string(),
-                "rows".to_string(),
-                i.rows_read as u64,
-            )
-        })
-        .chain(d.dropped.iter().map(|x| {
-            (
-                x.stage.clone(),
-                x.reason.clone(),
-                x.unit.clone(),
-                x.count as u64,
-            )
-        }))
-        .chain([(
-            "join".to_string(),
-            "customers in every table".to_string(),
-            "customers".to_string(),
-            d.joined_customers as u64,
-        )])
-        .chain(d.segments.iter().map(|s| {
-            (
-                "customers".to_string(),
-                format!("segment {}", s.segment),
-                "customers".to_string(),
-                s.customers as u64,
-            )
-        }))
-        .collect();
-    let diagnostics = DataFrame::new_infer_height(vec![
-        Column::new(
-            "stage".into(),
-            diag_rows.iter().map(|x| x.0.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "what".into(),
-            diag_rows.iter().map(|x| x.1.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "unit".into(),
-            diag_rows.iter().map(|x| x.2.clone()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "count".into(),
-            diag_rows.iter().map(|x| x.3).collect::<Vec<_>>(),
-        ),
-    ])?;
+    let diagnostics = diagnostics_table(&r.diagnostics)?;
 
     let mut latex = String::new();
     for id in ["M1", "M2", "Y"] {
@@ -606,6 +679,7 @@ pub fn export(r: &ChainResult) -> Result<Export> {
     }
     let json = serde_json::to_string_pretty(r).map_err(|e| Error::Internal(e.to_string()))? + "\n";
     Ok(Export {
+        overview: overview(r)?,
         tables: vec![
             Table {
                 name: "coefficients".into(),

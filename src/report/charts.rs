@@ -9,9 +9,10 @@ fn chart_err(e: impl std::fmt::Display) -> Error {
     Error::Internal(format!("chart: {e}"))
 }
 
-/// The whale curve: cumulative % of total profit against % of customers ranked from most
-/// to least profitable, with the 100% line.
-pub fn whale_curve_svg(points: &[WhalePoint], title: &str) -> Result<String> {
+/// The whale curve: cumulative % of `base` (total profit, or the profitable customers'
+/// profit when the total is not positive) against % of customers ranked from most to least
+/// profitable, with the 100% line.
+pub fn whale_curve_svg(points: &[WhalePoint], title: &str, base: &str) -> Result<String> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
@@ -28,7 +29,7 @@ pub fn whale_curve_svg(points: &[WhalePoint], title: &str) -> Result<String> {
         chart
             .configure_mesh()
             .x_desc("% of customers (most profitable first)")
-            .y_desc("cumulative % of total profit")
+            .y_desc(format!("cumulative % of {base}"))
             .draw()
             .map_err(chart_err)?;
         chart

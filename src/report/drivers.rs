@@ -54,8 +54,9 @@ pub fn text(out: &DriversOutput) -> String {
         for d in &g.rows_dropped {
             let _ = writeln!(
                 s,
-                "  Dropped {} rows with missing or non-finite '{}'",
-                d.rows, d.column
+                "  Dropped {} with missing or non-finite '{}'",
+                crate::report::text::count(d.rows, "row"),
+                d.column
             );
         }
         let _ = writeln!(s);
@@ -107,6 +108,7 @@ pub fn tidy(out: &DriversOutput) -> Result<DataFrame> {
 /// `drivers --export`: the tidy importance table and JSON.
 pub fn export(out: &DriversOutput) -> Result<super::export::Export> {
     Ok(super::export::Export {
+        overview: vec![],
         tables: vec![super::export::Table {
             name: "drivers".into(),
             df: tidy(out)?,

@@ -18,8 +18,21 @@ pub struct Table {
     pub df: DataFrame,
 }
 
+/// A piece of the workbook's first sheet, `overview`.
+pub enum Block {
+    /// A bold heading line.
+    Heading(String),
+    /// A line of text (a summary sentence, a note).
+    Line(String),
+    /// A small table with a bold header row.
+    Table(DataFrame),
+}
+
 /// What an export writes.
 pub struct Export {
+    /// The workbook's first sheet for a manager: the plain-language summary, segment sizes
+    /// and profit, metrics and drivers. Empty: no overview sheet.
+    pub overview: Vec<Block>,
     pub tables: Vec<Table>,
     /// Written as `summary.json`.
     pub json: String,
@@ -59,7 +72,7 @@ pub fn write(dir: &Path, export: &mut Export, force: bool) -> Result<Vec<PathBuf
     output::write_text(&p, &export.json)?;
     written.push(p);
     let p = dir.join("summary.xlsx");
-    let bytes = xlsx(&export.tables)?;
+    let bytes = xlsx(&export.overview, &export.tables)?;
     output::atomic_write(&p, |f| {
         f.write_all(&bytes).map_err(|e| Error::Write {
             path: p.clone(),
@@ -79,37 +92,121 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::Internal(format!("xlsx: {e}"))
 }
 
-/// A workbook with one sheet per table.
-pub fn xlsx(tables: &[Table]) -> Result<Vec<u8>> {
+/// Excel number format of a column, by its name: p-values with 4 decimals, percentages
+/// with 1, counts with thousands separators, other numbers with thousands separators and
+/// 4 decimals.
+fn number_format(name: &str, integer: bool) -> &'static str {
+    let n = name.to_lowercase();
+    if n == "p" || n.starts_with("p_") || n.ends_with("_p") || n.contains("p_value") {
+        "0.0000"
+    } else if n.ends_with("pct") || n.ends_with('%') || n.contains("share") {
+        "#,##0.0"
+    } else if integer {
+        "#,##0"
+    } else {
+        "#,##0.0000"
+    }
+}
+
+/// Write `df` at (`row0`, 0) of `ws`: bold header, booleans as TRUE/FALSE, numbers as
+/// numbers with formats by column; returns the next free row and the columns' widths.
+fn write_df(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    df: &DataFrame,
+    row0: u32,
+    widths: &mut Vec<f64>,
+) -> Result<u32> {
+    let bold = Format::new().set_bold().set_background_color("#EEF2FA");
+    for (j, c) in df.columns().iter().enumerate() {
+        let colx = j as u16;
+        let name = c.name().as_str();
+        ws.write_string_with_format(row0, colx, name, &bold)
+            .map_err(xlsx_err)?;
+        let mut width = name.chars().count() as f64;
+        match c.dtype() {
+            DataType::Boolean => {
+                for (i, v) in c.as_materialized_series().bool()?.iter().enumerate() {
+                    if let Some(v) = v {
+                        ws.write_boolean(row0 + 1 + i as u32, colx, v)
+                            .map_err(xlsx_err)?;
+                    }
+                }
+                width = width.max(6.0);
+            }
+            dt if dt.is_primitive_numeric() => {
+                let fmt = Format::new().set_num_format(number_format(name, dt.is_integer()));
+                let f = c.cast(&DataType::Float64)?;
+                for (i, v) in f.as_materialized_series().f64()?.iter().enumerate() {
+                    if let Some(v) = v.filter(|v| v.is_finite()) {
+                        ws.write_number_with_format(row0 + 1 + i as u32, colx, v, &fmt)
+                            .map_err(xlsx_err)?;
+                        width = width.max(super::format::thousands(v, 4).len() as f64);
+                    }
+                }
+            }
+            _ => {
+                let st = c.cast(&DataType::String)?;
+                for (i, v) in st.as_materialized_series().str()?.iter().enumerate() {
+                    if let Some(v) = v {
+                        ws.write_string(row0 + 1 + i as u32, colx, v)
+                            .map_err(xlsx_err)?;
+                        width = width.max(v.chars().count() as f64);
+                    }
+                }
+            }
+        }
+        if widths.len() <= j {
+            widths.resize(j + 1, 8.0);
+        }
+        widths[j] = widths[j].max((width + 2.0).min(60.0));
+    }
+    Ok(row0 + 1 + df.height() as u32)
+}
+
+/// A workbook: the `overview` sheet first (when there is one), then one sheet per table,
+/// each with a frozen header row and columns sized to their content.
+pub fn xlsx(overview: &[Block], tables: &[Table]) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
+    if !overview.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name("overview").map_err(xlsx_err)?;
+        let heading = Format::new().set_bold().set_font_size(13);
+        let mut row = 0u32;
+        let mut widths = vec![12.0];
+        for b in overview {
+            match b {
+                Block::Heading(t) => {
+                    if row > 0 {
+                        row += 1;
+                    }
+                    ws.write_string_with_format(row, 0, t, &heading)
+                        .map_err(xlsx_err)?;
+                    row += 1;
+                }
+                Block::Line(t) => {
+                    ws.write_string(row, 0, t).map_err(xlsx_err)?;
+                    row += 1;
+                }
+                Block::Table(df) => {
+                    row = write_df(ws, df, row, &mut widths)? + 1;
+                }
+            }
+        }
+        for (j, w) in widths.iter().enumerate() {
+            ws.set_column_width(j as u16, *w).map_err(xlsx_err)?;
+        }
+    }
     for t in tables {
         let ws = wb.add_worksheet();
         // Sheet names are at most 31 characters.
         ws.set_name(t.name.chars().take(31).collect::<String>())
             .map_err(xlsx_err)?;
-        for (j, c) in t.df.columns().iter().enumerate() {
-            let col = j as u16;
-            ws.write_string_with_format(0, col, c.name().as_str(), &bold)
-                .map_err(xlsx_err)?;
-            ws.set_column_width(col, (c.name().len() as f64 + 2.0).max(12.0))
-                .map_err(xlsx_err)?;
-            if c.dtype().is_primitive_numeric() {
-                let f = c.cast(&DataType::Float64)?;
-                for (i, v) in f.as_materialized_series().f64()?.iter().enumerate() {
-                    if let Some(v) = v.filter(|v| v.is_finite()) {
-                        ws.write_number(i as u32 + 1, col, v).map_err(xlsx_err)?;
-                    }
-                }
-            } else {
-                let s = c.cast(&DataType::String)?;
-                for (i, v) in s.as_materialized_series().str()?.iter().enumerate() {
-                    if let Some(v) = v {
-                        ws.write_string(i as u32 + 1, col, v).map_err(xlsx_err)?;
-                    }
-                }
-            }
+        let mut widths = Vec::new();
+        write_df(ws, &t.df, 0, &mut widths)?;
+        for (j, w) in widths.iter().enumerate() {
+            ws.set_column_width(j as u16, *w).map_err(xlsx_err)?;
         }
+        ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
     }
     wb.save_to_buffer().map_err(xlsx_err)
 }

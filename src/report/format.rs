@@ -20,6 +20,53 @@ pub fn num(x: f64, sig: usize) -> String {
     format!("{x:.decimals$}")
 }
 
+/// `x` rounded to `decimals` with a comma between thousands: `1,234,567.8`.
+pub fn thousands(x: f64, decimals: usize) -> String {
+    if !x.is_finite() {
+        return num(x, 1);
+    }
+    group(&format!("{x:.decimals$}"))
+}
+
+/// Insert thousands separators into the integer part of a plain decimal string.
+fn group(s: &str) -> String {
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", s),
+    };
+    let (int, frac) = match rest.find('.') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + int.len() / 3);
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    format!("{sign}{out}{frac}")
+}
+
+/// A money figure or other amount for people: [`num`] with thousands separators
+/// (`1,234,568`, `23.81`); machine outputs keep full precision instead.
+pub fn amount(x: f64, sig: usize) -> String {
+    group(&num(x, sig))
+}
+
+/// A money figure for people: whole units with thousands separators from 100 up
+/// (`9,529`, `-10,055`), else three significant digits (`23.8`).
+pub fn money(x: f64) -> String {
+    if x.is_finite() && x.abs() >= 100.0 {
+        thousands(x, 0)
+    } else {
+        amount(x, 3)
+    }
+}
+
 /// A p-value: `<0.001` below 0.001, else three decimals.
 pub fn pvalue(p: f64) -> String {
     if p.is_nan() {
@@ -56,5 +103,13 @@ mod tests {
         assert_eq!(pvalue(0.0004), "<0.001");
         assert_eq!(pvalue(0.0123), "0.012");
         assert_eq!(stars(0.004), "**");
+        assert_eq!(thousands(1234567.849, 1), "1,234,567.8");
+        assert_eq!(thousands(-1000.0, 0), "-1,000");
+        assert_eq!(thousands(999.0, 0), "999");
+        assert_eq!(amount(1234567.8, 6), "1,234,568");
+        assert_eq!(amount(-23.81, 4), "-23.81");
+        assert_eq!(amount(1.5e-7, 3), "1.50e-7");
+        assert_eq!(money(-10054.8), "-10,055");
+        assert_eq!(money(23.81), "23.8");
     }
 }

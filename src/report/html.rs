@@ -82,15 +82,13 @@ pub fn render(
             g,
             &format!("Importance vs performance — {}", g.group),
         )?;
-        charts_out.push((
-            format!(
-                "drivers_{}.svg",
-                g.group.replace(|c: char| !c.is_alphanumeric(), "_")
-            ),
-            svg.clone(),
-        ));
+        let file = format!(
+            "drivers_{}.svg",
+            g.group.replace(|c: char| !c.is_alphanumeric(), "_")
+        );
+        charts_out.push((file.clone(), svg.clone()));
         driver_groups.push(json!({
-            "group": g.group, "n": g.n, "r2": num(g.r_squared, 3), "chart": svg,
+            "group": g.group, "n": g.n, "r2": num(g.r_squared, 3), "chart": svg, "file": file,
             "rows": g.drivers.iter().map(|d| json!({"name": d.name, "coef": num(d.coefficient, 3), "p": pvalue(d.p_value),
                 "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": format!("{:.2}", d.mean), "quadrant": d.quadrant})).collect::<Vec<_>>(),
         }));
@@ -100,6 +98,7 @@ pub fn render(
             let svg = charts::whale_curve_svg(
                 &v.whale_curve,
                 "Whale curve: cumulative profit by customer rank",
+                &v.profit_base,
             )?;
             charts_out.push(("whale_curve.svg".into(), svg.clone()));
             Some(svg)
@@ -109,47 +108,29 @@ pub fn render(
     let whale_text = value.map(|v| {
         format!(
             "Total profit {}. The most profitable {:.1}% of customers earn {:.1}% of the {}; the remaining customers give back {:.1} percentage points. {:.1}% of customers are unprofitable.",
-            num(v.total_profit, 6), v.peak_customer_pct, v.peak_profit_pct, v.profit_base, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
+            super::format::money(v.total_profit), v.peak_customer_pct, v.peak_profit_pct, v.profit_base, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
         )
     });
-    let summary: Vec<String> = if chain.comparisons.is_empty() {
-        chain
-            .segments
-            .iter()
-            .flat_map(|s| {
-                s.hypotheses.iter().map(move |h| {
-                    format!(
-                        "{} ({}): {} — {}",
-                        h.id,
-                        s.name,
-                        h.statement,
-                        if h.supported {
-                            "supported"
-                        } else {
-                            "not supported"
-                        }
-                    )
-                })
-            })
-            .collect()
-    } else {
-        chain
-            .comparisons
-            .iter()
-            .flat_map(|c| c.summary.clone())
-            .collect()
-    };
+    let summary = chain.summary.clone();
     let d = &chain.diagnostics;
-    let mut diagnostics: Vec<Value> = d.inputs.iter().map(|i| json!({"stage": i.name, "what": format!("rows read from {}", i.path), "count": i.rows_read})).collect();
-    diagnostics.extend(d.dropped.iter().map(|x| json!({"stage": x.stage, "what": format!("{} dropped: {}", x.unit, x.reason), "count": x.count})));
-    diagnostics.push(
-        json!({"stage": "join", "what": "customers in every table", "count": d.joined_customers}),
-    );
-    diagnostics
-        .push(json!({"stage": "customers", "what": "customers analysed", "count": d.customers}));
+    let diagnostics: Vec<Value> = d
+        .rows()
+        .iter()
+        .map(|x| {
+            json!({"stage": x.stage, "what": x.what, "unit": x.unit,
+                "count": x.count.map(|c| super::format::thousands(c as f64, 0)).unwrap_or_default(),
+                "examples": x.examples, "warning": x.stage == "warning"})
+        })
+        .collect();
     let segment_sizes: Vec<Value> = sizes
         .iter()
-        .map(|s| json!({"segment": s.segment, "customers": s.customers, "profit": num(s.profit, 6), "share": if s.share_pct.is_finite() { format!("{:.1}%", s.share_pct) } else { "n/a (total profit ≤ 0)".to_string() }}))
+        .map(|s| {
+            let pct = |x: f64| if x.is_finite() { format!("{x:.1}%") } else { "–".to_string() };
+            json!({"segment": s.segment, "customers": super::format::thousands(s.customers as f64, 0),
+                "profit": super::format::money(s.profit),
+                "share": if s.share_pct.is_finite() { format!("{:.1}%", s.share_pct) } else { "n/a (total profit ≤ 0)".to_string() },
+                "gross_profit": pct(s.gross_profit_share_pct), "gross_loss": pct(s.gross_loss_share_pct)})
+        })
         .collect();
     let comparisons: Vec<Value> = chain
         .comparisons
@@ -171,7 +152,7 @@ pub fn render(
         .iter()
         .flat_map(|s| {
             s.hypotheses.iter().map(move |h| {
-                json!({"segment": s.name, "id": h.id, "statement": h.statement, "supported": h.supported, "estimate": num(h.estimate, 4), "p": h.p_value.map(pvalue).unwrap_or_default(), "ci": ci(h.ci_low, h.ci_high)})
+                json!({"segment": s.name, "id": h.id, "statement": h.statement, "supported": h.supported, "verdict": h.verdict, "estimate": num(h.estimate, 4), "p": h.p_value.map(pvalue).unwrap_or_default(), "ci": ci(h.ci_low, h.ci_high)})
             })
         })
         .collect();
@@ -195,12 +176,27 @@ pub fn render(
         .map(|s| {
             json!({"segment": s.name, "models": s.regressions.iter().map(|m| {
                 let r = &m.result;
-                json!({"model": m.model, "formula": r.formula, "n": r.n, "r2": num(r.r_squared, 4), "terms": r.terms.iter().map(|t| json!({
+                json!({"model": m.model, "formula": r.formula, "n": r.n, "r2": num(r.r_squared, 4), "stat": r.stat_label(), "plabel": r.p_label(), "terms": r.terms.iter().map(|t| json!({
                     "term": t.term, "est": num(t.estimate, 5), "se": num(t.std_error, 4), "t": format!("{:.3}", t.statistic),
                     "p": pvalue(t.p_value), "ci": ci(Some(t.ci_low), Some(t.ci_high)), "beta": t.beta.map(|b| format!("{b:.3}")).unwrap_or_default()})).collect::<Vec<_>>()})
             }).collect::<Vec<_>>()})
         })
         .collect();
+    let moderation: Vec<Value> = chain
+        .segments
+        .iter()
+        .filter(|s| !s.conditional_effects.is_empty())
+        .map(|s| {
+            json!({"segment": s.name, "note": super::chain::conditional_note(s),
+                "rows": s.conditional_effects.iter().map(|c| json!({"moderator": c.moderator, "pct": c.percentile,
+                    "value": num(c.value, 4), "effect": num(c.effect, 4), "se": num(c.std_error, 3), "p": pvalue(c.p_value),
+                    "ci": ci(Some(c.ci_low), Some(c.ci_high))})).collect::<Vec<_>>()})
+        })
+        .collect();
+    let has = |f: fn(&crate::analysis::metrics::GroupMetrics) -> bool| {
+        metrics.is_some_and(|m| m.groups.iter().any(f))
+    };
+    let metric_cols = json!({"csat": has(|g| g.csat.is_some()), "nps": has(|g| g.nps.is_some()), "ces": has(|g| g.ces.is_some())});
     let options = format!(
         "{} standard errors; {} bootstrap resamples (seed {}); {:.0}% intervals; α = {}",
         o.se.label(),
@@ -211,7 +207,7 @@ pub fn render(
     );
     let ctx = context! {
         study => chain.study, customers => d.customers, options, summary, diagnostics, segment_sizes,
-        alpha => o.alpha, diagrams, diagram_files, comparisons, hypotheses, correlations,
+        alpha => o.alpha, moderation, metric_cols, diagrams, diagram_files, comparisons, hypotheses, correlations,
         whale, whale_text, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
     };
     let mut env = Environment::new();
@@ -236,4 +232,126 @@ pub fn render(
 
 fn tpl_err(e: minijinja::Error) -> Error {
     Error::Internal(format!("template: {e}"))
+}
+
+/// The report's additions to the workbook's overview sheet: segment sizes and profit, the
+/// satisfaction metrics and the key drivers per segment (as the HTML shows them).
+pub fn overview_blocks(
+    sizes: &[SegmentProfit],
+    metrics: Option<&crate::analysis::metrics::MetricsOutput>,
+    drivers: Option<&crate::analysis::drivers::DriversOutput>,
+) -> Result<Vec<super::export::Block>> {
+    use super::export::Block;
+    use polars::prelude::{Column, DataFrame};
+    let mut out = vec![Block::Heading("Segments: size and profit".into())];
+    out.push(Block::Table(DataFrame::new_infer_height(vec![
+        Column::new(
+            "segment".into(),
+            sizes.iter().map(|s| s.segment.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "customers".into(),
+            sizes.iter().map(|s| s.customers).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "total profit".into(),
+            sizes.iter().map(|s| s.profit).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "share of total profit %".into(),
+            sizes
+                .iter()
+                .map(|s| s.share_pct.is_finite().then_some(s.share_pct))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "share of gross profit %".into(),
+            sizes
+                .iter()
+                .map(|s| s.gross_profit_share_pct)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "share of gross loss %".into(),
+            sizes
+                .iter()
+                .map(|s| s.gross_loss_share_pct)
+                .collect::<Vec<_>>(),
+        ),
+    ])?));
+    if let Some(m) = metrics {
+        out.push(Block::Heading(format!(
+            "Satisfaction metrics by segment ({})",
+            m.unit
+        )));
+        let g = &m.groups;
+        let mut cols = vec![
+            Column::new(
+                "segment".into(),
+                g.iter().map(|x| x.group.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new("n".into(), g.iter().map(|x| x.n as u64).collect::<Vec<_>>()),
+        ];
+        if g.iter().any(|x| x.csat.is_some()) {
+            cols.push(Column::new(
+                "CSAT mean".into(),
+                g.iter()
+                    .map(|x| x.csat.as_ref().map(|c| c.mean))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        if g.iter().any(|x| x.nps.is_some()) {
+            cols.push(Column::new(
+                "NPS".into(),
+                g.iter()
+                    .map(|x| x.nps.as_ref().map(|c| c.score))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        if g.iter().any(|x| x.ces.is_some()) {
+            cols.push(Column::new(
+                "CES mean".into(),
+                g.iter()
+                    .map(|x| x.ces.as_ref().map(|c| c.mean))
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        out.push(Block::Table(DataFrame::new_infer_height(cols)?));
+    }
+    if let Some(d) = drivers {
+        out.push(Block::Heading(format!(
+            "Key drivers of '{}' by segment",
+            d.target
+        )));
+        let rows: Vec<(&str, &crate::analysis::drivers::Driver)> = d
+            .groups
+            .iter()
+            .flat_map(|g| g.drivers.iter().map(move |x| (g.group.as_str(), x)))
+            .collect();
+        out.push(Block::Table(DataFrame::new_infer_height(vec![
+            Column::new(
+                "segment".into(),
+                rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "driver".into(),
+                rows.iter().map(|r| r.1.name.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "Shapley share of R² %".into(),
+                rows.iter().map(|r| r.1.shapley_pct).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "mean rating".into(),
+                rows.iter().map(|r| r.1.mean).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "quadrant".into(),
+                rows.iter()
+                    .map(|r| r.1.quadrant.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ])?));
+    }
+    Ok(out)
 }

@@ -79,8 +79,8 @@ pub fn text(r: &RegressionResult) -> String {
         "",
         "coef",
         "std err",
-        "t",
-        "P>|t|",
+        r.stat_label(),
+        r.p_label(),
         format!("[{half:.3}"),
         format!("{:.3}]", 1.0 - half),
         "beta"
@@ -137,8 +137,9 @@ pub fn text(r: &RegressionResult) -> String {
     for dr in &r.rows_dropped {
         let _ = writeln!(
             s,
-            "Dropped {} rows with missing or non-finite '{}'",
-            dr.rows, dr.column
+            "Dropped {} with missing or non-finite '{}'",
+            super::text::count(dr.rows, "row"),
+            dr.column
         );
     }
     for wmsg in &r.warnings {
@@ -165,7 +166,9 @@ pub fn markdown(out: &RegressOutput) -> String {
         );
         let _ = writeln!(
             s,
-            "| term | estimate | std. error | t | p | CI low | CI high | beta |"
+            "| term | estimate | std. error | {} | {} | CI low | CI high | beta |",
+            r.stat_label(),
+            r.p_label()
         );
         let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|---:|---:|");
         for t in &r.terms {
@@ -275,6 +278,7 @@ pub fn export(out: &RegressOutput) -> Result<super::export::Export> {
         .map(|m| m.formula.clone())
         .unwrap_or_default();
     Ok(super::export::Export {
+        overview: vec![],
         tables: vec![super::export::Table {
             name: "coefficients".into(),
             df: tidy(out)?,

@@ -9,7 +9,16 @@ fn examples(ids: &[String]) -> String {
     if ids.is_empty() {
         String::new()
     } else {
-        format!(" (e.g. {})", ids.join(", "))
+        format!(" (e.g. {})", crate::data::diagnostics::quote_ids(ids))
+    }
+}
+
+/// `1 row`, `2 rows`: a count with its noun in the right number (regular plurals).
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", super::format::thousands(n as f64, 0))
     }
 }
 
@@ -19,38 +28,45 @@ pub fn diagnostics(d: &Diagnostics) -> String {
     let _ = writeln!(s, "Build diagnostics — study '{}'", d.study);
     let _ = writeln!(s, "  Inputs:");
     for i in &d.inputs {
+        let kept = if i.customers_kept != i.customers {
+            format!(", {} kept", i.customers_kept)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "    {:<12} {:>10} rows read  ({}-level, {} customers)  {}",
-            i.name, i.rows_read, i.level, i.customers, i.path
+            "    {:<12} {:>10} read  ({}-level, {}{kept})  {}",
+            i.name,
+            count(i.rows_read, "row"),
+            i.level,
+            count(i.customers, "customer"),
+            i.path
         );
     }
+    let _ = writeln!(
+        s,
+        "  Distinct customers over all tables: {}",
+        d.customers_read
+    );
     if d.dropped.is_empty() {
         let _ = writeln!(s, "  Dropped: nothing");
     } else {
-        let _ = writeln!(s, "  Dropped:");
+        let _ = writeln!(s, "  Dropped (each customer once, where it was lost):");
         for x in &d.dropped {
+            let unit = x.unit.trim_end_matches('s');
             let _ = writeln!(
                 s,
-                "    [{}] {} {}: {}{}",
+                "    [{}] {}: {}{}",
                 x.stage,
-                x.count,
-                x.unit,
+                count(x.count, unit),
                 x.reason,
                 examples(&x.examples)
             );
         }
     }
     let _ = writeln!(s, "  Customers in every table: {}", d.joined_customers);
-    for w in &d.out_of_range {
-        let _ = writeln!(
-            s,
-            "  warning: {} customers have '{}' outside {} (kept){}",
-            w.count,
-            w.column,
-            w.range,
-            examples(&w.examples)
-        );
+    for w in &d.warnings {
+        let _ = writeln!(s, "  warning: {w}");
     }
     for n in &d.notes {
         let _ = writeln!(s, "  note: {n}");
@@ -74,10 +90,10 @@ pub fn inspection(x: &Inspection) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {} rows, {} columns",
+        "{}: {}, {}",
         x.path,
-        x.rows,
-        x.columns.len()
+        count(x.rows, "row"),
+        count(x.columns.len(), "column")
     );
     let w = x
         .columns
@@ -92,11 +108,15 @@ pub fn inspection(x: &Inspection) -> String {
     }
     if let Some(id) = &x.id {
         if id.repeated == 0 {
-            let _ = writeln!(s, "  id '{}': {} distinct, unique", id.column, id.distinct);
+            let _ = writeln!(
+                s,
+                "  id '{}': {} distinct values, each once (unique)",
+                id.column, id.distinct
+            );
         } else {
             let _ = writeln!(
                 s,
-                "  id '{}': {} distinct, {} repeated{}",
+                "  id '{}': {} distinct values, {} of them on more than one row{}",
                 id.column,
                 id.distinct,
                 id.repeated,

@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use polars::prelude::*;
 
-use super::format::num;
+use super::format::{money, num, thousands};
 use crate::analysis::value::{Decile, ValueResult};
 use crate::error::{Error, Result};
 
@@ -20,10 +20,10 @@ fn decile_rows(s: &mut String, title: &str, rows: &[Decile]) {
             s,
             "  {:>6} {:>10} {:>14} {:>14} {:>12} {:>9}",
             d.decile,
-            d.customers,
-            num(d.revenue, 6),
-            num(d.profit, 6),
-            num(d.mean_profit, 4),
+            thousands(d.customers as f64, 0),
+            money(d.revenue),
+            money(d.profit),
+            money(d.mean_profit),
             format!("{:.1}", d.profit_share_pct)
         );
     }
@@ -34,18 +34,20 @@ pub fn text(v: &ValueResult) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} customers; total revenue {}, total profit {}; {:.1}% are unprofitable (profit ≤ 0)",
-        v.customers,
-        num(v.total_revenue, 6),
-        num(v.total_profit, 6),
+        "{}; total revenue {}, total profit {}; {:.1}% are unprofitable (profit ≤ 0)",
+        super::text::count(v.customers, "customer"),
+        money(v.total_revenue),
+        money(v.total_profit),
         v.unprofitable_share
     );
+    let end = v.whale_curve.last().map_or(100.0, |p| p.profit_pct);
     let _ = writeln!(
         s,
-        "Whale curve: the most profitable {:.1}% of customers earn {:.1}% of total profit; the rest give back {:.1} points",
+        "Whale curve: the most profitable {:.1}% of customers earn {:.1}% of the {}; the rest give back {:.1} percentage points",
         v.peak_customer_pct,
         v.peak_profit_pct,
-        v.peak_profit_pct - 100.0
+        v.profit_base,
+        v.peak_profit_pct - end
     );
     decile_rows(
         &mut s,
@@ -84,8 +86,9 @@ pub fn text(v: &ValueResult) -> String {
     for d in &v.rows_dropped {
         let _ = writeln!(
             s,
-            "Dropped {} rows with missing or non-finite '{}'",
-            d.rows, d.column
+            "Dropped {} with missing or non-finite '{}'",
+            crate::report::text::count(d.rows, "row"),
+            d.column
         );
     }
     s
@@ -153,6 +156,7 @@ pub fn export(v: &ValueResult) -> Result<super::export::Export> {
         ),
     ])?;
     Ok(super::export::Export {
+        overview: vec![],
         tables: vec![
             super::export::Table {
                 name: "deciles".into(),

@@ -212,6 +212,25 @@ pub struct Formula {
     pub intercept: bool,
 }
 
+/// A column name as it must be written in a formula: as is when it is a plain
+/// identifier, else quoted as patsy's `Q("...")` (or backticks when it holds a `"`).
+pub fn quote_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !matches!(name, "Q" | "I" | "C")
+        && Func::from_name(name).is_none();
+    if plain {
+        name.to_string()
+    } else if !name.contains('"') {
+        format!("Q(\"{name}\")")
+    } else {
+        format!("`{name}`")
+    }
+}
+
 // ---------------------------------------------------------------- tokenizer
 
 #[derive(Debug, Clone, PartialEq)]
@@ -254,7 +273,42 @@ fn tokenize(s: &str) -> std::result::Result<Vec<Tok>, String> {
             {
                 i += 1;
             }
-            out.push(Tok::Name(chars[start..i].iter().collect()));
+            let name: String = chars[start..i].iter().collect();
+            // patsy's Q("name with spaces") or Q('...'): a quoted column name.
+            let mut j = i;
+            while j < chars.len() && chars[j].is_whitespace() {
+                j += 1;
+            }
+            if name == "Q" && chars.get(j) == Some(&'(') {
+                j += 1;
+                while j < chars.len() && chars[j].is_whitespace() {
+                    j += 1;
+                }
+                let quote = match chars.get(j) {
+                    Some(&q @ ('"' | '\'')) => q,
+                    _ => {
+                        return Err(
+                            "Q(...) takes a quoted column name, e.g. Q(\"Quality rating\")".into(),
+                        )
+                    }
+                };
+                let end = chars[j + 1..]
+                    .iter()
+                    .position(|&d| d == quote)
+                    .ok_or("unclosed quote in Q(...)")?;
+                let inner: String = chars[j + 1..j + 1 + end].iter().collect();
+                j += end + 2;
+                while j < chars.len() && chars[j].is_whitespace() {
+                    j += 1;
+                }
+                if chars.get(j) != Some(&')') {
+                    return Err("Q(\"...\") is missing its closing ')'".into());
+                }
+                i = j + 1;
+                out.push(Tok::Name(inner));
+            } else {
+                out.push(Tok::Name(name));
+            }
         } else if c == '`' {
             let end = chars[i + 1..]
                 .iter()
@@ -765,7 +819,18 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
             formula.text,
             dropped
                 .iter()
-                .map(|d| format!("{} rows lack '{}'", d.rows, d.column))
+                .map(|d| {
+                    format!(
+                        "{} {} '{}'",
+                        d.rows,
+                        if d.rows == 1 {
+                            "row lacks"
+                        } else {
+                            "rows lack"
+                        },
+                        d.column
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         )));

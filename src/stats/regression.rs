@@ -90,6 +90,27 @@ pub struct RegressionResult {
     pub warnings: Vec<String>,
 }
 
+impl RegressionResult {
+    /// Name of the test statistic: `t` under t inference, `z` under normal inference
+    /// (robust covariances), as statsmodels labels its summary.
+    pub fn stat_label(&self) -> &'static str {
+        if self.inference == "t" {
+            "t"
+        } else {
+            "z"
+        }
+    }
+
+    /// Heading of the p-value column: `P>|t|` or `P>|z|`.
+    pub fn p_label(&self) -> &'static str {
+        if self.inference == "t" {
+            "P>|t|"
+        } else {
+            "P>|z|"
+        }
+    }
+}
+
 /// Two-sided p-value of a t statistic.
 pub fn t_pvalue(t: f64, df: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {

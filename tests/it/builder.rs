@@ -94,8 +94,9 @@ fn diagnostics_account_for_every_drop() {
     let d = build(&study(&dir, "")).unwrap().diagnostics;
     assert_eq!(d.inputs[0].rows_read, 10);
     assert_eq!(d.inputs[1].rows_read, 5);
-    // survey: 4 customers aggregated, C dropped (1 respondent < 2) -> 3 left.
-    assert_eq!(d.inputs[0].customers, 3);
+    // survey: 4 customers read, C dropped (1 respondent < 2) -> 3 kept.
+    assert_eq!((d.inputs[0].customers, d.inputs[0].customers_kept), (4, 3));
+    assert_eq!(d.customers_read, 5);
     let find = |needle: &str| {
         d.dropped
             .iter()
@@ -110,10 +111,11 @@ fn diagnostics_account_for_every_drop() {
         (few.count, few.examples.clone()),
         (1, vec!["C".to_string()])
     );
+    // C was removed by the survey's own rule: counted there, not again at the join.
     let unmatched = find("in 'accounts' but not in 'survey'");
     assert_eq!(
         (unmatched.count, unmatched.examples.clone()),
-        (2, vec!["C".to_string(), "E".to_string()])
+        (1, vec!["E".to_string()])
     );
     assert_eq!(d.joined_customers, 3);
     let sow = find("share of wallet not computable");
@@ -123,6 +125,7 @@ fn diagnostics_account_for_every_drop() {
     );
     assert_eq!(d.customers, 2);
     assert_eq!(d.segments.iter().map(|s| s.customers).sum::<usize>(), 2);
+    assert_eq!(d.customers_read - d.customers, d.customers_dropped());
 }
 
 #[test]
@@ -195,6 +198,7 @@ revenue = "rev"
 profit = "profit"
 [options]
 satisfaction_scale = [1, 10]
+allow_out_of_range = true
 "#;
     let p = write(dir.path(), "study.toml", toml);
     let t = build(&Study::from_file(&p).unwrap()).unwrap();
@@ -202,6 +206,11 @@ satisfaction_scale = [1, 10]
     let w = &t.diagnostics.out_of_range;
     assert_eq!(w.len(), 2);
     assert!(w.iter().all(|x| x.count == 1 && x.examples == ["2"]));
+    assert_eq!(
+        t.diagnostics.warnings.len(),
+        2,
+        "kept values are warned about"
+    );
 }
 
 #[test]

@@ -107,7 +107,7 @@ fn non_numeric_cell_names_row_and_column() {
 #[test]
 fn duplicate_id_in_accounts() {
     let dir = setup(|_, _, a| a.push_str("B,0.3,40,10\n"));
-    fails_with(&dir, "ids repeat, e.g. B");
+    fails_with(&dir, "1 id repeats, e.g. 'B'");
 }
 
 #[test]
@@ -182,7 +182,9 @@ fn inspect_reports_missing_and_repeated_ids() {
         .assert()
         .success()
         .stdout(predicate::str::contains("3 rows, 2 columns"))
-        .stdout(predicate::str::contains("1 repeated (e.g. 1)"));
+        .stdout(predicate::str::contains(
+            "1 of them on more than one row (e.g. '1')",
+        ));
 }
 
 #[test]
@@ -200,7 +202,7 @@ fn regress_reports_dropped_rows_and_degenerate_models() {
         .assert()
         .success()
         .stdout(predicate::str::contains(
-            "Dropped 1 rows with missing or non-finite 'x'",
+            "Dropped 1 row with missing or non-finite 'x'",
         ));
     bin()
         .args(["regress", "--data"])

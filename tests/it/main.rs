@@ -5,6 +5,7 @@ mod chain;
 mod cli;
 mod common;
 mod drivers;
+mod first_day;
 mod metrics;
 mod nist;
 mod peers;

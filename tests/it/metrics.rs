@@ -15,6 +15,7 @@ fn opts() -> MetricsOptions {
         by: None,
         rollup_id: None,
         confidence: 0.95,
+        defaulted_scales: vec![],
     }
 }
 

@@ -117,7 +117,14 @@ fn bad_retention_is_refused() {
     let mut o = opts();
     o.retention = Some(Retention::Rate(1.2));
     let e = run(&df, "t", &o).unwrap_err().to_string();
-    assert!(e.contains("retention must be in [0, 1)"), "{e}");
+    assert!(
+        e.contains("a retention rate is a fraction in [0, 1)"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("write --retention"),
+        "no /100 hint for 1.2: {e}"
+    );
 }
 
 proptest! {
