@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{ContinuousCDF, FisherSnedecor};
 
 use crate::data::build::cols;
 use crate::data::{CustomerTable, Diagnostics};
@@ -429,6 +428,17 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
         }
     }
     let segments: Vec<SegmentResult> = work.into_iter().map(|w| w.result).collect();
+    if segments.iter().all(|s| s.error.is_some()) {
+        // Nothing estimated: an error (exit 2), not an empty result a script would go on with.
+        return Err(Error::Degenerate(format!(
+            "no segment could be analysed:\n{}",
+            segments
+                .iter()
+                .map(|s| format!("  - {}", s.error.as_deref().unwrap_or("")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )));
+    }
     let summary = super::chain_summary::summary(&segments, &comparisons, opts);
     Ok(ChainResult {
         study: table.diagnostics.study.clone(),
@@ -898,9 +908,7 @@ fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> Result<Comp
         let rss_sep = fa.rss + fb.rss;
         let df_den = (fa.n + fb.n) as f64 - 2.0 * k;
         let fstat = ((pooled.rss - rss_sep) / k) / (rss_sep / df_den);
-        let p = FisherSnedecor::new(k, df_den)
-            .map(|d| d.sf(fstat))
-            .unwrap_or(f64::NAN);
+        let p = crate::stats::regression::f_sf(fstat, k, df_den);
         chow.push(ChowTest {
             model: id.into(),
             f_statistic: fstat,

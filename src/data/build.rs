@@ -306,25 +306,18 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             col(c.as_str()).is_null()
         };
         let (keep, gone) = split_by(df.lazy(), bad)?;
-        if gone.height() > 0 {
-            let reason = if c == cols::SOW && study.roles.category_spend.is_some() {
-                format!(
-                    "share of wallet not computable (missing revenue or '{}' missing/not positive)",
-                    study.roles.category_spend.as_deref().unwrap_or("")
-                )
-            } else {
-                format!("missing or non-finite value in '{c}'")
-            };
-            diag.dropped.push(Dropped {
-                stage: "customers".into(),
-                reason,
-                unit: "customers".into(),
-                count: gone.height(),
-                examples: first_ids(&gone, &id)?,
-            });
-        }
+        let reason = if c == cols::SOW && study.roles.category_spend.is_some() {
+            format!(
+                "share of wallet not computable (missing revenue or '{}' missing/not positive)",
+                study.roles.category_spend.as_deref().unwrap_or("")
+            )
+        } else {
+            format!("missing or non-finite value in '{c}'")
+        };
+        drop_customers(&mut diag, "customers", reason, &gone, &id)?;
         df = keep;
     }
+    check_magnitudes(&df, &id, &required, study)?;
     if df.height() == 0 {
         return Err(Error::Empty {
             what: "the customer table after removing missing values".into(),
@@ -548,6 +541,79 @@ fn check_unique(df: &DataFrame, id: &str, file: &str, study: &Study) -> Result<(
     Ok(())
 }
 
+/// Refuse model values beyond ±[`MAX_MAGNITUDE`] (a revenue of 1e300, a mistyped exponent):
+/// their squares overflow, so no regression on them means anything. Names the column as
+/// the study does, the customer and the value.
+fn check_magnitudes(df: &DataFrame, id: &str, columns: &[String], study: &Study) -> Result<()> {
+    use crate::stats::formula::MAX_MAGNITUDE;
+    let r = &study.roles;
+    for c in columns {
+        if !df.column(c)?.dtype().is_float() {
+            continue;
+        }
+        let big = df
+            .clone()
+            .lazy()
+            .filter(
+                col(c.as_str())
+                    .gt(lit(MAX_MAGNITUDE))
+                    .or(col(c.as_str()).lt(lit(-MAX_MAGNITUDE))),
+            )
+            .select([col(id), col(c.as_str())])
+            .sort([id], Default::default())
+            .collect()?;
+        if big.height() == 0 {
+            continue;
+        }
+        let who = big.column(id)?.get(0)?.str_value().to_string();
+        let value = big.column(c)?.get(0)?.extract::<f64>().unwrap_or(f64::NAN);
+        let source = match c.as_str() {
+            cols::SATISFACTION => format!("'{}'", r.satisfaction),
+            cols::REVENUE => format!("'{}'", r.revenue),
+            cols::SOW => match (&r.share_of_wallet, &r.category_spend) {
+                (Some(s), _) => format!("'{s}'"),
+                (None, Some(cs)) => format!("share of wallet (revenue / '{cs}')"),
+                _ => "share of wallet".into(),
+            },
+            cols::PROFIT => match (&r.profit, &r.cost) {
+                (Some(p), _) => format!("'{p}'"),
+                (None, Some(cost)) => format!("profit ('{}' − '{cost}')", r.revenue),
+                _ => "profit".into(),
+            },
+            other => format!("'{other}'"),
+        };
+        return Err(Error::InvalidData(format!(
+            "column {source} holds {value:e} for customer '{who}'{}: values beyond ±1e150 overflow the regressions' squares and products, so nothing estimated from them would mean anything. Check the cell (a mistyped exponent?) or rescale the column.",
+            if big.height() > 1 {
+                format!(" (and {} more customers)", big.height() - 1)
+            } else {
+                String::new()
+            }
+        )));
+    }
+    Ok(())
+}
+
+/// Record the customers of `gone` (if any) as dropped at `stage` for `reason`.
+fn drop_customers(
+    diag: &mut Diagnostics,
+    stage: &str,
+    reason: String,
+    gone: &DataFrame,
+    id: &str,
+) -> Result<()> {
+    if gone.height() > 0 {
+        diag.dropped.push(Dropped {
+            stage: stage.to_string(),
+            reason,
+            unit: "customers".into(),
+            count: gone.height(),
+            examples: first_ids(gone, id)?,
+        });
+    }
+    Ok(())
+}
+
 /// Distinct values of the id column, sorted.
 fn distinct_ids(df: &DataFrame, id: &str) -> Result<DataFrame> {
     Ok(df
@@ -615,13 +681,7 @@ fn unmatched_at_join(
         } else {
             format!("id not in '{}' (present in another table)", names[k])
         };
-        diag.dropped.push(Dropped {
-            stage: "join".into(),
-            reason,
-            unit: "customers".into(),
-            count: part.height(),
-            examples: first_ids(&part, id)?,
-        });
+        drop_customers(diag, "join", reason, &part, id)?;
     }
     Ok(all.height())
 }
@@ -775,26 +835,22 @@ fn aggregate_respondents(
         .lazy()
         .anti_join(agg.clone().lazy().select([col(id)]), col(id), col(id))
         .collect()?;
-    if vanished.height() > 0 {
-        diag.dropped.push(Dropped {
-            stage: t.name.clone(),
-            reason: format!("no respondent with a valid '{sat}' rating"),
-            unit: "customers".into(),
-            count: vanished.height(),
-            examples: first_ids(&vanished, id)?,
-        });
-    }
+    drop_customers(
+        diag,
+        &t.name,
+        format!("no respondent with a valid '{sat}' rating"),
+        &vanished,
+        id,
+    )?;
     let min = study.options.min_respondents as i64;
     let (keep, gone) = split_by(agg.lazy(), col(cols::N_RESPONDENTS).lt(lit(min)))?;
-    if gone.height() > 0 {
-        diag.dropped.push(Dropped {
-            stage: t.name.clone(),
-            reason: format!("fewer than {min} valid respondents (min_respondents)"),
-            unit: "customers".into(),
-            count: gone.height(),
-            examples: first_ids(&gone, id)?,
-        });
-    }
+    drop_customers(
+        diag,
+        &t.name,
+        format!("fewer than {min} valid respondents (min_respondents)"),
+        &gone,
+        id,
+    )?;
     Ok(keep)
 }
 
@@ -883,15 +939,12 @@ fn segment_expr(rule: &SegmentRule) -> Result<Expr> {
             .otherwise(lit(UNPROFITABLE)),
         SegmentRule::Column { column } => col(column.as_str()).cast(DataType::String),
         SegmentRule::Threshold {
-            column,
-            threshold,
-            above,
-            below,
+            column, threshold, ..
         } => {
-            let (a, b) = SegmentRule::threshold_names(column, *threshold, above, below);
+            let names = rule.names();
             when(col(column.as_str()).gt(lit(*threshold)))
-                .then(lit(a))
-                .otherwise(lit(b))
+                .then(lit(names[0].clone()))
+                .otherwise(lit(names[1].clone()))
         }
         SegmentRule::None => lit("all"),
     }
@@ -909,19 +962,7 @@ fn segment_order(df: &DataFrame, rule: &SegmentRule) -> Result<Vec<String>> {
         .flatten()
         .map(str::to_string)
         .collect();
-    let preferred: Vec<String> = match rule {
-        SegmentRule::Profit => vec![PROFITABLE.into(), UNPROFITABLE.into()],
-        SegmentRule::Threshold {
-            column,
-            threshold,
-            above,
-            below,
-        } => {
-            let (a, b) = SegmentRule::threshold_names(column, *threshold, above, below);
-            vec![a, b]
-        }
-        _ => vec![],
-    };
+    let preferred = rule.names();
     present.sort_by_key(|s| {
         (
             preferred.iter().position(|p| p == s).unwrap_or(usize::MAX),

@@ -81,15 +81,35 @@ pub fn read(path: &Path) -> Result<DataFrame> {
         Ok(df) => df,
         Err(first) => {
             if Format::from_path(path)? == Format::Csv {
-                scan_with(path, None)?
-                    .collect()
-                    .map_err(|e| read_error(path, e))?
+                match scan_with(path, None)?.collect() {
+                    Ok(df) => df,
+                    // Still failing (e.g. an integer too large for i64, such as a revenue of
+                    // 1e300 written out in full): read every column as text, then make each
+                    // column whose every cell is a number Float64.
+                    Err(_) => scan_with(path, Some(0))?
+                        .collect()
+                        .map_err(|e| read_error(path, e))
+                        .and_then(numbers_as_f64)?,
+                }
             } else {
                 return Err(read_error(path, first));
             }
         }
     };
     Ok(df)
+}
+
+/// Text columns whose non-empty cells all parse as numbers become Float64.
+fn numbers_as_f64(df: DataFrame) -> Result<DataFrame> {
+    let mut out = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        let as_f64 = c.strict_cast(&DataType::Float64);
+        out.push(match as_f64 {
+            Ok(f) if f.null_count() == c.null_count() => f,
+            _ => c.clone(),
+        });
+    }
+    Ok(DataFrame::new_infer_height(out)?)
 }
 
 fn read_error(path: &Path, e: PolarsError) -> Error {

@@ -184,6 +184,25 @@ impl SegmentRule {
         )
     }
 
+    /// The segment names the rule itself defines, in report order (`profitable`,
+    /// `unprofitable`; a threshold's above and below); empty for rules whose segments come
+    /// from the data.
+    pub fn names(&self) -> Vec<String> {
+        match self {
+            SegmentRule::Profit => vec!["profitable".into(), "unprofitable".into()],
+            SegmentRule::Threshold {
+                column,
+                threshold,
+                above,
+                below,
+            } => {
+                let (a, b) = Self::threshold_names(column, *threshold, above, below);
+                vec![a, b]
+            }
+            _ => vec![],
+        }
+    }
+
     /// The rule in words, for messages.
     pub fn describe(&self) -> String {
         match self {

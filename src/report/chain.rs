@@ -133,7 +133,7 @@ pub fn text(r: &ChainResult) -> String {
                 label,
                 num(b, 4),
                 pvalue(p),
-                beta.map(|v| format!("{v:.3}")).unwrap_or_default(),
+                beta.map(|v| super::format::fixed(v, 3)).unwrap_or_default(),
                 stars(p)
             );
         }
@@ -224,9 +224,9 @@ pub fn text(r: &ChainResult) -> String {
             for so in &m.sobel {
                 let _ = writeln!(
                     s,
-                    "    {} Sobel z = {:.3}, p {}",
+                    "    {} Sobel z = {}, p {}",
                     so.hypothesis,
-                    so.z,
+                    super::format::fixed(so.z, 3),
                     pvalue(so.p_value)
                 );
             }
@@ -259,23 +259,23 @@ pub fn text(r: &ChainResult) -> String {
         for p in &c.paths {
             let _ = writeln!(
                 s,
-                "  {:<6} {:<16} {:>11} {:>11} {:>8.3} {:>8}",
+                "  {:<6} {:<16} {:>11} {:>11} {:>8} {:>8}",
                 p.model,
                 p.term,
                 num(p.estimate_a, 4),
                 num(p.estimate_b, 4),
-                p.z,
+                super::format::fixed(p.z, 3),
                 pvalue(p.p_value)
             );
         }
         for ch in &c.chow {
             let _ = writeln!(
                 s,
-                "  Chow test {}: F({:.0}, {:.0}) = {:.3}, p {}",
+                "  Chow test {}: F({:.0}, {:.0}) = {}, p {}",
                 ch.model,
                 ch.df_num,
                 ch.df_den,
-                ch.f_statistic,
+                super::format::fixed(ch.f_statistic, 3),
                 pvalue(ch.p_value)
             );
         }
@@ -292,12 +292,12 @@ pub fn text(r: &ChainResult) -> String {
         for d in &c.correlations {
             let _ = writeln!(
                 s,
-                "  r({}, {}): {:.3} vs {:.3}, Fisher z = {:.3}, p {}",
+                "  r({}, {}): {} vs {}, Fisher z = {}, p {}",
                 d.variables[0],
                 d.variables[1],
-                d.r_a,
-                d.r_b,
-                d.z,
+                super::format::fixed(d.r_a, 3),
+                super::format::fixed(d.r_b, 3),
+                super::format::fixed(d.z, 3),
                 pvalue(d.p_value)
             );
         }

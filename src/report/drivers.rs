@@ -33,10 +33,10 @@ pub fn text(out: &DriversOutput) -> String {
                 num(d.coefficient, 4),
                 pvalue(d.p_value),
                 num(d.shapley, 4),
-                format!("{:.1}", d.shapley_pct),
+                super::format::fixed(d.shapley_pct, 1),
                 num(d.relative_weight, 4),
-                format!("{:.1}", d.relative_weight_pct),
-                format!("{:.2}", d.mean),
+                super::format::fixed(d.relative_weight_pct, 1),
+                super::format::fixed(d.mean, 2),
                 d.quadrant
             );
             if let (Some(a), Some(b)) = (d.shapley_ci, d.relative_weight_ci) {

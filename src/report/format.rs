@@ -1,10 +1,10 @@
 //! Number formatting shared by every renderer, so a number reads the same everywhere.
 
 /// `x` with `sig` significant digits, switching to scientific notation for very large or
-/// small magnitudes.
+/// small magnitudes; `n/a` for a value that could not be computed (never "NaN").
 pub fn num(x: f64, sig: usize) -> String {
     if x.is_nan() {
-        return "NaN".into();
+        return "n/a".into();
     }
     if x.is_infinite() {
         return if x > 0.0 { "inf".into() } else { "-inf".into() };
@@ -67,10 +67,19 @@ pub fn money(x: f64) -> String {
     }
 }
 
+/// `x` with a fixed number of decimals; `n/a` when it could not be computed.
+pub fn fixed(x: f64, decimals: usize) -> String {
+    if x.is_nan() {
+        "n/a".into()
+    } else {
+        format!("{x:.decimals$}")
+    }
+}
+
 /// A p-value: `<0.001` below 0.001, else three decimals.
 pub fn pvalue(p: f64) -> String {
     if p.is_nan() {
-        "NaN".into()
+        "n/a".into()
     } else if p < 0.001 {
         "<0.001".into()
     } else {

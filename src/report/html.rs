@@ -90,7 +90,7 @@ pub fn render(
         driver_groups.push(json!({
             "group": g.group, "n": g.n, "r2": num(g.r_squared, 3), "chart": svg, "file": file,
             "rows": g.drivers.iter().map(|d| json!({"name": d.name, "coef": num(d.coefficient, 3), "p": pvalue(d.p_value),
-                "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": format!("{:.2}", d.mean), "quadrant": d.quadrant})).collect::<Vec<_>>(),
+                "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": super::format::fixed(d.mean, 2), "quadrant": d.quadrant})).collect::<Vec<_>>(),
         }));
     }
     let whale = match value {
@@ -138,12 +138,12 @@ pub fn render(
         .map(|c| {
             json!({
                 "a": c.segment_a, "b": c.segment_b,
-                "paths": c.paths.iter().map(|p| json!({"label": format!("{}: {}", p.model, p.term), "a": num(p.estimate_a, 4), "b": num(p.estimate_b, 4), "diff": num(p.difference, 4), "z": format!("{:.3}", p.z), "p": pvalue(p.p_value)})).collect::<Vec<_>>(),
+                "paths": c.paths.iter().map(|p| json!({"label": format!("{}: {}", p.model, p.term), "a": num(p.estimate_a, 4), "b": num(p.estimate_b, 4), "diff": num(p.difference, 4), "z": super::format::fixed(p.z, 3), "p": pvalue(p.p_value)})).collect::<Vec<_>>(),
                 "indirect": c.indirect_effects.iter().map(|p| {
                     let est = |seg: &str| chain.segments.iter().find(|s| s.name == seg).and_then(|s| s.mediation.as_ref()).and_then(|m| m.indirect_effects.iter().find(|e| e.path == p.path)).map(|e| num(e.interval.estimate, 4)).unwrap_or_default();
                     json!({"label": format!("indirect: {}", p.path), "a": est(&c.segment_a), "b": est(&c.segment_b), "diff": num(p.difference, 4), "ci": ci(Some(p.ci_low), Some(p.ci_high))})
                 }).collect::<Vec<_>>(),
-                "chow": c.chow.iter().map(|t| json!({"model": t.model, "f": format!("{:.3}", t.f_statistic), "df": format!("{:.0}, {:.0}", t.df_num, t.df_den), "p": pvalue(t.p_value)})).collect::<Vec<_>>(),
+                "chow": c.chow.iter().map(|t| json!({"model": t.model, "f": super::format::fixed(t.f_statistic, 3), "df": format!("{:.0}, {:.0}", t.df_num, t.df_den), "p": pvalue(t.p_value)})).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -177,8 +177,8 @@ pub fn render(
             json!({"segment": s.name, "models": s.regressions.iter().map(|m| {
                 let r = &m.result;
                 json!({"model": m.model, "formula": r.formula, "n": r.n, "r2": num(r.r_squared, 4), "stat": r.stat_label(), "plabel": r.p_label(), "terms": r.terms.iter().map(|t| json!({
-                    "term": t.term, "est": num(t.estimate, 5), "se": num(t.std_error, 4), "t": format!("{:.3}", t.statistic),
-                    "p": pvalue(t.p_value), "ci": ci(Some(t.ci_low), Some(t.ci_high)), "beta": t.beta.map(|b| format!("{b:.3}")).unwrap_or_default()})).collect::<Vec<_>>()})
+                    "term": t.term, "est": num(t.estimate, 5), "se": num(t.std_error, 4), "t": super::format::fixed(t.statistic, 3),
+                    "p": pvalue(t.p_value), "ci": ci(Some(t.ci_low), Some(t.ci_high)), "beta": t.beta.map(|b| super::format::fixed(b, 3)).unwrap_or_default()})).collect::<Vec<_>>()})
             }).collect::<Vec<_>>()})
         })
         .collect();

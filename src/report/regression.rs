@@ -32,13 +32,13 @@ pub fn text(r: &RegressionResult) -> String {
         ),
         (
             "Df residuals:",
-            format!("{:.0}", r.df_resid),
+            super::format::fixed(r.df_resid, 0),
             "F-statistic:",
             num(r.f_statistic, 4),
         ),
         (
             "Df model:",
-            format!("{:.0}", r.df_model),
+            super::format::fixed(r.df_model, 0),
             "Prob (F-statistic):",
             pvalue(r.f_pvalue),
         ),
@@ -92,25 +92,32 @@ pub fn text(r: &RegressionResult) -> String {
             t.term,
             num(t.estimate, 5),
             num(t.std_error, 4),
-            format!("{:.3}", t.statistic),
+            super::format::fixed(t.statistic, 3),
             pvalue(t.p_value),
             num(t.ci_low, 5),
             num(t.ci_high, 5),
-            t.beta.map(|b| format!("{b:.3}")).unwrap_or_default()
+            t.beta
+                .map(|b| super::format::fixed(b, 3))
+                .unwrap_or_default()
         );
     }
     let _ = writeln!(s, "{thin}");
     let d = &r.diagnostics;
     let _ = writeln!(
         s,
-        "Breusch-Pagan LM: {} (p = {})   Jarque-Bera: {} (p = {})   Durbin-Watson: {:.3}",
+        "Breusch-Pagan LM: {} (p = {})   Jarque-Bera: {} (p = {})   Durbin-Watson: {}",
         num(d.breusch_pagan.statistic, 4),
         pvalue(d.breusch_pagan.p_value),
         num(d.jarque_bera.statistic, 4),
         pvalue(d.jarque_bera.p_value),
-        d.durbin_watson
+        super::format::fixed(d.durbin_watson, 3)
     );
-    let _ = writeln!(s, "Skew: {:.3}   Kurtosis: {:.3}", d.skew, d.kurtosis);
+    let _ = writeln!(
+        s,
+        "Skew: {}   Kurtosis: {}",
+        super::format::fixed(d.skew, 3),
+        super::format::fixed(d.kurtosis, 3)
+    );
     if !d.vif.is_empty() {
         let v: Vec<String> = d
             .vif
@@ -174,15 +181,17 @@ pub fn markdown(out: &RegressOutput) -> String {
         for t in &r.terms {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {:.3} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 t.term,
                 num(t.estimate, 5),
                 num(t.std_error, 4),
-                t.statistic,
+                super::format::fixed(t.statistic, 3),
                 pvalue(t.p_value),
                 num(t.ci_low, 5),
                 num(t.ci_high, 5),
-                t.beta.map(|b| format!("{b:.3}")).unwrap_or_default()
+                t.beta
+                    .map(|b| super::format::fixed(b, 3))
+                    .unwrap_or_default()
             );
         }
         let _ = writeln!(s);

@@ -212,6 +212,9 @@ pub struct Formula {
     pub intercept: bool,
 }
 
+/// Largest absolute value a model column may hold: squares of larger values overflow.
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
 /// A column name as it must be written in a formula: as is when it is a plain
 /// identifier, else quoted as patsy's `Q("...")` (or backticks when it holds a `"`).
 pub fn quote_name(name: &str) -> String {
@@ -834,6 +837,32 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
                 .collect::<Vec<_>>()
                 .join(", ")
         )));
+    }
+
+    // Magnitudes beyond ~1e150 make squares and cross-products overflow: refuse them with
+    // the column's range instead of letting infinities reach the solver.
+    for (name, vals) in &evaluated {
+        let (mut lo, mut hi, mut at) = (f64::INFINITY, 0.0f64, 0usize);
+        for &i in &rows {
+            let a = vals[i].abs();
+            if a > hi {
+                hi = a;
+                at = i;
+            }
+            if a > 0.0 && a < lo {
+                lo = a;
+            }
+        }
+        if hi > MAX_MAGNITUDE {
+            return Err(Error::Degenerate(format!(
+                "{file}: '{name}' reaches {:.3e} (data row {}); its absolute values run from {:.3e} to {:.3e}, {:.0} orders of magnitude. Beyond about 1e150 squares and cross-products overflow double precision, so the least squares cannot be computed: rescale the column (divide by a power of ten), use log(), or fix the cell.",
+                vals[at],
+                at + 1,
+                lo,
+                hi,
+                (hi / lo).log10().floor()
+            )));
+        }
     }
 
     // Levels of each categorical column, sorted (numerically when the column is numeric).

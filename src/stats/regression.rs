@@ -111,12 +111,49 @@ impl RegressionResult {
     }
 }
 
-/// Two-sided p-value of a t statistic.
+/// A survival function evaluated only where statrs is safe: NaN in gives NaN out (statrs
+/// panics on some out-of-range arguments), ±∞ give the limits 0 and 1.
+pub fn guarded_sf(x: f64, sf: impl Fn(f64) -> f64) -> f64 {
+    if x.is_nan() {
+        f64::NAN
+    } else if x == f64::INFINITY {
+        0.0
+    } else if x == f64::NEG_INFINITY {
+        1.0
+    } else {
+        sf(x)
+    }
+}
+
+/// Two-sided p-value of a t statistic (NaN when it cannot be computed).
 pub fn t_pvalue(t: f64, df: f64) -> f64 {
+    if df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
     match StudentsT::new(0.0, 1.0, df) {
-        Ok(d) => (2.0 * d.sf(t.abs())).min(1.0),
+        Ok(d) => guarded_sf(t.abs(), |x| (2.0 * d.sf(x)).min(1.0)),
         Err(_) => f64::NAN,
     }
+}
+
+/// Upper tail of F(d1, d2) at `f` (NaN when it cannot be computed).
+pub fn f_sf(f: f64, d1: f64, d2: f64) -> f64 {
+    if !(d1 > 0.0 && d2 > 0.0) || f < 0.0 {
+        return f64::NAN;
+    }
+    FisherSnedecor::new(d1, d2)
+        .map(|d| guarded_sf(f, |x| d.sf(x)))
+        .unwrap_or(f64::NAN)
+}
+
+/// Upper tail of χ²(df) at `x` (NaN when it cannot be computed).
+pub fn chi2_sf(x: f64, df: f64) -> f64 {
+    if df.is_nan() || df <= 0.0 || x < 0.0 {
+        return f64::NAN;
+    }
+    ChiSquared::new(df)
+        .map(|d| guarded_sf(x, |v| d.sf(v)))
+        .unwrap_or(f64::NAN)
 }
 
 /// The `q` quantile of Student's t with `df` degrees of freedom.
@@ -125,6 +162,9 @@ pub fn t_pvalue(t: f64, df: f64) -> f64 {
 /// two Newton steps on the CDF bring it to full precision (needed for CIs that agree with
 /// scipy to 1e-10).
 pub fn t_quantile(q: f64, df: f64) -> f64 {
+    if !(q > 0.0 && q < 1.0 && df > 0.0) {
+        return f64::NAN;
+    }
     let Ok(d) = StudentsT::new(0.0, 1.0, df) else {
         return f64::NAN;
     };
@@ -278,9 +318,7 @@ fn wald_f(fit: &OlsFit, v: &ndarray::Array2<f64>, df_resid: f64) -> (f64, f64) {
         }
         Err(_) => f64::NAN,
     };
-    let p = FisherSnedecor::new(q as f64, df_resid)
-        .map(|d| d.sf(f))
-        .unwrap_or(f64::NAN);
+    let p = f_sf(f, q as f64, df_resid);
     (f, p)
 }
 
@@ -299,9 +337,7 @@ fn diagnostics(fit: &OlsFit, labels: Option<&[String]>) -> RegressionDiagnostics
     let r2_aux = fit.auxiliary_r2(&e2);
     let bp_df = fit.df_model();
     let bp_stat = n * r2_aux;
-    let bp_p = ChiSquared::new(bp_df)
-        .map(|d| d.sf(bp_stat))
-        .unwrap_or(f64::NAN);
+    let bp_p = chi2_sf(bp_stat, bp_df);
 
     // Jarque–Bera from the (biased) sample skewness and kurtosis of the residuals.
     let m = mean(e.view());
@@ -311,7 +347,7 @@ fn diagnostics(fit: &OlsFit, labels: Option<&[String]>) -> RegressionDiagnostics
     let skew = m3 / m2.powf(1.5);
     let kurtosis = m4 / (m2 * m2);
     let jb = n / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
-    let jb_p = ChiSquared::new(2.0).map(|d| d.sf(jb)).unwrap_or(f64::NAN);
+    let jb_p = chi2_sf(jb, 2.0);
 
     // Durbin–Watson: Σ(eₜ − eₜ₋₁)² / Σeₜ².
     let dw = e

@@ -104,6 +104,11 @@ fn sample_study() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks-data/brokerage/study.toml")
 }
 
+/// Run a command that must succeed; its standard output as text.
+fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    String::from_utf8(cmd.assert().success().get_output().stdout.clone()).unwrap()
+}
+
 fn no_tmp_left(dir: &Path) {
     let left: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -148,15 +153,11 @@ fn item01_sow_percent_read_as_fraction_is_an_error_naming_the_fix() {
 #[test]
 fn item01_allowed_out_of_range_values_warn_in_every_output() {
     let (dir, study) = project("allow_out_of_range = true");
-    let text = bin()
-        .args(["chain", "--bootstrap", "0", "--study"])
-        .arg(&study)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(text).unwrap();
+    let text = stdout_of(
+        bin()
+            .args(["chain", "--bootstrap", "0", "--study"])
+            .arg(&study),
+    );
     let header: String = text.lines().take(6).collect::<Vec<_>>().join("\n");
     assert!(
         header.contains("warning:") && header.contains("outside [0, 1]"),
@@ -262,23 +263,14 @@ fn item03_summary_says_reverses_gives_the_bottom_line_and_units() {
 fn item04_robust_inference_is_labelled_z_in_every_format() {
     let study = sample_study();
     let run = |se: &str, format: &str| -> String {
-        let out = bin()
-            .args(["regress", "--study"])
-            .arg(&study)
-            .args([
-                "--formula",
-                "profit ~ satisfaction + revenue",
-                "--se",
-                se,
-                "--format",
-                format,
-            ])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        String::from_utf8(out).unwrap()
+        stdout_of(bin().args(["regress", "--study"]).arg(&study).args([
+            "--formula",
+            "profit ~ satisfaction + revenue",
+            "--se",
+            se,
+            "--format",
+            format,
+        ]))
     };
     let hc3 = run("hc3", "text");
     assert!(hc3.contains("P>|z|") && !hc3.contains("P>|t|"), "{hc3}");
@@ -291,15 +283,11 @@ fn item04_robust_inference_is_labelled_z_in_every_format() {
 #[test]
 fn item05_quadratic_and_moderators_show_in_text_and_come_from_the_study() {
     let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("notebooks-data/retail-bank/study.toml");
-    let out = bin()
-        .args(["chain", "--bootstrap", "0", "--quadratic", "--study"])
-        .arg(&study)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(
+        bin()
+            .args(["chain", "--bootstrap", "0", "--quadratic", "--study"])
+            .arg(&study),
+    );
     assert!(text.contains("M1_extended") && text.contains("I(satisfaction ** 2)"));
     assert!(text.contains("satisfaction:income_k"));
     assert!(text.contains("at income_k = ") && text.contains("(16th percentile)"));
@@ -372,24 +360,21 @@ fn item06_column_names_with_spaces_work_in_drivers_report_and_formulas() {
 fn item07_metrics_by_segment_from_a_study_and_customer_rollup() {
     let (_dir, study) = project(&format!("{PERCENT}\nmin_respondents = 3"));
     let run = |extra: &[&str]| -> serde_json::Value {
-        let out = bin()
-            .args(["metrics", "--study"])
-            .arg(&study)
-            .args([
-                "--nps",
-                "Likely to recommend",
-                "--by",
-                "segment",
-                "--format",
-                "json",
-            ])
-            .args(extra)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        serde_json::from_slice(&out).unwrap()
+        let text = stdout_of(
+            bin()
+                .args(["metrics", "--study"])
+                .arg(&study)
+                .args([
+                    "--nps",
+                    "Likely to recommend",
+                    "--by",
+                    "segment",
+                    "--format",
+                    "json",
+                ])
+                .args(extra),
+        );
+        serde_json::from_str(&text).unwrap()
     };
     let by_resp = run(&[]);
     let groups = by_resp["groups"].as_array().unwrap();
@@ -476,22 +461,18 @@ fn item09_ids_are_trimmed_counted_and_quoted() {
 #[test]
 fn item10_segment_rules_in_study_mode() {
     let (_dir, study) = project(PERCENT);
-    let out = bin()
-        .args([
-            "chain",
-            "--bootstrap",
-            "0",
-            "--segment-rule",
-            "profit>100",
-            "--study",
-        ])
-        .arg(&study)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(
+        bin()
+            .args([
+                "chain",
+                "--bootstrap",
+                "0",
+                "--segment-rule",
+                "profit>100",
+                "--study",
+            ])
+            .arg(&study),
+    );
     assert!(
         text.contains("profit > 100") && text.contains("profit ≤ 100"),
         "{text}"
@@ -751,46 +732,31 @@ fn item14_readme_examples_use_files_that_exist() {
 #[test]
 fn item15_text_reads_as_english_with_thousands_separators() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = bin()
-        .arg("inspect")
-        .arg(root.join("notebooks-data/brokerage/survey.csv"))
-        .args(["--id", "client_id"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let text = String::from_utf8(out).unwrap();
+    let text = stdout_of(
+        bin()
+            .arg("inspect")
+            .arg(root.join("notebooks-data/brokerage/survey.csv"))
+            .args(["--id", "client_id"]),
+    );
     assert!(
         text.contains("81 distinct values, 81 of them on more than one row"),
         "{text}"
     );
-    let chain = bin()
-        .args(["chain", "--bootstrap", "0"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let chain = String::from_utf8(chain).unwrap();
+    let chain = stdout_of(bin().args(["chain", "--bootstrap", "0"]));
     assert!(!chain.contains("none mediation") && !chain.contains(" 1 rows"));
-    let value = bin()
-        .args(["value", "--data"])
-        .arg(root.join("notebooks-data/retail-bank/accounts.csv"))
-        .args([
-            "--id",
-            "household_id",
-            "--revenue",
-            "revenue",
-            "--cost",
-            "cost_to_serve",
-        ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let value = String::from_utf8(value).unwrap();
+    let value = stdout_of(
+        bin()
+            .args(["value", "--data"])
+            .arg(root.join("notebooks-data/retail-bank/accounts.csv"))
+            .args([
+                "--id",
+                "household_id",
+                "--revenue",
+                "revenue",
+                "--cost",
+                "cost_to_serve",
+            ]),
+    );
     assert!(
         value.starts_with("20,000 customers; total revenue "),
         "{value}"

@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod drivers;
 mod first_day;
+mod fuzz;
 mod metrics;
 mod nist;
 mod peers;
