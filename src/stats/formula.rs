@@ -12,9 +12,11 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::dd::Dd;
 use super::ols::Design;
 use crate::data::load;
 use crate::error::{Error, Result};
+use std::ops::{Add, Div, Mul, Neg, Sub};
 
 /// A function usable in formulas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,23 +93,42 @@ impl Expr {
         }
     }
 
-    /// Evaluate row-wise; `get` returns a numeric column.
-    fn eval(&self, get: &dyn Fn(&str) -> Result<Vec<f64>>, n: usize) -> Result<Vec<f64>> {
+    /// Evaluate row-wise (`get` returns a numeric column) in double-double arithmetic (see [`super::dd`]): sums, products,
+    /// quotients and integer powers carry ~32 digits, so `I(x ** 10)` is the exact power of
+    /// the double x to far beyond double precision; `abs` is exact, `sqrt` refined by one
+    /// Newton step; `log`, `exp` and non-integer powers are double precision.
+    fn eval_dd(&self, get: &dyn Fn(&str) -> Result<Vec<f64>>, n: usize) -> Result<Vec<Dd>> {
         Ok(match self {
-            Expr::Num(v, _) => vec![*v; n],
-            Expr::Col(c) => get(c)?,
-            Expr::Neg(e) => e.eval(get, n)?.into_iter().map(|v| -v).collect(),
-            Expr::Call(f, e) => e.eval(get, n)?.into_iter().map(|v| f.apply(v)).collect(),
+            Expr::Num(v, _) => vec![Dd::from_f64(*v); n],
+            Expr::Col(c) => get(c)?.into_iter().map(Dd::from_f64).collect(),
+            Expr::Neg(e) => e.eval_dd(get, n)?.into_iter().map(Dd::neg).collect(),
+            Expr::Call(f, e) => e
+                .eval_dd(get, n)?
+                .into_iter()
+                .map(|v| match f {
+                    Func::Abs if v.hi < 0.0 => v.neg(),
+                    Func::Abs => v,
+                    Func::Sqrt if v.hi > 0.0 && v.is_finite() => {
+                        let s = v.hi.sqrt();
+                        let r = v.sub(super::dd::Dd::from_f64(s).mul_f64(s));
+                        Dd::from_f64(s).add_f64(r.to_f64() / (2.0 * s))
+                    }
+                    _ => Dd::from_f64(f.apply(v.to_f64())),
+                })
+                .collect(),
             Expr::Bin(op, a, b) => {
-                let (a, b) = (a.eval(get, n)?, b.eval(get, n)?);
+                let (a, b) = (a.eval_dd(get, n)?, b.eval_dd(get, n)?);
                 a.into_iter()
                     .zip(b)
                     .map(|(x, y)| match op {
-                        '+' => x + y,
-                        '-' => x - y,
-                        '*' => x * y,
-                        '/' => x / y,
-                        _ => pow(x, y),
+                        '+' => x.add(y),
+                        '-' => x.sub(y),
+                        '*' => x.mul(y),
+                        '/' => x.div(y),
+                        _ if y.lo == 0.0 && y.hi.fract() == 0.0 && y.hi.abs() <= 64.0 => {
+                            x.powi(y.hi as i32)
+                        }
+                        _ => Dd::from_f64(pow(x.to_f64(), y.to_f64())),
                     })
                     .collect()
             }
@@ -765,20 +786,24 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
             .ok_or_else(|| Error::Internal(format!("column {name} not loaded")))
     };
 
-    // Evaluate the response and every numeric factor once.
+    // Evaluate the response and every numeric factor once, in double-double (the doubles
+    // used everywhere are the rounded values; the low parts serve the refinement).
     let mut evaluated: Vec<(String, Vec<f64>)> = Vec::new();
-    let eval_factor = |f: &Factor, evaluated: &mut Vec<(String, Vec<f64>)>| -> Result<()> {
+    let mut evaluated_dd: Vec<Vec<Dd>> = Vec::new();
+    let mut eval_factor = |f: &Factor| -> Result<()> {
         if let Factor::Numeric { name, expr } = f {
             if !evaluated.iter().any(|(k, _)| k == name) {
-                evaluated.push((name.clone(), expr.eval(&get, n)?));
+                let dd = expr.eval_dd(&get, n)?;
+                evaluated.push((name.clone(), dd.iter().map(|v| v.to_f64()).collect()));
+                evaluated_dd.push(dd);
             }
         }
         Ok(())
     };
-    eval_factor(&formula.response, &mut evaluated)?;
+    eval_factor(&formula.response)?;
     for t in &formula.terms {
         for f in &t.factors {
-            eval_factor(f, &mut evaluated)?;
+            eval_factor(f)?;
         }
     }
 
@@ -884,21 +909,22 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
     // Columns of X: each term is the product of its factors' columns.
     let m = rows.len();
     let mut names: Vec<String> = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
+    let mut columns: Vec<Vec<Dd>> = Vec::new();
+    let one = Dd::from_f64(1.0);
     if formula.intercept {
         names.push("Intercept".into());
-        columns.push(vec![1.0; m]);
+        columns.push(vec![one; m]);
     }
     for t in &formula.terms {
-        let mut parts: Vec<(String, Vec<f64>)> = vec![(String::new(), vec![1.0; m])];
+        let mut parts: Vec<(String, Vec<Dd>)> = vec![(String::new(), vec![one; m])];
         for f in &t.factors {
-            let options: Vec<(String, Vec<f64>)> = match f {
+            let options: Vec<(String, Vec<Dd>)> = match f {
                 Factor::Numeric { name, .. } => {
-                    let vals = &evaluated
+                    let k = evaluated
                         .iter()
-                        .find(|(k, _)| k == name)
-                        .map(|(_, v)| v)
+                        .position(|(k, _)| k == name)
                         .ok_or_else(|| Error::Internal("factor".into()))?;
+                    let vals = &evaluated_dd[k];
                     vec![(name.clone(), rows.iter().map(|&i| vals[i]).collect())]
                 }
                 Factor::Categorical { column } => {
@@ -911,7 +937,9 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
                                 format!("C({column})[T.{lv}]"),
                                 rows.iter()
                                     .map(|&i| {
-                                        f64::from(u8::from(vals[i].as_deref() == Some(lv.as_str())))
+                                        Dd::from_f64(f64::from(u8::from(
+                                            vals[i].as_deref() == Some(lv.as_str()),
+                                        )))
                                     })
                                     .collect(),
                             )
@@ -927,7 +955,7 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
                     } else {
                         format!("{pn}:{on}")
                     };
-                    next.push((name, pv.iter().zip(ov).map(|(a, b)| a * b).collect()));
+                    next.push((name, pv.iter().zip(ov).map(|(a, b)| a.mul(*b)).collect()));
                 }
             }
             parts = next;
@@ -938,10 +966,24 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
         }
     }
     let p = columns.len();
-    let flat: Vec<f64> = columns.into_iter().flatten().collect();
-    let x = Array2::from_shape_vec((m, p).f(), flat).map_err(|e| Error::Internal(e.to_string()))?;
-    let yv = &evaluated[0].1;
-    let y = Array1::from_iter(rows.iter().map(|&i| yv[i]));
+    let internal = |e: ndarray::ShapeError| Error::Internal(e.to_string());
+    let x = Array2::from_shape_vec((m, p).f(), columns.iter().flatten().map(|v| v.hi).collect())
+        .map_err(internal)?;
+    let x_lo = columns
+        .iter()
+        .flatten()
+        .any(|v| v.lo != 0.0)
+        .then(|| {
+            Array2::from_shape_vec((m, p).f(), columns.iter().flatten().map(|v| v.lo).collect())
+        })
+        .transpose()
+        .map_err(internal)?;
+    let yv = &evaluated_dd[0];
+    let y = Array1::from_iter(rows.iter().map(|&i| yv[i].hi));
+    let y_lo = rows
+        .iter()
+        .any(|&i| yv[i].lo != 0.0)
+        .then(|| Array1::from_iter(rows.iter().map(|&i| yv[i].lo)));
     Ok(ModelFrame {
         design: Design {
             x,
@@ -949,6 +991,8 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
             names,
             y_name: formula.response_name(),
             intercept: formula.intercept,
+            x_lo,
+            y_lo,
         },
         rows,
         dropped,

@@ -3,11 +3,13 @@
 
 pub mod bootstrap;
 pub mod correlation;
+pub mod dd;
 pub mod formula;
 pub mod importance;
 pub mod ols;
+pub mod refine;
 pub mod regression;
 
 pub use formula::{model_frame, Formula, ModelFrame};
-pub use ols::{CovType, Design, OlsFit};
+pub use ols::{CovType, Design, OlsFit, Refinement};
 pub use regression::RegressionResult;

@@ -16,6 +16,7 @@ use linfa_linear::LinearRegression;
 use ndarray::{s, Array1, Array2, ArrayView1, Axis, ShapeBuilder};
 use serde::{Deserialize, Serialize};
 
+use super::refine;
 use crate::error::{Error, Result};
 
 /// Relative size of an R diagonal entry (to its column's norm) below which the column is
@@ -76,6 +77,11 @@ pub struct Design {
     pub names: Vec<String>,
     pub y_name: String,
     pub intercept: bool,
+    /// Low parts of the regressors when they were formed in double-double (exact powers
+    /// such as `I(x ** 10)`): the design is `x + x_lo` to ~32 digits. None: `x` is exact.
+    pub x_lo: Option<Array2<f64>>,
+    /// Low parts of the response, likewise.
+    pub y_lo: Option<Array1<f64>>,
 }
 
 /// A fitted OLS model: estimates and the pieces every covariance and diagnostic needs.
@@ -107,7 +113,31 @@ pub struct OlsFit {
     t_inv: Array2<f64>,
     /// R·T, whose singular values are those of the raw design.
     rt: Array2<f64>,
+    /// (XᵀX)⁻¹ refined in double-double when the fit was refined (see [`refine`]).
+    xtx_inv: Option<Array2<f64>>,
+    /// How the estimates were computed: `householder-qr`, or
+    /// `householder-qr + iterative refinement (double-double residuals, N steps)`.
+    pub solver: String,
 }
+
+/// When [`OlsFit::fit_with`] refines the solution in double-double.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refinement {
+    /// Small designs, and larger ones whose error bound says double precision may fall
+    /// short of 10 digits.
+    Auto,
+    Always,
+    /// Householder QR in double precision only (the design's low parts are ignored).
+    Never,
+}
+
+/// Designs up to this many cells are always refined (it costs microseconds); larger ones
+/// only when the scaled design's condition number says it matters.
+pub const REFINE_ALWAYS_CELLS: usize = 20_000;
+
+/// Larger designs are refined when the forward-error bound of the double-precision solution
+/// exceeds this (fewer than ~10 correct digits guaranteed).
+pub const REFINE_BOUND: f64 = 1e-10;
 
 /// Two-pass mean (the second pass corrects the first's rounding error).
 pub fn mean(x: ArrayView1<f64>) -> f64 {
@@ -134,6 +164,12 @@ impl OlsFit {
     /// constant, a predictor is constant next to the intercept, or predictors are (nearly)
     /// collinear — naming the columns involved.
     pub fn fit(design: &Design) -> Result<Self> {
+        Self::fit_with(design, Refinement::Auto)
+    }
+
+    /// [`OlsFit::fit`] with an explicit refinement policy (tests and accuracy studies
+    /// compare the paths).
+    pub fn fit_with(design: &Design, refinement: Refinement) -> Result<Self> {
         let (n, p) = design.x.dim();
         let names = &design.names;
         if n < p + 1 {
@@ -227,6 +263,44 @@ impl OlsFit {
         let q = w.dot(&r_inv);
         let leverage = q.map_axis(Axis(1), |row| row.iter().map(|v| v * v).sum::<f64>());
         let rt = r.dot(&t);
+        // κ(W) ≈ ‖R‖_F·‖R⁻¹‖_F (W has unit-norm columns, so this is cheap and close).
+        let fro = |m: &Array2<f64>| m.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let kappa = fro(&r) * fro(&r_inv);
+        let (mut params, mut fitted, mut resid, mut rss) = (params, fitted, resid, rss);
+        let mut xtx_inv = None;
+        let mut solver = "householder-qr".to_string();
+        // Forward-error bound of Householder least squares (Golub & Wilkinson 1966; Higham,
+        // Accuracy and Stability of Numerical Algorithms, §20.1): ε(κ + κ²‖r‖/‖θ‖) for the
+        // scaled problem (‖W‖ ≈ 1).
+        let theta_norm = theta.iter().map(|v| v * v).sum::<f64>().sqrt();
+        let bound = f64::EPSILON * (kappa + kappa * kappa * rss.sqrt() / theta_norm);
+        let wanted = match refinement {
+            Refinement::Auto => {
+                n * p <= REFINE_ALWAYS_CELLS || bound.is_nan() || bound >= REFINE_BOUND
+            }
+            Refinement::Always => true,
+            Refinement::Never => false,
+        };
+        if wanted {
+            let a = t_inv.dot(&r_inv);
+            let sys = refine::System {
+                design,
+                q: &q,
+                a: &a,
+            };
+            if let Some(sol) = sys.least_squares(&params) {
+                let inv = sys.inverse_gram();
+                params = sol.params;
+                resid = sol.resid;
+                rss = sol.rss;
+                fitted = y - &resid;
+                solver = format!(
+                    "householder-qr + iterative refinement (double-double residuals, {} steps)",
+                    sol.steps
+                );
+                xtx_inv = inv;
+            }
+        }
         Ok(OlsFit {
             n,
             p,
@@ -245,6 +319,8 @@ impl OlsFit {
             r_inv,
             t_inv,
             rt,
+            xtx_inv,
+            solver,
         })
     }
 
@@ -269,6 +345,9 @@ impl OlsFit {
     /// Q = WR⁻¹ and ωᵢ = eᵢ² (HC0), ·n/(n−p) (HC1), /(1−hᵢ) (HC2), /(1−hᵢ)² (HC3)
     /// (MacKinnon & White 1985, J. Econometrics 29).
     pub fn cov(&self, cov: CovType) -> Array2<f64> {
+        if let (CovType::Nonrobust, Some(inv)) = (cov, &self.xtx_inv) {
+            return inv * self.sigma2();
+        }
         let a = self.t_inv.dot(&self.r_inv); // β = A·(Qᵀy)
         let middle = match cov {
             CovType::Nonrobust => Array2::eye(self.p) * self.sigma2(),
@@ -391,6 +470,8 @@ mod tests {
             names: names.iter().map(|s| s.to_string()).collect(),
             y_name: "y".into(),
             intercept: names.first() == Some(&"Intercept"),
+            x_lo: None,
+            y_lo: None,
         }
     }
 

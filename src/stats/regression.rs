@@ -78,6 +78,9 @@ pub struct RegressionResult {
     pub bic: f64,
     pub residual_std_error: f64,
     pub condition_number: f64,
+    /// How the estimates were computed: `householder-qr`, or with iterative refinement in
+    /// double-double when the design is small or badly conditioned (see `stats::refine`).
+    pub solver: String,
     pub se_type: String,
     /// `t` (classical covariance) or `normal` (robust covariances), as in statsmodels.
     pub inference: String,
@@ -273,6 +276,7 @@ impl RegressionResult {
             bic: -2.0 * llf + p * n.ln(),
             residual_std_error: fit.sigma2().sqrt(),
             condition_number: cond,
+            solver: fit.solver.clone(),
             se_type: cov.label().to_string(),
             inference: if use_t { "t" } else { "normal" }.to_string(),
             confidence,
@@ -426,6 +430,8 @@ mod tests {
             names: vec!["Intercept".into(), "x".into()],
             y_name: "y".into(),
             intercept: true,
+            x_lo: None,
+            y_lo: None,
         };
         let fit = OlsFit::fit(&design).unwrap();
         let got = diagnostics(&fit, None).influential;
