@@ -8,11 +8,13 @@
 //!   the simulator.
 //! * [`stats`]: OLS on linfa with full inference, robust covariance, formulas, diagnostics.
 //! * [`report`]: rendering of result structs.
-//! * [`output`]: atomic file writing.
+//! * [`output`]: atomic file writing; [`format`]: how numbers read for people (used by
+//!   messages at every level and by the renderers).
 
 pub mod analysis;
 pub mod data;
 pub mod error;
+pub mod format;
 pub mod output;
 pub mod report;
 pub mod stats;

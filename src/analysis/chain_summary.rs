@@ -7,7 +7,7 @@
 //! that is significant in the negative direction "reverses"; it is never called "holds".
 
 use super::chain::{ChainOptions, Comparison, Hypothesis, SegmentResult};
-use crate::report::format::{amount, pvalue, thousands};
+use crate::format::{amount, pvalue, thousands};
 
 /// `+1.23` / `-1.23` with thousands separators.
 fn signed(x: f64) -> String {

@@ -5,7 +5,8 @@ pub mod chain;
 pub mod charts;
 pub mod drivers;
 pub mod export;
-pub mod format;
+/// Number formatting (defined at the crate root, shared with messages).
+pub use crate::format;
 pub mod html;
 pub mod metrics;
 pub mod regression;

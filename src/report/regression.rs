@@ -152,6 +152,9 @@ pub fn text(r: &RegressionResult) -> String {
     for wmsg in &r.warnings {
         let _ = writeln!(s, "Warning: {wmsg}");
     }
+    if r.solver != "householder-qr" {
+        let _ = writeln!(s, "Solver: {}", r.solver);
+    }
     let _ = writeln!(s, "{rule}");
     s
 }

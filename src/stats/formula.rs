@@ -915,7 +915,17 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
         names.push("Intercept".into());
         columns.push(vec![one; m]);
     }
-    for t in &formula.terms {
+    // As patsy: without an intercept, the first term that is a lone categorical factor
+    // gets a dummy for every level (full rank); every other one drops its first level.
+    let full_rank_term = (!formula.intercept)
+        .then(|| {
+            formula.terms.iter().position(|t| {
+                t.factors.len() == 1 && matches!(t.factors[0], Factor::Categorical { .. })
+            })
+        })
+        .flatten();
+    for (ti, t) in formula.terms.iter().enumerate() {
+        let skip = usize::from(full_rank_term != Some(ti));
         let mut parts: Vec<(String, Vec<Dd>)> = vec![(String::new(), vec![one; m])];
         for f in &t.factors {
             let options: Vec<(String, Vec<Dd>)> = match f {
@@ -931,10 +941,14 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
                     let (vals, _) = &cats[column];
                     levels[column]
                         .iter()
-                        .skip(1)
+                        .skip(skip)
                         .map(|lv| {
                             (
-                                format!("C({column})[T.{lv}]"),
+                                if skip == 0 {
+                                    format!("C({column})[{lv}]")
+                                } else {
+                                    format!("C({column})[T.{lv}]")
+                                },
                                 rows.iter()
                                     .map(|&i| {
                                         Dd::from_f64(f64::from(u8::from(
@@ -966,6 +980,12 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
         }
     }
     let p = columns.len();
+    if p == 0 {
+        return Err(Error::Degenerate(format!(
+            "{file}: formula '{}' leaves no regressor to estimate (no intercept, and its terms produce no columns, e.g. a C() column with a single level); add a term or keep the intercept",
+            formula.text
+        )));
+    }
     let internal = |e: ndarray::ShapeError| Error::Internal(e.to_string());
     let x = Array2::from_shape_vec((m, p).f(), columns.iter().flatten().map(|v| v.hi).collect())
         .map_err(internal)?;
@@ -1028,6 +1048,22 @@ mod tests {
         assert_eq!(names("y ~ x + I(x^2)"), ["x", "I(x ** 2)"]);
         assert_eq!(names("y ~ I((a + b) / 2)"), ["I((a + b) / 2)"]);
         assert_eq!(names("y ~ log(x)"), ["log(x)"]);
+    }
+
+    #[test]
+    fn categorical_without_intercept_is_full_rank_as_in_patsy() {
+        let df = polars::df!("y" => [1.0, 2.0, 3.0, 5.0], "g" => ["a", "b", "a", "b"]).unwrap();
+        let f = Formula::parse("y ~ C(g) - 1").unwrap();
+        let m = model_frame(&f, &df, "t").unwrap();
+        assert_eq!(m.design.names, ["C(g)[a]", "C(g)[b]"]);
+        // A single level keeps its dummy (the mean of y).
+        let one = polars::df!("y" => [1.0, 2.0], "g" => ["b", "b"], "x" => [1.0, 3.0]).unwrap();
+        let m = model_frame(&f, &one, "t").unwrap();
+        assert_eq!(m.design.names, ["C(g)[b]"]);
+        // No column at all: said as such (it used to be an internal error).
+        let f = Formula::parse("y ~ C(g):x - 1").unwrap();
+        let e = model_frame(&f, &one, "t").unwrap_err().to_string();
+        assert!(e.contains("no regressor"), "{e}");
     }
 
     #[test]

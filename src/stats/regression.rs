@@ -257,7 +257,7 @@ impl RegressionResult {
         }
         for (name, vif) in &diagnostics.vif {
             if *vif > 10.0 {
-                warnings.push(format!("VIF of '{name}' is {vif:.1} (> 10): its coefficient is imprecise because of collinearity"));
+                warnings.push(format!("VIF of '{name}' is {} (> 10): its coefficient is imprecise because of collinearity", crate::format::num(*vif, 3)));
             }
         }
         Ok(RegressionResult {

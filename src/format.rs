@@ -1,4 +1,4 @@
-//! Number formatting shared by every renderer, so a number reads the same everywhere.
+//! Number formatting shared by every renderer and message, so a number reads the same everywhere.
 
 /// `x` with `sig` significant digits, switching to scientific notation for very large or
 /// small magnitudes; `n/a` for a value that could not be computed (never "NaN").
