@@ -2,6 +2,7 @@
 
 pub mod chain;
 pub mod chain_summary;
+pub mod clv;
 pub mod drivers;
 pub mod metrics;
 pub mod regress;

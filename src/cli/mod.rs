@@ -6,6 +6,7 @@ use profitchain::{Error, Result};
 
 pub mod build;
 pub mod chain;
+pub mod clv;
 pub mod data_args;
 pub mod drivers;
 pub mod inspect;
@@ -71,6 +72,13 @@ pub enum Command {
   profitchain value --data notebooks-data/brokerage/accounts.csv --id client_id \\
       --revenue revenue --cost cost_to_serve --retention 0.8 --svg whale.svg")]
     Value(value::ValueArgs),
+    /// Customer lifetime value from a transaction log: BG/NBD and Gamma-Gamma models.
+    #[command(
+        after_help = "Example (the CDNOW cohort: 39-week calibration and holdout, in weeks):
+  profitchain clv --transactions CDNOW_sample.txt --id column_2 --date column_3 --amount column_5 \\
+      --calibration-end 1997-09-30 --observation-end 1998-06-30 --horizon 52"
+    )]
+    Clv(clv::ClvArgs),
     /// Full report: HTML, Markdown, charts and CSV/JSON/XLSX/LaTeX tables in a folder.
     #[command(after_help = "Examples:
   profitchain report --out report                     (the bundled brokerage sample)
@@ -87,6 +95,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Regress(a) => regress::run(a),
         Command::Chain(a) => chain::run(a),
         Command::Value(a) => value::run(a),
+        Command::Clv(a) => clv::run(a),
         Command::Drivers(a) => drivers::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Report(a) => report::run(a),

@@ -8,6 +8,7 @@ pub mod load;
 pub mod sample;
 pub mod simulate;
 pub mod study;
+pub mod transactions;
 
 pub use build::{build, CustomerTable};
 pub use diagnostics::Diagnostics;

@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod charts;
+pub mod clv;
 pub mod drivers;
 pub mod export;
 /// Number formatting (defined at the crate root, shared with messages).

@@ -2,6 +2,7 @@
 //! regression diagnostics.
 
 pub mod bootstrap;
+pub mod btyd;
 pub mod correlation;
 pub mod dd;
 pub mod formula;

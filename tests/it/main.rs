@@ -3,6 +3,7 @@
 mod builder;
 mod chain;
 mod cli;
+mod clv;
 mod common;
 mod drivers;
 mod first_day;

@@ -1,0 +1,415 @@
+//! Transaction logs → one RFM row per customer (frequency x, recency t_x, age T, mean
+//! repeat spend, holdout transactions), the input of the buy-till-you-die models.
+//!
+//! Conventions (as in Fader, Hardie & Lee 2005 and the BTYD literature): purchases on the
+//! same day (or the same period of a coarser grain) are one transaction with summed spend;
+//! x counts *repeat* transactions in calibration (the first purchase is not counted); t_x is
+//! the time from the first to the last calibration transaction and T from the first
+//! purchase to the end of calibration, in the chosen time unit (day; week = 7 days;
+//! month = 365.25/12 days); mean spend is over the repeat transactions. Every row or
+//! customer left out is counted in [`TxDiagnostics`].
+
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::load;
+use crate::error::{Error, Result};
+
+/// Time unit of x, t_x and T.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    Day,
+    Week,
+    Month,
+}
+
+impl TimeUnit {
+    /// Parse `day|week|month`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "day" => Ok(TimeUnit::Day),
+            "week" => Ok(TimeUnit::Week),
+            "month" => Ok(TimeUnit::Month),
+            _ => Err(Error::Usage(format!(
+                "--time-unit '{s}': use day, week (7 days) or month (365.25/12 days)"
+            ))),
+        }
+    }
+
+    /// Days per unit.
+    pub fn days(self) -> f64 {
+        match self {
+            TimeUnit::Day => 1.0,
+            TimeUnit::Week => 7.0,
+            TimeUnit::Month => 365.25 / 12.0,
+        }
+    }
+}
+
+/// Where the columns are and how to read the dates.
+#[derive(Debug, Clone)]
+pub struct TxSpec {
+    pub id: String,
+    pub date: String,
+    pub amount: String,
+    /// chrono format of text dates; None: ISO dates, or integer `yyyymmdd`.
+    pub date_format: Option<String>,
+    pub unit: TimeUnit,
+    /// Last day of calibration (inclusive), `YYYY-MM-DD`.
+    pub calibration_end: String,
+    /// Last day of the holdout (inclusive); None: no holdout.
+    pub observation_end: Option<String>,
+}
+
+/// What the summary read and left out.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct TxDiagnostics {
+    pub rows_read: usize,
+    pub rows_missing: usize,
+    /// Rows with amount ≤ 0 (free items, returns): they count as purchases but add
+    /// nothing to spend.
+    pub rows_non_positive: usize,
+    pub rows_after_observation_end: usize,
+    /// Customer-days (transactions after same-day merging) in calibration and holdout.
+    pub calibration_transactions: usize,
+    pub holdout_transactions: usize,
+    pub customers_after_calibration: usize,
+    pub customers: usize,
+}
+
+/// The RFM table: one row per customer with `id`, `x`, `t_x`, `T`, `mean_spend`
+/// (null when x = 0), `holdout` (transactions in the holdout) and `first` (date).
+#[derive(Debug, Clone)]
+pub struct Rfm {
+    pub df: DataFrame,
+    pub diagnostics: TxDiagnostics,
+    pub unit: TimeUnit,
+    /// Holdout length in units (0 without a holdout).
+    pub holdout_length: f64,
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` text.
+fn day_number(s: &str, what: &str) -> Result<i32> {
+    let d = chrono_parse(s).ok_or_else(|| {
+        Error::Usage(format!(
+            "{what} '{s}' is not a date; write it as YYYY-MM-DD"
+        ))
+    })?;
+    Ok(d)
+}
+
+fn chrono_parse(s: &str) -> Option<i32> {
+    let df = df!("d" => [s]).ok()?;
+    let out = df
+        .lazy()
+        .select([col("d")
+            .str()
+            .to_date(StrptimeOptions {
+                format: Some("%Y-%m-%d".into()),
+                strict: false,
+                ..Default::default()
+            })
+            .cast(DataType::Int32)])
+        .collect()
+        .ok()?;
+    out.column("d").ok()?.i32().ok()?.get(0)
+}
+
+/// Read a transaction log: CSV/Parquet/IPC/NDJSON by extension, or whitespace-separated
+/// text without a header (`.txt`/`.dat`, e.g. CDNOW) whose columns are `column_1`, … .
+pub fn read(path: &Path) -> Result<DataFrame> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if ext != "txt" && ext != "dat" {
+        return load::read(path);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::MissingFile {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut cols: Vec<Vec<String>> = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if cols.is_empty() {
+            cols = vec![Vec::new(); fields.len()];
+        }
+        if fields.len() != cols.len() {
+            return Err(Error::InvalidData(format!(
+                "{}: line {} has {} fields where the first line has {}",
+                path.display(),
+                i + 1,
+                fields.len(),
+                cols.len()
+            )));
+        }
+        for (c, f) in cols.iter_mut().zip(fields) {
+            c.push(f.to_string());
+        }
+    }
+    let columns: Vec<Column> = cols
+        .into_iter()
+        .enumerate()
+        .map(|(j, v)| Column::new(format!("column_{}", j + 1).into(), v))
+        .collect();
+    let df = DataFrame::new_infer_height(columns)?;
+    // Columns of whole numbers become Int64, other numeric ones Float64, the rest text.
+    let mut out = Vec::new();
+    for c in df.columns() {
+        out.push(match c.strict_cast(&DataType::Int64) {
+            Ok(i) if i.null_count() == 0 => i,
+            _ => match c.strict_cast(&DataType::Float64) {
+                Ok(f) if f.null_count() == 0 => f,
+                _ => c.clone(),
+            },
+        });
+    }
+    Ok(DataFrame::new_infer_height(out)?)
+}
+
+/// The date column as days since 1970-01-01 (Int32), or an error naming the first bad cell.
+fn day_expr(df: &DataFrame, spec: &TxSpec, file: &str) -> Result<Expr> {
+    let c = df.column(&spec.date)?;
+    let dt = c.dtype().clone();
+    let parsed = match &dt {
+        DataType::Date => col(spec.date.as_str()).cast(DataType::Int32),
+        DataType::Datetime(_, _) => col(spec.date.as_str())
+            .cast(DataType::Date)
+            .cast(DataType::Int32),
+        d if d.is_primitive_numeric() => col(spec.date.as_str())
+            .cast(DataType::Int64)
+            .cast(DataType::String)
+            .str()
+            .to_date(StrptimeOptions {
+                format: Some("%Y%m%d".into()),
+                strict: false,
+                ..Default::default()
+            })
+            .cast(DataType::Int32),
+        _ => col(spec.date.as_str())
+            .str()
+            .to_date(StrptimeOptions {
+                format: Some(spec.date_format.clone().unwrap_or("%Y-%m-%d".into()).into()),
+                strict: false,
+                ..Default::default()
+            })
+            .cast(DataType::Int32),
+    };
+    // A present date that does not parse is an error with its row and value.
+    let check = df
+        .clone()
+        .lazy()
+        .with_row_index("__row", None)
+        .select([
+            col("__row"),
+            col(spec.date.as_str())
+                .cast(DataType::String)
+                .alias("__raw"),
+            parsed.clone().alias("__day"),
+        ])
+        .filter(col("__raw").is_not_null().and(col("__day").is_null()))
+        .limit(1)
+        .collect()?;
+    if check.height() > 0 {
+        let row = check.column("__row")?.get(0)?.extract::<u64>().unwrap_or(0);
+        let raw = check.column("__raw")?.get(0)?.str_value().to_string();
+        return Err(Error::InvalidData(format!(
+            "{file}: column '{}' row {} holds '{raw}', which is not a date{}. Dates may be ISO (2024-03-31), integers yyyymmdd (20240331), or text in the format given with --date-format (e.g. %d/%m/%Y).",
+            spec.date,
+            row + 1,
+            spec.date_format
+                .as_deref()
+                .map(|f| format!(" in the format '{f}'"))
+                .unwrap_or_default()
+        )));
+    }
+    Ok(parsed)
+}
+
+/// Summarize a transaction log into the RFM table (all in polars).
+pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
+    for c in [&spec.id, &spec.date, &spec.amount] {
+        load::require_column(df, file, c)?;
+    }
+    let df = load::require_numeric(df.clone(), file, &spec.amount)?;
+    let cal_end = day_number(&spec.calibration_end, "--calibration-end")?;
+    let obs_end = match &spec.observation_end {
+        Some(s) => Some(day_number(s, "--observation-end")?),
+        None => None,
+    };
+    if let Some(o) = obs_end {
+        if o <= cal_end {
+            return Err(Error::Usage(format!(
+                "--observation-end {} must fall after --calibration-end {}",
+                spec.observation_end.as_deref().unwrap_or(""),
+                spec.calibration_end
+            )));
+        }
+    }
+    let day = day_expr(&df, spec, file)?;
+    let mut diag = TxDiagnostics {
+        rows_read: df.height(),
+        ..Default::default()
+    };
+    let base = df
+        .lazy()
+        .select([
+            col(spec.id.as_str()).cast(DataType::String).alias("id"),
+            day.alias("day"),
+            col(spec.amount.as_str()).alias("amount"),
+        ])
+        .collect()?;
+    let count =
+        |e: Expr| -> Result<usize> { Ok(base.clone().lazy().filter(e).collect()?.height()) };
+    let missing = col("id")
+        .is_null()
+        .or(col("day").is_null())
+        .or(col("amount").is_null())
+        .or(col("amount").is_finite().not());
+    diag.rows_missing = count(missing.clone())?;
+    let valid = missing.not();
+    diag.rows_non_positive = count(valid.clone().and(col("amount").lt_eq(lit(0.0))))?;
+    let mut keep = valid;
+    if let Some(o) = obs_end {
+        diag.rows_after_observation_end = count(keep.clone().and(col("day").gt(lit(o))))?;
+        keep = keep.and(col("day").lt_eq(lit(o)));
+    }
+    // One transaction per customer and day, spend summed.
+    let daily = base
+        .lazy()
+        .filter(keep)
+        .group_by([col("id"), col("day")])
+        .agg([col("amount")
+            .filter(col("amount").gt(lit(0.0)))
+            .sum()
+            .alias("spend")]);
+    let firsts = daily
+        .clone()
+        .group_by([col("id")])
+        .agg([col("day").min().alias("first")]);
+    let daily = daily.inner_join(firsts, col("id"), col("id")).collect()?;
+    let first_after = daily
+        .clone()
+        .lazy()
+        .filter(col("first").gt(lit(cal_end)))
+        .select([col("id")])
+        .unique(None, UniqueKeepStrategy::Any)
+        .collect()?;
+    diag.customers_after_calibration = first_after.height();
+    let daily = daily.lazy().filter(col("first").lt_eq(lit(cal_end)));
+    let unit = spec.unit.days();
+    let in_cal = col("day").lt_eq(lit(cal_end));
+    let repeat = in_cal.clone().and(col("day").gt(col("first")));
+    let rfm = daily
+        .clone()
+        .group_by([col("id")])
+        .agg([
+            col("first").first().alias("first"),
+            in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
+            col("day").filter(in_cal.clone()).max().alias("last"),
+            col("spend").filter(repeat).mean().alias("mean_spend"),
+            col("day")
+                .filter(in_cal.clone().not())
+                .count()
+                .cast(DataType::Float64)
+                .alias("holdout"),
+        ])
+        .select([
+            col("id"),
+            (col("n_cal") - lit(1.0)).alias("x"),
+            ((col("last") - col("first")).cast(DataType::Float64) / lit(unit)).alias("t_x"),
+            ((lit(cal_end) - col("first")).cast(DataType::Float64) / lit(unit)).alias("T"),
+            col("mean_spend"),
+            col("holdout"),
+            col("first").cast(DataType::Date).alias("first"),
+        ])
+        .sort(["id"], Default::default())
+        .collect()?;
+    let totals = daily
+        .select([
+            col("day").filter(in_cal.clone()).count().alias("cal"),
+            col("day").filter(in_cal.not()).count().alias("hold"),
+        ])
+        .collect()?;
+    diag.calibration_transactions =
+        totals.column("cal")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+    diag.holdout_transactions =
+        totals.column("hold")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+    diag.customers = rfm.height();
+    if rfm.height() == 0 {
+        return Err(Error::Empty {
+            what: format!(
+                "{file}: the customers with a first purchase by {}",
+                spec.calibration_end
+            ),
+            hint: "Check --calibration-end against the dates in the file.".into(),
+        });
+    }
+    let holdout_length = obs_end.map_or(0.0, |o| f64::from(o - cal_end) / unit);
+    Ok(Rfm {
+        df: rfm,
+        diagnostics: diag,
+        unit: spec.unit,
+        holdout_length,
+    })
+}
+
+/// Distinct (x, t_x, T) tuples and their counts (a polars group-by).
+pub fn rfm_tuples(rfm: &Rfm) -> Result<crate::stats::btyd::RfmTuples> {
+    let g = rfm
+        .df
+        .clone()
+        .lazy()
+        .group_by([col("x"), col("t_x"), col("T")])
+        .agg([len().cast(DataType::Float64).alias("n")])
+        .sort(["x", "t_x", "T"], Default::default())
+        .collect()?;
+    let f = |c: &str| -> Result<Vec<f64>> {
+        Ok(g.column(c)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
+    };
+    Ok(crate::stats::btyd::RfmTuples {
+        x: f("x")?,
+        t_x: f("t_x")?,
+        t: f("T")?,
+        count: f("n")?,
+    })
+}
+
+/// Distinct (x, mean spend) pairs of the customers with x ≥ 1, and their counts.
+pub fn spend_tuples(rfm: &Rfm) -> Result<crate::stats::btyd::SpendTuples> {
+    let g = rfm
+        .df
+        .clone()
+        .lazy()
+        .filter(col("x").gt(lit(0.0)).and(col("mean_spend").gt(lit(0.0))))
+        .group_by([col("x"), col("mean_spend")])
+        .agg([len().cast(DataType::Float64).alias("n")])
+        .sort(["x", "mean_spend"], Default::default())
+        .collect()?;
+    let f = |c: &str| -> Result<Vec<f64>> {
+        Ok(g.column(c)?
+            .cast(&DataType::Float64)?
+            .f64()?
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect())
+    };
+    Ok(crate::stats::btyd::SpendTuples {
+        x: f("x")?,
+        mean: f("mean_spend")?,
+        count: f("n")?,
+    })
+}

@@ -1,0 +1,249 @@
+//! Buy-till-you-die models on the CDNOW cohort (39-week calibration and holdout, weeks)
+//! against the published results in `tests/data/reference/clv/published.json` (copied from
+//! `../shared/reference/clv/`): Fader, Hardie & Lee (2005) and the BTYD walkthrough.
+
+use profitchain::data::transactions::{self, Rfm, TimeUnit, TxSpec};
+use profitchain::stats::btyd::{self, BgNbd, GammaGamma};
+use serde_json::Value;
+
+use crate::common::data;
+
+fn published() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(data("reference/clv/published.json")).unwrap())
+        .unwrap()
+}
+
+fn cdnow(unit: TimeUnit) -> Rfm {
+    let df = transactions::read(&data("reference/clv/CDNOW_sample.txt")).unwrap();
+    let spec = TxSpec {
+        id: "column_2".into(),
+        date: "column_3".into(),
+        amount: "column_5".into(),
+        date_format: None,
+        unit,
+        calibration_end: "1997-09-30".into(),
+        observation_end: Some("1998-06-30".into()),
+    };
+    transactions::summarize(&df, "CDNOW", &spec).unwrap()
+}
+
+/// Rounded to `digits` decimals equals the published figure.
+fn same_digits(got: f64, want: f64, digits: i32) -> bool {
+    let f = 10f64.powi(digits);
+    (got * f).round() == (want * f).round()
+}
+
+#[test]
+fn cdnow_summary_totals_match_the_published_ones() {
+    let p = published();
+    let rfm = cdnow(TimeUnit::Week);
+    let t = &p["setting"]["totals"];
+    let col = |c: &str| -> Vec<f64> {
+        rfm.df
+            .column(c)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect()
+    };
+    let x = col("x");
+    assert_eq!(rfm.df.height() as u64, t["customers"].as_u64().unwrap());
+    assert_eq!(
+        x.iter().sum::<f64>() as u64,
+        t["calibration_repeat_transactions"].as_u64().unwrap()
+    );
+    assert_eq!(
+        x.iter().filter(|v| **v > 0.0).count() as u64,
+        t["repeat_customers"].as_u64().unwrap()
+    );
+    let hold: f64 = col("holdout").iter().sum();
+    assert_eq!(
+        hold as u64,
+        t["holdout_repeat_transactions"].as_u64().unwrap()
+    );
+    assert!((rfm.holdout_length - 39.0).abs() < 1e-12);
+    // Customer 1: x = 2, t_x = 30.43, T = 38.86.
+    let c1 = &p["bg_nbd"]["customer_1"];
+    let row = |c: &str| rfm.df.column(c).unwrap().f64().unwrap().get(0).unwrap();
+    assert_eq!(row("x"), c1["x"].as_f64().unwrap());
+    assert!(same_digits(row("t_x"), c1["t_x"].as_f64().unwrap(), 2));
+    assert!(same_digits(row("T"), c1["T"].as_f64().unwrap(), 2));
+}
+
+#[test]
+fn bg_nbd_and_gamma_gamma_match_the_published_fits() {
+    let p = published();
+    let rfm = cdnow(TimeUnit::Week);
+    let tuples = transactions::rfm_tuples(&rfm).unwrap();
+    let fit = btyd::fit(
+        &BgNbd(&tuples),
+        &[vec![1.0, 1.0, 1.0, 1.0], vec![0.5, 5.0, 0.5, 2.0]],
+        500,
+    )
+    .unwrap();
+    let want = &p["bg_nbd"];
+    eprintln!(
+        "BG/NBD {:?} LL {} ({})",
+        fit.params, fit.log_likelihood, fit.status
+    );
+    for (name, digits) in [("r", 3), ("alpha", 3), ("a", 3), ("b", 3)] {
+        let w = want["params"][name].as_f64().unwrap();
+        assert!(
+            same_digits(fit.param(name), w, digits),
+            "{name}: {} vs {w}",
+            fit.param(name)
+        );
+    }
+    assert!((fit.log_likelihood - want["log_likelihood"].as_f64().unwrap()).abs() < 0.1);
+    assert!(fit.std_errors.iter().all(|s| s.is_some_and(|v| v > 0.0)));
+    // Customer 1's expected purchases in the next 39 weeks: 1.226.
+    let c1 = &want["customer_1"];
+    let e = btyd::bgnbd_expected(
+        &fit.params,
+        c1["x"].as_f64().unwrap(),
+        30.0 + 3.0 / 7.0,
+        38.0 + 6.0 / 7.0,
+        39.0,
+    );
+    assert!(
+        same_digits(
+            e,
+            c1["expected_transactions_next_39_weeks"].as_f64().unwrap(),
+            3
+        ),
+        "{e}"
+    );
+
+    let spend = transactions::spend_tuples(&rfm).unwrap();
+    assert_eq!(spend.count.iter().sum::<f64>(), 946.0);
+    let gg = btyd::fit(
+        &GammaGamma(&spend),
+        &[vec![1.0, 1.0, 1.0], vec![5.0, 3.0, 15.0]],
+        500,
+    )
+    .unwrap();
+    eprintln!(
+        "Gamma-Gamma {:?} LL {} ({})",
+        gg.params, gg.log_likelihood, gg.status
+    );
+    let want = &p["gamma_gamma"]["params"];
+    for (name, digits) in [("p", 2), ("q", 2), ("gamma", 2)] {
+        let w = want[name].as_f64().unwrap();
+        assert!(
+            same_digits(gg.param(name), w, digits),
+            "{name}: {} vs {w}",
+            gg.param(name)
+        );
+    }
+}
+
+#[test]
+fn bg_nbd_holdout_expectations_by_calibration_frequency() {
+    let p = published();
+    let rfm = cdnow(TimeUnit::Week);
+    let tuples = transactions::rfm_tuples(&rfm).unwrap();
+    let fit = btyd::fit(&BgNbd(&tuples), &[vec![1.0, 1.0, 1.0, 1.0]], 500).unwrap();
+    let h = &p["holdout_by_calibration_frequency"];
+    let col = |c: &str| -> Vec<f64> {
+        rfm.df
+            .column(c)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect()
+    };
+    let (x, tx, t, hold) = (col("x"), col("t_x"), col("T"), col("holdout"));
+    for (k, freq) in h["frequency"].as_array().unwrap().iter().enumerate() {
+        let f = freq.as_f64().unwrap();
+        let members: Vec<usize> = (0..x.len())
+            .filter(|&i| if f >= 7.0 { x[i] >= 7.0 } else { x[i] == f })
+            .collect();
+        assert_eq!(members.len() as u64, h["customers"][k].as_u64().unwrap());
+        let n = members.len() as f64;
+        let actual = members.iter().map(|&i| hold[i]).sum::<f64>() / n;
+        let expected = members
+            .iter()
+            .map(|&i| btyd::bgnbd_expected(&fit.params, x[i], tx[i], t[i], 39.0))
+            .sum::<f64>()
+            / n;
+        assert!(
+            same_digits(actual, h["actual_mean"][k].as_f64().unwrap(), 3),
+            "actual {f}: {actual}"
+        );
+        let want = h["bg_nbd_expected_mean"][k].as_f64().unwrap();
+        assert!(
+            (expected - want).abs() < 6e-4,
+            "expected {f}: {expected} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn days_and_weeks_give_consistent_parameters() {
+    let fit = |unit| {
+        let rfm = cdnow(unit);
+        let t = transactions::rfm_tuples(&rfm).unwrap();
+        btyd::fit(&BgNbd(&t), &[vec![1.0, 1.0, 1.0, 1.0]], 500).unwrap()
+    };
+    let (w, d) = (fit(TimeUnit::Week), fit(TimeUnit::Day));
+    // α scales with the unit (7 days a week); r, a and b do not.
+    assert!((d.param("alpha") / w.param("alpha") - 7.0).abs() < 1e-4);
+    for name in ["r", "a", "b"] {
+        assert!((d.param(name) / w.param(name) - 1.0).abs() < 1e-4, "{name}");
+    }
+}
+
+#[test]
+fn clv_bad_input_is_a_clear_error() {
+    use crate::common::{bin, write};
+    use predicates::str::contains;
+    let dir = tempfile::TempDir::new().unwrap();
+    let run = |file: &std::path::Path, cal: &str| {
+        let mut c = bin();
+        c.args(["clv", "--transactions"]).arg(file).args([
+            "--id",
+            "id",
+            "--date",
+            "date",
+            "--amount",
+            "amount",
+            "--calibration-end",
+            cal,
+        ]);
+        c
+    };
+    // A date that is not a date names its row and value.
+    let bad = write(
+        dir.path(),
+        "bad.csv",
+        "id,date,amount\nA,2024-01-03,10\nA,2024-13-40,5\n",
+    );
+    run(&bad, "2024-06-30")
+        .assert()
+        .code(2)
+        .stderr(contains("row 2 holds '2024-13-40'"));
+    // Nobody bought twice: the model is not identified.
+    let once = write(
+        dir.path(),
+        "once.csv",
+        "id,date,amount\nA,2024-01-03,10\nB,2024-02-03,5\n",
+    );
+    run(&once, "2024-06-30")
+        .assert()
+        .code(2)
+        .stderr(contains("not identified"));
+    // A calibration end before every first purchase.
+    run(&once, "2023-01-01")
+        .assert()
+        .code(2)
+        .stderr(contains("--calibration-end"));
+    // A calibration end that is not a date.
+    run(&once, "June")
+        .assert()
+        .code(2)
+        .stderr(contains("YYYY-MM-DD"));
+}
