@@ -25,6 +25,8 @@ pub struct ClvOptions {
     pub discount: f64,
     /// Margin as a share of spend (CLV is in profit when < 1, in revenue at 1).
     pub margin: f64,
+    /// Also fit the Pareto/NBD model and show its holdout expectations beside BG/NBD's.
+    pub pareto: bool,
 }
 
 /// One row of the holdout check: customers by calibration frequency (the last row is
@@ -34,7 +36,10 @@ pub struct HoldoutRow {
     pub frequency: String,
     pub customers: usize,
     pub actual_mean: f64,
+    /// BG/NBD's expectation.
     pub expected_mean: f64,
+    /// Pareto/NBD's expectation (when fitted).
+    pub pareto_expected_mean: Option<f64>,
 }
 
 /// Totals over all customers.
@@ -58,6 +63,8 @@ pub struct ClvResult {
     pub options: ClvOptions,
     pub diagnostics: TxDiagnostics,
     pub bg_nbd: MleFit,
+    /// With `pareto`: the Pareto/NBD fit (Schmittlein, Morrison & Colombo 1987).
+    pub pareto_nbd: Option<MleFit>,
     /// None when no customer has a repeat purchase with positive spend.
     pub gamma_gamma: Option<MleFit>,
     /// Correlation of frequency and mean spend among repeat customers: Gamma-Gamma assumes
@@ -123,6 +130,23 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             bg.status, bg.iterations
         ));
     }
+    let pnbd = if opts.pareto {
+        let start = vec![bg.params[0], bg.params[1], 1.0, bg.params[1]];
+        let f = btyd::fit(
+            &btyd::ParetoNbd(&tuples),
+            &[start, vec![1.0, 1.0, 1.0, 1.0]],
+            1000,
+        )?;
+        if f.status != "converged" {
+            warnings.push(format!(
+                "Pareto/NBD: the optimizer stopped with '{}' after {} iterations; the parameters are the best found",
+                f.status, f.iterations
+            ));
+        }
+        Some(f)
+    } else {
+        None
+    };
     let spend = transactions::spend_tuples(rfm)?;
     let gg = if spend.count.iter().sum::<f64>() >= 3.0 {
         match btyd::fit(
@@ -228,6 +252,12 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             .into_par_iter()
             .map(|i| btyd::bgnbd_expected(p, x[i], tx[i], t[i], rfm.holdout_length))
             .collect();
+        let pareto: Option<Vec<f64>> = pnbd.as_ref().map(|f| {
+            (0..x.len())
+                .into_par_iter()
+                .map(|i| btyd::pnbd_expected(&f.params, x[i], tx[i], t[i], rfm.holdout_length))
+                .collect()
+        });
         for f in 0..=7u32 {
             let members: Vec<usize> = (0..x.len())
                 .filter(|&i| {
@@ -247,6 +277,9 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
                 customers: members.len(),
                 actual_mean: members.iter().map(|&i| actual[i]).sum::<f64>() / n,
                 expected_mean: members.iter().map(|&i| expected[i]).sum::<f64>() / n,
+                pareto_expected_mean: pareto
+                    .as_ref()
+                    .map(|e| members.iter().map(|&i| e[i]).sum::<f64>() / n),
             });
         }
         let n = x.len() as f64;
@@ -286,6 +319,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             options: opts.clone(),
             diagnostics: rfm.diagnostics.clone(),
             bg_nbd: bg,
+            pareto_nbd: pnbd,
             gamma_gamma: gg,
             spend_frequency_correlation: corr,
             holdout_length: rfm.holdout_length,

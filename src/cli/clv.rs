@@ -47,6 +47,10 @@ pub struct ClvArgs {
     /// Margin as a share of spend (1 = CLV in revenue).
     #[arg(long, default_value_t = 1.0)]
     pub margin: f64,
+    /// Purchase models: bgnbd (default), or all (BG/NBD and Pareto/NBD side by side; the
+    /// Pareto/NBD fit takes seconds, not milliseconds).
+    #[arg(long, default_value = "bgnbd", value_parser = ["bgnbd", "all"])]
+    pub model: String,
     /// Write the per-customer table (CSV or Parquet) here.
     #[arg(long, value_name = "FILE")]
     pub customers_out: Option<PathBuf>,
@@ -74,6 +78,7 @@ pub fn run(args: ClvArgs) -> Result<()> {
         horizon: args.horizon,
         discount: args.discount,
         margin: args.margin,
+        pareto: args.model == "all",
     };
     let (result, mut customers) = clv::run(&rfm, &opts)?;
     let text = match args.format.as_str() {

@@ -286,14 +286,14 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
     let daily = base
         .lazy()
         .filter(keep)
-        .group_by([col("id"), col("day")])
+        .group_by_stable([col("id"), col("day")])
         .agg([col("amount")
             .filter(col("amount").gt(lit(0.0)))
             .sum()
             .alias("spend")]);
     let firsts = daily
         .clone()
-        .group_by([col("id")])
+        .group_by_stable([col("id")])
         .agg([col("day").min().alias("first")]);
     let daily = daily.inner_join(firsts, col("id"), col("id")).collect()?;
     let first_after = daily
@@ -310,7 +310,7 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
     let repeat = in_cal.clone().and(col("day").gt(col("first")));
     let rfm = daily
         .clone()
-        .group_by([col("id")])
+        .group_by_stable([col("id")])
         .agg([
             col("first").first().alias("first"),
             in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
@@ -343,6 +343,17 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         totals.column("cal")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
     diag.holdout_transactions =
         totals.column("hold")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+    // Polars may add a group's amounts in a different order from run to run, which moves
+    // the last bit of a mean; rounded to a millionth of a currency unit, the mean spend (and
+    // so every fit and output) is the same on every run.
+    let mean: Vec<Option<f64>> = rfm
+        .column("mean_spend")?
+        .f64()?
+        .iter()
+        .map(|v| v.map(|m| (m * 1e6).round() / 1e6))
+        .collect();
+    let mut rfm = rfm;
+    rfm.with_column(Column::new("mean_spend".into(), mean))?;
     diag.customers = rfm.height();
     if rfm.height() == 0 {
         return Err(Error::Empty {
@@ -368,7 +379,7 @@ pub fn rfm_tuples(rfm: &Rfm) -> Result<crate::stats::btyd::RfmTuples> {
         .df
         .clone()
         .lazy()
-        .group_by([col("x"), col("t_x"), col("T")])
+        .group_by_stable([col("x"), col("t_x"), col("T")])
         .agg([len().cast(DataType::Float64).alias("n")])
         .sort(["x", "t_x", "T"], Default::default())
         .collect()?;
@@ -395,7 +406,7 @@ pub fn spend_tuples(rfm: &Rfm) -> Result<crate::stats::btyd::SpendTuples> {
         .clone()
         .lazy()
         .filter(col("x").gt(lit(0.0)).and(col("mean_spend").gt(lit(0.0))))
-        .group_by([col("x"), col("mean_spend")])
+        .group_by_stable([col("x"), col("mean_spend")])
         .agg([len().cast(DataType::Float64).alias("n")])
         .sort(["x", "mean_spend"], Default::default())
         .collect()?;

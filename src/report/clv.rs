@@ -74,6 +74,9 @@ pub fn text(r: &ClvResult) -> String {
     }
     let _ = writeln!(s);
     model(&mut s, "BG/NBD", &r.bg_nbd);
+    if let Some(p) = &r.pareto_nbd {
+        model(&mut s, "Pareto/NBD", p);
+    }
     if let Some(g) = &r.gamma_gamma {
         model(&mut s, "Gamma-Gamma", g);
     }
@@ -92,17 +95,19 @@ pub fn text(r: &ClvResult) -> String {
         );
         let _ = writeln!(
             s,
-            "  {:>9} {:>10} {:>9} {:>9}",
-            "frequency", "customers", "actual", "expected"
+            "  {:>9} {:>10} {:>9} {:>9} {:>11}",
+            "frequency", "customers", "actual", "BG/NBD", "Pareto/NBD"
         );
         for h in &r.holdout {
             let _ = writeln!(
                 s,
-                "  {:>9} {:>10} {:>9} {:>9}",
+                "  {:>9} {:>10} {:>9} {:>9} {:>11}",
                 h.frequency,
                 thousands(h.customers as f64, 0),
                 fixed(h.actual_mean, 3),
-                fixed(h.expected_mean, 3)
+                fixed(h.expected_mean, 3),
+                h.pareto_expected_mean
+                    .map_or(String::new(), |v| fixed(v, 3))
             );
         }
         if let (Some(e), Some(a), Some(mae), Some(rmse)) = (

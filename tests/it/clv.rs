@@ -247,3 +247,110 @@ fn clv_bad_input_is_a_clear_error() {
         .code(2)
         .stderr(contains("YYYY-MM-DD"));
 }
+
+#[test]
+fn pareto_nbd_matches_the_published_fit_and_expressions() {
+    use profitchain::stats::btyd::ParetoNbd;
+    let p = published();
+    let want = &p["pareto_nbd"];
+    // The expressions at the published parameters: customer 1516.
+    let pp: Vec<f64> = ["r", "alpha", "s", "beta"]
+        .iter()
+        .map(|k| want["params"][k].as_f64().unwrap())
+        .collect();
+    let c = &want["customer_1516"];
+    let (x, tx, t) = (26.0, c["t_x"].as_f64().unwrap(), 31.0);
+    let e = btyd::pnbd_expected(&pp, x, tx, t, 52.0);
+    let alive = btyd::pnbd_p_alive(&pp, x, tx, t);
+    eprintln!("customer 1516: E = {e}, P(alive) = {alive}");
+    assert!((e / c["expected_transactions_next_52_weeks"].as_f64().unwrap() - 1.0).abs() < 2e-3);
+    assert!((alive - c["p_alive"].as_f64().unwrap()).abs() < 5e-5);
+    // The fit.
+    let rfm = cdnow(TimeUnit::Week);
+    let tuples = transactions::rfm_tuples(&rfm).unwrap();
+    let fit = btyd::fit(
+        &ParetoNbd(&tuples),
+        &[vec![1.0, 1.0, 1.0, 1.0], vec![0.5, 10.0, 0.5, 10.0]],
+        500,
+    )
+    .unwrap();
+    eprintln!(
+        "Pareto/NBD {:?} LL {} ({})",
+        fit.params, fit.log_likelihood, fit.status
+    );
+    for (name, digits) in [("r", 3), ("alpha", 3), ("s", 3), ("beta", 3)] {
+        let w = want["params"][name].as_f64().unwrap();
+        assert!(
+            same_digits(fit.param(name), w, digits),
+            "{name}: {} vs {w}",
+            fit.param(name)
+        );
+    }
+    assert!((fit.log_likelihood - want["log_likelihood"].as_f64().unwrap()).abs() < 0.1);
+    // The holdout table's Pareto/NBD column.
+    let h = &p["holdout_by_calibration_frequency"];
+    let col = |c: &str| -> Vec<f64> {
+        rfm.df
+            .column(c)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap())
+            .collect()
+    };
+    let (xs, txs, ts) = (col("x"), col("t_x"), col("T"));
+    for (k, freq) in h["frequency"].as_array().unwrap().iter().enumerate() {
+        let f = freq.as_f64().unwrap();
+        let m: Vec<usize> = (0..xs.len())
+            .filter(|&i| if f >= 7.0 { xs[i] >= 7.0 } else { xs[i] == f })
+            .collect();
+        let mean = m
+            .iter()
+            .map(|&i| btyd::pnbd_expected(&fit.params, xs[i], txs[i], ts[i], 39.0))
+            .sum::<f64>()
+            / m.len() as f64;
+        let w = h["pareto_nbd_expected_mean"][k].as_f64().unwrap();
+        assert!((mean - w).abs() < 1.5e-3, "frequency {f}: {mean} vs {w}");
+    }
+}
+
+/// Same input, same bytes: the JSON and the per-customer table of two runs are identical.
+#[test]
+fn clv_output_is_reproducible() {
+    use crate::common::bin;
+    let dir = tempfile::TempDir::new().unwrap();
+    let run = |k: usize| {
+        let out = bin()
+            .args(["clv", "--transactions"])
+            .arg(data("reference/clv/CDNOW_sample.txt"))
+            .args([
+                "--id",
+                "column_2",
+                "--date",
+                "column_3",
+                "--amount",
+                "column_5",
+                "--calibration-end",
+                "1997-09-30",
+                "--observation-end",
+                "1998-06-30",
+                "--format",
+                "json",
+                "--customers-out",
+            ])
+            .arg(dir.path().join(format!("c{k}.csv")))
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        (
+            out,
+            std::fs::read(dir.path().join(format!("c{k}.csv"))).unwrap(),
+        )
+    };
+    let (a, b) = (run(1), run(2));
+    assert!(a.0 == b.0, "JSON differs between runs");
+    assert!(a.1 == b.1, "customer table differs between runs");
+}
