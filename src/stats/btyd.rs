@@ -113,36 +113,47 @@ impl Likelihood for BgNbd<'_> {
         );
         let mut ll = 0.0;
         let mut g = [0.0; 4];
+        // Terms that depend on x only (tuples come sorted by x, and most share a few
+        // hundred x values): computed once per x.
+        let mut cached_x = f64::NAN;
+        let (mut c_a1, mut c_b2, mut c_b3) = (0.0, 0.0, 0.0);
+        let (mut g1, mut g2ab, mut g3ab) = ([0.0; 2], [0.0; 2], [0.0; 2]);
         for i in 0..d.x.len() {
             let (x, tx, t, w) = (d.x[i], d.t_x[i], d.t[i], d.count[i]);
+            if x != cached_x {
+                cached_x = x;
+                let psi_abx = digamma(a + b + x);
+                c_a1 = ln_gamma(r + x) - ln_gamma(r) + r * al.ln();
+                c_b2 = ln_beta(a, b + x) - lb_ab;
+                g1 = [digamma(r + x) - psi_r + al.ln(), r / al];
+                g2ab = [psi_ab - psi_abx, digamma(b + x) - psi_abx - psi_b + psi_ab];
+                if x > 0.0 {
+                    c_b3 = ln_beta(a + 1.0, b + x - 1.0) - lb_ab;
+                    g3ab = [
+                        digamma(a + 1.0) - psi_abx - psi_a + psi_ab,
+                        digamma(b + x - 1.0) - psi_abx - psi_b + psi_ab,
+                    ];
+                }
+            }
             // ln L = A1 + ln(e^A2 + δ e^A3)
-            let a1 = ln_gamma(r + x) - ln_gamma(r) + r * al.ln();
-            let a2 = ln_beta(a, b + x) - lb_ab - (r + x) * (al + t).ln();
-            let psi_abx = digamma(a + b + x);
-            let g1 = [digamma(r + x) - psi_r + al.ln(), r / al, 0.0, 0.0];
-            let g2 = [
-                -(al + t).ln(),
-                -(r + x) / (al + t),
-                psi_ab - psi_abx,
-                digamma(b + x) - psi_abx - psi_b + psi_ab,
-            ];
+            let ln_at = (al + t).ln();
+            let a2 = c_b2 - (r + x) * ln_at;
+            let g2 = [-ln_at, -(r + x) / (al + t), g2ab[0], g2ab[1]];
             let (lse, w2, w3, g3) = if x > 0.0 {
-                let a3 = ln_beta(a + 1.0, b + x - 1.0) - lb_ab - (r + x) * (al + tx).ln();
+                let ln_atx = (al + tx).ln();
+                let a3 = c_b3 - (r + x) * ln_atx;
                 let m = a2.max(a3);
-                let lse = m + ((a2 - m).exp() + (a3 - m).exp()).ln();
-                let g3 = [
-                    -(al + tx).ln(),
-                    -(r + x) / (al + tx),
-                    digamma(a + 1.0) - psi_abx - psi_a + psi_ab,
-                    digamma(b + x - 1.0) - psi_abx - psi_b + psi_ab,
-                ];
-                (lse, (a2 - lse).exp(), (a3 - lse).exp(), g3)
+                let (e2, e3) = ((a2 - m).exp(), (a3 - m).exp());
+                let sum = e2 + e3;
+                let g3 = [-ln_atx, -(r + x) / (al + tx), g3ab[0], g3ab[1]];
+                (m + sum.ln(), e2 / sum, e3 / sum, g3)
             } else {
                 (a2, 1.0, 0.0, [0.0; 4])
             };
-            ll += w * (a1 + lse);
+            ll += w * (c_a1 + lse);
+            let g1k = [g1[0], g1[1], 0.0, 0.0];
             for k in 0..4 {
-                g[k] += w * (g1[k] + w2 * g2[k] + w3 * g3[k]);
+                g[k] += w * (g1k[k] + w2 * g2[k] + w3 * g3[k]);
             }
         }
         (ll.is_finite() && g.iter().all(|v| v.is_finite())).then(|| (ll, g.to_vec()))
