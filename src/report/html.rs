@@ -206,7 +206,7 @@ pub fn render(
         o.alpha
     );
     let ctx = context! {
-        study => chain.study, customers => d.customers, options, summary, diagnostics, segment_sizes,
+        study => chain.study, customers => super::format::thousands(d.customers as f64, 0), has_examples => d.rows().iter().any(|r| !r.examples.is_empty()), options, summary, diagnostics, segment_sizes,
         alpha => o.alpha, moderation, metric_cols, diagrams, diagram_files, comparisons, hypotheses, correlations,
         whale, whale_text, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
     };
