@@ -273,20 +273,24 @@ impl Likelihood for GammaGamma<'_> {
         let (lg_q, psi_q) = (ln_gamma(q), digamma(q));
         let mut ll = 0.0;
         let mut gr = [0.0; 3];
+        let ln_g = g.ln();
+        // x-only terms once per distinct x (tuples come sorted by x).
+        let (mut cached_x, mut lg, mut psi_pxq, mut psi_px) = (f64::NAN, 0.0, 0.0, 0.0);
         for i in 0..d.x.len() {
             let (x, m, w) = (d.x[i], d.mean[i], d.count[i]);
             let px = p * x;
+            if x != cached_x {
+                cached_x = x;
+                lg = ln_gamma(px + q) - ln_gamma(px) + px * x.ln();
+                psi_pxq = digamma(px + q);
+                psi_px = digamma(px);
+            }
             let den = g + m * x;
+            let (ln_m, ln_den) = (m.ln(), den.ln());
             // ln f = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln γ + (px−1) ln m̄ + px ln x − (px+q) ln(γ + m̄x)
-            ll += w
-                * (ln_gamma(px + q) - ln_gamma(px) - lg_q
-                    + q * g.ln()
-                    + (px - 1.0) * m.ln()
-                    + px * x.ln()
-                    - (px + q) * den.ln());
-            let psi_pxq = digamma(px + q);
-            gr[0] += w * x * (psi_pxq - digamma(px) + m.ln() + x.ln() - den.ln());
-            gr[1] += w * (psi_pxq - psi_q + g.ln() - den.ln());
+            ll += w * (lg - lg_q + q * ln_g + (px - 1.0) * ln_m - (px + q) * ln_den);
+            gr[0] += w * x * (psi_pxq - psi_px + ln_m + x.ln() - ln_den);
+            gr[1] += w * (psi_pxq - psi_q + ln_g - ln_den);
             gr[2] += w * (q / g - (px + q) / den);
         }
         (ll.is_finite() && gr.iter().all(|v| v.is_finite())).then(|| (ll, gr.to_vec()))
