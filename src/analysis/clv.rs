@@ -115,7 +115,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
         ));
     }
     let mut warnings = Vec::new();
-    let bg = btyd::fit(
+    let bg = btyd::fit_from(
         &BgNbd(&tuples),
         &[
             vec![1.0, 1.0, 1.0, 1.0],
@@ -132,7 +132,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
     }
     let pnbd = if opts.pareto {
         let start = vec![bg.params[0], bg.params[1], 1.0, bg.params[1]];
-        let f = btyd::fit(
+        let f = btyd::fit_from(
             &btyd::ParetoNbd(&tuples),
             &[start, vec![1.0, 1.0, 1.0, 1.0]],
             1000,
@@ -149,7 +149,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
     };
     let spend = transactions::spend_tuples(rfm)?;
     let gg = if spend.count.iter().sum::<f64>() >= 3.0 {
-        match btyd::fit(
+        match btyd::fit_from(
             &GammaGamma(&spend),
             &[vec![1.0, 1.0, 1.0], vec![5.0, 3.0, 15.0]],
             1000,
@@ -202,11 +202,66 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
     let per_year = 365.25 / rfm.unit.days();
     let h = opts.horizon;
     let steps = h.ceil() as usize;
-    let rows: Vec<(f64, f64, f64, f64)> = (0..x.len())
+    // Purchase predictions depend on (x, t_x, T) only: once per distinct tuple, each
+    // customer finding its tuple through a polars join.
+    let hold_len = rfm.holdout_length;
+    let per_tuple: Vec<[f64; 4]> = (0..tuples.x.len())
         .into_par_iter()
+        .map(|k| {
+            let (xk, txk, tk) = (tuples.x[k], tuples.t_x[k], tuples.t[k]);
+            let mut discounted = 0.0;
+            let mut prev = 0.0;
+            for step in 1..=steps {
+                let at = (step as f64).min(h);
+                let cum = btyd::bgnbd_expected(p, xk, txk, tk, at);
+                discounted += (cum - prev) / (1.0 + opts.discount).powf(at / per_year);
+                prev = cum;
+            }
+            let holdout = if hold_len > 0.0 {
+                btyd::bgnbd_expected(p, xk, txk, tk, hold_len)
+            } else {
+                f64::NAN
+            };
+            [
+                btyd::bgnbd_p_alive(p, xk, txk, tk),
+                prev,
+                discounted,
+                holdout,
+            ]
+        })
+        .collect();
+    let keys = DataFrame::new_infer_height(vec![
+        Column::new("x".into(), tuples.x.clone()),
+        Column::new("t_x".into(), tuples.t_x.clone()),
+        Column::new("T".into(), tuples.t.clone()),
+        Column::new(
+            "__k".into(),
+            (0..tuples.x.len() as u64).collect::<Vec<u64>>(),
+        ),
+    ])?;
+    let keyed = rfm
+        .df
+        .clone()
+        .lazy()
+        .select([col("x"), col("t_x"), col("T")])
+        .with_row_index("__row", None)
+        .join(
+            keys.lazy(),
+            [col("x"), col("t_x"), col("T")],
+            [col("x"), col("t_x"), col("T")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .sort(["__row"], Default::default())
+        .collect()?;
+    let tuple_of: Vec<usize> = keyed
+        .column("__k")?
+        .u64()?
+        .iter()
+        .map(|v| v.unwrap_or(0) as usize)
+        .collect();
+    let rows: Vec<(f64, f64, f64, f64)> = (0..x.len())
         .map(|i| {
-            let alive = btyd::bgnbd_p_alive(p, x[i], tx[i], t[i]);
-            let expected = btyd::bgnbd_expected(p, x[i], tx[i], t[i], h);
+            let [alive, expected, discounted, _] = per_tuple[tuple_of[i]];
             let spend = gg.as_ref().map_or(f64::NAN, |g| {
                 if x[i] > 0.0 && mean_spend[i] > 0.0 {
                     btyd::gamma_gamma_expected(&g.params, x[i], mean_spend[i])
@@ -215,15 +270,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
                     g.params[0] * g.params[2] / (g.params[1] - 1.0)
                 }
             });
-            let mut value = 0.0;
-            let mut prev = 0.0;
-            for k in 1..=steps {
-                let at = (k as f64).min(h);
-                let cum = btyd::bgnbd_expected(p, x[i], tx[i], t[i], at);
-                value += (cum - prev) / (1.0 + opts.discount).powf(at / per_year);
-                prev = cum;
-            }
-            (alive, expected, spend, value * spend * opts.margin)
+            (alive, expected, spend, discounted * spend * opts.margin)
         })
         .collect();
     let customers = rfm.df.clone().hstack(&[
@@ -248,10 +295,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
         (Vec::new(), None, None, None, None);
     if rfm.holdout_length > 0.0 {
         let actual = f64s(&rfm.df, "holdout")?;
-        let expected: Vec<f64> = (0..x.len())
-            .into_par_iter()
-            .map(|i| btyd::bgnbd_expected(p, x[i], tx[i], t[i], rfm.holdout_length))
-            .collect();
+        let expected: Vec<f64> = tuple_of.iter().map(|&k| per_tuple[k][3]).collect();
         let pareto: Option<Vec<f64>> = pnbd.as_ref().map(|f| {
             (0..x.len())
                 .into_par_iter()

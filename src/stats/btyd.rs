@@ -300,17 +300,47 @@ impl Likelihood for GammaGamma<'_> {
 /// Cost of an invalid point.
 const INVALID: f64 = 1e300;
 
-/// −LL on log parameters, for argmin.
-struct Negated<'a, L: Likelihood>(&'a L);
+/// −LL and its gradient at one point on the log scale.
+type Evaluated = (Array1<f64>, f64, Array1<f64>);
+
+/// −LL on log parameters, for argmin. The line search asks for the cost and the gradient at
+/// the same points; both come from one likelihood evaluation, remembered for the last point.
+struct Negated<'a, L: Likelihood>(&'a L, std::sync::Mutex<Option<Evaluated>>);
+
+impl<'a, L: Likelihood> Negated<'a, L> {
+    fn new(lik: &'a L) -> Self {
+        Negated(lik, std::sync::Mutex::new(None))
+    }
+
+    /// (−LL, −∂LL/∂θ) at θ; an invalid point costs [`INVALID`] with a zero gradient.
+    fn eval(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
+        if let Ok(cache) = self.1.lock() {
+            if let Some((t, c, g)) = cache.as_ref() {
+                if t == theta {
+                    return (*c, g.clone());
+                }
+            }
+        }
+        let p: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+        let out = match self.0.value_grad(&p) {
+            // d(−LL)/dθ = −p · dLL/dp
+            Some((ll, g)) => (-ll, g.iter().zip(&p).map(|(gk, pk)| -gk * pk).collect()),
+            None => (INVALID, Array1::zeros(theta.len())),
+        };
+        if let Ok(mut cache) = self.1.lock() {
+            *cache = Some((theta.clone(), out.0, out.1.clone()));
+        }
+        out
+    }
+}
 
 impl<L: Likelihood> CostFunction for Negated<'_, L> {
     type Param = Array1<f64>;
     type Output = f64;
     fn cost(&self, theta: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        let p: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
         // Outside the parameter space (or where the likelihood overflows) a huge finite
         // cost makes the line search step back; an infinite one would stop it.
-        Ok(self.0.value_grad(&p).map_or(INVALID, |(ll, _)| -ll))
+        Ok(self.eval(theta).0)
     }
 }
 
@@ -321,11 +351,27 @@ impl<L: Likelihood> Gradient for Negated<'_, L> {
         &self,
         theta: &Array1<f64>,
     ) -> std::result::Result<Array1<f64>, argmin::core::Error> {
-        let p: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
-        match self.0.value_grad(&p) {
-            // d(−LL)/dθ = −p · dLL/dp
-            Some((_, g)) => Ok(g.iter().zip(&p).map(|(gk, pk)| -gk * pk).collect()),
-            None => Ok(Array1::zeros(theta.len())),
+        Ok(self.eval(theta).1)
+    }
+}
+
+/// Maximize `lik` from the first of `starts`; only when that does not converge, also from
+/// the others, keeping the best optimum (so a well-behaved fit costs one optimization).
+pub fn fit_from<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Result<MleFit> {
+    let first = fit(lik, &starts[..1.min(starts.len())], max_iters);
+    match first {
+        Ok(f) if f.status == "converged" || starts.len() < 2 => Ok(f),
+        other => {
+            let rest = fit(lik, &starts[1..], max_iters);
+            match (other, rest) {
+                (Ok(a), Ok(b)) => Ok(if b.log_likelihood > a.log_likelihood {
+                    b
+                } else {
+                    a
+                }),
+                (Ok(a), Err(_)) => Ok(a),
+                (Err(_), r) => r,
+            }
         }
     }
 }
@@ -339,7 +385,7 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
             .with_tolerance_grad(1e-9)
             .and_then(|s| s.with_tolerance_cost(1e-14))
             .map_err(|e| Error::Internal(format!("optimizer setup: {e}")))?;
-        let Ok(res) = Executor::new(Negated(lik), solver)
+        let Ok(res) = Executor::new(Negated::new(lik), solver)
             .configure(|st| st.param(theta0).max_iters(max_iters))
             .run()
         else {
@@ -352,7 +398,7 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
         };
         // A line search that cannot descend any more at a point with a vanishing gradient
         // has converged too; anything else is reported as the optimizer said it.
-        let flat = Negated(lik)
+        let flat = Negated::new(lik)
             .gradient(&theta)
             .map(|g| g.iter().all(|v| v.abs() < 1e-3))
             .unwrap_or(false);
