@@ -83,16 +83,6 @@ pub struct ClvResult {
     pub warnings: Vec<String>,
 }
 
-fn f64s(df: &DataFrame, c: &str) -> Result<Vec<f64>> {
-    Ok(df
-        .column(c)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect())
-}
-
 /// Fit the models on `rfm` and predict per customer; returns the result and the customer
 /// table with `p_alive`, `expected_transactions`, `expected_spend` and `clv` added.
 pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
@@ -193,11 +183,11 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
 
     // Per customer.
     let (x, tx, t) = (
-        f64s(&rfm.df, "x")?,
-        f64s(&rfm.df, "t_x")?,
-        f64s(&rfm.df, "T")?,
+        crate::data::load::f64_values(&rfm.df, "x")?,
+        crate::data::load::f64_values(&rfm.df, "t_x")?,
+        crate::data::load::f64_values(&rfm.df, "T")?,
     );
-    let mean_spend = f64s(&rfm.df, "mean_spend")?;
+    let mean_spend = crate::data::load::f64_values(&rfm.df, "mean_spend")?;
     let p = &bg.params;
     let per_year = 365.25 / rfm.unit.days();
     let h = opts.horizon;
@@ -294,7 +284,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
     let (mut holdout, mut exp_total, mut act_total, mut mae, mut mse) =
         (Vec::new(), None, None, None, None);
     if rfm.holdout_length > 0.0 {
-        let actual = f64s(&rfm.df, "holdout")?;
+        let actual = crate::data::load::f64_values(&rfm.df, "holdout")?;
         let expected: Vec<f64> = tuple_of.iter().map(|&k| per_tuple[k][3]).collect();
         let pareto: Option<Vec<f64>> = pnbd.as_ref().map(|f| {
             (0..x.len())

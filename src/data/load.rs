@@ -119,6 +119,17 @@ fn read_error(path: &Path, e: PolarsError) -> Error {
     }
 }
 
+/// A column's values as f64 (cast), missing values as NaN.
+pub fn f64_values(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    Ok(df
+        .column(name)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect())
+}
+
 /// Error unless `df` has a column `name`; suggests the closest existing name.
 pub fn require_column(df: &DataFrame, file: &str, name: &str) -> Result<()> {
     if df.schema().contains(name) {

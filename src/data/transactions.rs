@@ -383,14 +383,7 @@ pub fn rfm_tuples(rfm: &Rfm) -> Result<crate::stats::btyd::RfmTuples> {
         .agg([len().cast(DataType::Float64).alias("n")])
         .sort(["x", "t_x", "T"], Default::default())
         .collect()?;
-    let f = |c: &str| -> Result<Vec<f64>> {
-        Ok(g.column(c)?
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect())
-    };
+    let f = |c: &str| load::f64_values(&g, c);
     Ok(crate::stats::btyd::RfmTuples {
         x: f("x")?,
         t_x: f("t_x")?,
@@ -410,14 +403,7 @@ pub fn spend_tuples(rfm: &Rfm) -> Result<crate::stats::btyd::SpendTuples> {
         .agg([len().cast(DataType::Float64).alias("n")])
         .sort(["x", "mean_spend"], Default::default())
         .collect()?;
-    let f = |c: &str| -> Result<Vec<f64>> {
-        Ok(g.column(c)?
-            .cast(&DataType::Float64)?
-            .f64()?
-            .iter()
-            .map(|v| v.unwrap_or(f64::NAN))
-            .collect())
-    };
+    let f = |c: &str| load::f64_values(&g, c);
     Ok(crate::stats::btyd::SpendTuples {
         x: f("x")?,
         mean: f("mean_spend")?,

@@ -2,6 +2,7 @@
 //! against the published results in `tests/data/reference/clv/published.json` (copied from
 //! `../shared/reference/clv/`): Fader, Hardie & Lee (2005) and the BTYD walkthrough.
 
+use profitchain::data::load::f64_values;
 use profitchain::data::transactions::{self, Rfm, TimeUnit, TxSpec};
 use profitchain::stats::btyd::{self, BgNbd, GammaGamma};
 use serde_json::Value;
@@ -27,6 +28,18 @@ fn cdnow(unit: TimeUnit) -> Rfm {
     transactions::summarize(&df, "CDNOW", &spec).unwrap()
 }
 
+/// Each parameter equals the published one to the decimals given.
+fn check_params(fit: &btyd::MleFit, want: &Value, digits: &[(&str, i32)]) {
+    for (name, d) in digits {
+        let w = want[name].as_f64().unwrap();
+        assert!(
+            same_digits(fit.param(name), w, *d),
+            "{name}: {} vs {w}",
+            fit.param(name)
+        );
+    }
+}
+
 /// Rounded to `digits` decimals equals the published figure.
 fn same_digits(got: f64, want: f64, digits: i32) -> bool {
     let f = 10f64.powi(digits);
@@ -38,16 +51,7 @@ fn cdnow_summary_totals_match_the_published_ones() {
     let p = published();
     let rfm = cdnow(TimeUnit::Week);
     let t = &p["setting"]["totals"];
-    let col = |c: &str| -> Vec<f64> {
-        rfm.df
-            .column(c)
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap())
-            .collect()
-    };
+    let col = |c: &str| f64_values(&rfm.df, c).unwrap();
     let x = col("x");
     assert_eq!(rfm.df.height() as u64, t["customers"].as_u64().unwrap());
     assert_eq!(
@@ -88,14 +92,11 @@ fn bg_nbd_and_gamma_gamma_match_the_published_fits() {
         "BG/NBD {:?} LL {} ({})",
         fit.params, fit.log_likelihood, fit.status
     );
-    for (name, digits) in [("r", 3), ("alpha", 3), ("a", 3), ("b", 3)] {
-        let w = want["params"][name].as_f64().unwrap();
-        assert!(
-            same_digits(fit.param(name), w, digits),
-            "{name}: {} vs {w}",
-            fit.param(name)
-        );
-    }
+    check_params(
+        &fit,
+        &want["params"],
+        &[("r", 3), ("alpha", 3), ("a", 3), ("b", 3)],
+    );
     assert!((fit.log_likelihood - want["log_likelihood"].as_f64().unwrap()).abs() < 0.1);
     assert!(fit.std_errors.iter().all(|s| s.is_some_and(|v| v > 0.0)));
     // Customer 1's expected purchases in the next 39 weeks: 1.226.
@@ -129,14 +130,7 @@ fn bg_nbd_and_gamma_gamma_match_the_published_fits() {
         gg.params, gg.log_likelihood, gg.status
     );
     let want = &p["gamma_gamma"]["params"];
-    for (name, digits) in [("p", 2), ("q", 2), ("gamma", 2)] {
-        let w = want[name].as_f64().unwrap();
-        assert!(
-            same_digits(gg.param(name), w, digits),
-            "{name}: {} vs {w}",
-            gg.param(name)
-        );
-    }
+    check_params(&gg, want, &[("p", 2), ("q", 2), ("gamma", 2)]);
 }
 
 #[test]
@@ -146,16 +140,7 @@ fn bg_nbd_holdout_expectations_by_calibration_frequency() {
     let tuples = transactions::rfm_tuples(&rfm).unwrap();
     let fit = btyd::fit(&BgNbd(&tuples), &[vec![1.0, 1.0, 1.0, 1.0]], 500).unwrap();
     let h = &p["holdout_by_calibration_frequency"];
-    let col = |c: &str| -> Vec<f64> {
-        rfm.df
-            .column(c)
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap())
-            .collect()
-    };
+    let col = |c: &str| f64_values(&rfm.df, c).unwrap();
     let (x, tx, t, hold) = (col("x"), col("t_x"), col("T"), col("holdout"));
     for (k, freq) in h["frequency"].as_array().unwrap().iter().enumerate() {
         let f = freq.as_f64().unwrap();
@@ -278,27 +263,15 @@ fn pareto_nbd_matches_the_published_fit_and_expressions() {
         "Pareto/NBD {:?} LL {} ({})",
         fit.params, fit.log_likelihood, fit.status
     );
-    for (name, digits) in [("r", 3), ("alpha", 3), ("s", 3), ("beta", 3)] {
-        let w = want["params"][name].as_f64().unwrap();
-        assert!(
-            same_digits(fit.param(name), w, digits),
-            "{name}: {} vs {w}",
-            fit.param(name)
-        );
-    }
+    check_params(
+        &fit,
+        &want["params"],
+        &[("r", 3), ("alpha", 3), ("s", 3), ("beta", 3)],
+    );
     assert!((fit.log_likelihood - want["log_likelihood"].as_f64().unwrap()).abs() < 0.1);
     // The holdout table's Pareto/NBD column.
     let h = &p["holdout_by_calibration_frequency"];
-    let col = |c: &str| -> Vec<f64> {
-        rfm.df
-            .column(c)
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .map(|v| v.unwrap())
-            .collect()
-    };
+    let col = |c: &str| f64_values(&rfm.df, c).unwrap();
     let (xs, txs, ts) = (col("x"), col("t_x"), col("T"));
     for (k, freq) in h["frequency"].as_array().unwrap().iter().enumerate() {
         let f = freq.as_f64().unwrap();
