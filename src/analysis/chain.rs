@@ -17,6 +17,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::build::cols;
+use crate::data::load;
 use crate::data::{CustomerTable, Diagnostics};
 use crate::error::{Error, Result};
 use crate::stats::bootstrap::{self, BootData, CrossProducts, Interval};
@@ -357,15 +358,6 @@ fn coef(r: &RegressionResult, term: &str) -> Path {
     )
 }
 
-fn column(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    let s = df.column(name)?.cast(&DataType::Float64)?;
-    Ok(s.as_materialized_series()
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect())
-}
-
 /// Internal per-segment state kept for comparisons.
 struct SegmentWork {
     result: SegmentResult,
@@ -546,7 +538,10 @@ fn segment(
     };
 
     // Correlations of the four chain variables.
-    let data: Vec<Vec<f64>> = VARS.iter().map(|v| column(&df, v)).collect::<Result<_>>()?;
+    let data: Vec<Vec<f64>> = VARS
+        .iter()
+        .map(|v| load::f64_values(&df, v))
+        .collect::<Result<_>>()?;
     let var_names: Vec<String> = VARS.iter().map(|s| s.to_string()).collect();
     let slices: Vec<&[f64]> = data.iter().map(Vec::as_slice).collect();
     let correlations = correlation::matrix(&var_names, &slices, false);
@@ -557,7 +552,7 @@ fn segment(
     // Bootstrap of the serial model (+ covariates).
     let mut boot_cols = data.clone();
     for c in &opts.covariates {
-        boot_cols.push(column(&df, c)?);
+        boot_cols.push(load::f64_values(&df, c)?);
     }
     let boot_slices: Vec<&[f64]> = boot_cols.iter().map(Vec::as_slice).collect();
     let bd = BootData::new(&boot_slices)?;
@@ -806,7 +801,7 @@ fn conditional(
 ) -> Result<Vec<ConditionalEffect>> {
     let v = fit.cov(opts.se);
     let idx = |name: &str| fit.names.iter().position(|n| n == name);
-    let sat = column(df, cols::SATISFACTION)?;
+    let sat = load::f64_values(df, cols::SATISFACTION)?;
     let sat_mean = sat.iter().sum::<f64>() / sat.len() as f64;
     let mut base = vec![0.0; fit.p];
     if let Some(i) = idx("satisfaction") {
@@ -817,7 +812,7 @@ fn conditional(
     }
     let mut mod_values = Vec::new();
     for m in &opts.moderators {
-        let mut vals = column(df, m)?;
+        let mut vals = load::f64_values(df, m)?;
         let mean = vals.iter().sum::<f64>() / vals.len() as f64;
         vals.sort_by(f64::total_cmp);
         mod_values.push((m.clone(), mean, vals));
@@ -1013,7 +1008,7 @@ pub fn links(table: &CustomerTable) -> Result<Vec<Link>> {
         let mut thinned = false;
         for seg in &table.segments {
             let df = crate::analysis::regress::subset(&table.df, cols::SEGMENT, seg)?;
-            let (xs, ys) = (column(&df, x)?, column(&df, y)?);
+            let (xs, ys) = (load::f64_values(&df, x)?, load::f64_values(&df, y)?);
             let n = xs.len();
             let formula = Formula::parse(&format!("{y} ~ {x}"))?;
             let line = model_frame(&formula, &df, "customer table")

@@ -110,17 +110,6 @@ pub struct ValueResult {
 /// Most points a whale curve carries (every customer below this count).
 pub const WHALE_POINTS: usize = 1000;
 
-fn f64_col(df: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    Ok(df
-        .column(name)?
-        .cast(&DataType::Float64)?
-        .as_materialized_series()
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(f64::NAN))
-        .collect())
-}
-
 /// Deciles of `by` (descending), with revenue and profit sums, computed in polars.
 fn deciles(df: &DataFrame, by: &str, total_profit: f64) -> Result<Vec<Decile>> {
     let n = df.height() as i64;
@@ -151,7 +140,7 @@ fn deciles(df: &DataFrame, by: &str, total_profit: f64) -> Result<Vec<Decile>> {
         ])
         .sort(["decile"], Default::default())
         .collect()?;
-    let get = |c: &str| f64_col(&out, c);
+    let get = |c: &str| load::f64_values(&out, c);
     let (dec, cust, rev, prof, mean) = (
         get("decile")?,
         get("customers")?,
@@ -245,10 +234,10 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
         )
         .select([col("__profit").cum_sum(false).alias("cum")])
         .collect()?;
-    let cum = f64_col(&sorted, "cum")?;
+    let cum = load::f64_values(&sorted, "cum")?;
     let total_profit = cum[n - 1];
-    let revenue = f64_col(&keep, "__revenue")?;
-    let profit = f64_col(&keep, "__profit")?;
+    let revenue = load::f64_values(&keep, "__revenue")?;
+    let profit = load::f64_values(&keep, "__profit")?;
     let total_revenue: f64 = revenue.iter().sum();
     let (peak_k, peak) = cum
         .iter()
@@ -293,7 +282,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
             }
             let r: Vec<f64> = match ret {
                 Retention::Rate(r) => vec![*r; n],
-                Retention::Column(c) => f64_col(&keep, c)?,
+                Retention::Column(c) => load::f64_values(&keep, c)?,
             };
             if let Some((i, bad)) = r
                 .iter()
@@ -320,7 +309,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
                 }));
             }
             let m = match &opts.margin {
-                Some(c) => f64_col(&keep, c)?,
+                Some(c) => load::f64_values(&keep, c)?,
                 None => profit.clone(),
             };
             let values: Vec<f64> = m
@@ -358,9 +347,9 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
                 .drop_nulls(None)
                 .collect()?;
             let (rk, nb, obs) = (
-                f64_col(&sel, rank)?,
-                f64_col(&sel, brands)?,
-                f64_col(&sel, sow)?,
+                load::f64_values(&sel, rank)?,
+                load::f64_values(&sel, brands)?,
+                load::f64_values(&sel, sow)?,
             );
             if let Some(i) =
                 (0..rk.len()).find(|&i| !(nb[i] >= 1.0 && rk[i] >= 1.0 && rk[i] <= nb[i]))
@@ -469,8 +458,8 @@ pub fn segment_profit(df: &DataFrame, order: &[String]) -> Result<Vec<SegmentPro
                 .alias("gl"),
         ])
         .collect()?;
-    let total: f64 = f64_col(&g, "p")?.iter().sum();
-    let (gp, gl) = (f64_col(&g, "gp")?, f64_col(&g, "gl")?);
+    let total: f64 = load::f64_values(&g, "p")?.iter().sum();
+    let (gp, gl) = (load::f64_values(&g, "gp")?, load::f64_values(&g, "gl")?);
     let (gp_total, gl_total): (f64, f64) = (gp.iter().sum(), gl.iter().sum());
     // `+ 0.0` turns a -0.0 (no losses in this segment) into 0.
     let share = |x: f64, of: f64| {
@@ -489,7 +478,7 @@ pub fn segment_profit(df: &DataFrame, order: &[String]) -> Result<Vec<SegmentPro
         .iter()
         .map(|v| v.unwrap_or("").to_string())
         .collect();
-    let (n, p) = (f64_col(&g, "n")?, f64_col(&g, "p")?);
+    let (n, p) = (load::f64_values(&g, "n")?, load::f64_values(&g, "p")?);
     Ok(order
         .iter()
         .filter_map(|s| names.iter().position(|x| x == s))

@@ -57,6 +57,18 @@ fn paths_line(s: &SegmentResult) -> Vec<(String, String, f64, f64, Option<f64>)>
     out
 }
 
+/// Moderator value, effect, standard error, p and CI of a conditional effect, formatted
+/// the same way in text, Markdown and HTML.
+pub fn conditional_cells(ce: &crate::analysis::chain::ConditionalEffect) -> [String; 5] {
+    [
+        num(ce.value, 4),
+        num(ce.effect, 4),
+        num(ce.std_error, 3),
+        pvalue(ce.p_value),
+        format!("[{}, {}]", num(ce.ci_low, 4), num(ce.ci_high, 4)),
+    ]
+}
+
 /// How the conditional effects are evaluated (PROCESS convention), in words.
 pub fn conditional_note(seg: &SegmentResult) -> String {
     let quadratic = seg
@@ -235,17 +247,11 @@ pub fn text(r: &ChainResult) -> String {
             let _ = writeln!(s, "  {}", conditional_note(seg));
         }
         for ce in &seg.conditional_effects {
+            let [value, effect, se, p, ci] = conditional_cells(ce);
             let _ = writeln!(
                 s,
-                "    at {} = {} ({}th percentile): {} (se {}, p {}, CI [{}, {}])",
-                ce.moderator,
-                num(ce.value, 4),
-                ce.percentile,
-                num(ce.effect, 4),
-                num(ce.std_error, 3),
-                pvalue(ce.p_value),
-                num(ce.ci_low, 4),
-                num(ce.ci_high, 4)
+                "    at {} = {value} ({}th percentile): {effect} (se {se}, p {p}, CI {ci})",
+                ce.moderator, ce.percentile
             );
         }
     }
@@ -356,17 +362,11 @@ pub fn markdown(r: &ChainResult) -> String {
                 "| moderator | percentile | value | effect | std. error | p | CI |\n|---|---:|---:|---:|---:|---:|---|"
             );
             for ce in &seg.conditional_effects {
+                let [value, effect, se, p, ci] = conditional_cells(ce);
                 let _ = writeln!(
                     s,
-                    "| {} | {} | {} | {} | {} | {} | [{}, {}] |",
-                    ce.moderator,
-                    ce.percentile,
-                    num(ce.value, 4),
-                    num(ce.effect, 4),
-                    num(ce.std_error, 3),
-                    pvalue(ce.p_value),
-                    num(ce.ci_low, 4),
-                    num(ce.ci_high, 4)
+                    "| {} | {} | {value} | {effect} | {se} | {p} | {ci} |",
+                    ce.moderator, ce.percentile
                 );
             }
         }

@@ -188,9 +188,10 @@ pub fn render(
         .filter(|s| !s.conditional_effects.is_empty())
         .map(|s| {
             json!({"segment": s.name, "note": super::chain::conditional_note(s),
-                "rows": s.conditional_effects.iter().map(|c| json!({"moderator": c.moderator, "pct": c.percentile,
-                    "value": num(c.value, 4), "effect": num(c.effect, 4), "se": num(c.std_error, 3), "p": pvalue(c.p_value),
-                    "ci": ci(Some(c.ci_low), Some(c.ci_high))})).collect::<Vec<_>>()})
+                "rows": s.conditional_effects.iter().map(|c| {
+                    let [value, effect, se, p, ci] = super::chain::conditional_cells(c);
+                    json!({"moderator": c.moderator, "pct": c.percentile, "value": value, "effect": effect, "se": se, "p": p, "ci": ci})
+                }).collect::<Vec<_>>()})
         })
         .collect();
     let has = |f: fn(&crate::analysis::metrics::GroupMetrics) -> bool| {

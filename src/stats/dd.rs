@@ -170,12 +170,6 @@ impl Neg for Dd {
     }
 }
 
-/// Σ aᵢ·bᵢ over double-double `a` and double `b`, accumulated in double-double.
-pub fn dot_dd_f64(a: impl Iterator<Item = Dd>, b: impl Iterator<Item = f64>) -> Dd {
-    a.zip(b)
-        .fold(Dd::default(), |acc, (x, y)| acc.add(x.mul_f64(y)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -239,9 +239,12 @@ fn item03_summary_says_reverses_gives_the_bottom_line_and_units() {
     let h4 = r.summary.iter().find(|l| l.starts_with("H4")).unwrap();
     let seg = |n: &str| r.segments.iter().find(|s| s.name == n).unwrap();
     let ind = |n: &str| seg(n).hypotheses[3].estimate;
-    if ind("profitable") * ind("unprofitable") < 0.0 {
-        assert!(!h4.contains("holds for both"), "{h4}");
-    }
+    // On the sample the two segments' H4 indirect effects have opposite signs.
+    assert!(ind("profitable") > 0.0 && ind("unprofitable") < 0.0);
+    assert!(
+        !h4.contains("holds for both") && h4.contains("reverses for unprofitable"),
+        "{h4}"
+    );
     // The pooled reversal of H2 is said as such.
     let h2all = &seg("all").hypotheses[1];
     assert_eq!(h2all.verdict, "reversed", "{h2all:?}");
