@@ -167,7 +167,7 @@ pub fn render(
                 .enumerate()
                 .map(|(i, v)| json!({"name": v, "cells": (0..m.variables.len()).map(|j| if i == j { "1".to_string() } else { format!("{:.3}{}", m.r[i][j], super::format::stars(m.p_value[i][j])) }).collect::<Vec<_>>()}))
                 .collect();
-            json!({"segment": s.name, "n": m.n, "vars": m.variables, "rows": rows})
+            json!({"segment": s.name, "n": super::format::thousands(m.n as f64, 0), "vars": m.variables, "rows": rows})
         })
         .collect();
     let regressions: Vec<Value> = chain
