@@ -327,3 +327,75 @@ fn clv_output_is_reproducible() {
     assert!(a.0 == b.0, "JSON differs between runs");
     assert!(a.1 == b.1, "customer table differs between runs");
 }
+
+/// MBG/NBD on CDNOW against BTYDplus's fit (r, α, a, b to 3 decimals).
+#[test]
+fn mbg_nbd_matches_btydplus_on_cdnow() {
+    let rfm = cdnow(TimeUnit::Week);
+    let tuples = transactions::rfm_tuples(&rfm).unwrap();
+    let fit = btyd::PurchaseModel::MbgNbd.fit(&tuples, None).unwrap();
+    eprintln!("MBG/NBD {:?} LL {}", fit.params, fit.log_likelihood);
+    for (name, want) in [("r", 0.525), ("alpha", 6.183), ("a", 0.891), ("b", 1.614)] {
+        assert!(
+            same_digits(fit.param(name), want, 3),
+            "{name}: {}",
+            fit.param(name)
+        );
+    }
+    assert_eq!(fit.status, "converged");
+    // Everyone with x = 0 is alive under the BG/NBD; not under the MBG/NBD.
+    let p = &fit.params;
+    assert!(btyd::mbgnbd_p_alive(p, 0.0, 0.0, 38.0) < 0.9);
+    assert_eq!(btyd::bgnbd_p_alive(p, 0.0, 0.0, 38.0), 1.0);
+}
+
+/// The donation cohort: (x, t_x, n, count) rows.
+fn donations() -> btyd::RfmTuples {
+    let text = std::fs::read_to_string(data("reference/clv/donations.csv")).unwrap();
+    let mut t = btyd::RfmTuples::default();
+    for line in text.lines().skip(1) {
+        let v: Vec<f64> = line.split(',').map(|c| c.parse().unwrap()).collect();
+        t.x.push(v[0]);
+        t.t_x.push(v[1]);
+        t.t.push(v[2]);
+        t.count.push(v[3]);
+    }
+    t
+}
+
+/// BG/BB on the donation cohort against Fader, Hardie & Shang (2010): parameters to the 3
+/// decimals published, LL to 0.1, P(alive in 2002) and Hardie's conditional expectations.
+#[test]
+fn bg_bb_matches_the_published_donation_results() {
+    let t = donations();
+    assert_eq!(t.count.iter().sum::<f64>(), 11_104.0);
+    let fit = btyd::PurchaseModel::BgBb.fit(&t, None).unwrap();
+    eprintln!("BG/BB {:?} LL {}", fit.params, fit.log_likelihood);
+    for (name, want) in [
+        ("alpha", 1.204),
+        ("beta", 0.750),
+        ("gamma", 0.657),
+        ("delta", 2.783),
+    ] {
+        assert!(
+            same_digits(fit.param(name), want, 3),
+            "{name}: {}",
+            fit.param(name)
+        );
+    }
+    assert!(
+        (fit.log_likelihood + 33_225.6).abs() < 0.1,
+        "{}",
+        fit.log_likelihood
+    );
+    assert!(fit.std_errors.iter().all(|s| s.is_some_and(|v| v > 0.0)));
+    let p = &fit.params;
+    for ((x, tx), want) in [((0.0, 0.0), 0.11), ((2.0, 4.0), 0.59), ((6.0, 6.0), 0.93)] {
+        let got = btyd::bgbb_p_alive(p, x, tx, 6.0);
+        assert!(same_digits(got, want, 2), "P(alive | {x}, {tx}) = {got}");
+    }
+    let total: f64 = (0..t.x.len())
+        .map(|i| t.count[i] * btyd::bgbb_expected(p, t.x[i], t.t_x[i], 6.0, 5.0))
+        .sum();
+    assert!((total - 12_884.2).abs() < 0.5, "{total}");
+}

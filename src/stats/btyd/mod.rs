@@ -1,0 +1,433 @@
+//! "Buy till you die" models of customer purchasing, fitted by maximum likelihood.
+//!
+//! * **BG/NBD** (Fader, Hardie & Lee 2005, "Counting your customers the easy way",
+//!   Marketing Science 24(2)): purchases Poisson(λ) while alive, λ ~ Gamma(r, α); after
+//!   each purchase the customer drops out with probability p ~ Beta(a, b).
+//! * **MBG/NBD** (Batislam, Denizel & Filiztekin 2007, IJRM 24(3)): BG/NBD in which a
+//!   customer may also drop out right after the first purchase, so customers with x = 0
+//!   are not all alive.
+//! * **Pareto/NBD** (Schmittlein, Morrison & Colombo 1987, Management Science 33(1)):
+//!   exponential lifetimes with rates ~ Gamma(s, β).
+//! * **BG/BB** (Fader, Hardie & Shang 2010, Marketing Science 29(6)): discrete
+//!   opportunities (one per period: donations, renewals, annual events).
+//! * **Gamma-Gamma** spend model (Fader, Hardie & Lee 2005, "RFM and CLV", JMR 42(4);
+//!   Fader & Hardie 2013 note): a customer's spend per transaction is Gamma(p, ν),
+//!   ν ~ Gamma(q, γ).
+//!
+//! The likelihoods depend on a customer only through (x, t_x, T) — and (x, mean spend) for
+//! Gamma-Gamma — so they are summed over distinct tuples weighted by their counts. They are
+//! evaluated in log space (log-gamma, log-beta, log-sum-exp), so nothing overflows at high
+//! frequencies or long histories. Parameters are optimized on the log scale with argmin's
+//! L-BFGS with analytic gradients (BG/NBD, MBG/NBD, Gamma-Gamma) or central differences
+//! (Pareto/NBD, BG/BB), from several starting points; standard errors come from the inverse
+//! of the observed information (the Hessian by central differences of the gradient).
+
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use linfa_linalg::cholesky::InverseC;
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+use statrs::function::gamma::ln_gamma;
+
+use crate::error::{Error, Result};
+
+mod bgbb;
+mod hyp2f1;
+mod nbd;
+mod spend;
+
+pub use bgbb::{bgbb_expected, bgbb_p_alive, BgBb};
+pub use hyp2f1::hyp2f1;
+pub use nbd::{
+    bgnbd_expected, bgnbd_p_alive, mbgnbd_expected, mbgnbd_p_alive, pnbd_expected, pnbd_p_alive,
+    BgNbd, MbgNbd, ParetoNbd,
+};
+pub use spend::{gamma_gamma_expected, GammaGamma};
+
+/// Distinct (x, t_x, T) tuples with how many customers share each.
+#[derive(Debug, Clone, Default)]
+pub struct RfmTuples {
+    pub x: Vec<f64>,
+    pub t_x: Vec<f64>,
+    pub t: Vec<f64>,
+    pub count: Vec<f64>,
+}
+
+/// Distinct (x, mean spend) pairs with their counts (customers with x ≥ 1).
+#[derive(Debug, Clone, Default)]
+pub struct SpendTuples {
+    pub x: Vec<f64>,
+    pub mean: Vec<f64>,
+    pub count: Vec<f64>,
+}
+
+/// A fitted model's parameters with inference.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MleFit {
+    /// Parameter names in order (e.g. r, alpha, a, b).
+    pub names: Vec<String>,
+    pub params: Vec<f64>,
+    /// Standard errors from the inverse observed information (None when the Hessian is not
+    /// positive definite).
+    pub std_errors: Vec<Option<f64>>,
+    pub log_likelihood: f64,
+    pub aic: f64,
+    pub bic: f64,
+    /// Customers the likelihood sums over.
+    pub n: f64,
+    pub iterations: u64,
+    /// `converged`, or what stopped the optimizer.
+    pub status: String,
+}
+
+impl MleFit {
+    /// A parameter by name.
+    pub fn param(&self, name: &str) -> f64 {
+        self.names
+            .iter()
+            .position(|n| n == name)
+            .map_or(f64::NAN, |i| self.params[i])
+    }
+}
+
+pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// A log-likelihood with its gradient, in natural parameters.
+pub trait Likelihood: Sync {
+    /// Parameter names.
+    fn names(&self) -> &'static [&'static str];
+    /// Σ count · ln Lᵢ and its gradient; None outside the parameter space.
+    fn value_grad(&self, p: &[f64]) -> Option<(f64, Vec<f64>)>;
+    /// Customers (total weight).
+    fn n(&self) -> f64;
+}
+
+/// The purchase (transaction-count) models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PurchaseModel {
+    BgNbd,
+    MbgNbd,
+    ParetoNbd,
+    /// Discrete opportunities: the tuples hold (x, t_x, n) in whole periods.
+    BgBb,
+}
+
+impl PurchaseModel {
+    /// Parse `bgnbd|mbgnbd|pnbd|bgbb`.
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "bgnbd" => Ok(PurchaseModel::BgNbd),
+            "mbgnbd" => Ok(PurchaseModel::MbgNbd),
+            "pnbd" | "paretonbd" => Ok(PurchaseModel::ParetoNbd),
+            "bgbb" => Ok(PurchaseModel::BgBb),
+            _ => Err(Error::Usage(format!(
+                "model '{s}': use bgnbd, mbgnbd, pnbd or bgbb"
+            ))),
+        }
+    }
+
+    /// Display name, e.g. `BG/NBD`.
+    pub fn label(self) -> &'static str {
+        match self {
+            PurchaseModel::BgNbd => "BG/NBD",
+            PurchaseModel::MbgNbd => "MBG/NBD",
+            PurchaseModel::ParetoNbd => "Pareto/NBD",
+            PurchaseModel::BgBb => "BG/BB",
+        }
+    }
+
+    /// Maximum-likelihood fit on the tuples; `hint` (another model's fit) seeds the
+    /// starting points where the parameters correspond.
+    pub fn fit(self, t: &RfmTuples, hint: Option<&MleFit>) -> Result<MleFit> {
+        let mut starts = vec![vec![1.0, 1.0, 1.0, 1.0]];
+        match self {
+            PurchaseModel::BgNbd | PurchaseModel::MbgNbd => {
+                starts.extend([vec![0.5, 5.0, 0.5, 2.0], vec![2.0, 20.0, 2.0, 5.0]]);
+                fit_from(&NbdFamily(t, self), &starts, 1000)
+            }
+            PurchaseModel::ParetoNbd => {
+                // r and α mean the same in the BG/NBD: start from them when known.
+                if let Some(h) = hint {
+                    starts.insert(0, vec![h.params[0], h.params[1], 1.0, h.params[1]]);
+                }
+                fit_from(&ParetoNbd(t), &starts, 1000)
+            }
+            PurchaseModel::BgBb => {
+                starts.extend([vec![0.5, 0.5, 0.5, 0.5], vec![2.0, 2.0, 2.0, 2.0]]);
+                fit_from(&BgBb(t), &starts, 1000)
+            }
+        }
+    }
+
+    /// Expected transactions in the next `t` periods given (x, t_x, T) (n for BG/BB).
+    pub fn expected(self, p: &[f64], x: f64, t_x: f64, big_t: f64, t: f64) -> f64 {
+        match self {
+            PurchaseModel::BgNbd => bgnbd_expected(p, x, t_x, big_t, t),
+            PurchaseModel::MbgNbd => mbgnbd_expected(p, x, t_x, big_t, t),
+            PurchaseModel::ParetoNbd => pnbd_expected(p, x, t_x, big_t, t),
+            PurchaseModel::BgBb => bgbb_expected(p, x, t_x, big_t, t),
+        }
+    }
+
+    /// Probability the customer is alive (at T; at opportunity n + 1 for BG/BB).
+    pub fn p_alive(self, p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
+        match self {
+            PurchaseModel::BgNbd => bgnbd_p_alive(p, x, t_x, big_t),
+            PurchaseModel::MbgNbd => mbgnbd_p_alive(p, x, t_x, big_t),
+            PurchaseModel::ParetoNbd => pnbd_p_alive(p, x, t_x, big_t),
+            PurchaseModel::BgBb => bgbb_p_alive(p, x, t_x, big_t),
+        }
+    }
+}
+
+/// BG/NBD or MBG/NBD as one likelihood type, for [`PurchaseModel::fit`].
+struct NbdFamily<'a>(&'a RfmTuples, PurchaseModel);
+
+impl Likelihood for NbdFamily<'_> {
+    fn names(&self) -> &'static [&'static str] {
+        BgNbd(self.0).names()
+    }
+    fn n(&self) -> f64 {
+        self.0.count.iter().sum()
+    }
+    fn value_grad(&self, p: &[f64]) -> Option<(f64, Vec<f64>)> {
+        if self.1 == PurchaseModel::MbgNbd {
+            MbgNbd(self.0).value_grad(p)
+        } else {
+            BgNbd(self.0).value_grad(p)
+        }
+    }
+}
+
+/// Cost of an invalid point.
+const INVALID: f64 = 1e300;
+
+/// −LL and its gradient at one point on the log scale.
+type Evaluated = (Array1<f64>, f64, Array1<f64>);
+
+/// −LL on log parameters, for argmin. The line search asks for the cost and the gradient at
+/// the same points; both come from one likelihood evaluation, remembered for the last point.
+struct Negated<'a, L: Likelihood>(&'a L, std::sync::Mutex<Option<Evaluated>>);
+
+impl<'a, L: Likelihood> Negated<'a, L> {
+    fn new(lik: &'a L) -> Self {
+        Negated(lik, std::sync::Mutex::new(None))
+    }
+
+    /// (−LL, −∂LL/∂θ) at θ; an invalid point costs [`INVALID`] with a zero gradient.
+    fn eval(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
+        if let Ok(cache) = self.1.lock() {
+            if let Some((t, c, g)) = cache.as_ref() {
+                if t == theta {
+                    return (*c, g.clone());
+                }
+            }
+        }
+        let p: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+        let out = match self.0.value_grad(&p) {
+            // d(−LL)/dθ = −p · dLL/dp
+            Some((ll, g)) => (-ll, g.iter().zip(&p).map(|(gk, pk)| -gk * pk).collect()),
+            None => (INVALID, Array1::zeros(theta.len())),
+        };
+        if let Ok(mut cache) = self.1.lock() {
+            *cache = Some((theta.clone(), out.0, out.1.clone()));
+        }
+        out
+    }
+}
+
+impl<L: Likelihood> CostFunction for Negated<'_, L> {
+    type Param = Array1<f64>;
+    type Output = f64;
+    fn cost(&self, theta: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        // Outside the parameter space (or where the likelihood overflows) a huge finite
+        // cost makes the line search step back; an infinite one would stop it.
+        Ok(self.eval(theta).0)
+    }
+}
+
+impl<L: Likelihood> Gradient for Negated<'_, L> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+    fn gradient(
+        &self,
+        theta: &Array1<f64>,
+    ) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+        Ok(self.eval(theta).1)
+    }
+}
+
+/// Maximize `lik` from the first of `starts`; only when that does not converge, also from
+/// the others, keeping the best optimum (so a well-behaved fit costs one optimization).
+pub fn fit_from<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Result<MleFit> {
+    let first = fit(lik, &starts[..1.min(starts.len())], max_iters);
+    match first {
+        Ok(f) if f.status == "converged" || starts.len() < 2 => Ok(f),
+        other => {
+            let rest = fit(lik, &starts[1..], max_iters);
+            match (other, rest) {
+                (Ok(a), Ok(b)) => Ok(if b.log_likelihood > a.log_likelihood {
+                    b
+                } else {
+                    a
+                }),
+                (Ok(a), Err(_)) => Ok(a),
+                (Err(_), r) => r,
+            }
+        }
+    }
+}
+
+/// Maximize `lik` from each of `starts` (natural parameters); the best converged optimum.
+pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Result<MleFit> {
+    let mut best: Option<(f64, Array1<f64>, u64, String)> = None;
+    for s in starts {
+        let theta0: Array1<f64> = s.iter().map(|v| v.ln()).collect();
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
+            .with_tolerance_grad(1e-9)
+            .and_then(|s| s.with_tolerance_cost(1e-14))
+            .map_err(|e| Error::Internal(format!("optimizer setup: {e}")))?;
+        let Ok(res) = Executor::new(Negated::new(lik), solver)
+            .configure(|st| st.param(theta0).max_iters(max_iters))
+            .run()
+        else {
+            continue;
+        };
+        let state = res.state();
+        let cost = state.get_best_cost();
+        let Some(theta) = state.get_best_param().cloned() else {
+            continue;
+        };
+        // A line search that cannot descend any more at a point with a vanishing gradient
+        // has converged too; anything else is reported as the optimizer said it.
+        let flat = Negated::new(lik)
+            .gradient(&theta)
+            .map(|g| g.iter().all(|v| v.abs() < 1e-3))
+            .unwrap_or(false);
+        let status = match state.get_termination_reason() {
+            Some(TerminationReason::SolverConverged) => "converged".to_string(),
+            _ if flat => "converged".to_string(),
+            Some(r) => r.text().to_string(),
+            None => "not terminated".to_string(),
+        };
+        if cost < INVALID && best.as_ref().is_none_or(|b| cost < b.0) {
+            best = Some((cost, theta, state.get_iter(), status));
+        }
+    }
+    let Some((cost, theta, iterations, status)) = best else {
+        return Err(Error::Degenerate(
+            "the likelihood could not be maximized from any starting point (no finite log-likelihood was reached)".into(),
+        ));
+    };
+    let params: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+    let std_errors = std_errors(lik, &params);
+    let k = params.len() as f64;
+    let n = lik.n();
+    let ll = -cost;
+    Ok(MleFit {
+        names: lik.names().iter().map(|s| s.to_string()).collect(),
+        params,
+        std_errors,
+        log_likelihood: ll,
+        aic: 2.0 * k - 2.0 * ll,
+        bic: k * n.ln() - 2.0 * ll,
+        n,
+        iterations,
+        status,
+    })
+}
+
+/// √diag of the inverse observed information −H⁻¹ (H by central differences of the
+/// analytic gradient, symmetrized).
+fn std_errors<L: Likelihood>(lik: &L, p: &[f64]) -> Vec<Option<f64>> {
+    let k = p.len();
+    let mut h = Array2::<f64>::zeros((k, k));
+    for j in 0..k {
+        let step = 1e-5 * p[j].abs().max(1e-8);
+        let (mut up, mut dn) = (p.to_vec(), p.to_vec());
+        up[j] += step;
+        dn[j] -= step;
+        let (Some((_, gu)), Some((_, gd))) = (lik.value_grad(&up), lik.value_grad(&dn)) else {
+            return vec![None; k];
+        };
+        for i in 0..k {
+            h[[i, j]] = -(gu[i] - gd[i]) / (2.0 * step);
+        }
+    }
+    let info = (&h + &h.t()) * 0.5;
+    match info.invc() {
+        Ok(cov) => (0..k)
+            .map(|i| (cov[[i, i]] > 0.0).then(|| cov[[i, i]].sqrt()))
+            .collect(),
+        Err(_) => vec![None; k],
+    }
+}
+
+/// Value and central-difference gradient of `ll` at `p` (relative steps of 10⁻⁶). The
+/// 2k + 1 evaluations run in parallel; each sums in a fixed order, so the result does not
+/// depend on the number of threads.
+pub(crate) fn central_gradient(
+    p: &[f64],
+    ll: impl Fn(&[f64]) -> f64 + Sync,
+) -> Option<(f64, Vec<f64>)> {
+    use rayon::prelude::*;
+    if !p.iter().all(|v| *v > 0.0 && v.is_finite()) {
+        return None;
+    }
+    let k = p.len();
+    let steps: Vec<f64> = p.iter().map(|v| 1e-6 * v).collect();
+    let mut points = vec![p.to_vec()];
+    for j in 0..k {
+        let (mut u, mut w) = (p.to_vec(), p.to_vec());
+        u[j] += steps[j];
+        w[j] -= steps[j];
+        points.push(u);
+        points.push(w);
+    }
+    let values: Vec<f64> = points.par_iter().map(|q| ll(q)).collect();
+    let g: Vec<f64> = (0..k)
+        .map(|j| (values[1 + 2 * j] - values[2 + 2 * j]) / (2.0 * steps[j]))
+        .collect();
+    (values[0].is_finite() && g.iter().all(|v| v.is_finite())).then(|| (values[0], g))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        let rfm = RfmTuples {
+            x: vec![0.0, 1.0, 4.0, 12.0],
+            t_x: vec![0.0, 3.5, 20.0, 30.0],
+            t: vec![38.0, 30.0, 35.0, 31.0],
+            count: vec![10.0, 4.0, 2.0, 1.0],
+        };
+        let spend = SpendTuples {
+            x: vec![1.0, 3.0, 7.0],
+            mean: vec![20.0, 35.5, 12.0],
+            count: vec![5.0, 2.0, 1.0],
+        };
+        fn check(l: &dyn Likelihood, p: &[f64]) {
+            let (_, g) = l.value_grad(p).unwrap();
+            for k in 0..p.len() {
+                let h = 1e-6 * p[k];
+                let (mut u, mut d) = (p.to_vec(), p.to_vec());
+                u[k] += h;
+                d[k] -= h;
+                let num = (l.value_grad(&u).unwrap().0 - l.value_grad(&d).unwrap().0) / (2.0 * h);
+                assert!(
+                    (num - g[k]).abs() < 1e-5 * num.abs().max(1.0),
+                    "{k}: {num} vs {}",
+                    g[k]
+                );
+            }
+        }
+        check(&BgNbd(&rfm), &[0.24, 4.4, 0.79, 2.4]);
+        check(&GammaGamma(&spend), &[6.25, 3.74, 15.44]);
+    }
+}
