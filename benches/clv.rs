@@ -53,6 +53,7 @@ fn bench(c: &mut Criterion) {
         unit: TimeUnit::Week,
         calibration_end: "2023-09-30".into(),
         observation_end: Some("2024-06-30".into()),
+        discrete: false,
     };
     let mut g = c.benchmark_group("clv");
     g.sample_size(10);

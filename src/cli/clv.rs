@@ -7,6 +7,7 @@ use clap::Args;
 use profitchain::analysis::clv::{self, ClvOptions};
 use profitchain::data::transactions::{self, TimeUnit, TxSpec};
 use profitchain::report::clv as render;
+use profitchain::stats::btyd::PurchaseModel;
 use profitchain::{output, Result};
 
 /// Customer lifetime value from a transaction log (BG/NBD + Gamma-Gamma).
@@ -34,9 +35,9 @@ pub struct ClvArgs {
     /// Last day of the holdout period (YYYY-MM-DD), to check the predictions.
     #[arg(long, value_name = "DATE")]
     pub observation_end: Option<String>,
-    /// Time unit of frequency, recency and the horizon: day, week (7 days) or month
-    /// (365.25/12 days).
-    #[arg(long, default_value = "week", value_parser = ["day", "week", "month"])]
+    /// Time unit of frequency, recency and the horizon: day, week (7 days), month
+    /// (365.25/12 days) or year (365.25 days; with bgbb, calendar years).
+    #[arg(long, default_value = "week", value_parser = ["day", "week", "month", "year"])]
     pub time_unit: String,
     /// Horizon of the predictions and of CLV, in time units.
     #[arg(long, default_value_t = 52.0)]
@@ -47,22 +48,32 @@ pub struct ClvArgs {
     /// Margin as a share of spend (1 = CLV in revenue).
     #[arg(long, default_value_t = 1.0)]
     pub margin: f64,
-    /// Purchase models: bgnbd (default), or all (BG/NBD and Pareto/NBD side by side; the
-    /// Pareto/NBD fit takes seconds, not milliseconds).
-    #[arg(long, default_value = "bgnbd", value_parser = ["bgnbd", "all"])]
+    /// Purchase model behind the predictions: bgnbd (default), mbgnbd, pnbd (Pareto/NBD;
+    /// seconds rather than milliseconds on large files) or bgbb (discrete opportunities:
+    /// one per calendar period of --time-unit, e.g. yearly donations).
+    #[arg(long, default_value = "bgnbd", value_parser = ["bgnbd", "mbgnbd", "pnbd", "bgbb"])]
     pub model: String,
+    /// Also fit these models and show their fit and holdout expectations beside the main
+    /// one: a comma-separated list of bgnbd, mbgnbd, pnbd, or `all` (the three
+    /// continuous-time models).
+    #[arg(long, value_name = "MODELS")]
+    pub compare: Option<String>,
     /// Write the per-customer table (CSV or Parquet) here.
     #[arg(long, value_name = "FILE")]
     pub customers_out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    /// Output format: text summary, json (the full result) or csv (one row per customer).
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     pub format: String,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
 }
 
 pub fn run(args: ClvArgs) -> Result<()> {
+    let model = PurchaseModel::parse(&args.model)?;
+    let compare = compared_models(args.compare.as_deref(), model)?;
     let df = transactions::read(&args.transactions)?;
     let spec = TxSpec {
         id: args.id,
@@ -72,21 +83,53 @@ pub fn run(args: ClvArgs) -> Result<()> {
         unit: TimeUnit::parse(&args.time_unit)?,
         calibration_end: args.calibration_end,
         observation_end: args.observation_end,
+        discrete: model == PurchaseModel::BgBb,
     };
     let rfm = transactions::summarize(&df, &args.transactions.display().to_string(), &spec)?;
     let opts = ClvOptions {
         horizon: args.horizon,
         discount: args.discount,
         margin: args.margin,
-        pareto: args.model == "all",
+        model,
+        compare,
     };
     let (result, mut customers) = clv::run(&rfm, &opts)?;
     let text = match args.format.as_str() {
         "json" => super::to_json(&result)? + "\n",
+        "csv" => render::customers_csv(&mut customers)?,
         _ => render::text(&result),
     };
     if let Some(p) = &args.customers_out {
         output::write_table(p, &mut customers)?;
     }
+    args.export
+        .write(|| render::export(&result, customers.clone()))?;
     super::emit(&args.output, &text)
+}
+
+/// `--compare` as models: a list, or `all` for the continuous-time ones.
+fn compared_models(list: Option<&str>, main: PurchaseModel) -> Result<Vec<PurchaseModel>> {
+    let Some(list) = list else {
+        return Ok(Vec::new());
+    };
+    if main == PurchaseModel::BgBb {
+        return Err(profitchain::Error::Usage(
+            "--compare applies to the continuous-time models; BG/BB works on discrete periods and is not compared with them".into(),
+        ));
+    }
+    if list.trim() == "all" {
+        return Ok(vec![
+            PurchaseModel::BgNbd,
+            PurchaseModel::MbgNbd,
+            PurchaseModel::ParetoNbd,
+        ]);
+    }
+    list.split(',')
+        .map(|m| match PurchaseModel::parse(m.trim())? {
+            PurchaseModel::BgBb => Err(profitchain::Error::Usage(
+                "--compare: bgbb works on discrete periods; run it with --model bgbb".into(),
+            )),
+            m => Ok(m),
+        })
+        .collect()
 }

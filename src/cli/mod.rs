@@ -72,11 +72,16 @@ pub enum Command {
   profitchain value --data notebooks-data/brokerage/accounts.csv --id client_id \\
       --revenue revenue --cost cost_to_serve --retention 0.8 --svg whale.svg")]
     Value(value::ValueArgs),
-    /// Customer lifetime value from a transaction log: BG/NBD and Gamma-Gamma models.
+    /// Customer lifetime value from a transaction log: BG/NBD, MBG/NBD, Pareto/NBD or BG/BB
+    /// purchases and Gamma-Gamma spend.
     #[command(
-        after_help = "Example (the CDNOW cohort: 39-week calibration and holdout, in weeks):
+        after_help = "Examples (the CDNOW cohort: 39-week calibration and holdout, in weeks):
   profitchain clv --transactions CDNOW_sample.txt --id column_2 --date column_3 --amount column_5 \\
-      --calibration-end 1997-09-30 --observation-end 1998-06-30 --horizon 52"
+      --calibration-end 1997-09-30 --observation-end 1998-06-30 --horizon 52
+  profitchain clv ... --compare all --export clv_out      # three models side by side, charts
+  profitchain clv ... --format csv -o customers.csv       # one row per customer
+  profitchain clv --transactions gifts.csv --id donor --date date --amount amount \\
+      --model bgbb --time-unit year --calibration-end 2001-12-31 --horizon 5"
     )]
     Clv(clv::ClvArgs),
     /// Full report: HTML, Markdown, charts and CSV/JSON/XLSX/LaTeX tables in a folder.

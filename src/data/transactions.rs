@@ -24,6 +24,8 @@ pub enum TimeUnit {
     Day,
     Week,
     Month,
+    /// 365.25 days; calendar years for the discrete (BG/BB) summary.
+    Year,
 }
 
 impl TimeUnit {
@@ -33,8 +35,9 @@ impl TimeUnit {
             "day" => Ok(TimeUnit::Day),
             "week" => Ok(TimeUnit::Week),
             "month" => Ok(TimeUnit::Month),
+            "year" => Ok(TimeUnit::Year),
             _ => Err(Error::Usage(format!(
-                "--time-unit '{s}': use day, week (7 days) or month (365.25/12 days)"
+                "--time-unit '{s}': use day, week (7 days), month (365.25/12 days) or year (365.25 days)"
             ))),
         }
     }
@@ -45,6 +48,23 @@ impl TimeUnit {
             TimeUnit::Day => 1.0,
             TimeUnit::Week => 7.0,
             TimeUnit::Month => 365.25 / 12.0,
+            TimeUnit::Year => 365.25,
+        }
+    }
+
+    /// The calendar period of a day number (days since 1970-01-01): the day itself, the
+    /// ISO week (Monday to Sunday), the month or the year, numbered consecutively.
+    fn period(self, day: Expr) -> Expr {
+        let date = day.clone().cast(DataType::Date);
+        match self {
+            TimeUnit::Day => day.cast(DataType::Int32),
+            // 1970-01-01 was a Thursday: day + 3 counts from the Monday before.
+            TimeUnit::Week => (day.cast(DataType::Int32) + lit(3)).floor_div(lit(7)),
+            TimeUnit::Month => {
+                date.clone().dt().year() * lit(12) + date.dt().month().cast(DataType::Int32)
+                    - lit(1)
+            }
+            TimeUnit::Year => date.dt().year(),
         }
     }
 }
@@ -62,6 +82,10 @@ pub struct TxSpec {
     pub calibration_end: String,
     /// Last day of the holdout (inclusive); None: no holdout.
     pub observation_end: Option<String>,
+    /// Discrete opportunities (BG/BB): one per calendar period of `unit`; x counts the
+    /// periods after the first with a purchase, t_x is the last such period and T the
+    /// number of periods after the first (n), all whole numbers.
+    pub discrete: bool,
 }
 
 /// What the summary read and left out.
@@ -89,6 +113,38 @@ pub struct Rfm {
     pub unit: TimeUnit,
     /// Holdout length in units (0 without a holdout).
     pub holdout_length: f64,
+    /// Holdout transactions of these customers in each period after the calibration end
+    /// (period k covers (k−1, k] units; the last may be partial).
+    pub holdout_by_period: Vec<f64>,
+    /// Whether x, t_x and T count discrete opportunities (see [`TxSpec::discrete`]).
+    pub discrete: bool,
+}
+
+/// The calendar period (see [`TimeUnit::period`]) of a day number.
+fn period_of(unit: TimeUnit, day: i32) -> Result<i32> {
+    let df = df!("d" => [day])?;
+    let out = df
+        .lazy()
+        .select([unit.period(col("d")).cast(DataType::Int32).alias("p")])
+        .collect()?;
+    out.column("p")?
+        .i32()?
+        .get(0)
+        .ok_or_else(|| Error::Internal(format!("no period for day {day}")))
+}
+
+/// `YYYY-MM-DD` of a day number.
+fn date_text(day: i32) -> String {
+    df!("d" => [day])
+        .ok()
+        .and_then(|d| {
+            d.lazy()
+                .select([col("d").cast(DataType::Date).cast(DataType::String)])
+                .collect()
+                .ok()
+        })
+        .and_then(|d| d.column("d").ok()?.str().ok()?.get(0).map(str::to_string))
+        .unwrap_or_else(|| day.to_string())
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` text.
@@ -277,46 +333,90 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
     diag.rows_missing = count(missing.clone())?;
     let valid = missing.not();
     diag.rows_non_positive = count(valid.clone().and(col("amount").lt_eq(lit(0.0))))?;
+    let valid_rows = count(valid.clone())?;
+    if valid_rows > 0 && diag.rows_non_positive == valid_rows {
+        return Err(Error::InvalidData(format!(
+            "{file}: every amount in '{}' is zero or negative, so there is no spend to model; check that --amount names the sales column (not returns or discounts)",
+            spec.amount
+        )));
+    }
+    let last_day = base
+        .clone()
+        .lazy()
+        .filter(valid.clone())
+        .select([col("day").max()])
+        .collect()?
+        .column("day")?
+        .i32()?
+        .get(0);
+    // With a holdout to check against, a calibration that ends after the last purchase
+    // leaves the holdout empty.
+    if let (Some(last), Some(_)) = (last_day.filter(|l| *l < cal_end), obs_end) {
+        return Err(Error::Usage(format!(
+            "--calibration-end {} falls after the last purchase in {file} ({}), so the holdout holds no transaction to check the predictions against; end the calibration before {} or leave out --observation-end",
+            spec.calibration_end,
+            date_text(last),
+            date_text(last)
+        )));
+    }
     let mut keep = valid;
     if let Some(o) = obs_end {
         diag.rows_after_observation_end = count(keep.clone().and(col("day").gt(lit(o))))?;
         keep = keep.and(col("day").lt_eq(lit(o)));
     }
-    // One transaction per customer and day, spend summed.
+    // One transaction per customer and day (per period when discrete), spend summed.
+    let unit = spec.unit;
+    let (slot, cal, scale) = if spec.discrete {
+        let cal_slot = period_of(unit, cal_end)?;
+        if period_of(unit, cal_end + 1)? == cal_slot {
+            return Err(Error::Usage(format!(
+                "--calibration-end {}: with discrete opportunities (BG/BB) calibration must end on the last day of a {} (e.g. 2001-12-31 for years)",
+                spec.calibration_end,
+                format!("{unit:?}").to_lowercase()
+            )));
+        }
+        (unit.period(col("day")), cal_slot, 1.0)
+    } else {
+        (col("day"), cal_end, unit.days())
+    };
     let daily = base
         .lazy()
         .filter(keep)
-        .group_by_stable([col("id"), col("day")])
-        .agg([col("amount")
-            .filter(col("amount").gt(lit(0.0)))
-            .sum()
-            .alias("spend")]);
-    let firsts = daily
-        .clone()
-        .group_by_stable([col("id")])
-        .agg([col("day").min().alias("first")]);
+        .with_column(slot.alias("slot"))
+        .group_by_stable([col("id"), col("slot")])
+        .agg([
+            col("amount")
+                .filter(col("amount").gt(lit(0.0)))
+                .sum()
+                .alias("spend"),
+            col("day").min().alias("day"),
+        ]);
+    let firsts = daily.clone().group_by_stable([col("id")]).agg([
+        col("slot").min().alias("first"),
+        col("day").min().alias("first_day"),
+    ]);
     let daily = daily.inner_join(firsts, col("id"), col("id")).collect()?;
     let first_after = daily
         .clone()
         .lazy()
-        .filter(col("first").gt(lit(cal_end)))
+        .filter(col("first_day").gt(lit(cal_end)))
         .select([col("id")])
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
     diag.customers_after_calibration = first_after.height();
-    let daily = daily.lazy().filter(col("first").lt_eq(lit(cal_end)));
-    let unit = spec.unit.days();
+    let daily = daily.lazy().filter(col("first_day").lt_eq(lit(cal_end)));
     let in_cal = col("day").lt_eq(lit(cal_end));
-    let repeat = in_cal.clone().and(col("day").gt(col("first")));
+    let repeat = in_cal.clone().and(col("slot").gt(col("first")));
     let rfm = daily
         .clone()
         .group_by_stable([col("id")])
         .agg([
             col("first").first().alias("first"),
+            col("first_day").first().alias("first_day"),
             in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
-            col("day").filter(in_cal.clone()).max().alias("last"),
+            col("slot").filter(in_cal.clone()).max().alias("last"),
             col("spend").filter(repeat).mean().alias("mean_spend"),
-            col("day")
+            col("slot")
                 .filter(in_cal.clone().not())
                 .count()
                 .cast(DataType::Float64)
@@ -325,13 +425,27 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         .select([
             col("id"),
             (col("n_cal") - lit(1.0)).alias("x"),
-            ((col("last") - col("first")).cast(DataType::Float64) / lit(unit)).alias("t_x"),
-            ((lit(cal_end) - col("first")).cast(DataType::Float64) / lit(unit)).alias("T"),
+            ((col("last") - col("first")).cast(DataType::Float64) / lit(scale)).alias("t_x"),
+            ((lit(cal) - col("first")).cast(DataType::Float64) / lit(scale)).alias("T"),
             col("mean_spend"),
             col("holdout"),
-            col("first").cast(DataType::Date).alias("first"),
+            col("first_day").cast(DataType::Date).alias("first"),
         ])
         .sort(["id"], Default::default())
+        .collect()?;
+    let periods = daily
+        .clone()
+        .filter(in_cal.clone().not())
+        .select([if spec.discrete {
+            (col("slot") - lit(cal)).cast(DataType::Int64).alias("k")
+        } else {
+            // ceil(v) for v > 0 without polars' rounding feature: trunc(v) + (trunc(v) < v).
+            let v = (col("day") - lit(cal_end)).cast(DataType::Float64) / lit(scale);
+            let t = v.clone().cast(DataType::Int64);
+            (t.clone() + t.cast(DataType::Float64).lt(v).cast(DataType::Int64)).alias("k")
+        }])
+        .group_by([col("k")])
+        .agg([len().cast(DataType::Float64).alias("n")])
         .collect()?;
     let totals = daily
         .select([
@@ -364,12 +478,31 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
             hint: "Check --calibration-end against the dates in the file.".into(),
         });
     }
-    let holdout_length = obs_end.map_or(0.0, |o| f64::from(o - cal_end) / unit);
+    let holdout_length = match obs_end {
+        None => 0.0,
+        Some(o) if spec.discrete => f64::from(period_of(unit, o)? - cal),
+        Some(o) => f64::from(o - cal_end) / unit.days(),
+    };
+    let mut holdout_by_period = vec![0.0; holdout_length.ceil() as usize];
+    let (ks, ns) = (
+        periods.column("k")?.i64()?.clone(),
+        load::f64_values(&periods, "n")?,
+    );
+    for (k, n) in ks.iter().zip(ns) {
+        if let Some(slot) = k
+            .and_then(|k| usize::try_from(k - 1).ok())
+            .and_then(|i| holdout_by_period.get_mut(i))
+        {
+            *slot += n;
+        }
+    }
     Ok(Rfm {
         df: rfm,
         diagnostics: diag,
         unit: spec.unit,
         holdout_length,
+        holdout_by_period,
+        discrete: spec.discrete,
     })
 }
 

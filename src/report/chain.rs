@@ -704,5 +704,6 @@ pub fn export(r: &ChainResult) -> Result<Export> {
         ],
         json,
         latex: Some(latex),
+        files: Vec::new(),
     })
 }

@@ -115,5 +115,6 @@ pub fn export(out: &DriversOutput) -> Result<super::export::Export> {
         }],
         json: serde_json::to_string_pretty(out).map_err(|e| Error::Internal(e.to_string()))? + "\n",
         latex: None,
+        files: Vec::new(),
     })
 }

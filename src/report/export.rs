@@ -38,6 +38,8 @@ pub struct Export {
     pub json: String,
     /// Written as `tables.tex` when present.
     pub latex: Option<String>,
+    /// Further text files (relative path, content), e.g. `charts/tracking.svg`.
+    pub files: Vec<(String, String)>,
 }
 
 /// Make `dir` ready: created if missing; an existing non-empty folder only with `force`.
@@ -83,6 +85,17 @@ pub fn write(dir: &Path, export: &mut Export, force: bool) -> Result<Vec<PathBuf
     if let Some(tex) = &export.latex {
         let p = dir.join("tables.tex");
         output::write_text(&p, tex)?;
+        written.push(p);
+    }
+    for (name, text) in &export.files {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::Write {
+                path: parent.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        }
+        output::write_text(&p, text)?;
         written.push(p);
     }
     Ok(written)

@@ -169,5 +169,6 @@ pub fn export(out: &MetricsOutput) -> Result<super::export::Export> {
         }],
         json: serde_json::to_string_pretty(out).map_err(|e| Error::Internal(e.to_string()))? + "\n",
         latex: None,
+        files: Vec::new(),
     })
 }

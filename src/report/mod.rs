@@ -4,6 +4,7 @@
 pub mod chain;
 pub mod charts;
 pub mod clv;
+pub mod clv_charts;
 pub mod drivers;
 pub mod export;
 /// Number formatting (defined at the crate root, shared with messages).
@@ -12,4 +13,5 @@ pub mod html;
 pub mod metrics;
 pub mod regression;
 pub mod text;
+pub mod theme;
 pub mod value;

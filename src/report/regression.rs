@@ -297,5 +297,6 @@ pub fn export(out: &RegressOutput) -> Result<super::export::Export> {
         }],
         json: serde_json::to_string_pretty(out).map_err(|e| Error::Internal(e.to_string()))? + "\n",
         latex: Some(super::export::latex_models(&caption, &cols)),
+        files: Vec::new(),
     })
 }

@@ -169,5 +169,6 @@ pub fn export(v: &ValueResult) -> Result<super::export::Export> {
         ],
         json: serde_json::to_string_pretty(v).map_err(|e| Error::Internal(e.to_string()))? + "\n",
         latex: None,
+        files: Vec::new(),
     })
 }

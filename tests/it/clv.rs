@@ -24,6 +24,7 @@ fn cdnow(unit: TimeUnit) -> Rfm {
         unit,
         calibration_end: "1997-09-30".into(),
         observation_end: Some("1998-06-30".into()),
+        discrete: false,
     };
     transactions::summarize(&df, "CDNOW", &spec).unwrap()
 }
@@ -217,10 +218,27 @@ fn clv_bad_input_is_a_clear_error() {
         "once.csv",
         "id,date,amount\nA,2024-01-03,10\nB,2024-02-03,5\n",
     );
-    run(&once, "2024-06-30")
+    run(&once, "2024-02-03")
         .assert()
         .code(2)
         .stderr(contains("not identified"));
+    // A calibration end after the last purchase leaves the holdout empty.
+    run(&once, "2024-06-30")
+        .args(["--observation-end", "2024-12-31"])
+        .assert()
+        .code(2)
+        .stderr(contains("after the last purchase"))
+        .stderr(contains("2024-02-03"));
+    // Only returns and free items: no spend to model.
+    let free = write(
+        dir.path(),
+        "free.csv",
+        "id,date,amount\nA,2024-01-03,0\nA,2024-02-03,-5\nB,2024-02-03,0\n",
+    );
+    run(&free, "2024-02-01")
+        .assert()
+        .code(2)
+        .stderr(contains("zero or negative"));
     // A calibration end before every first purchase.
     run(&once, "2023-01-01")
         .assert()
@@ -398,4 +416,158 @@ fn bg_bb_matches_the_published_donation_results() {
         .map(|i| t.count[i] * btyd::bgbb_expected(p, t.x[i], t.t_x[i], 6.0, 5.0))
         .sum();
     assert!((total - 12_884.2).abs() < 0.5, "{total}");
+}
+
+/// The donation cohort as a transaction log (first gift in 1995; x gifts in consecutive
+/// years ending in 1995 + t_x), through the CLI with `--model bgbb --time-unit year`: the
+/// discrete summary recovers every (x, t_x, n) and the fit the published parameters.
+#[test]
+fn bg_bb_from_a_yearly_transaction_log() {
+    use crate::common::bin;
+    let t = donations();
+    let mut csv = String::from("donor,date,amount\n");
+    let mut id = 0;
+    for i in 0..t.x.len() {
+        for _ in 0..t.count[i] as usize {
+            id += 1;
+            csv.push_str(&format!("D{id},1995-03-15,25\n"));
+            let (x, tx) = (t.x[i] as i32, t.t_x[i] as i32);
+            for year in (tx - x + 1)..=tx {
+                csv.push_str(&format!("D{id},{}-11-20,30\n", 1995 + year));
+            }
+        }
+    }
+    let dir = tempfile::TempDir::new().unwrap();
+    let file = dir.path().join("gifts.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = bin()
+        .args(["clv", "--transactions"])
+        .arg(&file)
+        .args([
+            "--id",
+            "donor",
+            "--date",
+            "date",
+            "--amount",
+            "amount",
+            "--model",
+            "bgbb",
+            "--time-unit",
+            "year",
+            "--calibration-end",
+            "2001-12-31",
+            "--horizon",
+            "5",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["model_label"], "BG/BB");
+    assert_eq!(v["discrete"], true);
+    let params: Vec<f64> = v["purchase"]["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_f64().unwrap())
+        .collect();
+    for (got, want) in params.iter().zip([1.204, 0.750, 0.657, 2.783]) {
+        assert!(same_digits(*got, want, 3), "{params:?}");
+    }
+    let e = v["totals"]["expected_transactions"].as_f64().unwrap();
+    assert!((e - 12_884.2).abs() < 0.5, "{e}");
+    // A calibration end inside a year is refused for discrete periods.
+    bin()
+        .args(["clv", "--transactions"])
+        .arg(&file)
+        .args([
+            "--id",
+            "donor",
+            "--date",
+            "date",
+            "--amount",
+            "amount",
+            "--model",
+            "bgbb",
+            "--time-unit",
+            "year",
+            "--calibration-end",
+            "2001-06-30",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("last day of a year"));
+}
+
+/// `--compare all --export DIR`: three fits side by side, the holdout tables, tracking that
+/// adds up to the holdout totals, and the charts.
+#[test]
+fn clv_export_compares_models_and_writes_charts() {
+    use crate::common::bin;
+    let dir = tempfile::TempDir::new().unwrap();
+    let out = dir.path().join("clv");
+    bin()
+        .args(["clv", "--transactions"])
+        .arg(data("reference/clv/CDNOW_sample.txt"))
+        .args([
+            "--id",
+            "column_2",
+            "--date",
+            "column_3",
+            "--amount",
+            "column_5",
+            "--calibration-end",
+            "1997-09-30",
+            "--observation-end",
+            "1998-06-30",
+            "--compare",
+            "all",
+            "--export",
+        ])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Pareto/NBD (compared)"));
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let labels: Vec<&str> = v["compared"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["MBG/NBD", "Pareto/NBD"]);
+    let h = &v["holdout"];
+    let track = h["tracking"].as_array().unwrap();
+    assert_eq!(track.len(), 39);
+    let last = &track[38];
+    assert_eq!(last["actual_cumulative"].as_f64().unwrap(), 1882.0);
+    assert!(
+        (last["expected_cumulative"].as_f64().unwrap() - h["expected_total"].as_f64().unwrap())
+            .abs()
+            < 1e-6
+    );
+    for f in [
+        "customers.csv",
+        "parameters.csv",
+        "holdout_by_frequency.csv",
+        "holdout_tracking.csv",
+        "clv_totals.csv",
+        "summary.xlsx",
+        "charts/clv_tracking_cumulative.svg",
+        "charts/clv_by_frequency.svg",
+        "charts/clv_p_alive.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let svg = std::fs::read_to_string(out.join("charts/clv_tracking.svg")).unwrap();
+    assert!(svg.contains("BG/NBD expected") && !svg.contains("500.0"));
+    let head = std::fs::read_to_string(out.join("holdout_by_frequency.csv")).unwrap();
+    assert!(head.starts_with(
+        "frequency,customers,actual_mean,bgnbd_expected_mean,mbgnbd_expected_mean,paretonbd_expected_mean"
+    ));
 }

@@ -1,0 +1,488 @@
+//! Customer lifetime value from a transaction log: the RFM summary, a purchase model
+//! (BG/NBD, MBG/NBD, Pareto/NBD or BG/BB) and the Gamma-Gamma spend model, the holdout
+//! check, and per-customer P(alive), expected transactions, expected spend and CLV.
+//!
+//! CLV over a horizon of H periods is the discounted sum of the expected transactions in
+//! each period times the expected spend and the margin: Σₖ (E[Y(k)] − E[Y(k−1)])·E[M]·m /
+//! (1 + d)^(k·u/365.25), with d the yearly discount rate and u the days per period, so the
+//! time unit is honoured whatever it is (no 30-day months).
+
+use polars::prelude::*;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::load::f64_values;
+use crate::data::transactions::{self, Rfm, TimeUnit, TxDiagnostics};
+use crate::error::{Error, Result};
+use crate::stats::btyd::{self, GammaGamma, MleFit, PurchaseModel};
+use crate::stats::correlation;
+
+mod holdout;
+
+pub use holdout::{Holdout, HoldoutRow, TrackingRow};
+
+/// Options of a CLV run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClvOptions {
+    /// Horizon of the predictions and CLV, in periods of the time unit.
+    pub horizon: f64,
+    /// Yearly discount rate.
+    pub discount: f64,
+    /// Margin as a share of spend (CLV is in profit when < 1, in revenue at 1).
+    pub margin: f64,
+    /// The purchase model behind the per-customer predictions.
+    pub model: PurchaseModel,
+    /// Further models fitted for comparison (fit and holdout expectations).
+    pub compare: Vec<PurchaseModel>,
+}
+
+impl Default for ClvOptions {
+    fn default() -> Self {
+        ClvOptions {
+            horizon: 52.0,
+            discount: 0.1,
+            margin: 1.0,
+            model: PurchaseModel::BgNbd,
+            compare: Vec::new(),
+        }
+    }
+}
+
+/// A model fitted for comparison.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ComparedFit {
+    pub model: PurchaseModel,
+    pub label: String,
+    pub fit: MleFit,
+}
+
+/// Totals over all customers or one segment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClvTotals {
+    /// `all`, or the segment's name.
+    pub segment: String,
+    pub customers: usize,
+    /// Sum of expected transactions over the horizon.
+    pub expected_transactions: f64,
+    pub clv: f64,
+    pub mean_clv: f64,
+    /// Mean P(alive).
+    pub mean_p_alive: f64,
+    /// This group's share of the total CLV.
+    pub share_of_clv: f64,
+}
+
+/// The whole CLV study.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClvResult {
+    pub time_unit: TimeUnit,
+    /// Days per period (week = 7; month = 365.25/12; year = 365.25).
+    pub days_per_period: f64,
+    /// Discrete opportunities (BG/BB): x, t_x and T (= n) count whole calendar periods.
+    pub discrete: bool,
+    pub options: ClvOptions,
+    pub diagnostics: TxDiagnostics,
+    /// The purchase model used for the predictions, e.g. `BG/NBD`.
+    pub model_label: String,
+    pub purchase: MleFit,
+    pub compared: Vec<ComparedFit>,
+    /// None when no customer has a repeat purchase with positive spend.
+    pub gamma_gamma: Option<MleFit>,
+    /// Correlation of frequency and mean spend among repeat customers: Gamma-Gamma assumes
+    /// they are independent, so a large value is a warning.
+    pub spend_frequency_correlation: Option<f64>,
+    /// None without a holdout period.
+    pub holdout: Option<Holdout>,
+    pub totals: ClvTotals,
+    /// P(alive) of a customer observed for the longest calibration age, by frequency and
+    /// recency (for the chart).
+    pub p_alive_grid: PAliveGrid,
+    /// Totals per segment (filled when a study's segment rule applies).
+    pub by_segment: Vec<ClvTotals>,
+    /// Things worth reading before using the numbers.
+    pub warnings: Vec<String>,
+}
+
+/// Fit the models on `rfm` and predict per customer; returns the result and the customer
+/// table with `p_alive`, `expected_transactions`, `expected_spend` and `clv` added.
+pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
+    if !(opts.horizon > 0.0 && opts.horizon.is_finite()) {
+        return Err(Error::Usage(format!(
+            "--horizon {} must be positive",
+            opts.horizon
+        )));
+    }
+    if !(opts.discount >= 0.0 && opts.discount.is_finite()) {
+        return Err(Error::Usage(format!(
+            "--discount {} must be a yearly rate ≥ 0 (e.g. 0.1)",
+            opts.discount
+        )));
+    }
+    if !(opts.margin.is_finite()) {
+        return Err(Error::Usage(format!(
+            "--margin {} must be a number (a share of spend, e.g. 0.3)",
+            opts.margin
+        )));
+    }
+    let tuples = transactions::rfm_tuples(rfm)?;
+    if tuples.x.iter().all(|x| *x == 0.0) {
+        return Err(Error::Degenerate(
+            "no customer made a repeat purchase in the calibration period, so purchase rates and drop-out cannot be told apart (the model is not identified); use a later --calibration-end".into(),
+        ));
+    }
+    let mut warnings = Vec::new();
+    let mut stopped = |label: &str, f: &MleFit| {
+        if f.status != "converged" {
+            warnings.push(format!(
+                "{label}: the optimizer stopped with '{}' after {} iterations; the parameters are the best found",
+                f.status, f.iterations
+            ));
+        }
+    };
+    let model = opts.model;
+    let purchase = model.fit(&tuples, None)?;
+    stopped(model.label(), &purchase);
+    let mut compared = Vec::new();
+    for &m in opts.compare.iter().filter(|m| **m != model) {
+        let fit = m.fit(&tuples, Some(&purchase))?;
+        stopped(m.label(), &fit);
+        compared.push(ComparedFit {
+            model: m,
+            label: m.label().into(),
+            fit,
+        });
+    }
+    let spend = transactions::spend_tuples(rfm)?;
+    let gg = spend_model(&spend, &mut warnings);
+    let corr = (spend.x.len() >= 3).then(|| {
+        // Customer-level correlation (tuples expanded by their counts).
+        let (mut xs, mut ms) = (Vec::new(), Vec::new());
+        for i in 0..spend.x.len() {
+            for _ in 0..spend.count[i] as usize {
+                xs.push(spend.x[i]);
+                ms.push(spend.mean[i]);
+            }
+        }
+        correlation::pearson(&xs, &ms)
+    });
+    if let Some(r) = corr {
+        if r.abs() > 0.3 {
+            warnings.push(format!("frequency and mean spend correlate (r = {r:.2}): the Gamma-Gamma model assumes they are independent"));
+        }
+    }
+
+    // Per customer. Purchase predictions depend on (x, t_x, T) only: once per distinct
+    // tuple, each customer finding its tuple through a polars join.
+    let (x, tx, t) = (
+        f64_values(&rfm.df, "x")?,
+        f64_values(&rfm.df, "t_x")?,
+        f64_values(&rfm.df, "T")?,
+    );
+    let mean_spend = f64_values(&rfm.df, "mean_spend")?;
+    let p = &purchase.params;
+    let per_year = 365.25 / rfm.unit.days();
+    let h = opts.horizon;
+    let hold_len = rfm.holdout_length;
+    let hold_steps = hold_len.ceil() as usize;
+    let per_tuple: Vec<TuplePrediction> = (0..tuples.x.len())
+        .into_par_iter()
+        .map(|k| {
+            let (xk, txk, tk) = (tuples.x[k], tuples.t_x[k], tuples.t[k]);
+            let at = |s: f64| model.expected(p, xk, txk, tk, s);
+            let mut discounted = 0.0;
+            let mut prev = 0.0;
+            for step in 1..=h.ceil() as usize {
+                let s = (step as f64).min(h);
+                let cum = at(s);
+                discounted += (cum - prev) / (1.0 + opts.discount).powf(s / per_year);
+                prev = cum;
+            }
+            let mut holdout = Vec::with_capacity(hold_steps);
+            for step in 1..=hold_steps {
+                holdout.push(at((step as f64).min(hold_len)));
+            }
+            TuplePrediction {
+                p_alive: model.p_alive(p, xk, txk, tk),
+                expected: prev,
+                discounted,
+                holdout,
+            }
+        })
+        .collect();
+    let tuple_of = tuple_index(rfm, &tuples)?;
+    let population_spend = gg.as_ref().map(|g| {
+        // A customer without repeat spend: the population mean p·γ/(q − 1).
+        g.params[0] * g.params[2] / (g.params[1] - 1.0)
+    });
+    let rows: Vec<(f64, f64, f64, f64)> = (0..x.len())
+        .map(|i| {
+            let pt = &per_tuple[tuple_of[i]];
+            let spend = match (&gg, population_spend) {
+                (Some(g), _) if x[i] > 0.0 && mean_spend[i] > 0.0 => {
+                    btyd::gamma_gamma_expected(&g.params, x[i], mean_spend[i])
+                }
+                (_, Some(m)) => m,
+                _ => f64::NAN,
+            };
+            (
+                pt.p_alive,
+                pt.expected,
+                spend,
+                pt.discounted * spend * opts.margin,
+            )
+        })
+        .collect();
+    let column = |name: &str, f: fn(&(f64, f64, f64, f64)) -> f64| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<f64>>())
+    };
+    let customers = rfm.df.clone().hstack(&[
+        column("p_alive", |r| r.0),
+        column("expected_transactions", |r| r.1),
+        column("expected_spend", |r| r.2),
+        column("clv", |r| r.3),
+    ])?;
+
+    let holdout = if hold_len > 0.0 {
+        let actual = f64_values(&rfm.df, "holdout")?;
+        let last = |pt: &TuplePrediction| pt.holdout.last().copied().unwrap_or(0.0);
+        let mut expected = vec![tuple_of.iter().map(|&k| last(&per_tuple[k])).collect()];
+        for c in &compared {
+            expected.push(
+                (0..x.len())
+                    .into_par_iter()
+                    .map(|i| c.model.expected(&c.fit.params, x[i], tx[i], t[i], hold_len))
+                    .collect(),
+            );
+        }
+        // Expected holdout transactions per period: count-weighted increments per tuple.
+        let mut per_period = vec![0.0; hold_steps];
+        for (k, pt) in per_tuple.iter().enumerate() {
+            let mut prev = 0.0;
+            for (j, cum) in pt.holdout.iter().enumerate() {
+                per_period[j] += tuples.count[k] * (cum - prev);
+                prev = *cum;
+            }
+        }
+        Some(holdout::compare(
+            hold_len,
+            &x,
+            &actual,
+            &expected,
+            (&per_period, &rfm.holdout_by_period),
+        ))
+    } else {
+        None
+    };
+    let totals = totals_of("all", &rows, rows.iter().map(|r| r.3).sum());
+    let p_alive_grid = p_alive_grid(model, &purchase.params, &x, &t, rfm.discrete);
+    Ok((
+        ClvResult {
+            time_unit: rfm.unit,
+            days_per_period: rfm.unit.days(),
+            discrete: rfm.discrete,
+            options: opts.clone(),
+            diagnostics: rfm.diagnostics.clone(),
+            model_label: model.label().into(),
+            purchase,
+            compared,
+            gamma_gamma: gg,
+            spend_frequency_correlation: corr,
+            holdout,
+            totals,
+            p_alive_grid,
+            by_segment: Vec::new(),
+            warnings,
+        },
+        customers,
+    ))
+}
+
+/// P(alive) on a grid of frequency × recency at one age T.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PAliveGrid {
+    /// The age (T, or n for BG/BB) of the grid, in periods.
+    pub age: f64,
+    pub frequencies: Vec<f64>,
+    pub recencies: Vec<f64>,
+    /// `values[i][j]`: frequency i, recency j (NaN where impossible: x = 0 with t_x > 0).
+    pub values: Vec<Vec<f64>>,
+}
+
+fn p_alive_grid(
+    model: PurchaseModel,
+    p: &[f64],
+    x: &[f64],
+    t: &[f64],
+    discrete: bool,
+) -> PAliveGrid {
+    let age = t.iter().copied().fold(0.0, f64::max);
+    let mut sorted = x.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    // Up to the 99th percentile of frequency (at least 1, at most 40 rows).
+    let top = sorted[((sorted.len() - 1) as f64 * 0.99) as usize].clamp(1.0, 40.0);
+    let frequencies: Vec<f64> = (0..=top as usize).map(|v| v as f64).collect();
+    let recencies: Vec<f64> = if discrete {
+        (0..=age as usize).map(|v| v as f64).collect()
+    } else {
+        (0..=24).map(|j| age * f64::from(j) / 24.0).collect()
+    };
+    let values = frequencies
+        .iter()
+        .map(|&f| {
+            recencies
+                .iter()
+                .map(|&r| {
+                    let impossible = (f == 0.0 && r > 0.0)
+                        || (f > 0.0 && r == 0.0 && !discrete)
+                        || (discrete && f > r);
+                    if impossible {
+                        f64::NAN
+                    } else {
+                        model.p_alive(p, f, r, age)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    PAliveGrid {
+        age,
+        frequencies,
+        recencies,
+        values,
+    }
+}
+
+/// One (x, t_x, T) tuple's predictions.
+struct TuplePrediction {
+    p_alive: f64,
+    /// Expected transactions over the horizon.
+    expected: f64,
+    /// The same, each period's increment discounted.
+    discounted: f64,
+    /// Cumulative expectations at the end of each holdout period.
+    holdout: Vec<f64>,
+}
+
+/// For each customer (row of `rfm.df`), the index of its tuple in `tuples`.
+fn tuple_index(rfm: &Rfm, tuples: &btyd::RfmTuples) -> Result<Vec<usize>> {
+    let keys = DataFrame::new_infer_height(vec![
+        Column::new("x".into(), tuples.x.clone()),
+        Column::new("t_x".into(), tuples.t_x.clone()),
+        Column::new("T".into(), tuples.t.clone()),
+        Column::new(
+            "__k".into(),
+            (0..tuples.x.len() as u64).collect::<Vec<u64>>(),
+        ),
+    ])?;
+    let keyed = rfm
+        .df
+        .clone()
+        .lazy()
+        .select([col("x"), col("t_x"), col("T")])
+        .with_row_index("__row", None)
+        .join(
+            keys.lazy(),
+            [col("x"), col("t_x"), col("T")],
+            [col("x"), col("t_x"), col("T")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .sort(["__row"], Default::default())
+        .collect()?;
+    Ok(keyed
+        .column("__k")?
+        .u64()?
+        .iter()
+        .map(|v| v.unwrap_or(0) as usize)
+        .collect())
+}
+
+/// The Gamma-Gamma fit, or None (with the reason in `warnings`).
+fn spend_model(spend: &btyd::SpendTuples, warnings: &mut Vec<String>) -> Option<MleFit> {
+    if spend.count.iter().sum::<f64>() < 3.0 {
+        warnings.push(
+            "fewer than 3 repeat customers with positive spend: no spend model, CLV not computed"
+                .into(),
+        );
+        return None;
+    }
+    match btyd::fit_from(
+        &GammaGamma(spend),
+        &[vec![1.0, 1.0, 1.0], vec![5.0, 3.0, 15.0]],
+        1000,
+    ) {
+        Ok(g) if g.params[1] > 1.0 => Some(g),
+        Ok(g) => {
+            warnings.push(format!(
+                "Gamma-Gamma: q = {:.3} ≤ 1 leaves the mean spend undefined; CLV not computed",
+                g.params[1]
+            ));
+            None
+        }
+        Err(e) => {
+            warnings.push(format!("Gamma-Gamma: {e}; CLV not computed"));
+            None
+        }
+    }
+}
+
+fn totals_of(segment: &str, rows: &[(f64, f64, f64, f64)], all_clv: f64) -> ClvTotals {
+    let n = rows.len();
+    let clv: f64 = rows.iter().map(|r| r.3).sum();
+    ClvTotals {
+        segment: segment.into(),
+        customers: n,
+        expected_transactions: rows.iter().map(|r| r.1).sum(),
+        clv,
+        mean_clv: clv / n as f64,
+        mean_p_alive: rows.iter().map(|r| r.0).sum::<f64>() / n as f64,
+        share_of_clv: clv / all_clv,
+    }
+}
+
+/// Totals per segment of a customer table carrying `p_alive`, `expected_transactions`,
+/// `clv` and the text column `segment` (in `order`).
+pub fn segment_totals(
+    customers: &DataFrame,
+    segment: &str,
+    order: &[String],
+) -> Result<Vec<ClvTotals>> {
+    let all: f64 = f64_values(customers, "clv")?.iter().sum();
+    let g = customers
+        .clone()
+        .lazy()
+        .group_by([col(segment).cast(DataType::String).alias("__segment")])
+        .agg([
+            len().cast(DataType::Float64).alias("n"),
+            col("expected_transactions").sum().alias("e"),
+            col("clv").sum().alias("clv"),
+            col("p_alive").mean().alias("alive"),
+        ])
+        .collect()?;
+    let names: Vec<Option<String>> = g
+        .column("__segment")?
+        .str()?
+        .iter()
+        .map(|v| v.map(str::to_string))
+        .collect();
+    let (n, e, clv, alive) = (
+        f64_values(&g, "n")?,
+        f64_values(&g, "e")?,
+        f64_values(&g, "clv")?,
+        f64_values(&g, "alive")?,
+    );
+    let mut out = Vec::new();
+    for name in order {
+        if let Some(i) = names.iter().position(|s| s.as_deref() == Some(name)) {
+            out.push(ClvTotals {
+                segment: name.clone(),
+                customers: n[i] as usize,
+                expected_transactions: e[i],
+                clv: clv[i],
+                mean_clv: clv[i] / n[i],
+                mean_p_alive: alive[i],
+                share_of_clv: clv[i] / all,
+            });
+        }
+    }
+    Ok(out)
+}
