@@ -1,88 +1,86 @@
-//! CLV speed (issue #10 targets): the RFM summary of a transaction log, the BG/NBD and
-//! Gamma-Gamma fits on its tuples, and the whole `clv` analysis (fits, predictions, CLV).
-//! `PROFITCHAIN_BENCH_CUSTOMERS` sets the customers (default 1,000,000; about 3
-//! transactions each).
+//! CLV speed (issue #10 targets): the RFM summary of a transaction log, the BG/NBD,
+//! Pareto/NBD and Gamma-Gamma fits on its tuples, and predictions with CLV.
+//!
+//! Logs are simulated from the BG/NBD (`data::purchases`). `PROFITCHAIN_BENCH_CUSTOMERS`
+//! sets the customers of the fit and prediction benchmarks (default 1,000,000);
+//! `PROFITCHAIN_BENCH_TRANSACTIONS` the size of the RFM-summary log (default 10,000,000).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use polars::prelude::*;
 use profitchain::analysis::clv::{self, ClvOptions};
+use profitchain::data::purchases::{simulate_log, LogTruth};
 use profitchain::data::transactions::{self, TimeUnit, TxSpec};
-use profitchain::stats::btyd::{self, BgNbd, GammaGamma};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+use profitchain::stats::btyd::{self, GammaGamma, PurchaseModel};
 
-/// Purchases of `n` customers over 540 days: a first purchase in the first quarter, then
-/// Poisson purchases at a gamma-distributed rate until a geometric drop-out.
-fn log(n: usize) -> DataFrame {
-    let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let (mut ids, mut days, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
-    for c in 0..n {
-        let mut d = rng.random_range(0..90) as f64;
-        let rate: f64 = -(rng.random::<f64>().max(1e-12)).ln() * 0.05;
-        loop {
-            ids.push(format!("C{c}"));
-            days.push(19_358 + d as i32); // 2023-01-01
-            amounts.push(5.0 + 75.0 * rng.random::<f64>());
-            d += 1.0 - (rng.random::<f64>().max(1e-12)).ln() / rate.max(1e-6);
-            if d > 540.0 || rng.random::<f64>() < 0.25 {
-                break;
-            }
-        }
-    }
-    DataFrame::new_infer_height(vec![
-        Column::new("id".into(), ids),
-        Column::new("day".into(), days)
-            .cast(&DataType::Date)
-            .unwrap(),
-        Column::new("amount".into(), amounts),
-    ])
-    .unwrap()
-}
-
-fn bench(c: &mut Criterion) {
-    let n: usize = std::env::var("PROFITCHAIN_BENCH_CUSTOMERS")
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let df = log(n);
-    let spec = TxSpec {
-        id: "id".into(),
-        date: "day".into(),
+        .unwrap_or(default)
+}
+
+/// A BG/NBD log of `n` customers: about 3.7 purchases each over 78 weeks.
+fn log(n: usize) -> DataFrame {
+    let truth = LogTruth {
+        bg_nbd: [0.6, 8.0, 0.8, 2.6],
+        gamma_gamma: [5.0, 3.5, 60.0],
+        start: "2024-01-01".into(),
+        entry_weeks: 12.0,
+        end: "2025-06-29".into(),
+    };
+    let ids: Vec<String> = (0..n).map(|i| format!("C{i:08}")).collect();
+    simulate_log(&ids, &truth, 7).unwrap()
+}
+
+fn spec() -> TxSpec {
+    TxSpec {
+        id: "household_id".into(),
+        date: "date".into(),
         amount: "amount".into(),
         date_format: None,
         unit: TimeUnit::Week,
-        calibration_end: "2023-09-30".into(),
-        observation_end: Some("2024-06-30".into()),
+        calibration_end: "2024-12-29".into(),
+        observation_end: Some("2025-06-29".into()),
         discrete: false,
-    };
+    }
+}
+
+fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("clv");
     g.sample_size(10);
-    let rows = df.height();
+
+    // The RFM summary of a log of about PROFITCHAIN_BENCH_TRANSACTIONS rows.
+    let target = env("PROFITCHAIN_BENCH_TRANSACTIONS", 10_000_000);
+    let big = log((target as f64 / 3.67) as usize);
+    let rows = big.height();
     g.bench_function(format!("RFM summary, {rows} transactions"), |b| {
-        b.iter(|| transactions::summarize(&df, "bench", &spec).unwrap())
+        b.iter(|| transactions::summarize(&big, "bench", &spec()).unwrap())
     });
-    let rfm = transactions::summarize(&df, "bench", &spec).unwrap();
+    drop(big);
+
+    let n = env("PROFITCHAIN_BENCH_CUSTOMERS", 1_000_000);
+    let df = log(n);
+    let rfm = transactions::summarize(&df, "bench", &spec()).unwrap();
     let tuples = transactions::rfm_tuples(&rfm).unwrap();
     let spend = transactions::spend_tuples(&rfm).unwrap();
     eprintln!(
-        "{n} customers: {} distinct (x, t_x, T) tuples, {} spend tuples",
+        "{n} customers, {} transactions: {} distinct (x, t_x, T) tuples, {} spend tuples",
+        df.height(),
         tuples.x.len(),
         spend.x.len()
     );
     g.bench_function(format!("BG/NBD fit, {n} customers"), |b| {
-        b.iter(|| btyd::fit(&BgNbd(&tuples), &[vec![1.0, 1.0, 1.0, 1.0]], 1000).unwrap())
+        b.iter(|| PurchaseModel::BgNbd.fit(&tuples, None).unwrap())
+    });
+    g.bench_function(format!("Pareto/NBD fit, {n} customers"), |b| {
+        b.iter(|| PurchaseModel::ParetoNbd.fit(&tuples, None).unwrap())
     });
     g.bench_function(format!("Gamma-Gamma fit, {n} customers"), |b| {
         b.iter(|| btyd::fit(&GammaGamma(&spend), &[vec![1.0, 1.0, 1.0]], 1000).unwrap())
     });
-    let opts = ClvOptions {
-        horizon: 52.0,
-        discount: 0.1,
-        margin: 1.0,
-        pareto: false,
-    };
+    let opts = ClvOptions::default();
     g.bench_function(
-        format!("clv analysis (fits, predictions, CLV), {n} customers"),
+        format!("clv analysis (BG/NBD and Gamma-Gamma fits, predictions, CLV), {n} customers"),
         |b| b.iter(|| clv::run(&rfm, &opts).unwrap()),
     );
     g.finish();

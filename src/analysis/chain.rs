@@ -40,6 +40,14 @@ pub struct ChainOptions {
     pub moderators: Vec<String>,
     pub quadratic: bool,
     pub spearman: bool,
+    /// What the Y equation models: `profit` (default), or `clv` (customer lifetime value
+    /// from the study's transaction log, in the profit column's place).
+    #[serde(default = "profit_outcome")]
+    pub outcome: String,
+}
+
+fn profit_outcome() -> String {
+    "profit".into()
 }
 
 impl Default for ChainOptions {
@@ -54,6 +62,7 @@ impl Default for ChainOptions {
             moderators: vec![],
             quadratic: false,
             spearman: false,
+            outcome: profit_outcome(),
         }
     }
 }
@@ -431,7 +440,16 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
                 .join("\n")
         )));
     }
-    let summary = super::chain_summary::summary(&segments, &comparisons, opts);
+    let mut summary = super::chain_summary::summary(&segments, &comparisons, opts);
+    if opts.outcome != "profit" {
+        summary.insert(
+            0,
+            format!(
+                "Outcome: {0} (customer lifetime value from the transaction log) takes profit's place in the Y equation; read \"profit\" in the model names and paths as {0}. Segments are still formed from observed profit.",
+                opts.outcome
+            ),
+        );
+    }
     Ok(ChainResult {
         study: table.diagnostics.study.clone(),
         options: opts.clone(),

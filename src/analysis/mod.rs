@@ -6,4 +6,5 @@ pub mod clv;
 pub mod drivers;
 pub mod metrics;
 pub mod regress;
+pub mod study;
 pub mod value;

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::data::build;
 use profitchain::report::text;
 use profitchain::{output, Result};
 
@@ -25,7 +24,7 @@ pub struct BuildArgs {
 
 pub fn run(args: BuildArgs) -> Result<()> {
     let study = args.data.study(&[], &[])?;
-    let mut table = build(&study)?;
+    let mut table = profitchain::analysis::study::build(&study)?.table;
     output::write_table(&args.output, &mut table.df)?;
     if let Some(p) = &args.diagnostics_json {
         output::write_text(p, &(super::to_json(&table.diagnostics)? + "\n"))?;

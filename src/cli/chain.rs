@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::chain::{self, ChainOptions, DEFAULT_SEED};
-use profitchain::data::{build, Study};
+use profitchain::data::Study;
 use profitchain::report::chain as render;
 use profitchain::stats::CovType;
 use profitchain::Result;
@@ -32,6 +32,10 @@ pub struct ChainArgs {
     /// Also report Spearman correlations.
     #[arg(long)]
     pub spearman: bool,
+    /// Y of the chain: profit, or clv (customer lifetime value from the study's
+    /// transaction log, `level = "transaction"` and `[clv]`).
+    #[arg(long, default_value = "profit", value_parser = ["profit", "clv"])]
+    pub outcome: String,
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
     pub format: String,
@@ -81,10 +85,12 @@ impl InferenceArgs {
 
 pub fn run(args: ChainArgs) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
-    let table = build(&study)?;
+    let mut table = profitchain::analysis::study::build(&study)?.table;
+    profitchain::analysis::study::use_outcome(&mut table, &args.outcome)?;
     let opts = ChainOptions {
         quadratic: args.quadratic || study.options.quadratic,
         spearman: args.spearman,
+        outcome: args.outcome.clone(),
         ..args.inference.options(&study)?
     };
     let result = chain::run(&table, &opts)?;

@@ -8,7 +8,7 @@ use profitchain::analysis::drivers::{self, DriverOptions};
 use profitchain::analysis::metrics::{self, MetricsOptions, Scale};
 use profitchain::data::build::respondents_with_segments;
 use profitchain::data::study::Level;
-use profitchain::data::{build, load, Study};
+use profitchain::data::{load, Study};
 use profitchain::report::{metrics as render, regression};
 use profitchain::{Error, Result};
 
@@ -88,7 +88,7 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
         (Some(p), _) => (load::read(p)?, p.display().to_string()),
         (None, Some(s)) => {
             let study = Study::from_file(s)?;
-            let table = build(&study)?;
+            let table = profitchain::analysis::study::build(&study)?.table;
             match respondents_with_segments(&study, &table)? {
                 Some((df, rows_read)) => {
                     let spec = study

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::regress::{regress, RegressOptions};
-use profitchain::data::{build, load, Study};
+use profitchain::data::{load, Study};
 use profitchain::report::regression as render;
 use profitchain::stats::CovType;
 use profitchain::{Error, Result};
@@ -57,7 +57,7 @@ pub fn run(args: RegressArgs) -> Result<()> {
             args.id.clone(),
         ),
         (None, Some(study)) => {
-            let table = build(&Study::from_file(study)?)?;
+            let table = profitchain::analysis::study::build(&Study::from_file(study)?)?.table;
             (
                 table.df,
                 format!("customer table of {}", study.display()),

@@ -8,7 +8,6 @@ use profitchain::analysis::chain;
 use profitchain::analysis::drivers::{self, DriverOptions, DriversOutput};
 use profitchain::analysis::metrics::{self, MetricsOptions, MetricsOutput, Scale};
 use profitchain::analysis::value::{self, ValueOptions};
-use profitchain::data::build;
 use profitchain::data::build::cols;
 use profitchain::report::{chain as chain_render, export, html};
 use profitchain::{output, Error, Result};
@@ -32,7 +31,8 @@ pub struct ReportArgs {
 
 pub fn run(args: ReportArgs) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
-    let table = build(&study)?;
+    let built = profitchain::analysis::study::build(&study)?;
+    let table = built.table;
     let opts = args.inference.options(&study)?;
     let result = chain::run(&table, &opts)?;
     let value = value::run(
@@ -60,6 +60,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         &links,
         survey.0.as_ref(),
         survey.1.as_ref(),
+        built.clv.as_ref(),
     )?;
     let mut exp = chain_render::export(&result)?;
     exp.overview.extend(html::overview_blocks(

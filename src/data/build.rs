@@ -47,8 +47,16 @@ struct Loaded {
     df: DataFrame,
 }
 
-/// Build the customer table described by `study`.
+/// Build the customer table described by `study` (a study without a transaction table;
+/// with one, the analysis layer summarizes it first and calls [`build_with`]).
 pub fn build(study: &Study) -> Result<CustomerTable> {
+    build_with(study, None)
+}
+
+/// Build the customer table; `transactions` is the study's transaction table already
+/// turned into one row per customer (id in the table's id column), which then joins like
+/// a customer table.
+pub fn build_with(study: &Study, mut transactions: Option<DataFrame>) -> Result<CustomerTable> {
     let id = study.roles.id.clone();
     let mut diag = Diagnostics {
         study: study.name.clone(),
@@ -60,7 +68,16 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
     for spec in &study.tables {
         let path = study.resolve(spec);
         let file = path.display().to_string();
-        let df = load::read(&path)?;
+        let df = if spec.level == Level::Transaction {
+            transactions.take().ok_or_else(|| {
+                Error::Internal(format!(
+                    "table '{}' is a transaction log: summarize it before the build (analysis::study::build)",
+                    spec.name
+                ))
+            })?
+        } else {
+            load::read(&path)?
+        };
         if df.height() == 0 {
             return Err(Error::Empty {
                 what: format!("table '{}' ({file})", spec.name),
@@ -135,7 +152,7 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
         .chain(segment_column(study).map(|c| (c, false)))
     {
         let order: Vec<usize> = (0..tables.len())
-            .filter(|&i| tables[i].0.level == Level::Customer)
+            .filter(|&i| tables[i].0.level != Level::Respondent)
             .chain((0..tables.len()).filter(|&i| tables[i].0.level == Level::Respondent))
             .collect();
         let Some(ti) = order
@@ -188,7 +205,7 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             });
         }
         t.df = match t.level {
-            Level::Customer => {
+            Level::Customer | Level::Transaction => {
                 check_unique(&df, &id, &study.resolve(spec).display().to_string(), study)?;
                 df
             }
@@ -403,7 +420,7 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
 /// Table indices, customer-level tables first, each group in study order.
 fn preference_order(tables: &[Loaded]) -> Vec<usize> {
     (0..tables.len())
-        .filter(|&i| tables[i].level == Level::Customer)
+        .filter(|&i| tables[i].level != Level::Respondent)
         .chain((0..tables.len()).filter(|&i| tables[i].level == Level::Respondent))
         .collect()
 }

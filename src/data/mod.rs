@@ -5,6 +5,7 @@ pub mod build;
 pub mod diagnostics;
 pub mod inspect;
 pub mod load;
+pub mod purchases;
 pub mod sample;
 pub mod simulate;
 pub mod study;

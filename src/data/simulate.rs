@@ -14,6 +14,8 @@ use polars::prelude::*;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+use super::purchases::LogTruth;
 use rand_distr::{Distribution, LogNormal, Normal};
 use serde::Serialize;
 
@@ -29,6 +31,8 @@ pub struct Simulated {
     pub accounts: DataFrame,
     pub study_toml: String,
     pub truth: serde_json::Value,
+    /// A transaction log (one row per purchase), when the scenario has one.
+    pub transactions: Option<DataFrame>,
 }
 
 /// Generate scenario `name` with `customers` customers (None = the scenario's default).
@@ -44,7 +48,7 @@ pub fn simulate(name: &str, seed: u64, customers: Option<usize>) -> Result<Simul
 }
 
 /// Write a simulated scenario into `dir` (created if needed): survey.csv, accounts.csv,
-/// study.toml, truth.json.
+/// study.toml, truth.json, and transactions.csv when the scenario has a log.
 pub fn write(sim: &mut Simulated, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Write {
         path: dir.to_path_buf(),
@@ -53,6 +57,9 @@ pub fn write(sim: &mut Simulated, dir: &Path) -> Result<()> {
     output::write_table(&dir.join("survey.csv"), &mut sim.survey)?;
     output::write_table(&dir.join("accounts.csv"), &mut sim.accounts)?;
     output::write_text(&dir.join("study.toml"), &sim.study_toml)?;
+    if let Some(t) = sim.transactions.as_mut() {
+        output::write_table(&dir.join("transactions.csv"), t)?;
+    }
     let truth =
         serde_json::to_string_pretty(&sim.truth).map_err(|e| Error::Internal(e.to_string()))?;
     output::write_text(&dir.join("truth.json"), &(truth + "\n"))?;
@@ -296,6 +303,7 @@ rule = "profit"
         accounts,
         study_toml,
         truth,
+        transactions: None,
     })
 }
 
@@ -477,6 +485,21 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         Column::new("retained".into(), retained),
     ])?;
     let accounts = as_ints(accounts, &["tenure_years"])?;
+    // The purchase log has its own random stream, so the other files do not change with it.
+    let log_truth = LogTruth {
+        bg_nbd: [0.6, 8.0, 0.8, 2.6],
+        gamma_gamma: [5.0, 3.5, 60.0],
+        start: "2024-01-01".into(),
+        entry_weeks: 12.0,
+        end: "2025-06-29".into(),
+    };
+    let ids: Vec<String> = accounts
+        .column("household_id")?
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or_default().to_string())
+        .collect();
+    let transactions = super::purchases::simulate_log(&ids, &log_truth, seed ^ 0x7c1f_5eed)?;
     let study_toml = r#"# Retail bank (simulated): households with 1-5 respondents; SOW derived as
 # revenue / category_spend; profit = revenue - cost_to_serve; income and tenure moderate
 # the satisfaction -> SOW link.
@@ -503,6 +526,13 @@ attributes = ["quality", "service", "price", "convenience"]
 recommend = "recommend"
 effort = "effort"
 
+[[table]]
+name = "transactions"
+path = "transactions.csv"
+level = "transaction"
+date = "date"
+amount = "amount"
+
 [options]
 min_respondents = 1
 aggregation = "mean"
@@ -510,6 +540,18 @@ satisfaction_scale = [1, 10]
 
 [segments]
 rule = "profit"
+
+# Customer lifetime value from the purchase log: BG/NBD x Gamma-Gamma in weeks, fitted
+# on 2024 and checked on the first half of 2025; each household's margin is its
+# profit / revenue, so unprofitable households carry negative future value.
+[clv]
+calibration_end = "2024-12-29"
+observation_end = "2025-06-29"
+time_unit = "week"
+model = "bgnbd"
+horizon = 52
+discount = 0.1
+margin_from_profit = true
 "#
     .to_string();
     let truth = serde_json::json!({
@@ -522,11 +564,16 @@ rule = "profit"
         "nps": {"promoters_pct": 40.0, "passives_pct": 35.0, "detractors_pct": 25.0, "score": 15.0},
         "effort_latent_mean": 3.2,
         "retention": "logistic(-2 + 0.6 * satisfaction)",
+        "transactions": {
+            "model": "BG/NBD purchases (weeks) x Gamma-Gamma spend; first purchase uniform over the first entry_weeks weeks from start; simulated to end",
+            "truth": log_truth,
+        },
     });
     Ok(Simulated {
         survey,
         accounts,
         study_toml,
         truth,
+        transactions: Some(transactions),
     })
 }

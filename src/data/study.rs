@@ -19,6 +19,10 @@ pub enum Level {
     Customer,
     /// Several rows per customer (survey respondents); aggregated to one row per customer.
     Respondent,
+    /// One row per purchase (a transaction log): summarized and modelled by the `[clv]`
+    /// settings, adding `frequency`, `recency`, `age`, `p_alive`, `expected_transactions`,
+    /// `expected_spend` and `clv` to the customer table.
+    Transaction,
 }
 
 /// How respondent ratings are combined into one value per customer.
@@ -58,6 +62,61 @@ pub struct TableSpec {
     /// Respondent-id column (respondent tables only; used for duplicate checks and counts).
     #[serde(default)]
     pub respondent: Option<String>,
+    /// Purchase date column (transaction tables).
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Purchase amount column (transaction tables).
+    #[serde(default)]
+    pub amount: Option<String>,
+    /// chrono format of text dates (transaction tables), e.g. `%d/%m/%Y`.
+    #[serde(default)]
+    pub date_format: Option<String>,
+}
+
+/// How a transaction table becomes customer lifetime value (`[clv]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClvSpec {
+    /// Last day of the calibration period, `YYYY-MM-DD`.
+    pub calibration_end: String,
+    /// Last day of the holdout, to check the predictions.
+    #[serde(default)]
+    pub observation_end: Option<String>,
+    /// `day`, `week` (default), `month` or `year`.
+    #[serde(default = "week")]
+    pub time_unit: String,
+    /// `bgnbd` (default), `mbgnbd`, `pnbd` or `bgbb`.
+    #[serde(default = "bgnbd")]
+    pub model: String,
+    /// Horizon in time units (default 52).
+    #[serde(default = "horizon")]
+    pub horizon: f64,
+    /// Yearly discount rate (default 0.1).
+    #[serde(default = "discount")]
+    pub discount: f64,
+    /// Margin as a share of spend (default 1: CLV in revenue). Ignored with
+    /// `margin_from_profit`.
+    #[serde(default = "unit_margin")]
+    pub margin: f64,
+    /// Each customer's margin is their profit / revenue from the customer table.
+    #[serde(default)]
+    pub margin_from_profit: bool,
+}
+
+fn week() -> String {
+    "week".into()
+}
+fn bgnbd() -> String {
+    "bgnbd".into()
+}
+fn horizon() -> f64 {
+    52.0
+}
+fn discount() -> f64 {
+    0.1
+}
+fn unit_margin() -> f64 {
+    1.0
 }
 
 /// Which column plays which role in the model.
@@ -264,6 +323,9 @@ pub struct Study {
     pub options: Options,
     #[serde(default)]
     pub segments: SegmentRule,
+    /// Customer lifetime value from the transaction table, if there is one.
+    #[serde(default)]
+    pub clv: Option<ClvSpec>,
     /// Folder relative paths are resolved from (not part of the file).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -318,10 +380,14 @@ impl Study {
                 id: None,
                 level: Level::Customer,
                 respondent: None,
+                date: None,
+                amount: None,
+                date_format: None,
             }],
             roles,
             options,
             segments,
+            clv: None,
             base_dir: PathBuf::new(),
             from_flags: true,
         };
@@ -365,8 +431,26 @@ impl Study {
                 return Err(Error::study(src, format!("table '{}' names a respondent column but has level = \"customer\"; set level = \"respondent\"", t.name)));
             }
         }
-        if self.tables.iter().all(|t| t.level == Level::Respondent) {
-            return Err(Error::study(src, "every table is respondent-level; at least one table must hold one row per customer (level = \"customer\")"));
+        let tx: Vec<&TableSpec> = self
+            .tables
+            .iter()
+            .filter(|t| t.level == Level::Transaction)
+            .collect();
+        if tx.len() > 1 {
+            return Err(Error::study(src, "more than one table has level = \"transaction\"; combine the transaction logs into one file"));
+        }
+        if let Some(t) = tx.first() {
+            if t.date.is_none() || t.amount.is_none() {
+                return Err(Error::study(src, format!("table '{}' has level = \"transaction\": name its date and amount columns (date = \"...\", amount = \"...\")", t.name)));
+            }
+            if self.clv.is_none() {
+                return Err(Error::study(src, format!("table '{}' is a transaction log: add a [clv] section with at least calibration_end = \"YYYY-MM-DD\"", t.name)));
+            }
+        } else if self.clv.is_some() {
+            return Err(Error::study(src, "[clv] needs a table with level = \"transaction\" (one row per purchase: id, date, amount)"));
+        }
+        if self.tables.iter().all(|t| t.level != Level::Customer) {
+            return Err(Error::study(src, "no table has level = \"customer\"; at least one table must hold one row per customer"));
         }
         let r = &self.roles;
         for (key, v) in [

@@ -148,7 +148,7 @@ fn date_text(day: i32) -> String {
 }
 
 /// Days since 1970-01-01 of a `YYYY-MM-DD` text.
-fn day_number(s: &str, what: &str) -> Result<i32> {
+pub(crate) fn day_number(s: &str, what: &str) -> Result<i32> {
     let d = chrono_parse(s).ok_or_else(|| {
         Error::Usage(format!(
             "{what} '{s}' is not a date; write it as YYYY-MM-DD"

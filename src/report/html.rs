@@ -36,6 +36,7 @@ pub fn render(
     links: &[crate::analysis::chain::Link],
     metrics: Option<&crate::analysis::metrics::MetricsOutput>,
     drivers: Option<&crate::analysis::drivers::DriversOutput>,
+    clv: Option<&crate::analysis::clv::ClvResult>,
 ) -> Result<Rendered> {
     let o = &chain.options;
     let mut charts_out = Vec::new();
@@ -111,6 +112,10 @@ pub fn render(
             super::format::money(v.total_profit), v.peak_customer_pct, v.peak_profit_pct, v.profit_base, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
         )
     });
+    let clv_section = match clv {
+        Some(r) => Some(clv_context(r, &mut charts_out)?),
+        None => None,
+    };
     let summary = chain.summary.clone();
     let d = &chain.diagnostics;
     let diagnostics: Vec<Value> = d
@@ -209,7 +214,7 @@ pub fn render(
     let ctx = context! {
         study => chain.study, customers => super::format::thousands(d.customers as f64, 0), has_examples => d.rows().iter().any(|r| !r.examples.is_empty()), options, summary, diagnostics, segment_sizes,
         alpha => o.alpha, moderation, metric_cols, diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, clv => clv_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
     };
     let mut env = Environment::new();
     env.add_template("report.html", HTML).map_err(tpl_err)?;
@@ -229,6 +234,81 @@ pub fn render(
         markdown,
         charts: charts_out,
     })
+}
+
+/// The CLV section: the headline, totals by segment, the models' parameters, the holdout
+/// check, and its charts (added to `charts`).
+fn clv_context(
+    r: &crate::analysis::clv::ClvResult,
+    charts_out: &mut Vec<(String, String)>,
+) -> Result<Value> {
+    use super::clv_charts;
+    use super::format::{fixed, money, thousands};
+    let unit = format!("{:?}", r.time_unit).to_lowercase();
+    let t = &r.totals;
+    let headline = format!(
+        "Over the next {} {unit}s the {} customers are expected to make {} transactions worth {} in CLV ({} per customer; {} purchases × Gamma-Gamma spend, discount {}/year{}).",
+        num(r.options.horizon, 4),
+        thousands(t.customers as f64, 0),
+        thousands(t.expected_transactions, 0),
+        money(t.clv),
+        money(t.mean_clv),
+        r.model_label,
+        num(r.options.discount, 3),
+        if r.options.margin.is_finite() {
+            format!(", margin {}", num(r.options.margin, 3))
+        } else {
+            ", each customer's own margin".to_string()
+        }
+    );
+    let segments: Vec<Value> = r
+        .by_segment
+        .iter()
+        .map(|g| {
+            json!({"segment": g.segment, "customers": thousands(g.customers as f64, 0), "clv": money(g.clv),
+                "mean": money(g.mean_clv), "share": format!("{:.1}%", 100.0 * g.share_of_clv),
+                "alive": fixed(g.mean_p_alive, 3), "transactions": thousands(g.expected_transactions, 0)})
+        })
+        .collect();
+    let mut params = Vec::new();
+    for (label, f) in std::iter::once((r.model_label.as_str(), &r.purchase))
+        .chain(r.gamma_gamma.as_ref().map(|g| ("Gamma-Gamma", g)))
+    {
+        for (i, n) in f.names.iter().enumerate() {
+            params.push(
+                json!({"model": label, "name": n, "est": num(f.params[i], 5),
+                "se": f.std_errors[i].map(|v| num(v, 3)).unwrap_or_else(|| "n/a".into())}),
+            );
+        }
+    }
+    let mut charts = Vec::new();
+    let mut holdout = Value::Null;
+    if let Some(h) = &r.holdout {
+        for (file, svg) in [
+            (
+                "clv_tracking_cumulative.svg",
+                clv_charts::tracking_svg(r, h, true)?,
+            ),
+            ("clv_by_frequency.svg", clv_charts::frequency_svg(r, h)?),
+        ] {
+            charts_out.push((file.into(), svg.clone()));
+            charts.push(json!({"file": file, "svg": svg}));
+        }
+        holdout = json!({
+            "length": num(h.length, 4),
+            "rows": h.by_frequency.iter().map(|b| json!({"f": b.frequency, "n": thousands(b.customers as f64, 0),
+                "actual": fixed(b.actual_mean, 3), "expected": fixed(b.expected_mean, 3)})).collect::<Vec<_>>(),
+            "total": format!("expected {} vs actual {} transactions; per customer MAE {}, RMSE {}",
+                thousands(h.expected_total, 0), thousands(h.actual_total, 0), fixed(h.mae, 3), fixed(h.rmse, 3)),
+        });
+    }
+    let svg = clv_charts::p_alive_svg(r)?;
+    charts_out.push(("clv_p_alive.svg".into(), svg.clone()));
+    charts.push(json!({"file": "clv_p_alive.svg", "svg": svg}));
+    Ok(
+        json!({"headline": headline, "unit": unit, "model": r.model_label, "segments": segments,
+        "params": params, "holdout": holdout, "charts": charts, "warnings": r.warnings}),
+    )
 }
 
 fn tpl_err(e: minijinja::Error) -> Error {

@@ -347,7 +347,11 @@ fn simulated(scenario: &str, seed: u64, n: usize) -> (Value, profitchain::data::
     let dir = TempDir::new().unwrap();
     let mut sim = profitchain::data::simulate::simulate(scenario, seed, Some(n)).unwrap();
     profitchain::data::simulate::write(&mut sim, dir.path()).unwrap();
-    let table = build(&Study::from_file(&dir.path().join("study.toml")).unwrap()).unwrap();
+    let table = profitchain::analysis::study::build(
+        &Study::from_file(&dir.path().join("study.toml")).unwrap(),
+    )
+    .unwrap()
+    .table;
     let truth = std::fs::read_to_string(dir.path().join("truth.json")).unwrap();
     (serde_json::from_str(&truth).unwrap(), table)
 }

@@ -297,7 +297,7 @@ fn item05_quadratic_and_moderators_show_in_text_and_come_from_the_study() {
     assert!(text.contains("other moderators at their means"));
     // `quadratic = true` in the study's [options] reaches `report`.
     let dir = TempDir::new().unwrap();
-    for f in ["survey.csv", "accounts.csv"] {
+    for f in ["survey.csv", "accounts.csv", "transactions.csv"] {
         std::fs::copy(study.parent().unwrap().join(f), dir.path().join(f)).unwrap();
     }
     let toml = std::fs::read_to_string(&study)
@@ -314,6 +314,8 @@ fn item05_quadratic_and_moderators_show_in_text_and_come_from_the_study() {
         .success();
     let md = std::fs::read_to_string(rep.join("report.md")).unwrap();
     assert!(md.contains("I(satisfaction ** 2)") && md.contains("## Moderation"));
+    // The study's purchase log gives the report its CLV section.
+    assert!(md.contains("## Customer lifetime value") && md.contains("| unprofitable |"));
 }
 
 // ---- 6. column names with spaces

@@ -4,6 +4,7 @@ mod builder;
 mod chain;
 mod cli;
 mod clv;
+mod clv_study;
 mod common;
 mod drivers;
 mod first_day;

@@ -125,7 +125,11 @@ fn retail_bank_builds_with_derived_sow_and_moderators() {
     let mut sim = simulate::simulate("retail-bank", 11, Some(2_000)).unwrap();
     let dir = TempDir::new().unwrap();
     simulate::write(&mut sim, dir.path()).unwrap();
-    let t = build(&Study::from_file(&dir.path().join("study.toml")).unwrap()).unwrap();
+    let t = profitchain::analysis::study::build(
+        &Study::from_file(&dir.path().join("study.toml")).unwrap(),
+    )
+    .unwrap()
+    .table;
     assert_eq!(t.df.height(), 2_000);
     for c in [
         "income_k",

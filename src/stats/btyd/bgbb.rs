@@ -15,8 +15,8 @@ use super::{central_gradient, ln_beta, Likelihood, RfmTuples};
 pub struct BgBb<'a>(pub &'a RfmTuples);
 
 impl BgBb<'_> {
-    /// ln L(α, β, γ, δ | x, t_x, n) = ln[ B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
-    ///   + Σᵢ₌₀^{n−t_x−1} B(α+x, β+t_x−x+i)/B(α,β) · B(γ+1, δ+t_x+i)/B(γ,δ) ], summed by
+    /// ln L(α, β, γ, δ | x, t_x, n), the log of B(α+x, β+n−x)/B(α,β) · B(γ, δ+n)/B(γ,δ)
+    /// plus Σᵢ₌₀^{n−t_x−1} B(α+x, β+t_x−x+i)/B(α,β) · B(γ+1, δ+t_x+i)/B(γ,δ), summed by
     /// log-sum-exp.
     pub fn ln_l(p: &[f64], x: f64, t_x: f64, n: f64) -> f64 {
         let (al, be, ga, de) = (p[0], p[1], p[2], p[3]);

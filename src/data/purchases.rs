@@ -1,0 +1,79 @@
+//! Simulated transaction logs with known buy-till-you-die truth, for the samples and for
+//! the tests that must recover it.
+//!
+//! Each customer's first purchase falls uniformly in the first `entry_weeks` weeks; then,
+//! as in the BG/NBD's story (Fader, Hardie & Lee 2005): purchases arrive at rate
+//! λ ~ Gamma(r, rate α) per week while alive, and after each repeat purchase the customer
+//! drops out with probability p ~ Beta(a, b). Spend per purchase is Gamma(shape p_s,
+//! rate ν) with ν ~ Gamma(q, rate γ) (the Gamma-Gamma model).
+
+use polars::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Beta, Distribution, Exp, Gamma};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// The truth of a simulated log.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogTruth {
+    /// BG/NBD r, α (per week), a, b.
+    pub bg_nbd: [f64; 4],
+    /// Gamma-Gamma p, q, γ.
+    pub gamma_gamma: [f64; 3],
+    /// First day of the log and weeks over which customers enter.
+    pub start: String,
+    pub entry_weeks: f64,
+    /// Last day simulated.
+    pub end: String,
+}
+
+fn dist_err(e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("distribution: {e}"))
+}
+
+/// One row per purchase (`id`, `date`, `amount`) for `ids`, reproducible from `seed`.
+pub fn simulate_log(ids: &[String], truth: &LogTruth, seed: u64) -> Result<DataFrame> {
+    let [r, alpha, a, b] = truth.bg_nbd;
+    let [ps, q, g] = truth.gamma_gamma;
+    let start = super::transactions::day_number(&truth.start, "start")?;
+    let end = super::transactions::day_number(&truth.end, "end")?;
+    let horizon_weeks = f64::from(end - start) / 7.0;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let lambda_d = Gamma::new(r, 1.0 / alpha).map_err(dist_err)?;
+    let p_d = Beta::new(a, b).map_err(dist_err)?;
+    let nu_d = Gamma::new(q, 1.0 / g).map_err(dist_err)?;
+    let (mut id_col, mut day_col, mut amount_col) = (Vec::new(), Vec::new(), Vec::new());
+    for id in ids {
+        let lambda = lambda_d.sample(&mut rng);
+        let p = p_d.sample(&mut rng);
+        let nu = nu_d.sample(&mut rng);
+        let spend_d = Gamma::new(ps, 1.0 / nu).map_err(dist_err)?;
+        let wait = Exp::new(lambda).map_err(dist_err)?;
+        let mut push = |t: f64, rng: &mut ChaCha8Rng| {
+            id_col.push(id.clone());
+            day_col.push(start + (t * 7.0).floor() as i32);
+            amount_col.push((spend_d.sample(rng) * 100.0).round() / 100.0);
+        };
+        // The first purchase, then repeat purchases until drop-out or the end.
+        let mut t = rng.random::<f64>() * truth.entry_weeks;
+        push(t, &mut rng);
+        loop {
+            t += wait.sample(&mut rng);
+            if t >= horizon_weeks {
+                break;
+            }
+            push(t, &mut rng);
+            if rng.random::<f64>() < p {
+                break;
+            }
+        }
+    }
+    let dates = Column::new("date".into(), day_col).cast(&DataType::Date)?;
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new("household_id".into(), id_col),
+        dates,
+        Column::new("amount".into(), amount_col),
+    ])?)
+}
