@@ -342,7 +342,11 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         .clone()
         .lazy()
         .select([
-            missing.clone().sum().cast(DataType::UInt64).alias("missing"),
+            missing
+                .clone()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("missing"),
             valid
                 .clone()
                 .and(col("amount").lt_eq(lit(0.0)))
@@ -350,7 +354,11 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
                 .cast(DataType::UInt64)
                 .alias("non_positive"),
             valid.clone().sum().cast(DataType::UInt64).alias("valid"),
-            after_obs.clone().sum().cast(DataType::UInt64).alias("after"),
+            after_obs
+                .clone()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("after"),
             col("day").filter(valid.clone()).max().alias("last"),
         ])
         .collect()?;
@@ -478,10 +486,16 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         .lazy()
         .select([col("n_cal").sum(), col("holdout").sum()])
         .collect()?;
-    diag.calibration_transactions =
-        sums.column("n_cal")?.get(0)?.extract::<f64>().unwrap_or(0.0) as usize;
-    diag.holdout_transactions =
-        sums.column("holdout")?.get(0)?.extract::<f64>().unwrap_or(0.0) as usize;
+    diag.calibration_transactions = sums
+        .column("n_cal")?
+        .get(0)?
+        .extract::<f64>()
+        .unwrap_or(0.0) as usize;
+    diag.holdout_transactions = sums
+        .column("holdout")?
+        .get(0)?
+        .extract::<f64>()
+        .unwrap_or(0.0) as usize;
     // Polars may add a group's amounts in a different order from run to run, which moves
     // the last bit of a mean; rounded to a millionth of a currency unit, the mean spend (and
     // so every fit and output) is the same on every run.
@@ -508,8 +522,14 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         Some(o) if spec.discrete => f64::from(period_of(unit, o)? - cal),
         Some(o) => f64::from(o - cal_end) / unit.days(),
     };
-    let holdout_by_period =
-        holdout_periods(&holdout_rows, cal_end, cal, scale, spec.discrete, holdout_length)?;
+    let holdout_by_period = holdout_periods(
+        &holdout_rows,
+        cal_end,
+        cal,
+        scale,
+        spec.discrete,
+        holdout_length,
+    )?;
     Ok(Rfm {
         df: rfm,
         diagnostics: diag,

@@ -8,6 +8,7 @@ pub mod dd;
 pub mod formula;
 pub mod importance;
 pub mod ols;
+pub mod pls;
 pub mod refine;
 pub mod regression;
 

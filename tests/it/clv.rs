@@ -229,6 +229,16 @@ fn clv_bad_input_is_a_clear_error() {
         .code(2)
         .stderr(contains("after the last purchase"))
         .stderr(contains("2024-02-03"));
+    // A customer whose first purchase falls after the calibration end is left out and
+    // counted, not dropped silently.
+    let late = write(
+        dir.path(),
+        "late.csv",
+        "id,date,amount\nA,2024-01-03,10\nA,2024-02-03,5\nB,2024-01-05,7\nB,2024-03-01,9\nC,2024-05-01,5\n",
+    );
+    run(&late, "2024-04-30").assert().success().stdout(contains(
+        "1 customers whose first purchase is after the calibration end (left out)",
+    ));
     // Only returns and free items: no spend to model.
     let free = write(
         dir.path(),

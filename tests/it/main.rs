@@ -12,6 +12,7 @@ mod fuzz;
 mod metrics;
 mod nist;
 mod peers;
+mod pls;
 mod report;
 mod simulate;
 mod value;

@@ -399,6 +399,37 @@ pub(crate) fn central_gradient(
 mod tests {
     use super::*;
 
+    /// A fit stopped early reports its status and the best finite parameters found; only
+    /// a likelihood that is nowhere finite is an error.
+    #[test]
+    fn a_fit_stopped_early_says_so_and_keeps_the_best_point() {
+        let rfm = RfmTuples {
+            x: vec![0.0, 1.0, 2.0, 5.0],
+            t_x: vec![0.0, 10.0, 20.0, 30.0],
+            t: vec![38.0, 38.0, 38.0, 38.0],
+            count: vec![50.0, 20.0, 10.0, 5.0],
+        };
+        let f = fit(&BgNbd(&rfm), &[vec![1.0, 1.0, 1.0, 1.0]], 2).unwrap();
+        assert_ne!(f.status, "converged");
+        assert_eq!(f.iterations, 2);
+        assert!(f.params.iter().all(|p| p.is_finite() && *p > 0.0));
+        assert!(f.log_likelihood.is_finite());
+        // No finite likelihood anywhere: an error, not NaN parameters.
+        struct Nowhere;
+        impl Likelihood for Nowhere {
+            fn names(&self) -> &'static [&'static str] {
+                &["a"]
+            }
+            fn value_grad(&self, _: &[f64]) -> Option<(f64, Vec<f64>)> {
+                None
+            }
+            fn n(&self) -> f64 {
+                1.0
+            }
+        }
+        assert!(fit(&Nowhere, &[vec![1.0]], 50).is_err());
+    }
+
     #[test]
     fn gradients_match_finite_differences() {
         let rfm = RfmTuples {

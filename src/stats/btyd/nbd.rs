@@ -2,6 +2,7 @@
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
+use super::hyp2f1::ln_hyp2f1_c_a1;
 use super::{central_gradient, hyp2f1, ln_beta, Likelihood, RfmTuples};
 
 /// BG/NBD log-likelihood (FHL 2005, eq. 6) on RFM tuples.
@@ -133,8 +134,7 @@ fn pnbd_ln_a0(p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
     } else {
         (be, al, r + x)
     };
-    let term =
-        |t: f64| hyp2f1(rsx, b2, rsx + 1.0, (big - small) / (big + t)).ln() - rsx * (big + t).ln();
+    let term = |t: f64| ln_hyp2f1_c_a1(rsx, b2, (big - small) / (big + t)) - rsx * (big + t).ln();
     let (l1, l2) = (term(t_x), term(big_t));
     l1 + (-(l2 - l1).exp_m1()).ln()
 }
