@@ -3,6 +3,7 @@
 pub mod chain;
 pub mod chain_summary;
 pub mod clv;
+pub mod csi;
 pub mod drivers;
 pub mod metrics;
 pub mod regress;

@@ -7,6 +7,7 @@ use profitchain::{Error, Result};
 pub mod build;
 pub mod chain;
 pub mod clv;
+pub mod csi;
 pub mod data_args;
 pub mod drivers;
 pub mod inspect;
@@ -84,6 +85,13 @@ pub enum Command {
       --model bgbb --time-unit year --calibration-end 2001-12-31 --horizon 5"
     )]
     Clv(clv::ClvArgs),
+    /// Satisfaction index model (ECSI/ACSI style): PLS path modeling of multi-item survey
+    /// data, 0-100 indices, reliability, HTMT and importance-performance.
+    #[command(after_help = "Examples:
+  profitchain csi --data mobi.csv --model ecsi.toml               (ecsi.toml: template = \"ecsi\" + [items])
+  profitchain csi --data survey.csv --model model.toml --scheme centroid --bootstrap 1000 --format json
+  profitchain csi --data survey.csv --model model.toml --scale 1,10 --scores-out indices.csv")]
+    Csi(csi::CsiArgs),
     /// Full report: HTML, Markdown, charts and CSV/JSON/XLSX/LaTeX tables in a folder.
     #[command(after_help = "Examples:
   profitchain report --out report                     (the bundled brokerage sample)
@@ -101,6 +109,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Chain(a) => chain::run(a),
         Command::Value(a) => value::run(a),
         Command::Clv(a) => clv::run(a),
+        Command::Csi(a) => csi::run(a),
         Command::Drivers(a) => drivers::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Report(a) => report::run(a),

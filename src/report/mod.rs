@@ -5,6 +5,7 @@ pub mod chain;
 pub mod charts;
 pub mod clv;
 pub mod clv_charts;
+pub mod csi;
 pub mod drivers;
 pub mod export;
 /// Number formatting (defined at the crate root, shared with messages).

@@ -175,3 +175,193 @@ fn schemes_agree_where_they_must_and_results_are_scale_free() {
     assert_eq!(names.len(), 24);
     assert!((&r2 - &r0).iter().all(|v| v.abs() < 1e-12));
 }
+
+fn run_csi(
+    data: &std::path::Path,
+    model: &std::path::Path,
+    extra: &[&str],
+) -> assert_cmd::assert::Assert {
+    crate::common::bin()
+        .args(["csi", "--data"])
+        .arg(data)
+        .arg("--model")
+        .arg(model)
+        .args(extra)
+        .assert()
+}
+
+/// The command on the ECSI data: SmartPLS's paths, bootstrap inference, reliability, the
+/// same bytes for the same seed.
+#[test]
+fn csi_command_reproduces_smartpls_and_is_reproducible() {
+    let data = data("reference/pls/mobi.csv");
+    let model = crate::common::data("reference/pls/ecsi_model.toml");
+    let out = |seed: &str| {
+        run_csi(
+            &data,
+            &model,
+            &["--bootstrap", "500", "--seed", seed, "--format", "json"],
+        )
+        .success()
+        .get_output()
+        .stdout
+        .clone()
+    };
+    let a = out("7");
+    assert!(a == out("7"), "same seed, different output");
+    let v: Value = serde_json::from_slice(&a).unwrap();
+    let want = smartpls();
+    for p in v["paths"].as_array().unwrap() {
+        let key = format!(
+            "{}->{}",
+            p["from"].as_str().unwrap(),
+            p["to"].as_str().unwrap()
+        );
+        let w = want["path_coefficients"][&key].as_f64().unwrap();
+        let got = p["interval"]["estimate"].as_f64().unwrap();
+        assert!((got - w).abs() < 1e-5, "{key}: {got} vs {w}");
+        let (lo, hi) = (
+            p["interval"]["ci_low"].as_f64().unwrap(),
+            p["interval"]["ci_high"].as_f64().unwrap(),
+        );
+        assert!(lo < got && got < hi && p["interval"]["boot_se"].as_f64().unwrap() > 0.0);
+    }
+    assert_eq!(v["n"], 250);
+    let sat = v["constructs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Satisfaction")
+        .unwrap();
+    // Index weights sum to 1 and the index lies on 0-100.
+    let s: f64 = sat["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["index_weight"].as_f64().unwrap())
+        .sum();
+    assert!((s - 1.0).abs() < 1e-12);
+    let idx = sat["index_mean"].as_f64().unwrap();
+    assert!(idx > 0.0 && idx < 100.0);
+    let rel = &sat["reliability"];
+    assert!(rel["rho_c"].as_f64().unwrap() > rel["cronbach_alpha"].as_f64().unwrap());
+    assert_eq!(v["ipma_target"], "Loyalty");
+}
+
+/// Each model error names what is wrong.
+#[test]
+fn csi_model_errors_are_named() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let data = data("reference/pls/mobi.csv");
+    let base = "[[construct]]\nname = \"Quality\"\nitems = [\"PERQ1\", \"PERQ2\"]\n[[construct]]\nname = \"Satisfaction\"\nitems = [\"CUSA1\", \"CUSA2\"]\n";
+    let qs = "arrows = [[\"Quality\", \"Satisfaction\"]]\n";
+    for (toml, message) in [
+        (
+            qs.to_string() + &base.replace("PERQ2", "PERQ22"),
+            "did you mean 'PERQ2'",
+        ),
+        (
+            qs.to_string() + &base.replace("CUSA2", "PERQ2"),
+            "item 'PERQ2' is in two blocks",
+        ),
+        (
+            "arrows = [[\"Quality\", \"Satisfaction\"], [\"Satisfaction\", \"Quality\"]]\n"
+                .to_string()
+                + base,
+            "cycle",
+        ),
+        (
+            qs.to_string() + base + "[[construct]]\nname = \"Value\"\nitems = [\"PERV1\"]\n",
+            "construct 'Value' has no arrow",
+        ),
+        (
+            "arrows = [[\"Quality\", \"Loyalty\"]]\n".to_string() + base,
+            "'Loyalty', which is not a construct",
+        ),
+        (
+            base.to_string() + qs,
+            "arrows = [...] goes before the first [[construct]]",
+        ),
+        (
+            "template = \"ecsi\"\n[items]\nImage = [\"IMAG1\"]\n".to_string(),
+            "give the items of construct 'Expectation'",
+        ),
+    ] {
+        let m = crate::common::write(dir.path(), "m.toml", &toml);
+        run_csi(&data, &m, &["--bootstrap", "0"])
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
+}
+
+/// Missing values: casewise deletion counts the respondents left out; mean replacement
+/// counts the cells filled. An item almost without variance makes some resamples
+/// unfittable: they are skipped and counted, never a crash.
+#[test]
+fn csi_missing_values_and_zero_variance_resamples() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut csv = String::from("a1,a2,b1,b2,c1\n");
+    for r in 0..40 {
+        let a = (r % 7) as f64 + 1.0;
+        let b = ((r * 3) % 5) as f64 + a / 2.0;
+        let c = if r == 0 { 2.0 } else { 1.0 }; // one respondent differs
+        let a2 = if r == 5 {
+            String::new()
+        } else {
+            format!("{}", a + (r % 2) as f64)
+        };
+        csv.push_str(&format!("{a},{a2},{b},{},{c}\n", b + (r % 3) as f64));
+    }
+    let data = crate::common::write(dir.path(), "s.csv", &csv);
+    let model = crate::common::write(
+        dir.path(),
+        "m.toml",
+        "arrows = [[\"A\", \"B\"], [\"B\", \"C\"]]\n[[construct]]\nname = \"A\"\nitems = [\"a1\", \"a2\"]\n[[construct]]\nname = \"B\"\nitems = [\"b1\", \"b2\"]\n[[construct]]\nname = \"C\"\nitems = [\"c1\"]\n",
+    );
+    let json = |extra: &[&str]| -> Value {
+        let mut args = vec!["--bootstrap", "200", "--format", "json"];
+        args.extend_from_slice(extra);
+        serde_json::from_slice(&run_csi(&data, &model, &args).success().get_output().stdout)
+            .unwrap()
+    };
+    let v = json(&[]);
+    assert_eq!(v["n"], 39);
+    assert_eq!(v["missing_handled"], 1);
+    let skipped = v["bootstrap_skipped"].as_u64().unwrap();
+    // P(respondent 0 is not drawn) = (1 − 1/39)^39 ≈ 0.36: about 72 of 200.
+    assert!(skipped > 40 && skipped < 110, "{skipped}");
+    let v = json(&["--missing", "mean"]);
+    assert_eq!(v["n"], 40);
+    assert_eq!(v["missing_handled"], 1);
+}
+
+/// The 0–100 index by hand: a block of two identical items gets equal weights (0.5 each),
+/// so its index is the rescaled item mean; values 1..10 equally often give 50.
+#[test]
+fn index_by_hand() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut csv = String::from("x1,x2,y1,y2\n");
+    for r in 0..100 {
+        let x = (r % 10) as f64 + 1.0;
+        let y = ((r * 7) % 10) as f64 + 1.0;
+        csv.push_str(&format!("{x},{x},{y},{}\n", (y + x) / 2.0));
+    }
+    let data = crate::common::write(dir.path(), "s.csv", &csv);
+    let model = crate::common::write(
+        dir.path(),
+        "m.toml",
+        "scale = [1, 10]\narrows = [[\"X\", \"Y\"]]\n[[construct]]\nname = \"X\"\nitems = [\"x1\", \"x2\"]\n[[construct]]\nname = \"Y\"\nitems = [\"y1\", \"y2\"]\n",
+    );
+    let out = run_csi(&data, &model, &["--bootstrap", "0", "--format", "json"])
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let x = &v["constructs"][0];
+    for it in x["items"].as_array().unwrap() {
+        assert!((it["index_weight"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+        assert!((it["weight"]["estimate"].as_f64().unwrap() - 0.5).abs() < 1e-12);
+    }
+    assert!((x["index_mean"].as_f64().unwrap() - 50.0).abs() < 1e-9);
+}

@@ -3,6 +3,7 @@
 
 pub mod algorithm;
 pub mod model;
+pub mod quality;
 
 pub use algorithm::{CoreFit, Scheme, Settings, Structure};
 pub use model::{Construct, Mode, PlsModel};

@@ -62,7 +62,7 @@ impl PlsModel {
     /// item in two blocks, empty blocks, arrows naming unknown constructs, a construct
     /// without arrows, cycles. `src` names the model in messages.
     pub fn validate(&self, src: &str, columns: Option<&[String]>) -> Result<()> {
-        let err = |m: String| Error::Usage(format!("{src}: {m}"));
+        let err = |m: String| Error::Usage(format!("model file {src}: {m}"));
         if self.constructs.len() < 2 {
             return Err(err("a path model needs at least two constructs".into()));
         }
@@ -260,5 +260,67 @@ impl PlsModel {
                 .map(|[a, b]| [a.to_string(), b.to_string()])
                 .collect(),
         })
+    }
+}
+
+/// A model file (`--model FILE`): a template with its items, or constructs and arrows.
+///
+/// ```toml
+/// template = "ecsi"               # or "acsi"; or leave out and give [[construct]] + arrows
+/// scale = [1, 10]                 # declared item scale, for the 0-100 indices
+/// [items]
+/// Image = ["IMAG1", "IMAG2"]
+/// # ...
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    #[serde(default)]
+    pub template: Option<String>,
+    #[serde(default)]
+    pub items: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default, rename = "construct")]
+    pub constructs: Vec<Construct>,
+    #[serde(default)]
+    pub arrows: Vec<[String; 2]>,
+    #[serde(default)]
+    pub scale: Option<[f64; 2]>,
+}
+
+impl ModelFile {
+    /// Parse model TOML; `src` names it in errors.
+    pub fn parse(text: &str, src: &str) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::Usage(format!("model file {src}: {} (arrows = [...] goes before the first [[construct]]; keys after it belong to that construct)", e.message().trim())))
+    }
+
+    /// The model it describes.
+    pub fn model(&self, src: &str) -> Result<PlsModel> {
+        match &self.template {
+            Some(t) => {
+                if !self.constructs.is_empty() || !self.arrows.is_empty() {
+                    return Err(Error::Usage(format!(
+                        "model file {src}: give either template = \"...\" with [items], or [[construct]] blocks with arrows, not both"
+                    )));
+                }
+                let items: Vec<(String, Vec<String>)> = self
+                    .items
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                PlsModel::template(t, &items)
+                    .map_err(|e| Error::Usage(format!("model file {src}: {e}")))
+            }
+            None => {
+                if self.constructs.is_empty() {
+                    return Err(Error::Usage(format!(
+                        "model file {src}: no model; give template = \"ecsi\" (or \"acsi\") with [items], or [[construct]] blocks and arrows"
+                    )));
+                }
+                Ok(PlsModel {
+                    constructs: self.constructs.clone(),
+                    arrows: self.arrows.clone(),
+                })
+            }
+        }
     }
 }

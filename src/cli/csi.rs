@@ -1,0 +1,136 @@
+//! `profitchain csi`
+
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use profitchain::analysis::csi::{self, CsiOptions, Missing};
+use profitchain::data::load;
+use profitchain::report::csi as render;
+use profitchain::stats::pls::model::ModelFile;
+use profitchain::stats::pls::{Scheme, Settings};
+use profitchain::{Error, Result};
+
+/// Satisfaction index model: PLS path modeling of multi-item survey data.
+#[derive(Debug, Args)]
+pub struct CsiArgs {
+    /// Respondent-level survey data (one row per respondent, one column per item).
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Model file (TOML): template = "ecsi"/"acsi" with [items], or [[construct]] blocks
+    /// (name, items, mode = "A"/"B") and arrows = [["From", "To"], ...].
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Inner weighting scheme.
+    #[arg(long, default_value = "path", value_parser = ["path", "centroid", "factorial"])]
+    pub scheme: String,
+    /// Convergence tolerance: the largest change of any outer weight.
+    #[arg(long, default_value_t = 1e-10)]
+    pub tolerance: f64,
+    /// Most iterations of the PLS algorithm.
+    #[arg(long, default_value_t = 300)]
+    pub max_iterations: usize,
+    /// Bootstrap resamples for standard errors and intervals (0 = none).
+    #[arg(long, default_value_t = 5000)]
+    pub bootstrap: usize,
+    /// Bootstrap seed; the same seed gives identical output.
+    #[arg(long, default_value_t = profitchain::analysis::chain::DEFAULT_SEED)]
+    pub seed: u64,
+    /// Confidence level of intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    /// Missing items: casewise (leave the respondent out, counted) or mean (replace by
+    /// the item mean, counted).
+    #[arg(long, default_value = "casewise", value_parser = ["casewise", "mean"])]
+    pub missing: String,
+    /// Declared item scale LOW,HIGH for the 0-100 indices (default: the model file's
+    /// `scale`, else the observed range).
+    #[arg(long, value_name = "LOW,HIGH")]
+    pub scale: Option<String>,
+    /// IPMA target construct (default: Loyalty, else Satisfaction).
+    #[arg(long, value_name = "CONSTRUCT")]
+    pub target: Option<String>,
+    /// Write each respondent's 0-100 construct indices here (CSV or Parquet).
+    #[arg(long, value_name = "FILE")]
+    pub scores_out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_scale(s: &str) -> Result<[f64; 2]> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::Usage(format!("--scale '{s}': write LOW,HIGH, e.g. 1,10")))?;
+    match v.as_slice() {
+        [lo, hi] if lo < hi => Ok([*lo, *hi]),
+        _ => Err(Error::Usage(format!(
+            "--scale '{s}': write LOW,HIGH with LOW < HIGH, e.g. 1,10"
+        ))),
+    }
+}
+
+pub fn run(args: CsiArgs) -> Result<()> {
+    let src = args.model.display().to_string();
+    let text = std::fs::read_to_string(&args.model).map_err(|e| Error::MissingFile {
+        path: args.model.clone(),
+        reason: e.to_string(),
+    })?;
+    let spec = ModelFile::parse(&text, &src)?;
+    let model = spec.model(&src)?;
+    let df = load::read(&args.data)?;
+    let columns: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    model.validate(&src, Some(&columns))?;
+    let missing = if args.missing == "mean" {
+        Missing::Mean
+    } else {
+        Missing::Casewise
+    };
+    let file = args.data.display().to_string();
+    let (cols, rows, handled) = csi::prepare(&df, &file, &model.items(), missing)?;
+    let opts = CsiOptions {
+        settings: Settings {
+            scheme: Scheme::parse(&args.scheme)?,
+            tolerance: args.tolerance,
+            max_iterations: args.max_iterations,
+        },
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        confidence: args.confidence,
+        missing,
+        scale: match &args.scale {
+            Some(s) => Some(parse_scale(s)?),
+            None => spec.scale,
+        },
+        target: args.target.clone(),
+    };
+    let bar = if args.bootstrap > 0 && args.output.is_some() {
+        ProgressBar::new(args.bootstrap as u64).with_style(
+            ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        )
+    } else {
+        ProgressBar::hidden()
+    };
+    let result = csi::run(&model, &cols, rows, handled, &opts, &bar)?;
+    bar.finish_and_clear();
+    if let Some(p) = &args.scores_out {
+        let mut scores = csi::scores(&result, &cols)?;
+        profitchain::output::write_table(p, &mut scores)?;
+    }
+    let out = match args.format.as_str() {
+        "json" => super::to_json(&result)? + "\n",
+        _ => render::text(&result),
+    };
+    super::emit(&args.output, &out)
+}
