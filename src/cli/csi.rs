@@ -51,6 +51,13 @@ pub struct CsiArgs {
     /// IPMA target construct (default: Loyalty, else Satisfaction).
     #[arg(long, value_name = "CONSTRUCT")]
     pub target: Option<String>,
+    /// Compare the model between the groups of this column: permutation tests of the
+    /// path differences and MICOM step 2.
+    #[arg(long, value_name = "COL")]
+    pub by: Option<String>,
+    /// Permutations for the group comparison.
+    #[arg(long, default_value_t = 1000)]
+    pub permutations: usize,
     /// Write each respondent's 0-100 construct indices here (CSV or Parquet).
     #[arg(long, value_name = "FILE")]
     pub scores_out: Option<PathBuf>,
@@ -97,7 +104,8 @@ pub fn run(args: CsiArgs) -> Result<()> {
         Missing::Casewise
     };
     let file = args.data.display().to_string();
-    let (cols, rows, handled) = csi::prepare(&df, &file, &model.items(), missing)?;
+    let prep = csi::prepare(&df, &file, &model.items(), missing, args.by.as_deref())?;
+    let cols = prep.cols;
     let opts = CsiOptions {
         settings: Settings {
             scheme: Scheme::parse(&args.scheme)?,
@@ -122,8 +130,11 @@ pub fn run(args: CsiArgs) -> Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    let result = csi::run(&model, &cols, rows, handled, &opts, &bar)?;
+    let mut result = csi::run(&model, &cols, prep.rows_read, prep.handled, &opts, &bar)?;
     bar.finish_and_clear();
+    if let Some(labels) = &prep.groups {
+        result.groups = csi::compare_groups(&model, &cols, labels, &opts, args.permutations)?;
+    }
     if let Some(p) = &args.scores_out {
         let mut scores = csi::scores(&result, &cols)?;
         profitchain::output::write_table(p, &mut scores)?;

@@ -159,6 +159,51 @@ pub fn text(r: &CsiResult) -> String {
     if let Some(g) = r.gof {
         let _ = writeln!(s, "GoF {}", fixed(g, 3));
     }
+    for g in &r.groups {
+        let _ = writeln!(
+            s,
+            "\nGroups {} (n = {}) vs {} (n = {}): {} permutations{}",
+            g.group_a,
+            g.n_a,
+            g.group_b,
+            g.n_b,
+            g.permutations,
+            if g.failed > 0 {
+                format!(", {} skipped", g.failed)
+            } else {
+                String::new()
+            }
+        );
+        for p in &g.paths {
+            let _ = writeln!(
+                s,
+                "  {:<28} {:>8} {:>8}  difference {:>8}  p {}",
+                format!("{} -> {}", p.from, p.to),
+                fixed(p.estimate_a, 3),
+                fixed(p.estimate_b, 3),
+                fixed(p.difference, 3),
+                pvalue(p.p_value)
+            );
+        }
+        let bad: Vec<&str> = g
+            .micom
+            .iter()
+            .filter(|m| !m.invariant)
+            .map(|m| m.construct.as_str())
+            .collect();
+        let _ = writeln!(
+            s,
+            "  MICOM step 2 (compositional invariance): {}",
+            if bad.is_empty() {
+                "established for every construct; path comparisons are legitimate".to_string()
+            } else {
+                format!(
+                    "NOT established for {}: compare those constructs' paths with care",
+                    bad.join(", ")
+                )
+            }
+        );
+    }
     let _ = writeln!(
         s,
         "\nImportance–performance for {} (importance: index points per index point; performance: mean index)",

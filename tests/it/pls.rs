@@ -365,3 +365,91 @@ fn index_by_hand() {
     }
     assert!((x["index_mean"].as_f64().unwrap() - 50.0).abs() < 1e-9);
 }
+
+/// Groups: a random split shows compositional invariance and no path difference beyond
+/// chance; a group whose satisfaction answers were shuffled between respondents shows the
+/// Quality -> Satisfaction difference.
+#[test]
+fn csi_group_comparison_detects_a_real_difference() {
+    let (names, cols) = mobi();
+    let dir = tempfile::TempDir::new().unwrap();
+    let n = cols[0].len();
+    let write_with = |file: &str, shuffle_b: bool| {
+        let mut csv = names.join(",") + ",grp\n";
+        for r in 0..n {
+            let b = r % 2 == 1;
+            let row: Vec<String> = names
+                .iter()
+                .enumerate()
+                .map(|(j, name)| {
+                    // In group B, CUSA items come from another B respondent.
+                    let src = if shuffle_b && b && name.starts_with("CUSA") {
+                        (r * 37 + 11) % n | 1
+                    } else {
+                        r
+                    };
+                    let src = if src >= n { r } else { src };
+                    format!("{}", cols[j][src])
+                })
+                .collect();
+            csv.push_str(&format!(
+                "{},{}\n",
+                row.join(","),
+                if b { "B" } else { "A" }
+            ));
+        }
+        crate::common::write(dir.path(), file, &csv)
+    };
+    let model = data("reference/pls/ecsi_model.toml");
+    let json = |file: &std::path::Path| -> Value {
+        serde_json::from_slice(
+            &run_csi(
+                file,
+                &model,
+                &[
+                    "--bootstrap",
+                    "0",
+                    "--by",
+                    "grp",
+                    "--permutations",
+                    "300",
+                    "--format",
+                    "json",
+                ],
+            )
+            .success()
+            .get_output()
+            .stdout,
+        )
+        .unwrap()
+    };
+    let same = json(&write_with("same.csv", false));
+    let g = &same["groups"][0];
+    assert_eq!(
+        (g["n_a"].as_u64(), g["n_b"].as_u64()),
+        (Some(125), Some(125))
+    );
+    let significant = g["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["p_value"].as_f64().unwrap() < 0.01)
+        .count();
+    assert!(
+        significant <= 1,
+        "{significant} paths differ between random halves"
+    );
+    let shuffled = json(&write_with("shuffled.csv", true));
+    let qs = shuffled["groups"][0]["paths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["from"] == "Quality" && p["to"] == "Satisfaction")
+        .unwrap()
+        .clone();
+    assert!(qs["difference"].as_f64().unwrap() > 0.2, "{qs}");
+    assert!(qs["p_value"].as_f64().unwrap() < 0.01, "{qs}");
+    for m in same["groups"][0]["micom"].as_array().unwrap() {
+        assert!(m["c"].as_f64().unwrap() > 0.9, "{m}");
+    }
+}

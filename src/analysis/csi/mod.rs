@@ -11,6 +11,7 @@ use crate::stats::bootstrap::{self, BootData, Interval};
 use crate::stats::pls::quality::{self, Reliability};
 use crate::stats::pls::{algorithm, PlsModel, Settings, Structure};
 
+pub mod groups;
 mod index;
 
 pub use index::{index_scores, IpmaRow};
@@ -148,23 +149,53 @@ pub struct CsiResult {
     /// Bootstrap resamples that could not be fitted (e.g. an item without variance in the
     /// resample): skipped and counted here.
     pub bootstrap_skipped: usize,
+    /// Group comparisons (with a grouping column): every pair of groups.
+    pub groups: Vec<groups::GroupComparison>,
     pub warnings: Vec<String>,
 }
 
-/// The items as complete columns after missing-value handling: (columns, rows read,
-/// respondents left out or cells replaced).
+/// Survey data ready for the model.
+pub struct Prepared {
+    /// Item columns in block order, complete.
+    pub cols: Vec<Vec<f64>>,
+    pub rows_read: usize,
+    /// Respondents left out (casewise) or cells replaced (mean).
+    pub handled: usize,
+    /// Each respondent's group (with `by`).
+    pub groups: Option<Vec<String>>,
+}
+
+/// The items as complete columns after missing-value handling, and the group column
+/// `by` as text (a respondent without a group is left out and counted).
 pub fn prepare(
     df: &DataFrame,
     file: &str,
     items: &[String],
     missing: Missing,
-) -> Result<(Vec<Vec<f64>>, usize, usize)> {
+    by: Option<&str>,
+) -> Result<Prepared> {
     let mut df = df.clone();
+    let rows_before_groups = df.height();
+    let mut no_group = 0;
+    if let Some(g) = by {
+        load::require_column(&df, file, g)?;
+        df = df
+            .lazy()
+            .with_column(col(g).cast(DataType::String).alias("__group"))
+            .collect()?;
+        let kept = df
+            .clone()
+            .lazy()
+            .filter(col("__group").is_not_null())
+            .collect()?;
+        no_group = rows_before_groups - kept.height();
+        df = kept;
+    }
     for i in items {
         load::require_column(&df, file, i)?;
         df = load::require_numeric(df, file, i)?;
     }
-    let rows = df.height();
+    let rows = rows_before_groups;
     let any_missing = items
         .iter()
         .map(|i| col(i.as_str()).is_null().or(col(i.as_str()).is_nan()))
@@ -190,7 +221,7 @@ pub fn prepare(
                         .collect::<Vec<_>>(),
                 )
                 .collect()?;
-            (filled, cells)
+            (filled, cells + no_group)
         }
     };
     let cols: Vec<Vec<f64>> = items
@@ -216,7 +247,22 @@ pub fn prepare(
             )));
         }
     }
-    Ok((cols, rows, handled))
+    let groups = match by {
+        Some(_) => Some(
+            df.column("__group")?
+                .str()?
+                .iter()
+                .map(|v| v.unwrap_or_default().to_string())
+                .collect(),
+        ),
+        None => None,
+    };
+    Ok(Prepared {
+        cols,
+        rows_read: rows,
+        handled,
+        groups,
+    })
 }
 
 /// The index structure of `model` with items numbered in block order.
@@ -490,8 +536,48 @@ pub fn run(
         ipma,
         ipma_items,
         bootstrap_skipped: skipped,
+        groups: Vec::new(),
         warnings,
     })
+}
+
+/// Compare every pair of groups in `labels` (sorted by name) with `permutations`
+/// permutations each.
+pub fn compare_groups(
+    model: &PlsModel,
+    cols: &[Vec<f64>],
+    labels: &[String],
+    opts: &CsiOptions,
+    permutations: usize,
+) -> Result<Vec<groups::GroupComparison>> {
+    let mut names: Vec<&String> = labels.iter().collect();
+    names.sort();
+    names.dedup();
+    if names.len() < 2 {
+        return Err(Error::Usage(format!(
+            "the grouping column has {} group(s); a comparison needs at least two",
+            names.len()
+        )));
+    }
+    let s = structure(model);
+    let rows = |g: &str| -> Vec<usize> { (0..labels.len()).filter(|&i| labels[i] == g).collect() };
+    let mut out = Vec::new();
+    for x in 0..names.len() {
+        for y in (x + 1)..names.len() {
+            out.push(groups::compare(
+                model,
+                &s,
+                &opts.settings,
+                cols,
+                (names[x], names[y]),
+                &rows(names[x]),
+                &rows(names[y]),
+                permutations,
+                opts.seed,
+            )?);
+        }
+    }
+    Ok(out)
 }
 
 /// Each respondent's 0–100 index per construct (columns named after the constructs), from
