@@ -31,6 +31,10 @@ pub struct CsiArgs {
     /// Most iterations of the PLS algorithm.
     #[arg(long, default_value_t = 300)]
     pub max_iterations: usize,
+    /// Consistent PLS (PLSc, Dijkstra & Henseler 2015): disattenuated paths, R² and
+    /// loadings for reflective blocks.
+    #[arg(long)]
+    pub consistent: bool,
     /// Bootstrap resamples for standard errors and intervals (0 = none).
     #[arg(long, default_value_t = 5000)]
     pub bootstrap: usize,
@@ -121,6 +125,7 @@ pub fn run(args: CsiArgs) -> Result<()> {
             None => spec.scale,
         },
         target: args.target.clone(),
+        consistent: args.consistent,
     };
     let bar = if args.bootstrap > 0 && args.output.is_some() {
         ProgressBar::new(args.bootstrap as u64).with_style(

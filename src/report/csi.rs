@@ -24,7 +24,12 @@ pub fn text(r: &CsiResult) -> String {
     let o = &r.options;
     let _ = writeln!(
         s,
-        "Satisfaction index model (PLS path modeling, {} scheme): {} respondents of {} read{}",
+        "Satisfaction index model ({}, {} scheme): {} respondents of {} read{}",
+        if o.consistent {
+            "consistent PLS, PLSc"
+        } else {
+            "PLS path modeling"
+        },
         format!("{:?}", o.settings.scheme).to_lowercase(),
         thousands(r.n as f64, 0),
         thousands(r.rows_read as f64, 0),

@@ -453,3 +453,118 @@ fn csi_group_comparison_detects_a_real_difference() {
         assert!(m["c"].as_f64().unwrap() > 0.9, "{m}");
     }
 }
+
+/// PLSc against seminr's fixtures for its mobi model (Image, Expectation, Value →
+/// Satisfaction; factorial scheme): ρ_A, consistent loadings and path coefficients
+/// (`tests/fixtures/V_3_6_0/{rho1,loadings1,path_coef1}.csv` in sem-in-r/seminr).
+#[test]
+fn plsc_matches_seminr() {
+    let (names, cols) = mobi();
+    let blocks: [(&str, &[&str]); 4] = [
+        ("Image", &["IMAG1", "IMAG2", "IMAG3", "IMAG4", "IMAG5"]),
+        ("Expectation", &["CUEX1", "CUEX2", "CUEX3"]),
+        ("Value", &["PERV1", "PERV2"]),
+        ("Satisfaction", &["CUSA1", "CUSA2", "CUSA3"]),
+    ];
+    let mut columns: Vec<&[f64]> = Vec::new();
+    let mut idx = Vec::new();
+    for (_, items) in &blocks {
+        let mut b = Vec::new();
+        for it in *items {
+            b.push(columns.len());
+            columns.push(&cols[names.iter().position(|n| n == it).unwrap()]);
+        }
+        idx.push(b);
+    }
+    let r = BootData::new(&columns).unwrap().full().correlation();
+    let s = Structure {
+        blocks: idx,
+        modes: vec![Mode::A; 4],
+        edges: vec![(0, 3), (1, 3), (2, 3)],
+    };
+    // seminr's `path_factorial` inner weighting is the factorial scheme.
+    let settings = Settings {
+        scheme: Scheme::Factorial,
+        ..Default::default()
+    };
+    let fit = algorithm::fit(&r, &s, &settings, None).unwrap();
+    for (j, want) in [
+        0.745259028158099,
+        0.461548791591939,
+        0.857578544960532,
+        0.782558691647281,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let rho = profitchain::stats::pls::quality::reliability(&r, &s, &fit, j)
+            .rho_a
+            .unwrap();
+        assert!(
+            (rho - want).abs() < 1e-9,
+            "rho_A {}: {rho} vs {want}",
+            blocks[j].0
+        );
+    }
+    let c = algorithm::consistent(&r, &s, &fit).unwrap();
+    for (i, want) in [0.537704707482867, 0.240967661696417, 0.25827986805094]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            (c.paths[[i, 3]] - want).abs() < 1e-9,
+            "path {}: {} vs {want}",
+            blocks[i].0,
+            c.paths[[i, 3]]
+        );
+    }
+    let loadings = [
+        0.681330024716575,
+        0.521278271799338,
+        0.410112763312163,
+        0.680389608942476,
+        0.638496321953613,
+        0.494277870827744,
+        0.487740006832332,
+        0.426779732808667,
+        0.741892556089151,
+        0.943732643413645,
+        0.719458946793877,
+        0.687819429423528,
+        0.794919272741098,
+    ];
+    let mut k = 0;
+    for (j, b) in s.blocks.iter().enumerate() {
+        for &i in b {
+            assert!(
+                (c.cross_loadings[[i, j]] - loadings[k]).abs() < 1e-9,
+                "loading {k}"
+            );
+            k += 1;
+        }
+    }
+}
+
+/// `--consistent` runs PLSc through the command: disattenuated paths differ from PLS's and
+/// the output says which estimator ran.
+#[test]
+fn csi_consistent_option() {
+    let data = data("reference/pls/mobi.csv");
+    let model = data_model();
+    let get = |extra: &[&str]| -> Value {
+        let mut a = vec!["--bootstrap", "50", "--format", "json"];
+        a.extend_from_slice(extra);
+        serde_json::from_slice(&run_csi(&data, &model, &a).success().get_output().stdout).unwrap()
+    };
+    let (plain, plsc) = (get(&[]), get(&["--consistent"]));
+    assert_eq!(plsc["options"]["consistent"], true);
+    let path = |v: &Value| v["paths"][0]["interval"]["estimate"].as_f64().unwrap();
+    assert!((path(&plain) - path(&plsc)).abs() > 1e-3);
+    run_csi(&data, &model, &["--bootstrap", "0", "--consistent"])
+        .success()
+        .stdout(predicates::str::contains("consistent PLS, PLSc"));
+}
+
+fn data_model() -> std::path::PathBuf {
+    data("reference/pls/ecsi_model.toml")
+}

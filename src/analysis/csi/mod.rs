@@ -40,6 +40,9 @@ pub struct CsiOptions {
     pub scale: Option<[f64; 2]>,
     /// IPMA target construct (None: Loyalty, else Satisfaction, else the last construct).
     pub target: Option<String>,
+    /// Consistent PLS (PLSc) for the paths, R² and loadings of reflective blocks.
+    #[serde(default)]
+    pub consistent: bool,
 }
 
 impl Default for CsiOptions {
@@ -52,6 +55,7 @@ impl Default for CsiOptions {
             missing: Missing::Casewise,
             scale: None,
             target: None,
+            consistent: false,
         }
     }
 }
@@ -298,11 +302,21 @@ pub fn run(
     let data = BootData::new(&refs)?;
     let n = data.n();
     let r = data.full().correlation();
-    let fit = algorithm::fit(&r, &s, &opts.settings, None).ok_or_else(|| {
+    let singular = || {
         Error::Degenerate(
             "the PLS algorithm hit a singular step (collinear items in a mode B block, or constructs that are perfectly correlated)".into(),
         )
-    })?;
+    };
+    let fit = algorithm::fit(&r, &s, &opts.settings, None).ok_or_else(singular)?;
+    let fit = if opts.consistent {
+        algorithm::consistent(&r, &s, &fit).ok_or_else(|| {
+            Error::Degenerate(
+                "PLSc: a block's consistent reliability is not positive or the disattenuated construct correlations are not positive definite (a reflective block with inconsistent items?); run without --consistent".into(),
+            )
+        })?
+    } else {
+        fit
+    };
     let mut warnings = Vec::new();
     if !fit.converged {
         warnings.push(format!(
@@ -333,6 +347,11 @@ pub fn run(
     // Statistic vector: paths, total effects, weights, loadings, HTMT.
     let stat = |rr: &ndarray::Array2<f64>| -> Option<Vec<f64>> {
         let f = algorithm::fit(rr, &s, &opts.settings, Some(&fit.weights))?;
+        let f = if opts.consistent {
+            algorithm::consistent(rr, &s, &f)?
+        } else {
+            f
+        };
         let t = f.total_effects();
         let mut v: Vec<f64> = s.edges.iter().map(|&(a, b)| f.paths[[a, b]]).collect();
         v.extend(pairs.iter().map(|&(a, b)| t[[a, b]]));

@@ -324,3 +324,59 @@ pub fn fit(
         converged,
     })
 }
+
+/// Consistent PLS (PLSc; Dijkstra & Henseler 2015, "Consistent partial least squares path
+/// modeling", MIS Quarterly 39(2)): for each reflective (mode A) block of two or more items,
+/// ρ_A = (wᵀw)²·c² with c² = wᵀ(S − diag S)w / wᵀ(wwᵀ − diag wwᵀ)w, its consistent loadings
+/// λ = c·w, and construct correlations disattenuated as r / √(ρ_A,i ρ_A,j) (ρ_A = 1 for
+/// single items and mode B blocks); the paths and R² are re-estimated from the corrected
+/// correlations. None when a corrected correlation matrix is not positive definite.
+pub fn consistent(r: &Array2<f64>, s: &Structure, fit: &CoreFit) -> Option<CoreFit> {
+    let m = s.m();
+    let mut out = fit.clone();
+    let mut rho = vec![1.0; m];
+    for j in 0..m {
+        let b = &s.blocks[j];
+        if s.modes[j] != Mode::A || b.len() < 2 {
+            continue;
+        }
+        let w = &fit.weights[j];
+        let ww: f64 = w.iter().map(|v| v * v).sum();
+        let (mut num, mut den) = (0.0, 0.0);
+        for a in 0..b.len() {
+            for c in 0..b.len() {
+                if a != c {
+                    num += w[a] * r[[b[a], b[c]]] * w[c];
+                    den += w[a] * w[a] * w[c] * w[c];
+                }
+            }
+        }
+        let c2 = num / den;
+        if !(c2 > 0.0 && c2.is_finite()) {
+            return None;
+        }
+        rho[j] = ww * ww * c2;
+        for (a, &i) in b.iter().enumerate() {
+            out.cross_loadings[[i, j]] = c2.sqrt() * w[a];
+        }
+    }
+    for i in 0..m {
+        for j in 0..m {
+            if i != j {
+                out.lv_corr[[i, j]] = fit.lv_corr[[i, j]] / (rho[i] * rho[j]).sqrt();
+            }
+        }
+    }
+    out.paths = Array2::zeros((m, m));
+    for j in 0..m {
+        let preds = s.predecessors(j);
+        if !preds.is_empty() {
+            let (beta, rsq) = regress(&out.lv_corr, j, &preds)?;
+            for (u, &i) in preds.iter().enumerate() {
+                out.paths[[i, j]] = beta[u];
+            }
+            out.r2[j] = Some(rsq);
+        }
+    }
+    Some(out)
+}
