@@ -4,6 +4,7 @@ pub mod chain;
 pub mod chain_summary;
 pub mod clv;
 pub mod csi;
+pub mod csi_study;
 pub mod drivers;
 pub mod metrics;
 pub mod regress;

@@ -29,17 +29,26 @@ pub const CLV_COLUMNS: [&str; 7] = [
 pub struct Built {
     pub table: CustomerTable,
     pub clv: Option<ClvResult>,
+    /// The satisfaction-index study, when the study has a `[csi]` section.
+    pub csi: Option<crate::analysis::csi::CsiResult>,
 }
 
-/// Build `study`'s customer table, modelling its transaction log first if it has one.
+/// Build `study`'s customer table, modelling its survey with the `[csi]` model and its
+/// transaction log first if it has them.
 pub fn build(study: &Study) -> Result<Built> {
+    let mut prepared = std::collections::HashMap::new();
+    let csi = match &study.csi {
+        Some(c) => Some(super::csi_study::indices(study, c, &mut prepared)?),
+        None => None,
+    };
     let (Some(spec), Some(c)) = (
         study.tables.iter().find(|t| t.level == Level::Transaction),
         study.clv.as_ref(),
     ) else {
         return Ok(Built {
-            table: build::build(study)?,
+            table: build::build_with(study, prepared)?,
             clv: None,
+            csi,
         });
     };
     let path = study.resolve(spec);
@@ -78,7 +87,8 @@ pub fn build(study: &Study) -> Result<Built> {
             col("clv"),
         ])
         .collect()?;
-    let mut table = build::build_with(study, Some(per_customer))?;
+    prepared.insert(spec.name.clone(), per_customer);
+    let mut table = build::build_with(study, prepared)?;
 
     // The log's own row counts in the diagnostics.
     let d = &rfm.diagnostics;
@@ -137,6 +147,7 @@ pub fn build(study: &Study) -> Result<Built> {
     Ok(Built {
         table,
         clv: Some(result),
+        csi,
     })
 }
 

@@ -50,13 +50,18 @@ struct Loaded {
 /// Build the customer table described by `study` (a study without a transaction table;
 /// with one, the analysis layer summarizes it first and calls [`build_with`]).
 pub fn build(study: &Study) -> Result<CustomerTable> {
-    build_with(study, None)
+    build_with(study, Default::default())
 }
 
-/// Build the customer table; `transactions` is the study's transaction table already
-/// turned into one row per customer (id in the table's id column), which then joins like
-/// a customer table.
-pub fn build_with(study: &Study, mut transactions: Option<DataFrame>) -> Result<CustomerTable> {
+/// Build the customer table from tables prepared by the analysis layer: `prepared` maps a
+/// table's name to its contents — the transaction table already turned into one row per
+/// customer (id in the table's id column), which then joins like a customer table, or a
+/// survey table with added columns (e.g. satisfaction-index scores). Other tables are read
+/// from their files.
+pub fn build_with(
+    study: &Study,
+    mut prepared: std::collections::HashMap<String, DataFrame>,
+) -> Result<CustomerTable> {
     let id = study.roles.id.clone();
     let mut diag = Diagnostics {
         study: study.name.clone(),
@@ -68,15 +73,15 @@ pub fn build_with(study: &Study, mut transactions: Option<DataFrame>) -> Result<
     for spec in &study.tables {
         let path = study.resolve(spec);
         let file = path.display().to_string();
-        let df = if spec.level == Level::Transaction {
-            transactions.take().ok_or_else(|| {
-                Error::Internal(format!(
+        let df = match prepared.remove(&spec.name) {
+            Some(df) => df,
+            None if spec.level == Level::Transaction => {
+                return Err(Error::Internal(format!(
                     "table '{}' is a transaction log: summarize it before the build (analysis::study::build)",
                     spec.name
-                ))
-            })?
-        } else {
-            load::read(&path)?
+                )))
+            }
+            None => load::read(&path)?,
         };
         if df.height() == 0 {
             return Err(Error::Empty {

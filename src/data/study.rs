@@ -103,6 +103,39 @@ pub struct ClvSpec {
     pub margin_from_profit: bool,
 }
 
+/// A satisfaction-index model on a survey table (`[csi]`): its construct indices (0–100)
+/// are added to that table as `<Construct>_index` columns, so `roles.satisfaction` can
+/// name one (e.g. "Satisfaction_index").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsiSpec {
+    /// Model file (TOML; see `profitchain csi --help`), relative to the study file.
+    pub model: PathBuf,
+    /// The survey table (default: the respondent-level table).
+    #[serde(default)]
+    pub table: Option<String>,
+    /// Bootstrap resamples for the CSI section of `report` (default 1,000).
+    #[serde(default = "thousand")]
+    pub bootstrap: usize,
+    /// `path` (default), `centroid` or `factorial`.
+    #[serde(default = "path_scheme")]
+    pub scheme: String,
+    /// Consistent PLS (PLSc).
+    #[serde(default)]
+    pub consistent: bool,
+    /// Item scale [low, high] for the indices (default: the model file's, else the
+    /// observed range).
+    #[serde(default)]
+    pub scale: Option<[f64; 2]>,
+}
+
+fn thousand() -> usize {
+    1000
+}
+fn path_scheme() -> String {
+    "path".into()
+}
+
 fn week() -> String {
     "week".into()
 }
@@ -326,6 +359,9 @@ pub struct Study {
     /// Customer lifetime value from the transaction table, if there is one.
     #[serde(default)]
     pub clv: Option<ClvSpec>,
+    /// A satisfaction-index model on the survey table.
+    #[serde(default)]
+    pub csi: Option<CsiSpec>,
     /// Folder relative paths are resolved from (not part of the file).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -388,6 +424,7 @@ impl Study {
             options,
             segments,
             clv: None,
+            csi: None,
             base_dir: PathBuf::new(),
             from_flags: true,
         };

@@ -568,3 +568,101 @@ fn csi_consistent_option() {
 fn data_model() -> std::path::PathBuf {
     data("reference/pls/ecsi_model.toml")
 }
+
+/// A study with a `[csi]` section: the respondents' PLS satisfaction index rolls up to
+/// customers and `roles.satisfaction` can name it; the chain then runs on it.
+#[test]
+fn study_csi_index_feeds_the_chain() {
+    let (names, cols) = mobi();
+    let dir = tempfile::TempDir::new().unwrap();
+    let n = cols[0].len();
+    let mut survey = String::from("cid,rid,") + &names.join(",") + "\n";
+    for r in 0..n {
+        let row: Vec<String> = cols.iter().map(|c| format!("{}", c[r])).collect();
+        survey.push_str(&format!("C{},R{r},{}\n", r % 50, row.join(",")));
+    }
+    crate::common::write(dir.path(), "survey.csv", &survey);
+    let mut accounts = String::from("cid,sow,revenue,profit\n");
+    for c in 0..50 {
+        let sow = 0.2 + 0.01 * (c % 37) as f64;
+        let rev = 1000.0 + 37.0 * ((c * 7) % 50) as f64;
+        accounts.push_str(&format!(
+            "C{c},{sow},{rev},{}\n",
+            rev * 0.2 - 50.0 * (c % 3) as f64
+        ));
+    }
+    crate::common::write(dir.path(), "accounts.csv", &accounts);
+    std::fs::copy(
+        data("reference/pls/ecsi_model.toml"),
+        dir.path().join("ecsi.toml"),
+    )
+    .unwrap();
+    let study = crate::common::write(
+        dir.path(),
+        "study.toml",
+        r#"
+[[table]]
+name = "survey"
+path = "survey.csv"
+level = "respondent"
+respondent = "rid"
+[[table]]
+name = "accounts"
+path = "accounts.csv"
+[roles]
+id = "cid"
+satisfaction = "Satisfaction_index"
+share_of_wallet = "sow"
+revenue = "revenue"
+profit = "profit"
+[csi]
+model = "ecsi.toml"
+bootstrap = 0
+"#,
+    );
+    let built =
+        profitchain::analysis::study::build(&profitchain::data::Study::from_file(&study).unwrap())
+            .unwrap();
+    assert!(built.csi.is_some());
+    let df = &built.table.df;
+    assert_eq!(df.height(), 50);
+    let sat = profitchain::data::load::f64_values(df, "satisfaction").unwrap();
+    assert!(sat.iter().all(|v| *v > 0.0 && *v < 100.0));
+    // The same index from the command, averaged per customer by hand.
+    crate::common::bin()
+        .args(["csi", "--bootstrap", "0", "--data"])
+        .arg(dir.path().join("survey.csv"))
+        .arg("--model")
+        .arg(dir.path().join("ecsi.toml"))
+        .arg("--scores-out")
+        .arg(dir.path().join("s.csv"))
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(dir.path().join("s.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let k = header.iter().position(|h| *h == "Satisfaction").unwrap();
+    let mut sum = [0.0f64; 50];
+    let mut cnt = [0.0f64; 50];
+    for (r, line) in text.lines().skip(1).enumerate() {
+        let v: f64 = line.split(',').nth(k).unwrap().parse().unwrap();
+        sum[r % 50] += v;
+        cnt[r % 50] += 1.0;
+    }
+    let ids: Vec<String> = df
+        .column("cid")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap().to_string())
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        let c: usize = id[1..].parse().unwrap();
+        assert!((sat[i] - sum[c] / cnt[c]).abs() < 1e-9, "{id}");
+    }
+    crate::common::bin()
+        .args(["chain", "--bootstrap", "0", "--study"])
+        .arg(&study)
+        .assert()
+        .success();
+}

@@ -1,0 +1,104 @@
+//! A study's `[csi]` section: the satisfaction-index model is fitted on the survey table
+//! and each respondent's 0–100 construct indices are added to it as `<Construct>_index`
+//! columns, which then roll up to customers like any respondent column (so
+//! `roles.satisfaction = "Satisfaction_index"` runs the chain on the PLS index).
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::csi::{self, CsiOptions, CsiResult, Missing};
+use crate::data::load;
+use crate::data::study::{CsiSpec, Level, Study};
+use crate::error::{Error, Result};
+use crate::stats::pls::model::ModelFile;
+use crate::stats::pls::{Scheme, Settings};
+
+/// Fit the `[csi]` model and put its survey table, with the index columns, in `prepared`.
+pub fn indices(
+    study: &Study,
+    spec: &CsiSpec,
+    prepared: &mut HashMap<String, DataFrame>,
+) -> Result<CsiResult> {
+    let table = match &spec.table {
+        Some(name) => study
+            .tables
+            .iter()
+            .find(|t| &t.name == name)
+            .ok_or_else(|| {
+                Error::study(
+                    "[csi]",
+                    format!("table = '{name}' is not a [[table]] of the study"),
+                )
+            })?,
+        None => study
+            .tables
+            .iter()
+            .find(|t| t.level == Level::Respondent)
+            .ok_or_else(|| {
+                Error::study(
+                    "[csi]",
+                    "no respondent-level table to fit the model on; name one with table = \"...\"",
+                )
+            })?,
+    };
+    let model_path = if spec.model.is_absolute() {
+        spec.model.clone()
+    } else {
+        study.base_dir.join(&spec.model)
+    };
+    let src = model_path.display().to_string();
+    let text = std::fs::read_to_string(&model_path).map_err(|e| Error::MissingFile {
+        path: model_path.clone(),
+        reason: e.to_string(),
+    })?;
+    let file_spec = ModelFile::parse(&text, &src)?;
+    let model = file_spec.model(&src)?;
+    let path = study.resolve(table);
+    let file = path.display().to_string();
+    let df = load::read(&path)?;
+    let columns: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    model.validate(&src, Some(&columns))?;
+    let items = model.items();
+    let prep = csi::prepare(&df, &file, &items, Missing::Casewise, None)?;
+    let opts = CsiOptions {
+        settings: Settings {
+            scheme: Scheme::parse(&spec.scheme)?,
+            ..Default::default()
+        },
+        bootstrap: spec.bootstrap,
+        scale: spec.scale.or(file_spec.scale),
+        consistent: spec.consistent,
+        ..Default::default()
+    };
+    let result = csi::run(
+        &model,
+        &prep.cols,
+        prep.rows_read,
+        prep.handled,
+        &opts,
+        &indicatif::ProgressBar::hidden(),
+    )?;
+    // Scores for every row; a respondent with a missing item gets no index (null), and is
+    // then counted by the build like any respondent without a rating.
+    let all: Vec<Vec<f64>> = items
+        .iter()
+        .map(|i| load::f64_values(&df, i))
+        .collect::<Result<_>>()?;
+    let scores = csi::scores(&result, &all)?;
+    let mut out = df;
+    for c in scores.columns() {
+        let v: Vec<Option<f64>> = c
+            .f64()?
+            .iter()
+            .map(|x| x.filter(|v| v.is_finite()))
+            .collect();
+        out.with_column(Column::new(format!("{}_index", c.name()).into(), v))?;
+    }
+    prepared.insert(table.name.clone(), out);
+    Ok(result)
+}
