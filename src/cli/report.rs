@@ -60,7 +60,10 @@ pub fn run(args: ReportArgs) -> Result<()> {
         &links,
         survey.0.as_ref(),
         survey.1.as_ref(),
-        built.clv.as_ref(),
+        &html::Sections {
+            clv: built.clv.as_ref(),
+            csi: built.csi.as_ref(),
+        },
     )?;
     let mut exp = chain_render::export(&result)?;
     exp.overview.extend(html::overview_blocks(

@@ -154,12 +154,16 @@ pub fn text(r: &ClvResult) -> String {
         for g in &r.by_segment {
             let _ = writeln!(
                 s,
-                "  {:<16} {:>10} {:>14} {:>12} {:>8}% {:>9}",
+                "  {:<16} {:>10} {:>14} {:>12} {:>9} {:>9}",
                 g.segment,
                 thousands(g.customers as f64, 0),
                 money(g.clv),
                 money(g.mean_clv),
-                fixed(100.0 * g.share_of_clv, 1),
+                if g.share_of_clv.is_finite() {
+                    format!("{}%", fixed(100.0 * g.share_of_clv, 1))
+                } else {
+                    "–".to_string()
+                },
                 fixed(g.mean_p_alive, 3)
             );
         }

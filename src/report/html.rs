@@ -36,8 +36,9 @@ pub fn render(
     links: &[crate::analysis::chain::Link],
     metrics: Option<&crate::analysis::metrics::MetricsOutput>,
     drivers: Option<&crate::analysis::drivers::DriversOutput>,
-    clv: Option<&crate::analysis::clv::ClvResult>,
+    extra: &Sections,
 ) -> Result<Rendered> {
+    let clv = extra.clv;
     let o = &chain.options;
     let mut charts_out = Vec::new();
     let mut diagrams = Vec::new();
@@ -114,6 +115,10 @@ pub fn render(
     });
     let clv_section = match clv {
         Some(r) => Some(clv_context(r, &mut charts_out)?),
+        None => None,
+    };
+    let csi_section = match extra.csi {
+        Some(r) => Some(csi_context(r, &mut charts_out)?),
         None => None,
     };
     let summary = chain.summary.clone();
@@ -214,7 +219,7 @@ pub fn render(
     let ctx = context! {
         study => chain.study, customers => super::format::thousands(d.customers as f64, 0), has_examples => d.rows().iter().any(|r| !r.examples.is_empty()), options, summary, diagnostics, segment_sizes,
         alpha => o.alpha, moderation, metric_cols, diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, clv => clv_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, clv => clv_section, csi => csi_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
     };
     let mut env = Environment::new();
     env.add_template("report.html", HTML).map_err(tpl_err)?;
@@ -236,6 +241,84 @@ pub fn render(
     })
 }
 
+/// Optional report sections from a study's transaction log and satisfaction-index model.
+#[derive(Default, Clone, Copy)]
+pub struct Sections<'a> {
+    pub clv: Option<&'a crate::analysis::clv::ClvResult>,
+    pub csi: Option<&'a crate::analysis::csi::CsiResult>,
+}
+
+/// The satisfaction-index section: constructs with their 0–100 indices and reliability,
+/// the paths, HTMT and the importance–performance map (added to `charts`).
+fn csi_context(
+    r: &crate::analysis::csi::CsiResult,
+    charts_out: &mut Vec<(String, String)>,
+) -> Result<Value> {
+    use super::format::fixed;
+    let opt = |v: Option<f64>| v.map_or("–".to_string(), |x| fixed(x, 3));
+    let ci = |i: &crate::stats::bootstrap::Interval| {
+        if i.ci_low.is_finite() {
+            format!("[{}, {}]", fixed(i.ci_low, 3), fixed(i.ci_high, 3))
+        } else {
+            String::new()
+        }
+    };
+    let constructs: Vec<Value> = r
+        .constructs
+        .iter()
+        .map(|c| {
+            json!({"name": c.name, "items": c.items.len(), "index": fixed(c.index_mean, 1),
+                "ci": format!("[{}, {}]", fixed(c.index_ci[0], 1), fixed(c.index_ci[1], 1)),
+                "r2": opt(c.r_squared), "alpha": opt(c.reliability.cronbach_alpha),
+                "rho_c": fixed(c.reliability.rho_c, 3), "rho_a": opt(c.reliability.rho_a),
+                "ave": fixed(c.reliability.ave, 3)})
+        })
+        .collect();
+    let paths: Vec<Value> = r
+        .paths
+        .iter()
+        .map(|p| {
+            let e = &p.effect;
+            json!({"path": format!("{} → {}", e.from, e.to), "est": fixed(e.interval.estimate, 3),
+                "ci": ci(&e.interval), "p": if e.p_value.is_finite() { pvalue(e.p_value) } else { String::new() },
+                "f2": opt(p.f_squared)})
+        })
+        .collect();
+    let htmt: Vec<Value> = r
+        .htmt
+        .iter()
+        .map(|h| {
+            json!({"a": h.a, "b": h.b, "v": fixed(h.htmt.estimate, 3), "ci": ci(&h.htmt),
+            "high": h.htmt.estimate > 0.9})
+        })
+        .collect();
+    let svg = super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target)?;
+    charts_out.push(("csi_ipma.svg".into(), svg.clone()));
+    let headline = format!(
+        "Construct indices on a 0–100 scale: {}. {} respondents; {}{}.",
+        r.constructs
+            .iter()
+            .map(|c| format!("{} {}", c.name, fixed(c.index_mean, 1)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        super::format::thousands(r.n as f64, 0),
+        if r.options.consistent {
+            "consistent PLS (PLSc)"
+        } else {
+            "PLS path modeling"
+        },
+        if r.options.bootstrap > 0 {
+            format!(", {} bootstrap resamples", r.options.bootstrap)
+        } else {
+            String::new()
+        }
+    );
+    Ok(
+        json!({"headline": headline, "constructs": constructs, "paths": paths, "htmt": htmt,
+        "target": r.ipma_target, "ipma": svg, "warnings": r.warnings}),
+    )
+}
+
 /// The CLV section: the headline, totals by segment, the models' parameters, the holdout
 /// check, and its charts (added to `charts`).
 fn clv_context(
@@ -248,7 +331,7 @@ fn clv_context(
     let t = &r.totals;
     let headline = format!(
         "Over the next {} {unit}s the {} customers are expected to make {} transactions worth {} in CLV ({} per customer; {} purchases × Gamma-Gamma spend, discount {}/year{}).",
-        num(r.options.horizon, 4),
+        super::theme::tick(r.options.horizon),
         thousands(t.customers as f64, 0),
         thousands(t.expected_transactions, 0),
         money(t.clv),
@@ -266,7 +349,7 @@ fn clv_context(
         .iter()
         .map(|g| {
             json!({"segment": g.segment, "customers": thousands(g.customers as f64, 0), "clv": money(g.clv),
-                "mean": money(g.mean_clv), "share": format!("{:.1}%", 100.0 * g.share_of_clv),
+                "mean": money(g.mean_clv), "share": if g.share_of_clv.is_finite() { format!("{:.1}%", 100.0 * g.share_of_clv) } else { "–".to_string() },
                 "alive": fixed(g.mean_p_alive, 3), "transactions": thousands(g.expected_transactions, 0)})
         })
         .collect();
@@ -295,7 +378,7 @@ fn clv_context(
             charts.push(json!({"file": file, "svg": svg}));
         }
         holdout = json!({
-            "length": num(h.length, 4),
+            "length": super::theme::tick(h.length),
             "rows": h.by_frequency.iter().map(|b| json!({"f": b.frequency, "n": thousands(b.customers as f64, 0),
                 "actual": fixed(b.actual_mean, 3), "expected": fixed(b.expected_mean, 3)})).collect::<Vec<_>>(),
             "total": format!("expected {} vs actual {} transactions; per customer MAE {}, RMSE {}",

@@ -6,6 +6,7 @@ pub mod charts;
 pub mod clv;
 pub mod clv_charts;
 pub mod csi;
+pub mod csi_charts;
 pub mod drivers;
 pub mod export;
 /// Number formatting (defined at the crate root, shared with messages).

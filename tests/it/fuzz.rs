@@ -283,7 +283,15 @@ fn run_case(csv: &str, f: &str, seg_rule: u8, percent: bool) -> Result<(), TestC
     let links = acceptable("links", chain::links(&table))?.unwrap_or_default();
     let rendered = acceptable(
         "report",
-        profitchain::report::html::render(&result, val.as_ref(), &sizes, &links, None, None, None),
+        profitchain::report::html::render(
+            &result,
+            val.as_ref(),
+            &sizes,
+            &links,
+            None,
+            None,
+            &Default::default(),
+        ),
     )?;
     if let Some(r) = rendered {
         prop_assert!(!r.html.contains("NaN"), "report prints NaN");

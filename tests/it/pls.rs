@@ -384,7 +384,7 @@ fn csi_group_comparison_detects_a_real_difference() {
                 .map(|(j, name)| {
                     // In group B, CUSA items come from another B respondent.
                     let src = if shuffle_b && b && name.starts_with("CUSA") {
-                        (r * 37 + 11) % n | 1
+                        ((r * 37 + 11) % n) | 1
                     } else {
                         r
                     };

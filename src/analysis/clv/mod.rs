@@ -68,7 +68,8 @@ pub struct ClvTotals {
     pub mean_clv: f64,
     /// Mean P(alive).
     pub mean_p_alive: f64,
-    /// This group's share of the total CLV.
+    /// This group's share of the total CLV (NaN, null in JSON, when some group's CLV is
+    /// negative and shares of the net total would mislead).
     pub share_of_clv: f64,
 }
 
@@ -470,6 +471,8 @@ pub fn segment_totals(
         f64_values(&g, "clv")?,
         f64_values(&g, "alive")?,
     );
+    // A share of the total only means something when no group's CLV is negative.
+    let shares = clv.iter().all(|v| *v >= 0.0);
     let mut out = Vec::new();
     for name in order {
         if let Some(i) = names.iter().position(|s| s.as_deref() == Some(name)) {
@@ -480,7 +483,7 @@ pub fn segment_totals(
                 clv: clv[i],
                 mean_clv: clv[i] / n[i],
                 mean_p_alive: alive[i],
-                share_of_clv: clv[i] / all,
+                share_of_clv: if shares { clv[i] / all } else { f64::NAN },
             });
         }
     }

@@ -35,13 +35,16 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     )
 }
 
-/// (scale used, index weights per block, index score per construct and respondent).
+/// The scale used, the index weights per block, and each construct's index per respondent.
+pub type Indices = ([f64; 2], Vec<Vec<f64>>, Vec<Vec<f64>>);
+
+/// The 0–100 indices of every construct (see the module documentation).
 pub fn index_scores(
     cols: &[Vec<f64>],
     s: &Structure,
     fit: &CoreFit,
     scale: Option<[f64; 2]>,
-) -> Result<([f64; 2], Vec<Vec<f64>>, Vec<Vec<f64>>)> {
+) -> Result<Indices> {
     let [lo, hi] = scale.unwrap_or_else(|| {
         let lo = cols.iter().flatten().copied().fold(f64::INFINITY, f64::min);
         let hi = cols
@@ -51,7 +54,7 @@ pub fn index_scores(
             .fold(f64::NEG_INFINITY, f64::max);
         [lo, hi]
     });
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return Err(Error::Usage(format!(
             "item scale [{lo}, {hi}]: give --scale LOW,HIGH with LOW < HIGH"
         )));
@@ -71,7 +74,7 @@ pub fn index_scores(
             .map(|(a, &i)| fit.weights[j][a] / mean_sd(&cols[i]).1)
             .collect();
         let sum: f64 = u.iter().sum();
-        if !(sum.abs() > 0.0) {
+        if sum == 0.0 || !sum.is_finite() {
             return Err(Error::Degenerate(format!(
                 "block {} has unstandardized weights that sum to 0; its index is undefined",
                 j + 1

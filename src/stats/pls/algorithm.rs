@@ -194,8 +194,8 @@ pub fn fit(
         Some(w0) => w0.to_vec(),
         None => s.blocks.iter().map(|b| vec![1.0; b.len()]).collect(),
     };
-    for j in 0..m {
-        normalize(r, &s.blocks[j], &mut w[j])?;
+    for (block, wj) in s.blocks.iter().zip(w.iter_mut()) {
+        normalize(r, block, wj)?;
     }
     let preds: Vec<Vec<usize>> = (0..m).map(|j| s.predecessors(j)).collect();
     let adjacent = |j: usize, k: usize| {
@@ -272,21 +272,12 @@ pub fn fit(
         }
     }
     // Signs: each construct correlates positively with most of its items.
-    for j in 0..m {
-        let bj = &s.blocks[j];
-        let negative = bj
-            .iter()
-            .filter(|&&i| {
-                let l: f64 = bj
-                    .iter()
-                    .enumerate()
-                    .map(|(b, &k)| r[[i, k]] * w[j][b])
-                    .sum();
-                l < 0.0
-            })
-            .count();
+    for (bj, wj) in s.blocks.iter().zip(w.iter_mut()) {
+        let loading =
+            |i: usize| -> f64 { bj.iter().enumerate().map(|(b, &k)| r[[i, k]] * wj[b]).sum() };
+        let negative = bj.iter().filter(|&&i| loading(i) < 0.0).count();
         if 2 * negative > bj.len() {
-            w[j].iter_mut().for_each(|x| *x = -*x);
+            wj.iter_mut().for_each(|x| *x = -*x);
         }
     }
     let c = lv_correlations(r, s, &w);
@@ -335,7 +326,7 @@ pub fn consistent(r: &Array2<f64>, s: &Structure, fit: &CoreFit) -> Option<CoreF
     let m = s.m();
     let mut out = fit.clone();
     let mut rho = vec![1.0; m];
-    for j in 0..m {
+    for (j, rho_j) in rho.iter_mut().enumerate() {
         let b = &s.blocks[j];
         if s.modes[j] != Mode::A || b.len() < 2 {
             continue;
@@ -355,7 +346,7 @@ pub fn consistent(r: &Array2<f64>, s: &Structure, fit: &CoreFit) -> Option<CoreF
         if !(c2 > 0.0 && c2.is_finite()) {
             return None;
         }
-        rho[j] = ww * ww * c2;
+        *rho_j = ww * ww * c2;
         for (a, &i) in b.iter().enumerate() {
             out.cross_loadings[[i, j]] = c2.sqrt() * w[a];
         }
