@@ -65,12 +65,14 @@ pub struct CsiArgs {
     /// Write each respondent's 0-100 construct indices here (CSV or Parquet).
     #[arg(long, value_name = "FILE")]
     pub scores_out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    /// Output format: text summary, json (the full result) or csv (the paths table).
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
     pub format: String,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
 }
 
 fn parse_scale(s: &str) -> Result<[f64; 2]> {
@@ -144,8 +146,10 @@ pub fn run(args: CsiArgs) -> Result<()> {
         let mut scores = csi::scores(&result, &cols)?;
         profitchain::output::write_table(p, &mut scores)?;
     }
+    args.export.write(|| render::export(&result))?;
     let out = match args.format.as_str() {
         "json" => super::to_json(&result)? + "\n",
+        "csv" => render::paths_csv(&result)?,
         _ => render::text(&result),
     };
     super::emit(&args.output, &out)

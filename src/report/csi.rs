@@ -225,3 +225,155 @@ pub fn text(r: &CsiResult) -> String {
     }
     s
 }
+
+/// Tidy tables (constructs, items, paths, total effects, HTMT, IPMA, group comparisons),
+/// summary.json, the workbook and the IPMA chart of a CSI run.
+pub fn export(r: &CsiResult) -> crate::Result<super::export::Export> {
+    use super::export::{Block, Export, Table};
+    use polars::prelude::*;
+    let c = &r.constructs;
+    let constructs = df!(
+        "construct" => c.iter().map(|x| x.name.clone()).collect::<Vec<_>>(),
+        "items" => c.iter().map(|x| x.items.len() as u64).collect::<Vec<_>>(),
+        "index_mean" => c.iter().map(|x| x.index_mean).collect::<Vec<_>>(),
+        "index_ci_low" => c.iter().map(|x| x.index_ci[0]).collect::<Vec<_>>(),
+        "index_ci_high" => c.iter().map(|x| x.index_ci[1]).collect::<Vec<_>>(),
+        "r_squared" => c.iter().map(|x| x.r_squared).collect::<Vec<_>>(),
+        "adj_r_squared" => c.iter().map(|x| x.adj_r_squared).collect::<Vec<_>>(),
+        "cronbach_alpha" => c.iter().map(|x| x.reliability.cronbach_alpha).collect::<Vec<_>>(),
+        "rho_c" => c.iter().map(|x| x.reliability.rho_c).collect::<Vec<_>>(),
+        "rho_a" => c.iter().map(|x| x.reliability.rho_a).collect::<Vec<_>>(),
+        "ave" => c.iter().map(|x| x.reliability.ave).collect::<Vec<_>>()
+    )?;
+    let (mut con, mut item, mut vals): (Vec<String>, Vec<String>, [Vec<f64>; 5]) =
+        (Vec::new(), Vec::new(), Default::default());
+    for x in c {
+        for it in &x.items {
+            con.push(x.name.clone());
+            item.push(it.item.clone());
+            for (v, w) in vals.iter_mut().zip([
+                it.weight.estimate,
+                it.weight.ci_low,
+                it.weight.ci_high,
+                it.loading.estimate,
+                it.index_weight,
+            ]) {
+                v.push(w);
+            }
+        }
+    }
+    let [w, wl, wh, l, iw] = vals;
+    let items = df!("construct" => con, "item" => item, "weight" => w, "weight_ci_low" => wl,
+        "weight_ci_high" => wh, "loading" => l, "index_weight" => iw)?;
+    let effects =
+        |rows: Vec<(&crate::analysis::csi::Effect, Option<f64>)>| -> crate::Result<DataFrame> {
+            Ok(df!(
+                "from" => rows.iter().map(|e| e.0.from.clone()).collect::<Vec<_>>(),
+                "to" => rows.iter().map(|e| e.0.to.clone()).collect::<Vec<_>>(),
+                "estimate" => rows.iter().map(|e| e.0.interval.estimate).collect::<Vec<_>>(),
+                "boot_se" => rows.iter().map(|e| e.0.interval.boot_se).collect::<Vec<_>>(),
+                "t" => rows.iter().map(|e| e.0.t).collect::<Vec<_>>(),
+                "p" => rows.iter().map(|e| e.0.p_value).collect::<Vec<_>>(),
+                "ci_low" => rows.iter().map(|e| e.0.interval.ci_low).collect::<Vec<_>>(),
+                "ci_high" => rows.iter().map(|e| e.0.interval.ci_high).collect::<Vec<_>>(),
+                "bca_low" => rows.iter().map(|e| e.0.interval.bca_low).collect::<Vec<_>>(),
+                "bca_high" => rows.iter().map(|e| e.0.interval.bca_high).collect::<Vec<_>>(),
+                "f_squared" => rows.iter().map(|e| e.1).collect::<Vec<_>>()
+            )?)
+        };
+    let paths = effects(r.paths.iter().map(|p| (&p.effect, p.f_squared)).collect())?;
+    let totals = effects(r.total_effects.iter().map(|t| (&t.total, None)).collect())?;
+    let htmt = df!(
+        "a" => r.htmt.iter().map(|h| h.a.clone()).collect::<Vec<_>>(),
+        "b" => r.htmt.iter().map(|h| h.b.clone()).collect::<Vec<_>>(),
+        "htmt" => r.htmt.iter().map(|h| h.htmt.estimate).collect::<Vec<_>>(),
+        "ci_low" => r.htmt.iter().map(|h| h.htmt.ci_low).collect::<Vec<_>>(),
+        "ci_high" => r.htmt.iter().map(|h| h.htmt.ci_high).collect::<Vec<_>>()
+    )?;
+    let ipma_rows: Vec<&crate::analysis::csi::IpmaRow> =
+        r.ipma.iter().chain(&r.ipma_items).collect();
+    let ipma = df!(
+        "level" => r.ipma.iter().map(|_| "construct").chain(r.ipma_items.iter().map(|_| "item")).collect::<Vec<_>>(),
+        "name" => ipma_rows.iter().map(|x| x.name.clone()).collect::<Vec<_>>(),
+        "construct" => ipma_rows.iter().map(|x| x.construct.clone()).collect::<Vec<_>>(),
+        "importance" => ipma_rows.iter().map(|x| x.importance).collect::<Vec<_>>(),
+        "performance" => ipma_rows.iter().map(|x| x.performance).collect::<Vec<_>>()
+    )?;
+    let mut tables = vec![
+        Table {
+            name: "constructs".into(),
+            df: constructs.clone(),
+        },
+        Table {
+            name: "items".into(),
+            df: items,
+        },
+        Table {
+            name: "paths".into(),
+            df: paths.clone(),
+        },
+        Table {
+            name: "total_effects".into(),
+            df: totals,
+        },
+        Table {
+            name: "htmt".into(),
+            df: htmt,
+        },
+        Table {
+            name: "ipma".into(),
+            df: ipma,
+        },
+    ];
+    if !r.groups.is_empty() {
+        let rows: Vec<(
+            &crate::analysis::csi::groups::GroupComparison,
+            &crate::analysis::csi::groups::GroupPath,
+        )> = r
+            .groups
+            .iter()
+            .flat_map(|g| g.paths.iter().map(move |p| (g, p)))
+            .collect();
+        tables.push(Table {
+            name: "group_paths".into(),
+            df: df!(
+                "group_a" => rows.iter().map(|x| x.0.group_a.clone()).collect::<Vec<_>>(),
+                "group_b" => rows.iter().map(|x| x.0.group_b.clone()).collect::<Vec<_>>(),
+                "from" => rows.iter().map(|x| x.1.from.clone()).collect::<Vec<_>>(),
+                "to" => rows.iter().map(|x| x.1.to.clone()).collect::<Vec<_>>(),
+                "estimate_a" => rows.iter().map(|x| x.1.estimate_a).collect::<Vec<_>>(),
+                "estimate_b" => rows.iter().map(|x| x.1.estimate_b).collect::<Vec<_>>(),
+                "difference" => rows.iter().map(|x| x.1.difference).collect::<Vec<_>>(),
+                "p_permutation" => rows.iter().map(|x| x.1.p_value).collect::<Vec<_>>()
+            )?,
+        });
+    }
+    let json =
+        serde_json::to_string_pretty(r).map_err(|e| crate::Error::Internal(e.to_string()))?;
+    Ok(Export {
+        overview: vec![
+            Block::Heading("Satisfaction index model: constructs".into()),
+            Block::Table(constructs),
+            Block::Heading("Paths".into()),
+            Block::Table(paths),
+        ],
+        tables,
+        json: json + "\n",
+        latex: None,
+        files: vec![(
+            "charts/csi_ipma.svg".into(),
+            super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target)?,
+        )],
+    })
+}
+
+/// The paths table as CSV text (`--format csv`).
+pub fn paths_csv(r: &CsiResult) -> crate::Result<String> {
+    let mut e = export(r)?;
+    let t = e
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "paths")
+        .ok_or_else(|| crate::Error::Internal("paths table".into()))?;
+    super::clv::customers_csv(&mut t.df)
+}

@@ -666,3 +666,52 @@ bootstrap = 0
         .assert()
         .success();
 }
+
+/// `--export`, `--format csv`, and non-convergence reported with its iteration count and
+/// last change rather than silently.
+#[test]
+fn csi_export_csv_and_non_convergence() {
+    let data = data("reference/pls/mobi.csv");
+    let model = data_model();
+    let dir = tempfile::TempDir::new().unwrap();
+    run_csi(&data, &model, &["--bootstrap", "100", "--format", "csv"])
+        .success()
+        .stdout(predicates::str::starts_with(
+            "from,to,estimate,boot_se,t,p,ci_low,ci_high,bca_low,bca_high,f_squared\nImage,Expectation,0.5049",
+        ));
+    let out = dir.path().join("csi");
+    crate::common::bin()
+        .args(["csi", "--bootstrap", "100", "--data"])
+        .arg(&data)
+        .arg("--model")
+        .arg(&model)
+        .arg("--export")
+        .arg(&out)
+        .assert()
+        .success();
+    for f in [
+        "constructs.csv",
+        "items.csv",
+        "paths.csv",
+        "total_effects.csv",
+        "htmt.csv",
+        "ipma.csv",
+        "summary.json",
+        "summary.xlsx",
+        "charts/csi_ipma.svg",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    run_csi(
+        &data,
+        &model,
+        &["--bootstrap", "0", "--max-iterations", "2"],
+    )
+    .success()
+    .stdout(predicates::str::contains(
+        "NOT converged after 2 iterations",
+    ))
+    .stdout(predicates::str::contains(
+        "did not converge in 2 iterations (largest weight change in the last one:",
+    ));
+}
