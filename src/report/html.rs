@@ -294,6 +294,8 @@ fn csi_context(
         .collect();
     let svg = super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target)?;
     charts_out.push(("csi_ipma.svg".into(), svg.clone()));
+    let diagram = super::csi_charts::model_svg(r)?;
+    charts_out.push(("csi_model.svg".into(), diagram.clone()));
     let headline = format!(
         "Construct indices on a 0–100 scale: {}. {} respondents; {}{}.",
         r.constructs
@@ -315,7 +317,7 @@ fn csi_context(
     );
     Ok(
         json!({"headline": headline, "constructs": constructs, "paths": paths, "htmt": htmt,
-        "target": r.ipma_target, "ipma": svg, "warnings": r.warnings}),
+        "target": r.ipma_target, "ipma": svg, "diagram": diagram, "warnings": r.warnings}),
     )
 }
 
