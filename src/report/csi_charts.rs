@@ -111,7 +111,7 @@ pub fn model_svg(r: &crate::analysis::csi::CsiResult) -> Result<String> {
     for j in 0..m {
         let d = depth[j];
         let x = gap + d as i32 * (bw + gap);
-        let base = if d % 2 == 0 { 100 } else { 260 };
+        let base = if d.is_multiple_of(2) { 100 } else { 260 };
         placed[j] = (x, base + used[d] * 150);
         used[d] += 1;
     }
