@@ -10,18 +10,18 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn mobi() -> (Vec<String>, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/pls/mobi.csv"),
-    )
-    .unwrap();
-    let mut lines = text.lines();
-    let names: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
-    let mut cols = vec![Vec::new(); names.len()];
-    for l in lines {
-        for (j, v) in l.split(',').enumerate() {
-            cols[j].push(v.parse::<f64>().unwrap());
-        }
-    }
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/pls/mobi.csv");
+    let df = profitchain::data::load::read(&path).unwrap();
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let cols = names
+        .iter()
+        .map(|n| profitchain::data::load::f64_values(&df, n).unwrap())
+        .collect();
     (names, cols)
 }
 

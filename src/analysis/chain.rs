@@ -622,17 +622,7 @@ fn segment(
                 interval: if opts.bootstrap > 0 {
                     bootstrap::interval(point[k], &d, &j, opts.confidence)
                 } else {
-                    Interval {
-                        estimate: point[k],
-                        boot_se: f64::NAN,
-                        ci_low: f64::NAN,
-                        ci_high: f64::NAN,
-                        bc_low: f64::NAN,
-                        bc_high: f64::NAN,
-                        bca_low: f64::NAN,
-                        bca_high: f64::NAN,
-                        failed: 0,
-                    }
+                    Interval::point(point[k])
                 },
             }
         })

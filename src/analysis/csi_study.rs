@@ -48,11 +48,7 @@ pub fn indices(
         study.base_dir.join(&spec.model)
     };
     let src = model_path.display().to_string();
-    let text = std::fs::read_to_string(&model_path).map_err(|e| Error::MissingFile {
-        path: model_path.clone(),
-        reason: e.to_string(),
-    })?;
-    let file_spec = ModelFile::parse(&text, &src)?;
+    let file_spec = ModelFile::read(&model_path)?;
     let model = file_spec.model(&src)?;
     let path = study.resolve(table);
     let file = path.display().to_string();

@@ -91,11 +91,7 @@ fn parse_scale(s: &str) -> Result<[f64; 2]> {
 
 pub fn run(args: CsiArgs) -> Result<()> {
     let src = args.model.display().to_string();
-    let text = std::fs::read_to_string(&args.model).map_err(|e| Error::MissingFile {
-        path: args.model.clone(),
-        reason: e.to_string(),
-    })?;
-    let spec = ModelFile::parse(&text, &src)?;
+    let spec = ModelFile::read(&args.model)?;
     let model = spec.model(&src)?;
     let df = load::read(&args.data)?;
     let columns: Vec<String> = df

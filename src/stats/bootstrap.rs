@@ -559,6 +559,23 @@ pub struct Interval {
     pub failed: usize,
 }
 
+impl Interval {
+    /// The point estimate alone (no resamples): every interval bound NaN.
+    pub fn point(estimate: f64) -> Self {
+        Interval {
+            estimate,
+            boot_se: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            bc_low: f64::NAN,
+            bc_high: f64::NAN,
+            bca_low: f64::NAN,
+            bca_high: f64::NAN,
+            failed: 0,
+        }
+    }
+}
+
 /// Linear-interpolation quantile (numpy's default) of sorted data.
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {

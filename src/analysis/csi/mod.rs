@@ -395,7 +395,7 @@ pub fn run(
     };
     let interval_of = |k: usize| -> Interval {
         if draws.is_empty() {
-            return point(full[k]);
+            return Interval::point(full[k]);
         }
         let d: Vec<f64> = draws
             .iter()
@@ -620,19 +620,4 @@ pub fn scores(result: &CsiResult, cols: &[Vec<f64>]) -> Result<DataFrame> {
         out.push(Column::new(c.name.as_str().into(), v));
     }
     Ok(DataFrame::new_infer_height(out)?)
-}
-
-/// An interval with the point estimate only (no bootstrap).
-fn point(v: f64) -> Interval {
-    Interval {
-        estimate: v,
-        boot_se: f64::NAN,
-        ci_low: f64::NAN,
-        ci_high: f64::NAN,
-        bc_low: f64::NAN,
-        bc_high: f64::NAN,
-        bca_low: f64::NAN,
-        bca_high: f64::NAN,
-        failed: 0,
-    }
 }

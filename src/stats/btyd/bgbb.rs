@@ -9,7 +9,7 @@
 
 use statrs::function::gamma::ln_gamma;
 
-use super::{central_gradient, ln_beta, Likelihood, RfmTuples};
+use super::{ln_beta, summed_central, Likelihood, RfmTuples};
 
 /// BG/BB log-likelihood on (x, t_x, n) tuples (FHS 2010, eq. 5).
 pub struct BgBb<'a>(pub &'a RfmTuples);
@@ -51,12 +51,7 @@ impl Likelihood for BgBb<'_> {
     }
 
     fn value_grad(&self, p: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let d = &self.0;
-        central_gradient(p, |q| {
-            (0..d.x.len())
-                .map(|i| d.count[i] * Self::ln_l(q, d.x[i], d.t_x[i], d.t[i]))
-                .sum()
-        })
+        summed_central(self.0, p, Self::ln_l)
     }
 }
 

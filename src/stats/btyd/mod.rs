@@ -395,6 +395,20 @@ pub(crate) fn central_gradient(
     (values[0].is_finite() && g.iter().all(|v| v.is_finite())).then(|| (values[0], g))
 }
 
+/// Σ count · ln L(x, t_x, T) over the tuples with its central-difference gradient, for
+/// the likelihoods without an analytic gradient.
+pub(crate) fn summed_central(
+    d: &RfmTuples,
+    p: &[f64],
+    ln_l: fn(&[f64], f64, f64, f64) -> f64,
+) -> Option<(f64, Vec<f64>)> {
+    central_gradient(p, |q| {
+        (0..d.x.len())
+            .map(|i| d.count[i] * ln_l(q, d.x[i], d.t_x[i], d.t[i]))
+            .sum()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 use statrs::function::gamma::{digamma, ln_gamma};
 
 use super::hyp2f1::ln_hyp2f1_c_a1;
-use super::{central_gradient, hyp2f1, ln_beta, Likelihood, RfmTuples};
+use super::{hyp2f1, ln_beta, summed_central, Likelihood, RfmTuples};
 
 /// BG/NBD log-likelihood (FHL 2005, eq. 6) on RFM tuples.
 pub struct BgNbd<'a>(pub &'a RfmTuples);
@@ -149,12 +149,7 @@ impl Likelihood for ParetoNbd<'_> {
     }
 
     fn value_grad(&self, p: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let d = &self.0;
-        central_gradient(p, |q| {
-            (0..d.x.len())
-                .map(|i| d.count[i] * Self::ln_l(q, d.x[i], d.t_x[i], d.t[i]))
-                .sum()
-        })
+        summed_central(self.0, p, Self::ln_l)
     }
 }
 

@@ -178,53 +178,10 @@ impl PlsModel {
     pub fn template(name: &str, items: &[(String, Vec<String>)]) -> Result<PlsModel> {
         let (constructs, arrows): (&[&str], &[[&str; 2]]) = match name {
             // Tenenhaus et al. (2005), the ECSI model: 7 constructs, 12 arrows.
-            "ecsi" => (
-                &[
-                    "Image",
-                    "Expectation",
-                    "Quality",
-                    "Value",
-                    "Satisfaction",
-                    "Complaints",
-                    "Loyalty",
-                ],
-                &[
-                    ["Image", "Expectation"],
-                    ["Image", "Satisfaction"],
-                    ["Image", "Loyalty"],
-                    ["Expectation", "Quality"],
-                    ["Expectation", "Value"],
-                    ["Expectation", "Satisfaction"],
-                    ["Quality", "Value"],
-                    ["Quality", "Satisfaction"],
-                    ["Value", "Satisfaction"],
-                    ["Satisfaction", "Complaints"],
-                    ["Satisfaction", "Loyalty"],
-                    ["Complaints", "Loyalty"],
-                ],
-            ),
-            // Fornell et al. (1996), the ACSI model: 6 constructs, 9 arrows.
-            "acsi" => (
-                &[
-                    "Expectation",
-                    "Quality",
-                    "Value",
-                    "Satisfaction",
-                    "Complaints",
-                    "Loyalty",
-                ],
-                &[
-                    ["Expectation", "Quality"],
-                    ["Expectation", "Value"],
-                    ["Expectation", "Satisfaction"],
-                    ["Quality", "Value"],
-                    ["Quality", "Satisfaction"],
-                    ["Value", "Satisfaction"],
-                    ["Satisfaction", "Complaints"],
-                    ["Satisfaction", "Loyalty"],
-                    ["Complaints", "Loyalty"],
-                ],
-            ),
+            "ecsi" => (&ECSI_CONSTRUCTS[..], &ECSI_ARROWS[..]),
+            // Fornell et al. (1996), the ACSI model: ECSI without Image (6 constructs,
+            // 9 arrows).
+            "acsi" => (&ECSI_CONSTRUCTS[1..], &ECSI_ARROWS[3..]),
             other => {
                 return Err(Error::Usage(format!(
                     "template '{other}': use ecsi or acsi"
@@ -263,6 +220,32 @@ impl PlsModel {
     }
 }
 
+/// The ECSI model (Tenenhaus et al. 2005): 7 constructs, 12 arrows; Image and its three
+/// arrows come first, so ACSI is what follows them.
+const ECSI_CONSTRUCTS: [&str; 7] = [
+    "Image",
+    "Expectation",
+    "Quality",
+    "Value",
+    "Satisfaction",
+    "Complaints",
+    "Loyalty",
+];
+const ECSI_ARROWS: [[&str; 2]; 12] = [
+    ["Image", "Expectation"],
+    ["Image", "Satisfaction"],
+    ["Image", "Loyalty"],
+    ["Expectation", "Quality"],
+    ["Expectation", "Value"],
+    ["Expectation", "Satisfaction"],
+    ["Quality", "Value"],
+    ["Quality", "Satisfaction"],
+    ["Value", "Satisfaction"],
+    ["Satisfaction", "Complaints"],
+    ["Satisfaction", "Loyalty"],
+    ["Complaints", "Loyalty"],
+];
+
 /// A model file (`--model FILE`): a template with its items, or constructs and arrows.
 ///
 /// ```toml
@@ -291,6 +274,15 @@ impl ModelFile {
     /// Parse model TOML; `src` names it in errors.
     pub fn parse(text: &str, src: &str) -> Result<Self> {
         toml::from_str(text).map_err(|e| Error::Usage(format!("model file {src}: {} (arrows = [...] goes before the first [[construct]]; keys after it belong to that construct)", e.message().trim())))
+    }
+
+    /// Read and parse a model file.
+    pub fn read(path: &std::path::Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::MissingFile {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        Self::parse(&text, &path.display().to_string())
     }
 
     /// The model it describes.
@@ -322,5 +314,31 @@ impl ModelFile {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ACSI is ECSI without Image: 6 constructs, 9 arrows, and it validates.
+    #[test]
+    fn templates_have_the_published_structure() {
+        let items = |names: &[&str]| -> Vec<(String, Vec<String>)> {
+            names
+                .iter()
+                .map(|n| (n.to_string(), vec![format!("{n}1"), format!("{n}2")]))
+                .collect()
+        };
+        let ecsi = PlsModel::template("ecsi", &items(&ECSI_CONSTRUCTS)).unwrap();
+        assert_eq!((ecsi.constructs.len(), ecsi.arrows.len()), (7, 12));
+        let acsi = PlsModel::template("acsi", &items(&ECSI_CONSTRUCTS[1..])).unwrap();
+        assert_eq!((acsi.constructs.len(), acsi.arrows.len()), (6, 9));
+        assert!(acsi
+            .arrows
+            .iter()
+            .all(|[a, b]| a != "Image" && b != "Image"));
+        acsi.validate("acsi", None).unwrap();
+        assert!(PlsModel::template("acsi", &items(&ECSI_CONSTRUCTS)).is_err());
     }
 }
