@@ -14,13 +14,9 @@ use crate::error::{Error, Result};
 use crate::stats::pls::model::ModelFile;
 use crate::stats::pls::{Scheme, Settings};
 
-/// Fit the `[csi]` model and put its survey table, with the index columns, in `prepared`.
-pub fn indices(
-    study: &Study,
-    spec: &CsiSpec,
-    prepared: &mut HashMap<String, DataFrame>,
-) -> Result<CsiResult> {
-    let table = match &spec.table {
+/// The `[csi]` section's survey table.
+fn survey_table<'a>(study: &'a Study, spec: &CsiSpec) -> Result<&'a crate::data::study::TableSpec> {
+    match &spec.table {
         Some(name) => study
             .tables
             .iter()
@@ -30,7 +26,7 @@ pub fn indices(
                     "[csi]",
                     format!("table = '{name}' is not a [[table]] of the study"),
                 )
-            })?,
+            }),
         None => study
             .tables
             .iter()
@@ -40,8 +36,67 @@ pub fn indices(
                     "[csi]",
                     "no respondent-level table to fit the model on; name one with table = \"...\"",
                 )
-            })?,
-    };
+            }),
+    }
+}
+
+/// Compare the model between the study's segments (each respondent takes its customer's
+/// segment; respondents of customers not analysed are left out of the comparison), when
+/// there are at least two segments.
+pub fn compare_segments(
+    study: &Study,
+    spec: &CsiSpec,
+    table: &crate::data::build::CustomerTable,
+    result: &mut CsiResult,
+) -> Result<()> {
+    if table.segments.len() < 2 {
+        return Ok(());
+    }
+    let t = survey_table(study, spec)?;
+    let id = study.table_id(t).to_string();
+    let df = load::read(&study.resolve(t))?;
+    let segments = table.df.clone().lazy().select([
+        col(table.id.as_str()).alias("__id"),
+        col(crate::data::build::cols::SEGMENT).alias("__segment"),
+    ]);
+    let joined = df
+        .lazy()
+        .with_column(
+            col(id.as_str())
+                .cast(DataType::String)
+                .str()
+                .strip_chars(lit(NULL))
+                .alias("__id"),
+        )
+        .join(
+            segments,
+            [col("__id")],
+            [col("__id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .collect()?;
+    let file = study.resolve(t).display().to_string();
+    let prep = csi::prepare(
+        &joined,
+        &file,
+        &result.model.items(),
+        Missing::Casewise,
+        Some("__segment"),
+    )?;
+    if let Some(labels) = &prep.groups {
+        result.groups =
+            csi::compare_groups(&result.model, &prep.cols, labels, &result.options, 1000)?;
+    }
+    Ok(())
+}
+
+/// Fit the `[csi]` model and put its survey table, with the index columns, in `prepared`.
+pub fn indices(
+    study: &Study,
+    spec: &CsiSpec,
+    prepared: &mut HashMap<String, DataFrame>,
+) -> Result<CsiResult> {
+    let table = survey_table(study, spec)?;
     let model_path = if spec.model.is_absolute() {
         spec.model.clone()
     } else {

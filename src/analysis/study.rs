@@ -45,10 +45,11 @@ pub fn build(study: &Study) -> Result<Built> {
         study.tables.iter().find(|t| t.level == Level::Transaction),
         study.clv.as_ref(),
     ) else {
+        let table = build::build_with(study, prepared)?;
         return Ok(Built {
-            table: build::build_with(study, prepared)?,
+            csi: with_segments(study, &table, csi)?,
+            table,
             clv: None,
-            csi,
         });
     };
     let path = study.resolve(spec);
@@ -145,10 +146,25 @@ pub fn build(study: &Study) -> Result<Built> {
     }
     result.by_segment = clv::segment_totals(&table.df, cols::SEGMENT, &table.segments)?;
     Ok(Built {
+        csi: with_segments(study, &table, csi)?,
         table,
         clv: Some(result),
-        csi,
     })
+}
+
+/// The CSI study with its comparison between the built table's segments.
+fn with_segments(
+    study: &Study,
+    table: &CustomerTable,
+    csi: Option<crate::analysis::csi::CsiResult>,
+) -> Result<Option<crate::analysis::csi::CsiResult>> {
+    match (csi, &study.csi) {
+        (Some(mut r), Some(spec)) => {
+            super::csi_study::compare_segments(study, spec, table, &mut r)?;
+            Ok(Some(r))
+        }
+        (r, _) => Ok(r),
+    }
 }
 
 /// CLV at each customer's own margin, profit / revenue (0, with a warning, where revenue is

@@ -362,7 +362,7 @@ pub fn export(r: &CsiResult) -> crate::Result<super::export::Export> {
         latex: None,
         files: vec![(
             "charts/csi_ipma.svg".into(),
-            super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target)?,
+            super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target, "constructs")?,
         )],
     })
 }

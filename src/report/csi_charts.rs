@@ -9,7 +9,7 @@ use crate::error::Result;
 /// Importance (x) against performance (y) with the mean lines and the four quadrants
 /// named: "concentrate here" (important, low performance), "keep up the good work",
 /// "low priority", "possible overkill".
-pub fn ipma_svg(rows: &[IpmaRow], target: &str) -> Result<String> {
+pub fn ipma_svg(rows: &[IpmaRow], target: &str, level: &str) -> Result<String> {
     let xs: Vec<f64> = rows.iter().map(|r| r.importance).collect();
     let ys: Vec<f64> = rows.iter().map(|r| r.performance).collect();
     let x_max = xs.iter().copied().fold(0.0f64, f64::max) * 1.25 + 1e-9;
@@ -25,7 +25,7 @@ pub fn ipma_svg(rows: &[IpmaRow], target: &str) -> Result<String> {
     theme::svg((760, 480), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
-                format!("Importance–performance map for {target}"),
+                format!("Importance–performance map for {target}: {level}"),
                 theme::caption_style(18),
             )
             .margin(14)

@@ -292,10 +292,28 @@ fn csi_context(
             "high": h.htmt.estimate > 0.9})
         })
         .collect();
-    let svg = super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target)?;
+    let svg = super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target, "constructs")?;
     charts_out.push(("csi_ipma.svg".into(), svg.clone()));
     let diagram = super::csi_charts::model_svg(r)?;
     charts_out.push(("csi_model.svg".into(), diagram.clone()));
+    let items_svg = super::csi_charts::ipma_svg(&r.ipma_items, &r.ipma_target, "items")?;
+    charts_out.push(("csi_ipma_items.svg".into(), items_svg.clone()));
+    let groups: Vec<Value> = r
+        .groups
+        .iter()
+        .map(|g| {
+            let bad: Vec<&str> = g.micom.iter().filter(|m| !m.invariant).map(|m| m.construct.as_str()).collect();
+            json!({"a": g.group_a, "b": g.group_b, "na": g.n_a, "nb": g.n_b, "perms": g.permutations,
+                "micom": if bad.is_empty() {
+                    "Compositional invariance (MICOM step 2) holds for every construct, so the groups' paths can be compared.".to_string()
+                } else {
+                    format!("Compositional invariance (MICOM step 2) does not hold for {}: compare those constructs' paths with care.", bad.join(", "))
+                },
+                "rows": g.paths.iter().map(|p| json!({"path": format!("{} → {}", p.from, p.to),
+                    "a": fixed(p.estimate_a, 3), "b": fixed(p.estimate_b, 3), "d": fixed(p.difference, 3),
+                    "p": pvalue(p.p_value), "sig": p.p_value < 0.05})).collect::<Vec<_>>()})
+        })
+        .collect();
     let headline = format!(
         "Construct indices on a 0–100 scale: {}. {} respondents; {}{}.",
         r.constructs
@@ -317,7 +335,7 @@ fn csi_context(
     );
     Ok(
         json!({"headline": headline, "constructs": constructs, "paths": paths, "htmt": htmt,
-        "target": r.ipma_target, "ipma": svg, "diagram": diagram, "warnings": r.warnings}),
+        "target": r.ipma_target, "ipma": svg, "ipma_items": items_svg, "diagram": diagram, "groups": groups, "warnings": r.warnings}),
     )
 }
 
