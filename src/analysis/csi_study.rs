@@ -86,6 +86,7 @@ pub fn compare_segments(
     if let Some(labels) = &prep.groups {
         result.groups =
             csi::compare_groups(&result.model, &prep.cols, labels, &result.options, 1000)?;
+        result.group_indices = csi::group_indices(result, &prep.cols, labels)?;
     }
     Ok(())
 }

@@ -137,6 +137,7 @@ pub fn run(args: CsiArgs) -> Result<()> {
     bar.finish_and_clear();
     if let Some(labels) = &prep.groups {
         result.groups = csi::compare_groups(&model, &cols, labels, &opts, args.permutations)?;
+        result.group_indices = csi::group_indices(&result, &cols, labels)?;
     }
     if let Some(p) = &args.scores_out {
         let mut scores = csi::scores(&result, &cols)?;

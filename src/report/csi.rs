@@ -164,6 +164,18 @@ pub fn text(r: &CsiResult) -> String {
     if let Some(g) = r.gof {
         let _ = writeln!(s, "GoF {}", fixed(g, 3));
     }
+    if !r.group_indices.is_empty() {
+        let _ = writeln!(s, "\nIndices by group (mean, 95% CI)");
+        for g in &r.group_indices {
+            let cells: Vec<String> = r
+                .constructs
+                .iter()
+                .enumerate()
+                .map(|(k, c)| format!("{} {}", c.name, fixed(g.means[k], 1)))
+                .collect();
+            let _ = writeln!(s, "  {:<14} n = {:<6} {}", g.group, g.n, cells.join(", "));
+        }
+    }
     for g in &r.groups {
         let _ = writeln!(
             s,

@@ -298,6 +298,12 @@ fn csi_context(
     charts_out.push(("csi_model.svg".into(), diagram.clone()));
     let items_svg = super::csi_charts::ipma_svg(&r.ipma_items, &r.ipma_target, "items")?;
     charts_out.push(("csi_ipma_items.svg".into(), items_svg.clone()));
+    let group_indices: Vec<Value> = r
+        .group_indices
+        .iter()
+        .map(|g| json!({"group": g.group, "n": g.n, "cells": g.means.iter().map(|m| fixed(*m, 1)).collect::<Vec<_>>()}))
+        .collect();
+    let construct_names: Vec<&str> = r.constructs.iter().map(|c| c.name.as_str()).collect();
     let groups: Vec<Value> = r
         .groups
         .iter()
@@ -335,7 +341,7 @@ fn csi_context(
     );
     Ok(
         json!({"headline": headline, "constructs": constructs, "paths": paths, "htmt": htmt,
-        "target": r.ipma_target, "ipma": svg, "ipma_items": items_svg, "diagram": diagram, "groups": groups, "warnings": r.warnings}),
+        "target": r.ipma_target, "ipma": svg, "ipma_items": items_svg, "diagram": diagram, "groups": groups, "group_indices": group_indices, "names": construct_names, "warnings": r.warnings}),
     )
 }
 

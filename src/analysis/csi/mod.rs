@@ -155,6 +155,8 @@ pub struct CsiResult {
     pub bootstrap_skipped: usize,
     /// Group comparisons (with a grouping column): every pair of groups.
     pub groups: Vec<groups::GroupComparison>,
+    /// The 0–100 indices per group (with a grouping column), on the whole sample's weights.
+    pub group_indices: Vec<GroupIndex>,
     pub warnings: Vec<String>,
 }
 
@@ -556,8 +558,52 @@ pub fn run(
         ipma_items,
         bootstrap_skipped: skipped,
         groups: Vec::new(),
+        group_indices: Vec::new(),
         warnings,
     })
+}
+
+/// One group's mean indices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupIndex {
+    pub group: String,
+    pub n: usize,
+    /// Per construct (model order): mean index and its 95% normal-theory interval.
+    pub means: Vec<f64>,
+    pub ci: Vec<[f64; 2]>,
+}
+
+/// Mean 0–100 indices per group of `labels` (groups sorted by name).
+pub fn group_indices(
+    result: &CsiResult,
+    cols: &[Vec<f64>],
+    labels: &[String],
+) -> Result<Vec<GroupIndex>> {
+    let scores = scores(result, cols)?;
+    let mut names: Vec<&String> = labels.iter().collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for g in names {
+        let rows: Vec<usize> = (0..labels.len()).filter(|&i| &labels[i] == g).collect();
+        let n = rows.len() as f64;
+        let (mut means, mut ci) = (Vec::new(), Vec::new());
+        for c in &result.constructs {
+            let v = load::f64_values(&scores, &c.name)?;
+            let m = rows.iter().map(|&i| v[i]).sum::<f64>() / n;
+            let sd = (rows.iter().map(|&i| (v[i] - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let half = 1.959_963_984_540_054 * sd / n.sqrt();
+            means.push(m);
+            ci.push([m - half, m + half]);
+        }
+        out.push(GroupIndex {
+            group: g.clone(),
+            n: rows.len(),
+            means,
+            ci,
+        });
+    }
+    Ok(out)
 }
 
 /// Compare every pair of groups in `labels` (sorted by name) with `permutations`
