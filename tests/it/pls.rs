@@ -588,7 +588,7 @@ fn study_csi_index_feeds_the_chain() {
         let rev = 1000.0 + 37.0 * ((c * 7) % 50) as f64;
         accounts.push_str(&format!(
             "C{c},{sow},{rev},{}\n",
-            rev * 0.2 - 50.0 * (c % 3) as f64
+            rev * 0.2 - 250.0 * (c % 3) as f64
         ));
     }
     crate::common::write(dir.path(), "accounts.csv", &accounts);
@@ -623,7 +623,16 @@ bootstrap = 0
     let built =
         profitchain::analysis::study::build(&profitchain::data::Study::from_file(&study).unwrap())
             .unwrap();
-    assert!(built.csi.is_some());
+    // The segments (profitable / unprofitable customers) are compared respondent by
+    // respondent, with index means per segment.
+    let csi = built.csi.as_ref().unwrap();
+    assert_eq!(csi.groups.len(), 1);
+    let g = &csi.groups[0];
+    assert_eq!(g.n_a + g.n_b, 250);
+    assert_eq!(g.micom.len(), 7);
+    assert_eq!(csi.group_indices.len(), 2);
+    assert!(csi.group_indices.iter().all(|g| g.means.len() == 7));
+    assert_eq!(csi.group_indices.iter().map(|g| g.n).sum::<usize>(), 250);
     let df = &built.table.df;
     assert_eq!(df.height(), 50);
     let sat = profitchain::data::load::f64_values(df, "satisfaction").unwrap();
