@@ -9,6 +9,7 @@ pub mod purchases;
 pub mod sample;
 pub mod simulate;
 pub mod study;
+pub mod study_sections;
 pub mod transactions;
 
 pub use build::{build, CustomerTable};

@@ -6,6 +6,7 @@ mod cli;
 mod clv;
 mod clv_study;
 mod common;
+mod csi;
 mod drivers;
 mod first_day;
 mod fuzz;

@@ -9,6 +9,8 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::{scores, structure, CsiOptions, CsiResult};
+use crate::data::load;
 use crate::error::{Error, Result};
 use crate::stats::bootstrap::{quantile_sorted, BootData};
 use crate::stats::pls::{algorithm, CoreFit, PlsModel, Settings, Structure};
@@ -191,4 +193,86 @@ pub fn compare(
         paths,
         micom,
     })
+}
+
+/// One group's mean indices.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GroupIndex {
+    pub group: String,
+    pub n: usize,
+    /// Per construct (model order): mean index and its 95% normal-theory interval.
+    pub means: Vec<f64>,
+    pub ci: Vec<[f64; 2]>,
+}
+
+/// Mean 0–100 indices per group of `labels` (groups sorted by name).
+pub fn group_indices(
+    result: &CsiResult,
+    cols: &[Vec<f64>],
+    labels: &[String],
+) -> Result<Vec<GroupIndex>> {
+    let scores = scores(result, cols)?;
+    let mut names: Vec<&String> = labels.iter().collect();
+    names.sort();
+    names.dedup();
+    let mut out = Vec::new();
+    for g in names {
+        let rows: Vec<usize> = (0..labels.len()).filter(|&i| &labels[i] == g).collect();
+        let n = rows.len() as f64;
+        let (mut means, mut ci) = (Vec::new(), Vec::new());
+        for c in &result.constructs {
+            let v = load::f64_values(&scores, &c.name)?;
+            let m = rows.iter().map(|&i| v[i]).sum::<f64>() / n;
+            let sd = (rows.iter().map(|&i| (v[i] - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let half = 1.959_963_984_540_054 * sd / n.sqrt();
+            means.push(m);
+            ci.push([m - half, m + half]);
+        }
+        out.push(GroupIndex {
+            group: g.clone(),
+            n: rows.len(),
+            means,
+            ci,
+        });
+    }
+    Ok(out)
+}
+
+/// Compare every pair of groups in `labels` (sorted by name) with `permutations`
+/// permutations each.
+pub fn compare_groups(
+    model: &PlsModel,
+    cols: &[Vec<f64>],
+    labels: &[String],
+    opts: &CsiOptions,
+    permutations: usize,
+) -> Result<Vec<GroupComparison>> {
+    let mut names: Vec<&String> = labels.iter().collect();
+    names.sort();
+    names.dedup();
+    if names.len() < 2 {
+        return Err(Error::Usage(format!(
+            "the grouping column has {} group(s); a comparison needs at least two",
+            names.len()
+        )));
+    }
+    let s = structure(model);
+    let rows = |g: &str| -> Vec<usize> { (0..labels.len()).filter(|&i| labels[i] == g).collect() };
+    let mut out = Vec::new();
+    for x in 0..names.len() {
+        for y in (x + 1)..names.len() {
+            out.push(compare(
+                model,
+                &s,
+                &opts.settings,
+                cols,
+                (names[x], names[y]),
+                &rows(names[x]),
+                &rows(names[y]),
+                permutations,
+                opts.seed,
+            )?);
+        }
+    }
+    Ok(out)
 }

@@ -5,15 +5,17 @@
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::load;
 use crate::error::{Error, Result};
 use crate::stats::bootstrap::{self, BootData, Interval};
 use crate::stats::pls::quality::{self, Reliability};
 use crate::stats::pls::{algorithm, PlsModel, Settings, Structure};
 
+mod data;
 pub mod groups;
 mod index;
 
+pub use data::{prepare, Prepared};
+pub use groups::{compare_groups, group_indices, GroupIndex};
 pub use index::{index_scores, IpmaRow};
 
 /// Missing-value handling.
@@ -158,117 +160,6 @@ pub struct CsiResult {
     /// The 0–100 indices per group (with a grouping column), on the whole sample's weights.
     pub group_indices: Vec<GroupIndex>,
     pub warnings: Vec<String>,
-}
-
-/// Survey data ready for the model.
-pub struct Prepared {
-    /// Item columns in block order, complete.
-    pub cols: Vec<Vec<f64>>,
-    pub rows_read: usize,
-    /// Respondents left out (casewise) or cells replaced (mean).
-    pub handled: usize,
-    /// Each respondent's group (with `by`).
-    pub groups: Option<Vec<String>>,
-}
-
-/// The items as complete columns after missing-value handling, and the group column
-/// `by` as text (a respondent without a group is left out and counted).
-pub fn prepare(
-    df: &DataFrame,
-    file: &str,
-    items: &[String],
-    missing: Missing,
-    by: Option<&str>,
-) -> Result<Prepared> {
-    let mut df = df.clone();
-    let rows_before_groups = df.height();
-    let mut no_group = 0;
-    if let Some(g) = by {
-        load::require_column(&df, file, g)?;
-        df = df
-            .lazy()
-            .with_column(col(g).cast(DataType::String).alias("__group"))
-            .collect()?;
-        let kept = df
-            .clone()
-            .lazy()
-            .filter(col("__group").is_not_null())
-            .collect()?;
-        no_group = rows_before_groups - kept.height();
-        df = kept;
-    }
-    for i in items {
-        load::require_column(&df, file, i)?;
-        df = load::require_numeric(df, file, i)?;
-    }
-    let rows = rows_before_groups;
-    let any_missing = items
-        .iter()
-        .map(|i| col(i.as_str()).is_null().or(col(i.as_str()).is_nan()))
-        .reduce(|a, b| a.or(b))
-        .unwrap_or(lit(false));
-    let (df, handled) = match missing {
-        Missing::Casewise => {
-            let kept = df.lazy().filter(any_missing.not()).collect()?;
-            let dropped = rows - kept.height();
-            (kept, dropped)
-        }
-        Missing::Mean => {
-            let cells: usize = items
-                .iter()
-                .map(|i| df.column(i).map(|c| c.null_count()).unwrap_or(0))
-                .sum();
-            let filled = df
-                .lazy()
-                .with_columns(
-                    items
-                        .iter()
-                        .map(|i| col(i.as_str()).fill_null(col(i.as_str()).mean()))
-                        .collect::<Vec<_>>(),
-                )
-                .collect()?;
-            (filled, cells + no_group)
-        }
-    };
-    let cols: Vec<Vec<f64>> = items
-        .iter()
-        .map(|i| load::f64_values(&df, i))
-        .collect::<Result<_>>()?;
-    let n = df.height();
-    if n < 10 {
-        return Err(Error::Degenerate(format!(
-            "{file}: {n} complete respondents; a PLS path model needs at least 10 (and far more for stable estimates)"
-        )));
-    }
-    for (i, c) in items.iter().zip(&cols) {
-        if !c.iter().all(|v| v.is_finite()) {
-            return Err(Error::InvalidData(format!(
-                "{file}: item '{i}' holds NaN or infinite values; clean them or use --missing mean"
-            )));
-        }
-        let first = c[0];
-        if c.iter().all(|v| *v == first) {
-            return Err(Error::Degenerate(format!(
-                "{file}: item '{i}' has the same value ({first}) for every respondent, so it measures nothing; drop it from its block"
-            )));
-        }
-    }
-    let groups = match by {
-        Some(_) => Some(
-            df.column("__group")?
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or_default().to_string())
-                .collect(),
-        ),
-        None => None,
-    };
-    Ok(Prepared {
-        cols,
-        rows_read: rows,
-        handled,
-        groups,
-    })
 }
 
 /// The index structure of `model` with items numbered in block order.
@@ -561,88 +452,6 @@ pub fn run(
         group_indices: Vec::new(),
         warnings,
     })
-}
-
-/// One group's mean indices.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct GroupIndex {
-    pub group: String,
-    pub n: usize,
-    /// Per construct (model order): mean index and its 95% normal-theory interval.
-    pub means: Vec<f64>,
-    pub ci: Vec<[f64; 2]>,
-}
-
-/// Mean 0–100 indices per group of `labels` (groups sorted by name).
-pub fn group_indices(
-    result: &CsiResult,
-    cols: &[Vec<f64>],
-    labels: &[String],
-) -> Result<Vec<GroupIndex>> {
-    let scores = scores(result, cols)?;
-    let mut names: Vec<&String> = labels.iter().collect();
-    names.sort();
-    names.dedup();
-    let mut out = Vec::new();
-    for g in names {
-        let rows: Vec<usize> = (0..labels.len()).filter(|&i| &labels[i] == g).collect();
-        let n = rows.len() as f64;
-        let (mut means, mut ci) = (Vec::new(), Vec::new());
-        for c in &result.constructs {
-            let v = load::f64_values(&scores, &c.name)?;
-            let m = rows.iter().map(|&i| v[i]).sum::<f64>() / n;
-            let sd = (rows.iter().map(|&i| (v[i] - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-            let half = 1.959_963_984_540_054 * sd / n.sqrt();
-            means.push(m);
-            ci.push([m - half, m + half]);
-        }
-        out.push(GroupIndex {
-            group: g.clone(),
-            n: rows.len(),
-            means,
-            ci,
-        });
-    }
-    Ok(out)
-}
-
-/// Compare every pair of groups in `labels` (sorted by name) with `permutations`
-/// permutations each.
-pub fn compare_groups(
-    model: &PlsModel,
-    cols: &[Vec<f64>],
-    labels: &[String],
-    opts: &CsiOptions,
-    permutations: usize,
-) -> Result<Vec<groups::GroupComparison>> {
-    let mut names: Vec<&String> = labels.iter().collect();
-    names.sort();
-    names.dedup();
-    if names.len() < 2 {
-        return Err(Error::Usage(format!(
-            "the grouping column has {} group(s); a comparison needs at least two",
-            names.len()
-        )));
-    }
-    let s = structure(model);
-    let rows = |g: &str| -> Vec<usize> { (0..labels.len()).filter(|&i| labels[i] == g).collect() };
-    let mut out = Vec::new();
-    for x in 0..names.len() {
-        for y in (x + 1)..names.len() {
-            out.push(groups::compare(
-                model,
-                &s,
-                &opts.settings,
-                cols,
-                (names[x], names[y]),
-                &rows(names[x]),
-                &rows(names[y]),
-                permutations,
-                opts.seed,
-            )?);
-        }
-    }
-    Ok(out)
 }
 
 /// Each respondent's 0–100 index per construct (columns named after the constructs), from

@@ -1,0 +1,85 @@
+//! The study file's optional analysis sections: `[clv]` (a transaction log becomes customer
+//! lifetime value) and `[csi]` (a satisfaction-index model on the survey table).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// How a transaction table becomes customer lifetime value (`[clv]`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClvSpec {
+    /// Last day of the calibration period, `YYYY-MM-DD`.
+    pub calibration_end: String,
+    /// Last day of the holdout, to check the predictions.
+    #[serde(default)]
+    pub observation_end: Option<String>,
+    /// `day`, `week` (default), `month` or `year`.
+    #[serde(default = "week")]
+    pub time_unit: String,
+    /// `bgnbd` (default), `mbgnbd`, `pnbd` or `bgbb`.
+    #[serde(default = "bgnbd")]
+    pub model: String,
+    /// Horizon in time units (default 52).
+    #[serde(default = "horizon")]
+    pub horizon: f64,
+    /// Yearly discount rate (default 0.1).
+    #[serde(default = "discount")]
+    pub discount: f64,
+    /// Margin as a share of spend (default 1: CLV in revenue). Ignored with
+    /// `margin_from_profit`.
+    #[serde(default = "unit_margin")]
+    pub margin: f64,
+    /// Each customer's margin is their profit / revenue from the customer table.
+    #[serde(default)]
+    pub margin_from_profit: bool,
+}
+
+/// A satisfaction-index model on a survey table (`[csi]`): its construct indices (0–100)
+/// are added to that table as `<Construct>_index` columns, so `roles.satisfaction` can
+/// name one (e.g. "Satisfaction_index").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsiSpec {
+    /// Model file (TOML; see `profitchain csi --help`), relative to the study file.
+    pub model: PathBuf,
+    /// The survey table (default: the respondent-level table).
+    #[serde(default)]
+    pub table: Option<String>,
+    /// Bootstrap resamples for the CSI section of `report` (default 1,000).
+    #[serde(default = "thousand")]
+    pub bootstrap: usize,
+    /// `path` (default), `centroid` or `factorial`.
+    #[serde(default = "path_scheme")]
+    pub scheme: String,
+    /// Consistent PLS (PLSc).
+    #[serde(default)]
+    pub consistent: bool,
+    /// Item scale [low, high] for the indices (default: the model file's, else the
+    /// observed range).
+    #[serde(default)]
+    pub scale: Option<[f64; 2]>,
+}
+
+fn thousand() -> usize {
+    1000
+}
+fn path_scheme() -> String {
+    "path".into()
+}
+
+fn week() -> String {
+    "week".into()
+}
+fn bgnbd() -> String {
+    "bgnbd".into()
+}
+fn horizon() -> f64 {
+    52.0
+}
+fn discount() -> f64 {
+    0.1
+}
+fn unit_margin() -> f64 {
+    1.0
+}
