@@ -423,10 +423,16 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
                 .then(positive.clone())
                 .otherwise(lit(0.0))
                 .alias("cal_spend"),
-            when(col("day").eq(col("first_day")))
-                .then(positive)
-                .otherwise(lit(0.0))
-                .alias("first_spend"),
+            // The first transaction: the first day, or with discrete opportunities the
+            // whole first period (periods are monotone in days, so it is the first day's).
+            when(col("slot").eq(if spec.discrete {
+                unit.period(col("first_day"))
+            } else {
+                col("first_day")
+            }))
+            .then(positive)
+            .otherwise(lit(0.0))
+            .alias("first_spend"),
         ]);
     let customers = rows
         .clone()

@@ -440,7 +440,8 @@ fn bg_bb_from_a_yearly_transaction_log() {
     for i in 0..t.x.len() {
         for _ in 0..t.count[i] as usize {
             id += 1;
-            csv.push_str(&format!("D{id},1995-03-15,25\n"));
+            // Two gifts in the first year: together the first transaction (35).
+            csv.push_str(&format!("D{id},1995-03-15,25\nD{id},1995-07-01,10\n"));
             let (x, tx) = (t.x[i] as i32, t.t_x[i] as i32);
             for year in (tx - x + 1)..=tx {
                 csv.push_str(&format!("D{id},{}-11-20,30\n", 1995 + year));
@@ -470,7 +471,9 @@ fn bg_bb_from_a_yearly_transaction_log() {
             "5",
             "--format",
             "json",
+            "--customers-out",
         ])
+        .arg(dir.path().join("donors.csv"))
         .assert()
         .success()
         .get_output()
@@ -478,6 +481,17 @@ fn bg_bb_from_a_yearly_transaction_log() {
         .clone();
     let v: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["model_label"], "BG/BB");
+    // Mean spend is over the repeat years only (30 each), never the first year's 35.
+    let donors = transactions::read(&dir.path().join("donors.csv")).unwrap();
+    let (x, m) = (
+        f64_values(&donors, "x").unwrap(),
+        f64_values(&donors, "mean_spend").unwrap(),
+    );
+    assert!(x
+        .iter()
+        .zip(&m)
+        .filter(|(x, _)| **x > 0.0)
+        .all(|(_, m)| (m - 30.0).abs() < 1e-9));
     assert_eq!(v["discrete"], true);
     let params: Vec<f64> = v["purchase"]["params"]
         .as_array()
