@@ -182,34 +182,72 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
     let mean_spend = f64_values(&rfm.df, "mean_spend")?;
     let p = &purchase.params;
     let per_year = 365.25 / rfm.unit.days();
+    // Cumulative expectations at the horizon's and the holdout's period ends, discounted
+    // per period: for the BG/NBD family they factor as numerator(x, T, t) / denominator(x,
+    // t_x, T), so the series in t is computed once per distinct (x, T) — a few thousand
+    // pairs where there are a few hundred thousand tuples — and divided per tuple.
     let h = opts.horizon;
     let hold_len = rfm.holdout_length;
     let hold_steps = hold_len.ceil() as usize;
-    let per_tuple: Vec<TuplePrediction> = (0..tuples.x.len())
-        .into_par_iter()
-        .map(|k| {
-            let (xk, txk, tk) = (tuples.x[k], tuples.t_x[k], tuples.t[k]);
-            let at = |s: f64| model.expected(p, xk, txk, tk, s);
-            let mut discounted = 0.0;
-            let mut prev = 0.0;
-            for step in 1..=h.ceil() as usize {
-                let s = (step as f64).min(h);
-                let cum = at(s);
-                discounted += (cum - prev) / (1.0 + opts.discount).powf(s / per_year);
-                prev = cum;
-            }
-            let mut holdout = Vec::with_capacity(hold_steps);
-            for step in 1..=hold_steps {
-                holdout.push(at((step as f64).min(hold_len)));
-            }
-            TuplePrediction {
-                p_alive: model.p_alive(p, xk, txk, tk),
-                expected: prev,
-                discounted,
-                holdout,
-            }
-        })
-        .collect();
+    let path = |at: &dyn Fn(f64) -> f64| -> (f64, f64, Vec<f64>) {
+        let (mut discounted, mut prev) = (0.0, 0.0);
+        for step in 1..=h.ceil() as usize {
+            let s = (step as f64).min(h);
+            let cum = at(s);
+            discounted += (cum - prev) / (1.0 + opts.discount).powf(s / per_year);
+            prev = cum;
+        }
+        let holdout = (1..=hold_steps)
+            .map(|k| at((k as f64).min(hold_len)))
+            .collect();
+        (prev, discounted, holdout)
+    };
+    let per_tuple: Vec<TuplePrediction> = match model.nbd_shift() {
+        Some(shift) => {
+            let mut keys: Vec<(f64, f64)> = tuples
+                .x
+                .iter()
+                .zip(&tuples.t)
+                .map(|(a, b)| (*a, *b))
+                .collect();
+            keys.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            keys.dedup();
+            let numerators: Vec<(f64, f64, Vec<f64>)> = keys
+                .par_iter()
+                .map(|&(xk, tk)| path(&|s| btyd::nbd_numerator(p, xk, tk, s, shift)))
+                .collect();
+            (0..tuples.x.len())
+                .into_par_iter()
+                .map(|k| {
+                    let (xk, txk, tk) = (tuples.x[k], tuples.t_x[k], tuples.t[k]);
+                    let key = keys
+                        .binary_search_by(|q| q.0.total_cmp(&xk).then(q.1.total_cmp(&tk)))
+                        .unwrap_or(0);
+                    let (n_h, n_disc, n_hold) = &numerators[key];
+                    let d = btyd::nbd_denominator(p, xk, txk, tk, shift);
+                    TuplePrediction {
+                        p_alive: 1.0 / d,
+                        expected: n_h / d,
+                        discounted: n_disc / d,
+                        holdout: n_hold.iter().map(|v| v / d).collect(),
+                    }
+                })
+                .collect()
+        }
+        None => (0..tuples.x.len())
+            .into_par_iter()
+            .map(|k| {
+                let (xk, txk, tk) = (tuples.x[k], tuples.t_x[k], tuples.t[k]);
+                let (expected, discounted, holdout) = path(&|s| model.expected(p, xk, txk, tk, s));
+                TuplePrediction {
+                    p_alive: model.p_alive(p, xk, txk, tk),
+                    expected,
+                    discounted,
+                    holdout,
+                }
+            })
+            .collect(),
+    };
     let tuple_of = tuple_index(rfm, &tuples)?;
     let population_spend = gg.as_ref().map(|g| {
         // A customer without repeat spend: the population mean p·γ/(q − 1).

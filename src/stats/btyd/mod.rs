@@ -40,8 +40,8 @@ mod spend;
 pub use bgbb::{bgbb_expected, bgbb_p_alive, BgBb};
 pub use hyp2f1::hyp2f1;
 pub use nbd::{
-    bgnbd_expected, bgnbd_p_alive, mbgnbd_expected, mbgnbd_p_alive, pnbd_expected, pnbd_p_alive,
-    BgNbd, MbgNbd, ParetoNbd,
+    bgnbd_expected, bgnbd_p_alive, mbgnbd_expected, mbgnbd_p_alive, nbd_denominator, nbd_numerator,
+    pnbd_expected, pnbd_p_alive, BgNbd, MbgNbd, ParetoNbd,
 };
 pub use spend::{gamma_gamma_expected, GammaGamma};
 
@@ -170,6 +170,17 @@ impl PurchaseModel {
             PurchaseModel::MbgNbd => mbgnbd_expected(p, x, t_x, big_t, t),
             PurchaseModel::ParetoNbd => pnbd_expected(p, x, t_x, big_t, t),
             PurchaseModel::BgBb => bgbb_expected(p, x, t_x, big_t, t),
+        }
+    }
+
+    /// For the BG/NBD family, the shift y − x of its expectation's factorization
+    /// E[Y(t) | x, t_x, T] = numerator(x, T, t) / denominator(x, t_x, T) (0 for BG/NBD, 1 for
+    /// MBG/NBD); None for the other models.
+    pub fn nbd_shift(self) -> Option<f64> {
+        match self {
+            PurchaseModel::BgNbd => Some(0.0),
+            PurchaseModel::MbgNbd => Some(1.0),
+            _ => None,
         }
     }
 

@@ -193,17 +193,23 @@ pub fn mbgnbd_p_alive(p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
 /// With y = x + shift: (a+b+y−1)/(a−1) · [1 − ((α+T)/(α+T+t))^(r+x) ₂F₁(r+x, b+y; a+b+y−1;
 /// t/(α+T+t))] / denominator.
 fn nbd_expected(p: &[f64], x: f64, t_x: f64, big_t: f64, t: f64, shift: f64) -> f64 {
+    nbd_numerator(p, x, big_t, t, shift) / nbd_denominator(p, x, t_x, big_t, shift)
+}
+
+/// The numerator of the BG/NBD-family expectation: it depends on (x, T, t) but not on t_x,
+/// so customers sharing x and T share it whatever their recency.
+pub fn nbd_numerator(p: &[f64], x: f64, big_t: f64, t: f64, shift: f64) -> f64 {
     let (r, al, a, b) = (p[0], p[1], p[2], p[3]);
     let y = x + shift;
     let z = t / (al + big_t + t);
     let head = (a + b + y - 1.0) / (a - 1.0);
     let tail = 1.0
         - ((al + big_t) / (al + big_t + t)).powf(r + x) * hyp2f1(r + x, b + y, a + b + y - 1.0, z);
-    head * tail / nbd_denominator(p, x, t_x, big_t, shift)
+    head * tail
 }
 
 /// 1 + δ(y>0)·a/(b+y−1)·((α+T)/(α+t_x))^(r+x), in log space for its power.
-fn nbd_denominator(p: &[f64], x: f64, t_x: f64, big_t: f64, shift: f64) -> f64 {
+pub fn nbd_denominator(p: &[f64], x: f64, t_x: f64, big_t: f64, shift: f64) -> f64 {
     let (r, al, a, b) = (p[0], p[1], p[2], p[3]);
     let y = x + shift;
     if y > 0.0 {
