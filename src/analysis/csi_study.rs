@@ -11,7 +11,6 @@ use super::csi::{self, CsiOptions, CsiResult, Missing};
 use crate::data::load;
 use crate::data::study::{CsiSpec, Level, Study};
 use crate::error::{Error, Result};
-use crate::stats::pls::model::ModelFile;
 use crate::stats::pls::{Scheme, Settings};
 
 /// The `[csi]` section's survey table.
@@ -103,18 +102,9 @@ pub fn indices(
     } else {
         study.base_dir.join(&spec.model)
     };
-    let src = model_path.display().to_string();
-    let file_spec = ModelFile::read(&model_path)?;
-    let model = file_spec.model(&src)?;
     let path = study.resolve(table);
     let file = path.display().to_string();
-    let df = load::read(&path)?;
-    let columns: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    model.validate(&src, Some(&columns))?;
+    let (file_spec, model, df) = csi::read_model_and_data(&model_path, &path)?;
     let items = model.items();
     let prep = csi::prepare(&df, &file, &items, Missing::Casewise, None)?;
     let opts = CsiOptions {

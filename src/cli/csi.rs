@@ -6,9 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use profitchain::analysis::csi::{self, CsiOptions, Missing};
-use profitchain::data::load;
 use profitchain::report::csi as render;
-use profitchain::stats::pls::model::ModelFile;
 use profitchain::stats::pls::{Scheme, Settings};
 use profitchain::{Error, Result};
 
@@ -90,16 +88,7 @@ fn parse_scale(s: &str) -> Result<[f64; 2]> {
 }
 
 pub fn run(args: CsiArgs) -> Result<()> {
-    let src = args.model.display().to_string();
-    let spec = ModelFile::read(&args.model)?;
-    let model = spec.model(&src)?;
-    let df = load::read(&args.data)?;
-    let columns: Vec<String> = df
-        .get_column_names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    model.validate(&src, Some(&columns))?;
+    let (spec, model, df) = csi::read_model_and_data(&args.model, &args.data)?;
     let missing = if args.missing == "mean" {
         Missing::Mean
     } else {

@@ -6,6 +6,27 @@ use polars::prelude::*;
 use super::Missing;
 use crate::data::load;
 use crate::error::{Error, Result};
+use crate::stats::pls::model::ModelFile;
+use crate::stats::pls::PlsModel;
+
+/// Read a model file and the survey it describes, and validate the model against the
+/// survey's columns: (model file, model, survey).
+pub fn read_model_and_data(
+    model_path: &std::path::Path,
+    data_path: &std::path::Path,
+) -> Result<(ModelFile, PlsModel, DataFrame)> {
+    let src = model_path.display().to_string();
+    let spec = ModelFile::read(model_path)?;
+    let model = spec.model(&src)?;
+    let df = load::read(data_path)?;
+    let columns: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    model.validate(&src, Some(&columns))?;
+    Ok((spec, model, df))
+}
 
 /// Survey data ready for the model.
 pub struct Prepared {

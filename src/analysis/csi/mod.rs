@@ -14,7 +14,7 @@ mod data;
 pub mod groups;
 mod index;
 
-pub use data::{prepare, Prepared};
+pub use data::{prepare, read_model_and_data, Prepared};
 pub use groups::{compare_groups, group_indices, GroupIndex};
 pub use index::{index_scores, IpmaRow};
 
