@@ -254,6 +254,12 @@ fn clv_bad_input_is_a_clear_error() {
         .assert()
         .code(2)
         .stderr(contains("--calibration-end"));
+    // A horizon of a million weeks is a mistake, not a long loop.
+    run(&late, "2024-04-30")
+        .args(["--horizon", "1000000"])
+        .assert()
+        .code(2)
+        .stderr(contains("beyond 100 years"));
     // A calibration end that is not a date.
     run(&once, "June")
         .assert()

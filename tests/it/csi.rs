@@ -123,6 +123,18 @@ fn csi_model_errors_are_named() {
             .code(2)
             .stderr(predicates::str::contains(message));
     }
+    // Settings out of range.
+    let model = data_model();
+    for (args, message) in [
+        (&["--bootstrap", "1000000"][..], "at most 100,000 resamples"),
+        (&["--confidence", "95"][..], "between 0 and 1"),
+        (&["--scale", "10,1"][..], "LOW < HIGH"),
+        (&["--scale", "1,5"][..], "outside the declared scale"),
+    ] {
+        run_csi(&data, &model, args)
+            .code(2)
+            .stderr(predicates::str::contains(message));
+    }
 }
 
 /// Missing values: casewise deletion counts the respondents left out; mean replacement

@@ -113,6 +113,13 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             opts.horizon
         )));
     }
+    if opts.horizon * rfm.unit.days() > 100.0 * 365.25 {
+        return Err(Error::Usage(format!(
+            "--horizon {} {}s reaches beyond 100 years; CLV is computed period by period, so give a horizon in the time unit (e.g. 52 weeks, 60 months)",
+            opts.horizon,
+            format!("{:?}", rfm.unit).to_lowercase()
+        )));
+    }
     if !(opts.discount >= 0.0 && opts.discount.is_finite()) {
         return Err(Error::Usage(format!(
             "--discount {} must be a yearly rate ≥ 0 (e.g. 0.1)",

@@ -101,6 +101,11 @@ pub fn compare(
     permutations: usize,
     seed: u64,
 ) -> Result<GroupComparison> {
+    if !(1..=100_000).contains(&permutations) {
+        return Err(Error::Usage(format!(
+            "--permutations {permutations}: give between 1 and 100,000 (1,000 is usual)"
+        )));
+    }
     let too_small = |n: usize, g: &str| {
         Error::Degenerate(format!(
             "group '{g}' has {n} respondents; comparing groups needs at least 10 in each"

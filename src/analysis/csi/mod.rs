@@ -190,6 +190,18 @@ pub fn run(
     opts: &CsiOptions,
     progress: &indicatif::ProgressBar,
 ) -> Result<CsiResult> {
+    if opts.bootstrap > 100_000 {
+        return Err(Error::Usage(format!(
+            "--bootstrap {}: at most 100,000 resamples (5,000 give intervals stable to the third decimal)",
+            opts.bootstrap
+        )));
+    }
+    if !(opts.confidence > 0.0 && opts.confidence < 1.0) {
+        return Err(Error::Usage(format!(
+            "--confidence {} must lie between 0 and 1 (e.g. 0.95)",
+            opts.confidence
+        )));
+    }
     let s = structure(model);
     let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
     let data = BootData::new(&refs)?;
