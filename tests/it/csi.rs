@@ -111,7 +111,7 @@ fn csi_model_errors_are_named() {
         ),
         (
             base.to_string() + qs,
-            "arrows = [...] goes before the first [[construct]]",
+            "arrows, scale and template go before the first [[construct]]",
         ),
         (
             "template = \"ecsi\"\n[items]\nImage = [\"IMAG1\"]\n".to_string(),

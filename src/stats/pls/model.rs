@@ -273,7 +273,16 @@ pub struct ModelFile {
 impl ModelFile {
     /// Parse model TOML; `src` names it in errors.
     pub fn parse(text: &str, src: &str) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::Usage(format!("model file {src}: {} (arrows = [...] goes before the first [[construct]]; keys after it belong to that construct)", e.message().trim())))
+        toml::from_str(text).map_err(|e| {
+            let msg = e.message().trim();
+            // A top-level key written after a [[construct]] belongs to that construct.
+            let hint = if msg.contains("`arrows`") || msg.contains("`scale`") || msg.contains("`template`") {
+                " (arrows, scale and template go before the first [[construct]]; keys after it belong to that construct)"
+            } else {
+                ""
+            };
+            Error::Usage(format!("model file {src}: {msg}{hint}"))
+        })
     }
 
     /// Read and parse a model file.
