@@ -276,7 +276,10 @@ impl ModelFile {
         toml::from_str(text).map_err(|e| {
             let msg = e.message().trim();
             // A top-level key written after a [[construct]] belongs to that construct.
-            let hint = if msg.contains("`arrows`") || msg.contains("`scale`") || msg.contains("`template`") {
+            let hint = if ["`arrows`", "`scale`", "`template`"]
+                .iter()
+                .any(|k| msg.starts_with(&format!("unknown field {k}")))
+            {
                 " (arrows, scale and template go before the first [[construct]]; keys after it belong to that construct)"
             } else {
                 ""
