@@ -323,29 +323,32 @@ fn pareto_nbd_matches_the_published_fit_and_expressions() {
 }
 
 /// Same input, same bytes: the JSON and the per-customer table of two runs are identical.
+/// `profitchain clv` on CDNOW with the published 39-week calibration and holdout.
+fn cdnow_clv() -> assert_cmd::Command {
+    let mut c = crate::common::bin();
+    c.args(["clv", "--transactions"])
+        .arg(data("reference/clv/CDNOW_sample.txt"))
+        .args([
+            "--id",
+            "column_2",
+            "--date",
+            "column_3",
+            "--amount",
+            "column_5",
+            "--calibration-end",
+            "1997-09-30",
+            "--observation-end",
+            "1998-06-30",
+        ]);
+    c
+}
+
 #[test]
 fn clv_output_is_reproducible() {
-    use crate::common::bin;
     let dir = tempfile::TempDir::new().unwrap();
     let run = |k: usize| {
-        let out = bin()
-            .args(["clv", "--transactions"])
-            .arg(data("reference/clv/CDNOW_sample.txt"))
-            .args([
-                "--id",
-                "column_2",
-                "--date",
-                "column_3",
-                "--amount",
-                "column_5",
-                "--calibration-end",
-                "1997-09-30",
-                "--observation-end",
-                "1998-06-30",
-                "--format",
-                "json",
-                "--customers-out",
-            ])
+        let out = cdnow_clv()
+            .args(["--format", "json", "--customers-out"])
             .arg(dir.path().join(format!("c{k}.csv")))
             .assert()
             .success()
@@ -537,27 +540,10 @@ fn bg_bb_from_a_yearly_transaction_log() {
 /// adds up to the holdout totals, and the charts.
 #[test]
 fn clv_export_compares_models_and_writes_charts() {
-    use crate::common::bin;
     let dir = tempfile::TempDir::new().unwrap();
     let out = dir.path().join("clv");
-    bin()
-        .args(["clv", "--transactions"])
-        .arg(data("reference/clv/CDNOW_sample.txt"))
-        .args([
-            "--id",
-            "column_2",
-            "--date",
-            "column_3",
-            "--amount",
-            "column_5",
-            "--calibration-end",
-            "1997-09-30",
-            "--observation-end",
-            "1998-06-30",
-            "--compare",
-            "all",
-            "--export",
-        ])
+    cdnow_clv()
+        .args(["--compare", "all", "--export"])
         .arg(&out)
         .assert()
         .success()
