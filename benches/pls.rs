@@ -12,7 +12,7 @@ use rand_chacha::ChaCha8Rng;
 fn mobi() -> (Vec<String>, Vec<Vec<f64>>) {
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/reference/pls/mobi.csv");
-    let df = profitchain::data::load::read(&path).unwrap();
+    let df = profitchain::data::load::read(&path, &Default::default()).unwrap();
     let names: Vec<String> = df
         .get_column_names()
         .iter()

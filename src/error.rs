@@ -17,8 +17,18 @@ pub enum Error {
     MissingFile { path: PathBuf, reason: String },
 
     /// The file extension does not name a supported format.
-    #[error("'{path}': unknown file type '{ext}'. Use .csv, .parquet, .ipc/.arrow/.feather or .ndjson/.jsonl.")]
+    #[error("'{path}': unknown file type '{ext}'. Use .csv/.txt, .parquet, .ipc/.arrow/.feather, .ndjson/.jsonl, .sav/.zsav (SPSS), .dta (Stata), or .xlsx/.xlsm/.xlsb/.xls/.ods (Excel, LibreOffice).")]
     UnknownExtension { path: PathBuf, ext: String },
+
+    /// A file with a known extension whose contents cannot be read as that format (a
+    /// corrupt workbook, text in an unexpected encoding, a missing sheet...).
+    #[error("cannot read '{path}' as {format}: {reason}. {hint}")]
+    Unreadable {
+        path: PathBuf,
+        format: String,
+        reason: String,
+        hint: String,
+    },
 
     /// A column named by the study or a flag is not in the table.
     #[error("{file}: no column '{column}'{}. Columns are: {available}.", suggestion.as_ref().map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default())]

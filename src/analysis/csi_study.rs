@@ -53,7 +53,7 @@ pub fn compare_segments(
     }
     let t = survey_table(study, spec)?;
     let id = study.table_id(t).to_string();
-    let df = load::read(&study.resolve(t))?;
+    let df = load::read(&study.resolve(t), &t.read_options()?)?;
     let segments = table.df.clone().lazy().select([
         col(table.id.as_str()).alias("__id"),
         col(crate::data::build::cols::SEGMENT).alias("__segment"),
@@ -104,7 +104,8 @@ pub fn indices(
     };
     let path = study.resolve(table);
     let file = path.display().to_string();
-    let (file_spec, model, df) = csi::read_model_and_data(&model_path, &path)?;
+    let (file_spec, model, df) =
+        csi::read_model_and_data(&model_path, &path, &table.read_options()?)?;
     let items = model.items();
     let prep = csi::prepare(&df, &file, &items, Missing::Casewise, None)?;
     let opts = CsiOptions {

@@ -54,7 +54,7 @@ pub fn build(study: &Study) -> Result<Built> {
     };
     let path = study.resolve(spec);
     let file = path.display().to_string();
-    let log = transactions::read(&path)?;
+    let log = transactions::read(&path, &spec.read_options()?)?;
     let model = PurchaseModel::parse(&c.model).map_err(|e| Error::study("[clv]", e.to_string()))?;
     let tx = TxSpec {
         id: study.table_id(spec).to_string(),

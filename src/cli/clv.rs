@@ -69,12 +69,14 @@ pub struct ClvArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
 }
 
 pub fn run(args: ClvArgs) -> Result<()> {
     let model = PurchaseModel::parse(&args.model)?;
     let compare = compared_models(args.compare.as_deref(), model)?;
-    let df = transactions::read(&args.transactions)?;
+    let df = transactions::read(&args.transactions, &args.file.options()?)?;
     let spec = TxSpec {
         id: args.id,
         date: args.date,

@@ -71,6 +71,8 @@ pub struct CsiArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
 }
 
 fn parse_scale(s: &str) -> Result<[f64; 2]> {
@@ -88,7 +90,8 @@ fn parse_scale(s: &str) -> Result<[f64; 2]> {
 }
 
 pub fn run(args: CsiArgs) -> Result<()> {
-    let (spec, model, df) = csi::read_model_and_data(&args.model, &args.data)?;
+    let (spec, model, df) =
+        csi::read_model_and_data(&args.model, &args.data, &args.file.options()?)?;
     let missing = if args.missing == "mean" {
         Missing::Mean
     } else {

@@ -9,6 +9,49 @@ use profitchain::data::study::{Options, Roles, SowScale};
 use profitchain::data::{SegmentRule, Study};
 use profitchain::{Error, Result};
 
+/// How to read a table file beyond its extension (`--data`, `--transactions`, inspected
+/// files); a study file sets the same per table (`sheet`, `encoding`, `separator`,
+/// `decimal_comma`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct FileArgs {
+    /// Workbook sheet to read (.xlsx/.xls/.ods; default the first sheet).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+    /// CSV text encoding, e.g. gb18030 or gbk for Chinese Excel exports (default UTF-8).
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
+    /// CSV separator, e.g. ';' or tab (default ',').
+    #[arg(long, value_name = "CHAR")]
+    pub separator: Option<String>,
+    /// CSV numbers use a decimal comma (1234,56).
+    #[arg(long)]
+    pub decimal_comma: bool,
+}
+
+impl FileArgs {
+    /// The read options these flags describe.
+    pub fn options(&self) -> Result<profitchain::data::load::ReadOptions> {
+        Ok(profitchain::data::load::ReadOptions {
+            sheet: self.sheet.clone(),
+            encoding: self.encoding.clone(),
+            separator: self
+                .separator
+                .as_deref()
+                .map(profitchain::data::load::ReadOptions::parse_separator)
+                .transpose()?,
+            decimal_comma: self.decimal_comma,
+        })
+    }
+
+    /// True when any flag was given.
+    pub fn is_set(&self) -> bool {
+        self.sheet.is_some()
+            || self.encoding.is_some()
+            || self.separator.is_some()
+            || self.decimal_comma
+    }
+}
+
 /// Where the customer data comes from.
 #[derive(Debug, Clone, Args)]
 pub struct DataArgs {
@@ -66,6 +109,9 @@ pub struct DataArgs {
     /// (COL may be a derived role: profit, revenue, share_of_wallet, satisfaction).
     #[arg(long, value_name = "RULE")]
     pub segment_rule: Option<String>,
+
+    #[command(flatten)]
+    pub file: FileArgs,
 }
 
 impl DataArgs {
@@ -77,7 +123,15 @@ impl DataArgs {
     /// The study these arguments describe; `extra` adds covariates/moderators from flags.
     pub fn study(&self, covariates: &[String], moderators: &[String]) -> Result<Study> {
         let mut study = match (&self.study, &self.data) {
-            (Some(path), _) => Study::from_file(path)?,
+            (Some(path), _) => {
+                if self.file.is_set() {
+                    return Err(Error::Usage(format!(
+                        "--sheet/--encoding/--separator/--decimal-comma apply to --data; with --study set sheet, encoding, separator or decimal_comma in the table's block of {}",
+                        path.display()
+                    )));
+                }
+                Study::from_file(path)?
+            }
             (None, Some(data)) => {
                 let need = |v: &Option<String>, flag: &str| {
                     v.clone().ok_or_else(|| Error::Usage(format!("--data needs {flag} COL")))
@@ -106,7 +160,14 @@ impl DataArgs {
                     },
                     ..Options::default()
                 };
-                Study::from_single_table(data.clone(), roles, options, SegmentRule::Profit)?
+                let mut study =
+                    Study::from_single_table(data.clone(), roles, options, SegmentRule::Profit)?;
+                let t = &mut study.tables[0];
+                t.sheet = self.file.sheet.clone();
+                t.encoding = self.file.encoding.clone();
+                t.separator = self.file.separator.clone();
+                t.decimal_comma = self.file.decimal_comma;
+                study
             }
             (None, None) => {
                 return Err(Error::Usage("give --study FILE, or --data FILE with the role flags (--id, --satisfaction, --share-of-wallet, --revenue, --profit)".into()))

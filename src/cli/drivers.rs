@@ -51,10 +51,17 @@ pub struct DriversArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
 }
 
 pub fn run(args: DriversArgs) -> Result<()> {
-    let df = load::read(&args.data)?;
+    let t = load::read_table(&args.data, &args.file.options()?)?;
+    // A labelled code column (SPSS/Stata) groups by its labels.
+    let df = match &args.by {
+        Some(by) => t.meta.with_labels(t.df, by)?,
+        None => t.df,
+    };
     let opts = DriverOptions {
         target: args.target,
         drivers: args.drivers.iter().map(|d| d.trim().to_string()).collect(),

@@ -11,7 +11,7 @@ use profitchain::Result;
 /// Show each table's schema, row count, missing values and id uniqueness.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Tables to inspect (CSV, Parquet, IPC/Arrow, NDJSON).
+    /// Tables to inspect (CSV, Parquet, IPC/Arrow, NDJSON, SPSS, Stata, Excel/ODS).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Check that this column holds unique ids.
@@ -20,13 +20,16 @@ pub struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
 }
 
 pub fn run(args: InspectArgs) -> Result<()> {
+    let read = args.file.options()?;
     let reports = args
         .files
         .iter()
-        .map(|f| inspect(f, args.id.as_deref()))
+        .map(|f| inspect(f, args.id.as_deref(), &read))
         .collect::<Result<Vec<_>>>()?;
     if args.json {
         println!("{}", super::to_json(&reports)?);

@@ -80,15 +80,23 @@ pub struct MetricsArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
 }
 
 pub fn run(mut args: MetricsArgs) -> Result<()> {
     let mut study_notes = Vec::new();
+    let labels: load::TableMeta;
     let (df, file) = match (&args.data, &args.study) {
-        (Some(p), _) => (load::read(p)?, p.display().to_string()),
+        (Some(p), _) => {
+            let t = load::read_table(p, &args.file.options()?)?;
+            labels = t.meta;
+            (t.df, p.display().to_string())
+        }
         (None, Some(s)) => {
             let study = Study::from_file(s)?;
             let table = profitchain::analysis::study::build(&study)?.table;
+            labels = table.labels.clone();
             match respondents_with_segments(&study, &table)? {
                 Some((df, rows_read)) => {
                     let spec = study
@@ -120,6 +128,11 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
             }
         }
         (None, None) => return Err(Error::Usage("give --data FILE or --study FILE".into())),
+    };
+    // A labelled code column (SPSS/Stata) groups by its labels: "North", not 1.
+    let df = match &args.by {
+        Some(by) => labels.with_labels(df, by)?,
+        None => df,
     };
     let csi = if args.csi.is_empty() {
         None
@@ -215,7 +228,7 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
                 .unwrap_or_default();
             Some(metrics::wave_retention(
                 &df,
-                &load::read(p)?,
+                &load::read(p, &args.file.options()?)?,
                 &id,
                 args.confidence,
             )?)

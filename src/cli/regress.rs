@@ -47,15 +47,23 @@ pub struct RegressArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
 }
 
 pub fn run(args: RegressArgs) -> Result<()> {
     let (df, file, id) = match (&args.data, &args.study) {
-        (Some(path), _) => (
-            load::read(path)?,
-            path.display().to_string(),
-            args.id.clone(),
-        ),
+        (Some(path), _) => {
+            let t = load::read_table(path, &args.file.options()?)?;
+            // A labelled code column used as categories, C(region), shows its labels.
+            let mut df = t.df;
+            for c in t.meta.columns.keys() {
+                if args.formula.contains(&format!("C({c})")) {
+                    df = t.meta.with_labels(df, c)?;
+                }
+            }
+            (df, path.display().to_string(), args.id.clone())
+        }
         (None, Some(study)) => {
             let table = profitchain::analysis::study::build(&Study::from_file(study)?)?.table;
             (

@@ -57,10 +57,12 @@ pub struct ValueArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
 }
 
 pub fn run(args: ValueArgs) -> Result<()> {
-    let df = load::read(&args.data)?;
+    let df = load::read(&args.data, &args.file.options()?)?;
     let retention = args.retention.as_deref().map(|r| match r.parse::<f64>() {
         Ok(v) => Retention::Rate(v),
         Err(_) => Retention::Column(r.to_string()),

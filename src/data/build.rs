@@ -10,7 +10,9 @@
 
 use polars::prelude::*;
 
-use super::diagnostics::{Diagnostics, Dropped, InputReport, RangeWarning, SegmentCount, EXAMPLES};
+use super::diagnostics::{
+    DeclaredMissing, Diagnostics, Dropped, InputReport, RangeWarning, SegmentCount, EXAMPLES,
+};
 use super::load;
 use super::study::{Aggregation, Level, SegmentRule, SowScale, Study};
 use crate::error::{closest, Error, Result};
@@ -39,6 +41,8 @@ pub struct CustomerTable {
     /// Segment names in report order.
     pub segments: Vec<String>,
     pub diagnostics: Diagnostics,
+    /// Variable and value labels of the input columns (SPSS, Stata), by column name.
+    pub labels: load::TableMeta,
 }
 
 struct Loaded {
@@ -70,9 +74,11 @@ pub fn build_with(
 
     // 1. Read every table and locate the columns each role needs.
     let mut tables = Vec::with_capacity(study.tables.len());
+    let mut labels = load::TableMeta::default();
     for spec in &study.tables {
         let path = study.resolve(spec);
         let file = path.display().to_string();
+        let mut declared = Vec::new();
         let df = match prepared.remove(&spec.name) {
             Some(df) => df,
             None if spec.level == Level::Transaction => {
@@ -81,7 +87,18 @@ pub fn build_with(
                     spec.name
                 )))
             }
-            None => load::read(&path)?,
+            None => {
+                let read = load::read_table(&path, &spec.read_options()?)?;
+                let mut df = read.df;
+                // A labelled code column that splits customers shows its labels
+                // (1 -> "North"); codes stay numbers everywhere else.
+                if let Some(c) = segment_column(study) {
+                    df = read.meta.with_labels(df, &c)?;
+                }
+                declared = read.meta.declared_missing();
+                labels.extend(read.meta);
+                df
+            }
         };
         if df.height() == 0 {
             return Err(Error::Empty {
@@ -138,6 +155,14 @@ pub fn build_with(
             ));
         }
         let df = df.drop("__raw_id")?;
+        for (column, codes, count) in &declared {
+            diag.notes.push(format!(
+                "table '{}': {count} cell{} of '{column}' held a declared missing code ({codes}) and {} read as missing",
+                spec.name,
+                if *count == 1 { "" } else { "s" },
+                if *count == 1 { "was" } else { "were" },
+            ));
+        }
         diag.inputs.push(InputReport {
             name: spec.name.clone(),
             path: spec.path.display().to_string(),
@@ -145,6 +170,14 @@ pub fn build_with(
             rows_read,
             customers: 0,
             customers_kept: 0,
+            declared_missing: declared
+                .into_iter()
+                .map(|(column, codes, count)| DeclaredMissing {
+                    column,
+                    codes,
+                    count,
+                })
+                .collect(),
         });
         tables.push((spec, df));
     }
@@ -419,6 +452,7 @@ pub fn build_with(
         id,
         segments,
         diagnostics: diag,
+        labels,
     })
 }
 
@@ -1006,7 +1040,7 @@ pub fn respondents_with_segments(
     let Some(spec) = study.tables.iter().find(|t| t.level == Level::Respondent) else {
         return Ok(None);
     };
-    let df = load::read(&study.resolve(spec))?;
+    let df = load::read(&study.resolve(spec), &spec.read_options()?)?;
     let id = study.table_id(spec);
     load::require_column(&df, &spec.name, id)?;
     let rows_read = df.height();

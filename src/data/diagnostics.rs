@@ -25,6 +25,19 @@ pub struct InputReport {
     /// Customers this table still holds after its own cleaning and aggregation
     /// (respondents without a valid rating, `min_respondents`).
     pub customers_kept: usize,
+    /// Cells read as missing because they held a code the file declares missing (SPSS
+    /// user-missing values such as 98 = "Don't know", Stata's `.a`–`.z`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub declared_missing: Vec<DeclaredMissing>,
+}
+
+/// Cells of one column set to missing by the file's declared missing codes.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeclaredMissing {
+    pub column: String,
+    /// The codes, e.g. "98, 99".
+    pub codes: String,
+    pub count: usize,
 }
 
 /// Rows or customers removed at some stage, with the reason.

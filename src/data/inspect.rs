@@ -13,8 +13,24 @@ use crate::error::Result;
 pub struct ColumnInfo {
     pub name: String,
     pub dtype: String,
-    /// Nulls plus NaN.
+    /// Nulls plus NaN (declared missing codes included).
     pub missing: usize,
+    /// Variable label (SPSS, Stata).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// Value labels, code → label (SPSS, Stata).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub value_labels: Vec<(f64, String)>,
+    /// Cells read as missing because they held a declared missing code.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub declared_missing: usize,
+    /// The declared missing codes, e.g. "98, 99".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_codes: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Id-column uniqueness.
@@ -37,17 +53,24 @@ pub struct Inspection {
 }
 
 /// Inspect a file; `id` adds a uniqueness check on that column.
-pub fn inspect(path: &Path, id: Option<&str>) -> Result<Inspection> {
-    let df = load::read(path)?;
+pub fn inspect(path: &Path, id: Option<&str>, read: &load::ReadOptions) -> Result<Inspection> {
+    let load::Table { df, meta } = load::read_table(path, read)?;
     let file = path.display().to_string();
     let columns = df
         .columns()
         .iter()
         .zip(load::missing_counts(&df))
-        .map(|(c, (name, missing))| ColumnInfo {
-            name,
-            dtype: c.dtype().to_string(),
-            missing,
+        .map(|(c, (name, missing))| {
+            let m = meta.columns.get(&name).cloned().unwrap_or_default();
+            ColumnInfo {
+                dtype: c.dtype().to_string(),
+                missing,
+                label: m.label,
+                value_labels: m.value_labels,
+                declared_missing: m.declared_missing,
+                missing_codes: m.missing_codes,
+                name,
+            }
         })
         .collect();
     let id = match id {

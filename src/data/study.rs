@@ -48,7 +48,7 @@ pub enum SowScale {
 }
 
 /// One input table.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableSpec {
     /// Short name used in diagnostics (e.g. "survey", "accounts").
@@ -73,6 +73,35 @@ pub struct TableSpec {
     /// chrono format of text dates (transaction tables), e.g. `%d/%m/%Y`.
     #[serde(default)]
     pub date_format: Option<String>,
+    /// Workbook sheet to read (Excel/ODS; default the first sheet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
+    /// CSV text encoding, e.g. `gb18030` or `gbk` for Chinese Excel exports (default UTF-8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// CSV separator, e.g. `;` (default `,`); `tab` for tab-separated files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub separator: Option<String>,
+    /// CSV numbers written with a decimal comma (`1234,56`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decimal_comma: bool,
+}
+
+impl TableSpec {
+    /// How to read this table's file (sheet, encoding, separator, decimal comma).
+    pub fn read_options(&self) -> Result<crate::data::load::ReadOptions> {
+        Ok(crate::data::load::ReadOptions {
+            sheet: self.sheet.clone(),
+            encoding: self.encoding.clone(),
+            separator: self
+                .separator
+                .as_deref()
+                .map(crate::data::load::ReadOptions::parse_separator)
+                .transpose()
+                .map_err(|e| Error::study(&self.name, e.to_string()))?,
+            decimal_comma: self.decimal_comma,
+        })
+    }
 }
 
 /// Which column plays which role in the model.
@@ -338,10 +367,7 @@ impl Study {
                 path,
                 id: None,
                 level: Level::Customer,
-                respondent: None,
-                date: None,
-                amount: None,
-                date_format: None,
+                ..Default::default()
             }],
             roles,
             options,

@@ -176,13 +176,13 @@ fn chrono_parse(s: &str) -> Option<i32> {
 
 /// Read a transaction log: CSV/Parquet/IPC/NDJSON by extension, or whitespace-separated
 /// text without a header (`.txt`/`.dat`, e.g. CDNOW) whose columns are `column_1`, … .
-pub fn read(path: &Path) -> Result<DataFrame> {
+pub fn read(path: &Path, opts: &load::ReadOptions) -> Result<DataFrame> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     if ext != "txt" && ext != "dat" {
-        return load::read(path);
+        return load::read(path, opts);
     }
     let text = std::fs::read_to_string(path).map_err(|e| Error::MissingFile {
         path: path.to_path_buf(),

@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::data::diagnostics::Diagnostics;
 use crate::data::inspect::Inspection;
 
@@ -98,13 +100,52 @@ pub fn inspection(x: &Inspection) -> String {
     let w = x
         .columns
         .iter()
-        .map(|c| c.name.len())
+        .map(|c| c.name.width())
         .max()
         .unwrap_or(4)
         .max(6);
-    let _ = writeln!(s, "  {:<w$}  {:<10} {:>10}", "column", "type", "missing");
+    let labelled = x
+        .columns
+        .iter()
+        .any(|c| c.label.is_some() || !c.value_labels.is_empty());
+    let _ = writeln!(
+        s,
+        "  {:<w$}  {:<10} {:>10}{}",
+        "column",
+        "type",
+        "missing",
+        if labelled { "  label" } else { "" }
+    );
     for c in &x.columns {
-        let _ = writeln!(s, "  {:<w$}  {:<10} {:>10}", c.name, c.dtype, c.missing);
+        // Pad by display width: a Chinese character takes two terminal columns.
+        let pad = w.saturating_sub(c.name.width()) + c.name.chars().count();
+        let mut line = format!("  {:<pad$}  {:<10} {:>10}", c.name, c.dtype, c.missing);
+        if let Some(l) = &c.label {
+            let _ = write!(line, "  {l}");
+        }
+        if !c.value_labels.is_empty() {
+            let shown: Vec<String> = c
+                .value_labels
+                .iter()
+                .take(6)
+                .map(|(v, l)| format!("{}={l}", crate::data::load::meta::code_text(*v)))
+                .collect();
+            let more = if c.value_labels.len() > 6 {
+                ", …"
+            } else {
+                ""
+            };
+            let _ = write!(line, " [{}{more}]", shown.join(", "));
+        }
+        if c.declared_missing > 0 {
+            let _ = write!(
+                line,
+                " ({} declared missing: {})",
+                c.declared_missing,
+                c.missing_codes.as_deref().unwrap_or("")
+            );
+        }
+        let _ = writeln!(s, "{line}");
     }
     if let Some(id) = &x.id {
         if id.repeated == 0 {

@@ -15,7 +15,8 @@ fn published() -> Value {
 }
 
 fn cdnow(unit: TimeUnit) -> Rfm {
-    let df = transactions::read(&data("reference/clv/CDNOW_sample.txt")).unwrap();
+    let df =
+        transactions::read(&data("reference/clv/CDNOW_sample.txt"), &Default::default()).unwrap();
     let spec = TxSpec {
         id: "column_2".into(),
         date: "column_3".into(),
@@ -491,7 +492,7 @@ fn bg_bb_from_a_yearly_transaction_log() {
     let v: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["model_label"], "BG/BB");
     // Mean spend is over the repeat years only (30 each), never the first year's 35.
-    let donors = transactions::read(&dir.path().join("donors.csv")).unwrap();
+    let donors = transactions::read(&dir.path().join("donors.csv"), &Default::default()).unwrap();
     let (x, m) = (
         f64_values(&donors, "x").unwrap(),
         f64_values(&donors, "mean_spend").unwrap(),

@@ -196,7 +196,10 @@ fn run_case(csv: &str, f: &str, seg_rule: u8, percent: bool) -> Result<(), TestC
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("t.csv");
     std::fs::write(&path, csv).unwrap();
-    let df = acceptable("read", profitchain::data::load::read(&path))?;
+    let df = acceptable(
+        "read",
+        profitchain::data::load::read(&path, &Default::default()),
+    )?;
 
     // regress on the raw table.
     if let Some(df) = &df {
@@ -363,7 +366,7 @@ fn issue_13_cases() {
         e.contains("1e300") && e.contains("'C7'") && e.contains("'rev'"),
         "{e}"
     );
-    let df = profitchain::data::load::read(&dir.path().join("t.csv")).unwrap();
+    let df = profitchain::data::load::read(&dir.path().join("t.csv"), &Default::default()).unwrap();
     let fit = |f: &str| {
         regress(
             &df,

@@ -9,6 +9,7 @@ mod common;
 mod csi;
 mod drivers;
 mod first_day;
+mod formats;
 mod fuzz;
 mod metrics;
 mod nist;

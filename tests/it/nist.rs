@@ -24,7 +24,7 @@ fn certified(name: &str) -> Value {
 
 fn fit(name: &str, formula: &str, refinement: Refinement) -> RegressionResult {
     let path = data(&format!("reference/nist/{name}.csv"));
-    let df = load::read(&path).unwrap();
+    let df = load::read(&path, &Default::default()).unwrap();
     let f = Formula::parse(formula).unwrap();
     let frame = model_frame(&f, &df, name).unwrap();
     let fit = OlsFit::fit_with(&frame.design, refinement).unwrap();
@@ -143,7 +143,7 @@ fn large_badly_conditioned_designs_are_refined() {
     }
     let dir = tempfile::TempDir::new().unwrap();
     let path = crate::common::write(dir.path(), "quartic.csv", &text);
-    let df = load::read(&path).unwrap();
+    let df = load::read(&path, &Default::default()).unwrap();
     let f = Formula::parse("y ~ x + I(x^2) + I(x^3) + I(x^4)").unwrap();
     let frame = model_frame(&f, &df, "quartic").unwrap();
     let plain = OlsFit::fit_with(&frame.design, Refinement::Never).unwrap();

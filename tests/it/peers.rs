@@ -29,7 +29,11 @@ fn segment_table(df: &DataFrame, segment: &str) -> DataFrame {
 
 #[test]
 fn every_model_segment_and_covariance_matches_statsmodels() {
-    let df = load::read(&data("reference/peers/chain_reference.csv")).unwrap();
+    let df = load::read(
+        &data("reference/peers/chain_reference.csv"),
+        &Default::default(),
+    )
+    .unwrap();
     let text =
         std::fs::read_to_string(data("reference/peers/chain_reference.statsmodels.json")).unwrap();
     let reference: Value = serde_json::from_str(&text).unwrap();

@@ -14,11 +14,12 @@ use crate::stats::pls::PlsModel;
 pub fn read_model_and_data(
     model_path: &std::path::Path,
     data_path: &std::path::Path,
+    read: &load::ReadOptions,
 ) -> Result<(ModelFile, PlsModel, DataFrame)> {
     let src = model_path.display().to_string();
     let spec = ModelFile::read(model_path)?;
     let model = spec.model(&src)?;
-    let df = load::read(data_path)?;
+    let df = load::read(data_path, read)?;
     let columns: Vec<String> = df
         .get_column_names()
         .iter()

@@ -1,9 +1,19 @@
-//! Loading tables by file extension (CSV, Parquet, IPC/Arrow, NDJSON) with polars, and
-//! column checks that turn polars' generic failures into errors naming file, column and row.
+//! Loading tables by file extension with polars: CSV (any encoding, separator, decimal
+//! comma), Parquet, IPC/Arrow, NDJSON, SPSS `.sav`/`.zsav`, Stata `.dta`, and Excel/ODS
+//! workbooks; plus column checks that turn polars' generic failures into errors naming
+//! file, column and row.
+
+mod csv;
+mod excel;
+pub mod meta;
+mod spss;
+mod stata;
 
 use std::path::Path;
 
 use polars::prelude::*;
+
+pub use meta::{ColumnMeta, Table, TableMeta};
 
 use crate::error::{closest, Error, Result};
 
@@ -17,6 +27,12 @@ pub enum Format {
     Parquet,
     Ipc,
     NdJson,
+    /// SPSS `.sav` / `.zsav`.
+    Spss,
+    /// Stata `.dta`.
+    Stata,
+    /// Excel `.xlsx`/`.xlsm`/`.xlsb`/`.xls` or LibreOffice `.ods`.
+    Workbook,
 }
 
 impl Format {
@@ -31,6 +47,9 @@ impl Format {
             "parquet" | "pq" => Ok(Format::Parquet),
             "ipc" | "arrow" | "feather" => Ok(Format::Ipc),
             "ndjson" | "jsonl" => Ok(Format::NdJson),
+            "sav" | "zsav" => Ok(Format::Spss),
+            "dta" => Ok(Format::Stata),
+            "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => Ok(Format::Workbook),
             _ => Err(Error::UnknownExtension {
                 path: path.to_path_buf(),
                 ext: if ext.is_empty() { "(none)".into() } else { ext },
@@ -39,64 +58,119 @@ impl Format {
     }
 }
 
-/// Lazily scan a table; the extension picks the reader.
-pub fn scan(path: &Path) -> Result<LazyFrame> {
-    scan_with(path, Some(CSV_INFER_ROWS))
+/// How to read a file beyond its extension: the sheet of a workbook and the dialect of a
+/// CSV. Set per table in a study file (`sheet`, `encoding`, `separator`, `decimal_comma`)
+/// or by the `--sheet/--encoding/--separator/--decimal-comma` flags.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReadOptions {
+    /// Workbook sheet (default: the first).
+    pub sheet: Option<String>,
+    /// CSV text encoding, a WHATWG label such as `gb18030`, `gbk`, `utf-8` (default UTF-8).
+    pub encoding: Option<String>,
+    /// CSV field separator (default `,`).
+    pub separator: Option<u8>,
+    /// CSV numbers written with a decimal comma (`1234,56`).
+    pub decimal_comma: bool,
 }
 
-fn scan_with(path: &Path, infer_rows: Option<usize>) -> Result<LazyFrame> {
+impl ReadOptions {
+    /// A separator as written in a study file or flag: one ASCII character, or `tab`/`\t`.
+    pub fn parse_separator(s: &str) -> Result<u8> {
+        match s {
+            "\\t" | "tab" | "\t" => Ok(b'\t'),
+            _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+            _ => Err(Error::Usage(format!(
+                "separator '{s}': give one character such as ';' or '|', or 'tab'"
+            ))),
+        }
+    }
+}
+
+/// Lazily scan a table; the extension picks the reader. The formats polars cannot scan
+/// (SPSS, Stata, workbooks, CSV in another encoding) are read, then made lazy.
+pub fn scan(path: &Path) -> Result<LazyFrame> {
+    check_path(path)?;
+    let p = PlRefPath::try_from_path(path)?;
+    Ok(match Format::from_path(path)? {
+        Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet::default())?,
+        Format::Ipc => LazyFrame::scan_ipc(p, Default::default(), Default::default())?,
+        Format::NdJson => LazyJsonLineReader::new(p).finish()?,
+        _ => read(path, &ReadOptions::default())?.lazy(),
+    })
+}
+
+fn check_path(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(Error::MissingFile {
             path: path.to_path_buf(),
-            reason: "it is a folder, not a table file; name a .csv, .parquet, .ipc/.arrow/.feather or .ndjson/.jsonl file inside it".into(),
+            reason: "it is a folder, not a table file; name a .csv, .parquet, .sav, .dta, .xlsx (or another supported) file inside it".into(),
         });
     }
-    let format = Format::from_path(path)?;
+    Format::from_path(path)?;
     if let Err(e) = std::fs::File::open(path) {
         return Err(Error::MissingFile {
             path: path.to_path_buf(),
             reason: e.to_string(),
         });
     }
-    let p = PlRefPath::try_from_path(path)?;
-    let lf = match format {
-        Format::Csv => LazyCsvReader::new(p)
-            .with_has_header(true)
-            .with_infer_schema_length(infer_rows)
-            .finish()?,
-        Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet::default())?,
-        Format::Ipc => LazyFrame::scan_ipc(p, Default::default(), Default::default())?,
-        Format::NdJson => LazyJsonLineReader::new(p).finish()?,
-    };
-    Ok(lf)
+    Ok(())
 }
 
-/// Read a whole table into memory.
+/// Read a whole table into memory (see [`read_table`]; the column metadata is dropped).
+pub fn read(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
+    Ok(read_table(path, opts)?.df)
+}
+
+/// Read a whole table into memory, with what the file says about its columns.
 ///
 /// CSV types are inferred from the first rows; if a later cell does not fit the inferred
 /// type (a stray "n/a" in a numeric column), the file is read again with types inferred
 /// from every row, so the column comes back as text and [`require_numeric`] can name the cell.
-pub fn read(path: &Path) -> Result<DataFrame> {
-    let df = match scan(path)?.collect() {
-        Ok(df) => df,
-        Err(first) => {
-            if Format::from_path(path)? == Format::Csv {
-                match scan_with(path, None)?.collect() {
-                    Ok(df) => df,
-                    // Still failing (e.g. an integer too large for i64, such as a revenue of
-                    // 1e300 written out in full): read every column as text, then make each
-                    // column whose every cell is a number Float64.
-                    Err(_) => scan_with(path, Some(0))?
-                        .collect()
-                        .map_err(|e| read_error(path, e))
-                        .and_then(numbers_as_f64)?,
-                }
-            } else {
-                return Err(read_error(path, first));
-            }
-        }
+pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
+    check_path(path)?;
+    let plain = |df: DataFrame| Table {
+        df,
+        meta: TableMeta::default(),
     };
-    Ok(df)
+    let p = || PlRefPath::try_from_path(path);
+    match Format::from_path(path)? {
+        Format::Csv => read_csv(path, opts).map(plain),
+        Format::Parquet => LazyFrame::scan_parquet(p()?, ScanArgsParquet::default())?
+            .collect()
+            .map_err(|e| read_error(path, e))
+            .map(plain),
+        Format::Ipc => LazyFrame::scan_ipc(p()?, Default::default(), Default::default())?
+            .collect()
+            .map_err(|e| read_error(path, e))
+            .map(plain),
+        Format::NdJson => LazyJsonLineReader::new(p()?)
+            .finish()?
+            .collect()
+            .map_err(|e| read_error(path, e))
+            .map(plain),
+        Format::Spss => spss::read(path),
+        Format::Stata => stata::read(path),
+        Format::Workbook => excel::read(path, opts).map(plain),
+    }
+}
+
+fn read_csv(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
+    match csv::read(path, opts, Some(CSV_INFER_ROWS)) {
+        Ok(df) => Ok(df),
+        Err(Error::Polars(_)) => match csv::read(path, opts, None) {
+            Ok(df) => Ok(df),
+            // Still failing (e.g. an integer too large for i64, such as a revenue of 1e300
+            // written out in full): read every column as text, then make each column whose
+            // every cell is a number Float64.
+            Err(Error::Polars(_)) => match csv::read(path, opts, Some(0)) {
+                Ok(df) => numbers_as_f64(df),
+                Err(Error::Polars(e)) => Err(read_error(path, e)),
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(e),
+    }
 }
 
 /// Text columns whose non-empty cells all parse as numbers become Float64.
