@@ -10,7 +10,7 @@ use super::chain::{ChainOptions, Comparison, Hypothesis, SegmentResult};
 use crate::format::{amount, pvalue, thousands};
 
 /// `+1.23` / `-1.23` with thousands separators.
-fn signed(x: f64) -> String {
+pub fn signed(x: f64) -> String {
     let s = amount(x, 3);
     if x > 0.0 {
         format!("+{s}")
@@ -19,7 +19,7 @@ fn signed(x: f64) -> String {
     }
 }
 
-fn p_text(p: Option<f64>) -> String {
+pub fn p_text(p: Option<f64>) -> String {
     match p {
         Some(p) => {
             let s = pvalue(p);
@@ -95,14 +95,28 @@ pub fn comparison_line(ha: &Hypothesis, a: &str, hb: &Hypothesis, b: &str) -> St
     }
 }
 
+/// The numbers behind a segment's bottom line, for any language's sentence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BottomLine {
+    /// Total effect of one satisfaction point on profit, and its interval.
+    pub estimate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    /// True for the bootstrap percentile interval, false for the regression's t interval.
+    pub bootstrap: bool,
+    /// +1: more satisfied customers are more profitable; -1: less; 0: no clear link.
+    pub reading: i8,
+    /// The part through share of wallet and revenue (total indirect effect), with its
+    /// interval when finite.
+    pub via: Option<(f64, Option<(f64, f64)>)>,
+}
+
 /// The total effect of satisfaction on profit in one segment, with its interval: the
 /// bootstrap percentile interval when resampled, else the regression's t interval.
-fn bottom_line(s: &SegmentResult, opts: &ChainOptions) -> Option<String> {
+pub fn bottom_line_parts(s: &SegmentResult) -> Option<BottomLine> {
     let m = s.mediation.as_ref()?;
-    let (lo, hi, how) = match &m.total_effect_interval {
-        Some(i) if i.ci_low.is_finite() && i.ci_high.is_finite() => {
-            (i.ci_low, i.ci_high, "bootstrap")
-        }
+    let (lo, hi, bootstrap) = match &m.total_effect_interval {
+        Some(i) if i.ci_low.is_finite() && i.ci_high.is_finite() => (i.ci_low, i.ci_high, true),
         _ => {
             let t = s
                 .regressions
@@ -110,51 +124,68 @@ fn bottom_line(s: &SegmentResult, opts: &ChainOptions) -> Option<String> {
                 .find(|r| r.model == "T_profit_sat")?
                 .result
                 .term("satisfaction")?;
-            (t.ci_low, t.ci_high, "regression")
+            (t.ci_low, t.ci_high, false)
         }
     };
-    let est = m.total_effect.estimate;
-    let reading = if lo > 0.0 {
-        "more satisfied customers are more profitable"
-    } else if hi < 0.0 {
-        "more satisfied customers are LESS profitable"
-    } else {
-        "no clear link between satisfaction and profit"
-    };
-    let who = if s.name == "all" {
-        "all customers".to_string()
-    } else {
-        format!("{} customers", s.name)
-    };
-    // The part that runs through share of wallet and revenue (the total indirect effect).
     let via = m
         .indirect_effects
         .iter()
         .find(|e| e.path == "total indirect")
         .map(|e| {
             let i = &e.interval;
-            if i.ci_low.is_finite() && i.ci_high.is_finite() {
-                format!(
-                    "; of this, {} [{}, {}] runs through share of wallet and revenue",
-                    signed(i.estimate),
-                    amount(i.ci_low, 3),
-                    amount(i.ci_high, 3)
-                )
-            } else {
-                format!(
-                    "; of this, {} runs through share of wallet and revenue",
-                    signed(i.estimate)
-                )
-            }
-        })
-        .unwrap_or_default();
+            let ci =
+                (i.ci_low.is_finite() && i.ci_high.is_finite()).then_some((i.ci_low, i.ci_high));
+            (i.estimate, ci)
+        });
+    Some(BottomLine {
+        estimate: m.total_effect.estimate,
+        ci_low: lo,
+        ci_high: hi,
+        bootstrap,
+        reading: if lo > 0.0 {
+            1
+        } else if hi < 0.0 {
+            -1
+        } else {
+            0
+        },
+        via,
+    })
+}
+
+fn bottom_line(s: &SegmentResult, opts: &ChainOptions) -> Option<String> {
+    let b = bottom_line_parts(s)?;
+    let reading = match b.reading {
+        1 => "more satisfied customers are more profitable",
+        -1 => "more satisfied customers are LESS profitable",
+        _ => "no clear link between satisfaction and profit",
+    };
+    let who = if s.name == "all" {
+        "all customers".to_string()
+    } else {
+        format!("{} customers", s.name)
+    };
+    let via = match b.via {
+        Some((est, Some((lo, hi)))) => format!(
+            "; of this, {} [{}, {}] runs through share of wallet and revenue",
+            signed(est),
+            amount(lo, 3),
+            amount(hi, 3)
+        ),
+        Some((est, None)) => format!(
+            "; of this, {} runs through share of wallet and revenue",
+            signed(est)
+        ),
+        None => String::new(),
+    };
     Some(format!(
-        "Bottom line, {who} (n = {}): {reading} — one more satisfaction point goes with {} profit ({:.0}% {how} CI [{}, {}]){via}.",
+        "Bottom line, {who} (n = {}): {reading} — one more satisfaction point goes with {} profit ({:.0}% {} CI [{}, {}]){via}.",
         thousands(s.n as f64, 0),
-        signed(est),
+        signed(b.estimate),
         opts.confidence * 100.0,
-        amount(lo, 3),
-        amount(hi, 3)
+        if b.bootstrap { "bootstrap" } else { "regression" },
+        amount(b.ci_low, 3),
+        amount(b.ci_high, 3)
     ))
 }
 

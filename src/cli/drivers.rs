@@ -83,7 +83,10 @@ pub fn run(args: DriversArgs) -> Result<()> {
                 path.with_file_name(format!("{stem}-{}.svg", g.group))
             };
             let title = format!("Importance vs performance — {}", g.group);
-            output::write_text(&target, &charts::importance_performance_svg(g, &title)?)?;
+            output::write_text(
+                &target,
+                &charts::importance_performance_svg(g, &title, Default::default())?,
+            )?;
         }
     }
     args.export.write(|| render::export(&out))?;

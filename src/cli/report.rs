@@ -12,6 +12,8 @@ use profitchain::data::build::cols;
 use profitchain::report::{chain as chain_render, export, html};
 use profitchain::{output, Error, Result};
 
+use profitchain::report::i18n::Lang;
+
 use super::data_args::{study_or_sample, DataArgs};
 
 /// Write the full report (HTML, Markdown, charts, CSV/JSON/XLSX/LaTeX tables) into a folder.
@@ -27,10 +29,17 @@ pub struct ReportArgs {
     /// Write into an existing, non-empty folder.
     #[arg(long)]
     pub force: bool,
+    /// Language of the report: en or zh (简体中文); default the study's `language`, else en.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
+    let lang = match args.lang.as_deref().or(study.language.as_deref()) {
+        Some(l) => Lang::parse(l)?,
+        None => Lang::En,
+    };
     let built = profitchain::analysis::study::build(&study)?;
     let table = built.table;
     let opts = args.inference.options(&study)?;
@@ -63,6 +72,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         &html::Sections {
             clv: built.clv.as_ref(),
             csi: built.csi.as_ref(),
+            lang,
         },
     )?;
     let mut exp = chain_render::export(&result)?;

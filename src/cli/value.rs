@@ -88,7 +88,12 @@ pub fn run(args: ValueArgs) -> Result<()> {
     if let Some(p) = &args.svg {
         output::write_text(
             p,
-            &charts::whale_curve_svg(&result.whale_curve, "Whale curve", &result.profit_base)?,
+            &charts::whale_curve_svg(
+                &result.whale_curve,
+                "Whale curve",
+                &result.profit_base,
+                Default::default(),
+            )?,
         )?;
     }
     args.export.write(|| render::export(&result))?;

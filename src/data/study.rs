@@ -300,6 +300,9 @@ pub struct Study {
     /// Study name shown in reports.
     #[serde(default = "default_name")]
     pub name: String,
+    /// Language of the reports: `en` (default) or `zh`; `report --lang` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     /// Input tables, joined on the customer id.
     #[serde(rename = "table")]
     pub tables: Vec<TableSpec>,
@@ -374,6 +377,7 @@ impl Study {
             segments,
             clv: None,
             csi: None,
+            language: None,
             base_dir: PathBuf::new(),
             from_flags: true,
         };

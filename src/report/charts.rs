@@ -2,6 +2,10 @@
 
 use plotters::prelude::*;
 
+use super::i18n::Lang;
+use plotters::chart::MeshStyle;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+
 use crate::analysis::value::WhalePoint;
 use crate::error::{Error, Result};
 
@@ -12,7 +16,22 @@ fn chart_err(e: impl std::fmt::Display) -> Error {
 /// The whale curve: cumulative % of `base` (total profit, or the profitable customers'
 /// profit when the total is not positive) against % of customers ranked from most to least
 /// profitable, with the 100% line.
-pub fn whale_curve_svg(points: &[WhalePoint], title: &str, base: &str) -> Result<String> {
+pub fn whale_curve_svg(
+    points: &[WhalePoint],
+    title: &str,
+    base: &str,
+    lang: Lang,
+) -> Result<String> {
+    let font = super::theme::font_for(lang);
+    let title = match lang {
+        Lang::En => title.to_string(),
+        _ => lang.t("h_whale").to_string(),
+    };
+    let base_shown = match (lang, base) {
+        (Lang::En, _) => base.to_string(),
+        (_, "total profit") => "总利润".to_string(),
+        _ => "盈利总额".to_string(),
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 440)).into_drawing_area();
@@ -20,7 +39,7 @@ pub fn whale_curve_svg(points: &[WhalePoint], title: &str, base: &str) -> Result
         let y_max = points.iter().map(|p| p.profit_pct).fold(100.0f64, f64::max) * 1.05;
         let y_min = points.iter().map(|p| p.profit_pct).fold(0.0f64, f64::min);
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
+            .caption(&title, (font, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -28,8 +47,9 @@ pub fn whale_curve_svg(points: &[WhalePoint], title: &str, base: &str) -> Result
             .map_err(chart_err)?;
         chart
             .configure_mesh()
-            .x_desc("% of customers (most profitable first)")
-            .y_desc(format!("cumulative % of {base}"))
+            .x_desc(lang.t("chart_whale_x"))
+            .y_desc(lang.f("chart_whale_y", &[("base", &base_shown)]))
+            .apply(|m| cjk_mesh(m, lang))
             .draw()
             .map_err(chart_err)?;
         chart
@@ -54,7 +74,9 @@ pub fn whale_curve_svg(points: &[WhalePoint], title: &str, base: &str) -> Result
 pub fn importance_performance_svg(
     group: &crate::analysis::drivers::DriverGroup,
     title: &str,
+    lang: Lang,
 ) -> Result<String> {
+    let font = super::theme::font_for(lang);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (720, 480)).into_drawing_area();
@@ -72,7 +94,7 @@ pub fn importance_performance_svg(
             ys.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
         );
         let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 20))
+            .caption(title, (font, 20))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(56)
@@ -80,8 +102,9 @@ pub fn importance_performance_svg(
             .map_err(chart_err)?;
         chart
             .configure_mesh()
-            .x_desc("importance (% of R², Shapley)")
-            .y_desc("performance (mean rating)")
+            .x_desc(lang.t("chart_ipma_x"))
+            .y_desc(lang.t("chart_ipma_y"))
+            .apply(|m| cjk_mesh(m, lang))
             .draw()
             .map_err(chart_err)?;
         let mx = 100.0 / xs.len().max(1) as f64;
@@ -117,15 +140,20 @@ pub fn importance_performance_svg(
 pub fn path_diagram_svg(
     segment: &crate::analysis::chain::SegmentResult,
     alpha: f64,
+    lang: Lang,
 ) -> Result<String> {
+    let font = super::theme::font_for(lang);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (640, 300)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_err)?;
         let area = root
             .titled(
-                &format!("Path model — {} (n = {})", segment.name, segment.n),
-                ("sans-serif", 18),
+                &lang.f(
+                    "chart_path_title",
+                    &[("segment", &lang.name(&segment.name)), ("n", &segment.n)],
+                ),
+                (font, 18),
             )
             .map_err(chart_err)?;
         // Box centres in pixels.
@@ -227,12 +255,19 @@ pub fn path_diagram_svg(
                 BLACK.stroke_width(1),
             ))
             .map_err(chart_err)?;
-            area.draw(&Text::new(
-                name.to_string(),
-                (x - 4 * name.len() as i32, y - 8),
-                ("sans-serif", 15),
-            ))
-            .map_err(chart_err)?;
+            // Centre the name: about 8 px per Latin letter, 15 px per Chinese character.
+            let (shown, half) = match lang {
+                Lang::En => (name.to_string(), 4 * name.len() as i32),
+                _ => {
+                    let zh = lang
+                        .t(&format!("var_{}", name.replace(' ', "_")))
+                        .to_string();
+                    let w = 15 * zh.chars().count() as i32;
+                    (zh, w / 2)
+                }
+            };
+            area.draw(&Text::new(shown, (x - half, y - 8), (font, 15)))
+                .map_err(chart_err)?;
         }
         root.present().map_err(chart_err)?;
     }
@@ -319,3 +354,25 @@ pub fn link_svg(link: &crate::analysis::chain::Link) -> Result<String> {
     }
     Ok(svg)
 }
+
+/// Chinese axis text in a font that has the characters; English keeps plotters' defaults.
+fn cjk_mesh<'a, 'b, X, Y, DB>(m: &mut MeshStyle<'a, 'b, X, Y, DB>, lang: Lang)
+where
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    Y: Ranged<ValueType = f64> + ValueFormatter<f64>,
+    DB: DrawingBackend,
+{
+    if lang != Lang::En {
+        let font = super::theme::font_for(lang);
+        m.label_style((font, 12)).axis_desc_style((font, 14));
+    }
+}
+
+/// `apply` on a builder taken by `&mut`, so a conditional setting keeps the chain.
+trait Apply {
+    fn apply(&mut self, f: impl FnOnce(&mut Self)) -> &mut Self {
+        f(self);
+        self
+    }
+}
+impl<X: Ranged, Y: Ranged, DB: DrawingBackend> Apply for MeshStyle<'_, '_, X, Y, DB> {}

@@ -39,12 +39,13 @@ pub fn render(
     extra: &Sections,
 ) -> Result<Rendered> {
     let clv = extra.clv;
+    let lang = extra.lang;
     let o = &chain.options;
     let mut charts_out = Vec::new();
     let mut diagrams = Vec::new();
     let mut diagram_files = Vec::new();
     for s in chain.segments.iter().filter(|s| s.error.is_none()) {
-        let svg = charts::path_diagram_svg(s, o.alpha)?;
+        let svg = charts::path_diagram_svg(s, o.alpha, lang)?;
         let file = format!(
             "path_{}.svg",
             s.name.replace(|c: char| !c.is_alphanumeric(), "_")
@@ -83,6 +84,7 @@ pub fn render(
         let svg = charts::importance_performance_svg(
             g,
             &format!("Importance vs performance — {}", g.group),
+            lang,
         )?;
         let file = format!(
             "drivers_{}.svg",
@@ -101,27 +103,35 @@ pub fn render(
                 &v.whale_curve,
                 "Whale curve: cumulative profit by customer rank",
                 &v.profit_base,
+                lang,
             )?;
             charts_out.push(("whale_curve.svg".into(), svg.clone()));
             Some(svg)
         }
         None => None,
     };
-    let whale_text = value.map(|v| {
-        format!(
+    let whale_text = value.map(|v| match lang {
+        super::i18n::Lang::Zh => format!(
+            "利润合计 {}。利润最高的 {:.1}% 客户贡献了{}的 {:.1}%；其余客户又抵消了 {:.1} 个百分点。{:.1}% 的客户为非盈利性客户。",
+            super::format::money(v.total_profit), v.peak_customer_pct, if v.profit_base == "total profit" { "总利润" } else { "盈利总额" }, v.peak_profit_pct, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
+        ),
+        super::i18n::Lang::En => format!(
             "Total profit {}. The most profitable {:.1}% of customers earn {:.1}% of the {}; the remaining customers give back {:.1} percentage points. {:.1}% of customers are unprofitable.",
             super::format::money(v.total_profit), v.peak_customer_pct, v.peak_profit_pct, v.profit_base, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
-        )
+        ),
     });
     let clv_section = match clv {
-        Some(r) => Some(clv_context(r, &mut charts_out)?),
+        Some(r) => Some(clv_context(r, &mut charts_out, lang)?),
         None => None,
     };
     let csi_section = match extra.csi {
-        Some(r) => Some(csi_context(r, &mut charts_out)?),
+        Some(r) => Some(csi_context(r, &mut charts_out, lang)?),
         None => None,
     };
-    let summary = chain.summary.clone();
+    let summary = match lang {
+        super::i18n::Lang::En => chain.summary.clone(),
+        super::i18n::Lang::Zh => super::summary_zh::summary(chain),
+    };
     let d = &chain.diagnostics;
     let diagnostics: Vec<Value> = d
         .rows()
@@ -136,7 +146,7 @@ pub fn render(
         .iter()
         .map(|s| {
             let pct = |x: f64| if x.is_finite() { format!("{x:.1}%") } else { "–".to_string() };
-            json!({"segment": s.segment, "customers": super::format::thousands(s.customers as f64, 0),
+            json!({"segment": lang.name(&s.segment), "customers": super::format::thousands(s.customers as f64, 0),
                 "profit": super::format::money(s.profit),
                 "share": if s.share_pct.is_finite() { format!("{:.1}%", s.share_pct) } else { "n/a (total profit ≤ 0)".to_string() },
                 "gross_profit": pct(s.gross_profit_share_pct), "gross_loss": pct(s.gross_loss_share_pct)})
@@ -162,7 +172,11 @@ pub fn render(
         .iter()
         .flat_map(|s| {
             s.hypotheses.iter().map(move |h| {
-                json!({"segment": s.name, "id": h.id, "statement": h.statement, "supported": h.supported, "verdict": h.verdict, "estimate": num(h.estimate, 4), "p": h.p_value.map(pvalue).unwrap_or_default(), "ci": ci(h.ci_low, h.ci_high)})
+                let statement = match lang {
+                    super::i18n::Lang::En => h.statement.clone(),
+                    _ => lang.t(&format!("hyp_{}", h.id)).to_string(),
+                };
+                json!({"segment": lang.name(&s.name), "id": h.id, "statement": statement, "supported": h.supported, "reversed": h.verdict == "reversed", "verdict": lang.verdict(&h.verdict), "estimate": num(h.estimate, 4), "p": h.p_value.map(pvalue).unwrap_or_default(), "ci": ci(h.ci_low, h.ci_high)})
             })
         })
         .collect();
@@ -208,18 +222,27 @@ pub fn render(
         metrics.is_some_and(|m| m.groups.iter().any(f))
     };
     let metric_cols = json!({"csat": has(|g| g.csat.is_some()), "nps": has(|g| g.nps.is_some()), "ces": has(|g| g.ces.is_some())});
-    let options = format!(
-        "{} standard errors; {} bootstrap resamples (seed {}); {:.0}% intervals; α = {}",
-        o.se.label(),
-        o.bootstrap,
-        o.seed,
-        o.confidence * 100.0,
-        o.alpha
+    let options = lang.f(
+        "options",
+        &[
+            ("se", &o.se.label()),
+            ("b", &o.bootstrap),
+            ("seed", &o.seed),
+            ("conf", &format!("{:.0}", o.confidence * 100.0)),
+            ("alpha", &o.alpha),
+        ],
     );
+    let max_points = crate::analysis::chain::MAX_SCATTER_POINTS;
     let ctx = context! {
         study => chain.study, customers => super::format::thousands(d.customers as f64, 0), has_examples => d.rows().iter().any(|r| !r.examples.is_empty()), options, summary, diagnostics, segment_sizes,
         alpha => o.alpha, moderation, metric_cols, diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, clv => clv_section, csi => csi_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points => crate::analysis::chain::MAX_SCATTER_POINTS, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, clv => clv_section, csi => csi_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
+        t => lang.messages(),
+        paths_caption => lang.f("paths_caption", &[("alpha", &o.alpha)]),
+        paths_caption_md => lang.f("paths_caption_md", &[("alpha", &o.alpha)]),
+        thinned_text => lang.f("thinned", &[("n", &max_points)]),
+        thinned_md => lang.f("thinned_md", &[("n", &max_points)]),
+        generated => lang.f("generated", &[("version", &env!("CARGO_PKG_VERSION"))]),
     };
     let mut env = Environment::new();
     env.add_template("report.html", HTML).map_err(tpl_err)?;
@@ -246,6 +269,8 @@ pub fn render(
 pub struct Sections<'a> {
     pub clv: Option<&'a crate::analysis::clv::ClvResult>,
     pub csi: Option<&'a crate::analysis::csi::CsiResult>,
+    /// Language of the report's text.
+    pub lang: super::i18n::Lang,
 }
 
 /// The satisfaction-index section: constructs with their 0–100 indices and reliability,
@@ -253,6 +278,7 @@ pub struct Sections<'a> {
 fn csi_context(
     r: &crate::analysis::csi::CsiResult,
     charts_out: &mut Vec<(String, String)>,
+    lang: super::i18n::Lang,
 ) -> Result<Value> {
     use super::format::fixed;
     let opt = |v: Option<f64>| v.map_or("–".to_string(), |x| fixed(x, 3));
@@ -309,7 +335,7 @@ fn csi_context(
         .iter()
         .map(|g| {
             let bad: Vec<&str> = g.micom.iter().filter(|m| !m.invariant).map(|m| m.construct.as_str()).collect();
-            json!({"a": g.group_a, "b": g.group_b, "na": g.n_a, "nb": g.n_b, "perms": g.permutations,
+            json!({"a": g.group_a, "b": g.group_b, "na": g.n_a, "nb": g.n_b, "perms": g.permutations, "perms_text": lang.f("permutations", &[("n", &g.permutations)]),
                 "micom": if bad.is_empty() {
                     "Compositional invariance (MICOM step 2) holds for every construct, so the groups' paths can be compared.".to_string()
                 } else {
@@ -341,7 +367,7 @@ fn csi_context(
     );
     Ok(
         json!({"headline": headline, "constructs": constructs, "paths": paths, "htmt": htmt,
-        "target": r.ipma_target, "ipma": svg, "ipma_items": items_svg, "diagram": diagram, "groups": groups, "group_indices": group_indices, "names": construct_names, "warnings": r.warnings}),
+        "target": r.ipma_target, "ipma_title": lang.f("ipma_for", &[("target", &r.ipma_target)]), "ipma": svg, "ipma_items": items_svg, "diagram": diagram, "groups": groups, "group_indices": group_indices, "names": construct_names, "warnings": r.warnings}),
     )
 }
 
@@ -350,6 +376,7 @@ fn csi_context(
 fn clv_context(
     r: &crate::analysis::clv::ClvResult,
     charts_out: &mut Vec<(String, String)>,
+    lang: super::i18n::Lang,
 ) -> Result<Value> {
     use super::clv_charts;
     use super::format::{fixed, money, thousands};
@@ -416,6 +443,8 @@ fn clv_context(
     charts.push(json!({"file": "clv_p_alive.svg", "svg": svg}));
     Ok(
         json!({"headline": headline, "unit": unit, "model": r.model_label, "segments": segments,
+        "holdout_title": r.holdout.as_ref().map(|h| lang.f("holdout", &[("n", &super::theme::tick(h.length)), ("unit", &lang.t(&format!("unit_{unit}")))])),
+        "expected_title": lang.f("expected", &[("model", &r.model_label)]),
         "params": params, "holdout": holdout, "charts": charts, "warnings": r.warnings}),
     )
 }

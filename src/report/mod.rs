@@ -12,8 +12,10 @@ pub mod export;
 /// Number formatting (defined at the crate root, shared with messages).
 pub use crate::format;
 pub mod html;
+pub mod i18n;
 pub mod metrics;
 pub mod regression;
+pub mod summary_zh;
 pub mod text;
 pub mod theme;
 pub mod value;

@@ -11,6 +11,7 @@ mod drivers;
 mod first_day;
 mod formats;
 mod fuzz;
+mod language;
 mod metrics;
 mod nist;
 mod peers;

@@ -151,7 +151,7 @@ fn check_header(path: &Path, opts: &ReadOptions, text: &str) -> Result<()> {
         format: "comma-separated CSV".into(),
         reason: format!(
             "the header has no comma but is '{shown}'-separated: '{}'",
-            truncate(&header, 60)
+            truncate(header, 60)
         ),
         hint: format!(
             "Add separator = \"{shown}\" to the table in the study file, or --separator '{shown}'.{comma}"

@@ -99,9 +99,9 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
     }
     let mut columns: Vec<Column> = Vec::with_capacity(last + 1 - first);
     let mut seen = std::collections::HashSet::new();
-    for j in first..=last {
+    for (j, head) in header.iter().enumerate().take(last + 1).skip(first) {
         let cell_name = cell_ref(row0 as usize + header_at, col0 as usize + j);
-        let name = match &header[j] {
+        let name = match head {
             Data::String(s) if !s.trim().is_empty() => s.trim().to_string(),
             _ => {
                 return Err(unreadable(

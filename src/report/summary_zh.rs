@@ -1,0 +1,166 @@
+//! The chain report's plain-language summary written in Chinese: the same findings as
+//! `analysis::chain_summary` (bottom line per segment, pooled reversals, each hypothesis
+//! across two segments), composed as Chinese sentences rather than translated word by word.
+//! Terms follow `shared/glossary-zh.md`.
+
+use crate::analysis::chain::{ChainResult, Hypothesis};
+use crate::analysis::chain_summary::{bottom_line_parts, p_text, signed};
+use crate::format::{amount, thousands};
+
+use super::i18n::Lang;
+
+const ZH: Lang = Lang::Zh;
+
+/// The evidence behind a verdict, in the data's units (share of wallet per 10 points).
+fn evidence(h: &Hypothesis) -> String {
+    let (scale, unit) = match h.id.as_str() {
+        "H1" => (0.1, "花费份额每增加 10 个百分点，客户消费额变化"),
+        "H2" => (1.0, "客户消费额每增加 1 个单位，客户利润变化"),
+        "H3" => (1.0, "客户满意度每提高 1 分，经花费份额带来的客户消费额变化"),
+        "H4" => (
+            0.1,
+            "花费份额每增加 10 个百分点，经客户消费额带来的客户利润变化",
+        ),
+        _ => (1.0, "效应"),
+    };
+    match (h.ci_low, h.ci_high) {
+        (Some(lo), Some(hi)) => format!(
+            "间接效应：{unit} {}，置信区间 [{}, {}]",
+            signed(h.estimate * scale),
+            amount(lo * scale, 3),
+            amount(hi * scale, 3)
+        ),
+        _ => format!(
+            "{unit} {}，{}",
+            signed(h.estimate * scale),
+            p_text(h.p_value)
+        ),
+    }
+}
+
+fn verdict_phrase(v: &str) -> &'static str {
+    match v {
+        "supported" => "成立",
+        "reversed" => "方向相反（显著为负）",
+        _ => "不成立",
+    }
+}
+
+/// One line comparing a hypothesis across two segments.
+fn comparison_line(ha: &Hypothesis, a: &str, hb: &Hypothesis, b: &str) -> String {
+    let id = ha.id.trim_start_matches('H');
+    let statement = ZH.t(&format!("hyp_{}", ha.id)).to_string();
+    if ha.verdict == hb.verdict {
+        format!(
+            "假设{id}（{statement}）在{a}（{}）和{b}（{}）中均{}。",
+            evidence(ha),
+            evidence(hb),
+            verdict_phrase(&ha.verdict)
+        )
+    } else {
+        format!(
+            "假设{id}（{statement}）在{a}中{}（{}），在{b}中{}（{}）。",
+            verdict_phrase(&ha.verdict),
+            evidence(ha),
+            verdict_phrase(&hb.verdict),
+            evidence(hb)
+        )
+    }
+}
+
+/// The whole summary, in Chinese.
+pub fn summary(chain: &ChainResult) -> Vec<String> {
+    let opts = &chain.options;
+    let mut out = Vec::new();
+    let analysed: Vec<_> = chain
+        .segments
+        .iter()
+        .filter(|s| s.error.is_none())
+        .collect();
+    let split = analysed.iter().any(|s| s.name != "all");
+    for s in analysed
+        .iter()
+        .filter(|s| s.name != "all")
+        .chain(analysed.iter().filter(|s| s.name == "all"))
+    {
+        let Some(b) = bottom_line_parts(s) else {
+            continue;
+        };
+        let reading = match b.reading {
+            1 => "满意度越高的客户越盈利",
+            -1 => "满意度越高的客户反而越不盈利",
+            _ => "客户满意度与客户利润之间没有明确关系",
+        };
+        let via = match b.via {
+            Some((est, Some((lo, hi)))) => format!(
+                "；其中 {} [{}, {}] 经由花费份额和客户消费额传导",
+                signed(est),
+                amount(lo, 3),
+                amount(hi, 3)
+            ),
+            Some((est, None)) => format!("；其中 {} 经由花费份额和客户消费额传导", signed(est)),
+            None => String::new(),
+        };
+        out.push(format!(
+            "结论（{}，n = {}）：{reading}——客户满意度每提高 1 分，客户利润变化 {}（{:.0}% {}置信区间 [{}, {}]）{via}。",
+            ZH.name(&s.name),
+            thousands(s.n as f64, 0),
+            signed(b.estimate),
+            opts.confidence * 100.0,
+            if b.bootstrap { "自助法" } else { "回归" },
+            amount(b.ci_low, 3),
+            amount(b.ci_high, 3)
+        ));
+    }
+    if split {
+        if let Some(all) = analysed.iter().find(|s| s.name == "all") {
+            for h in all.hypotheses.iter().filter(|h| h.verdict == "reversed") {
+                out.push(format!(
+                    "将全部客户合并分析时，假设{}（{}）方向相反：效应显著为负（{}）。分细分群体的结果说明了原因。",
+                    h.id.trim_start_matches('H'),
+                    ZH.t(&format!("hyp_{}", h.id)),
+                    evidence(h)
+                ));
+            }
+        }
+    }
+    for s in chain.segments.iter().filter(|s| s.error.is_some()) {
+        out.push(format!(
+            "细分群体“{}”未能分析：{}",
+            ZH.name(&s.name),
+            s.error.as_deref().unwrap_or("")
+        ));
+    }
+    let named: Vec<_> = analysed.iter().filter(|s| s.name != "all").collect();
+    if named.len() < 2 {
+        for s in &analysed {
+            for h in &s.hypotheses {
+                out.push(format!(
+                    "假设{}（{}）：{}——{}（{}）。",
+                    h.id.trim_start_matches('H'),
+                    ZH.name(&s.name),
+                    ZH.t(&format!("hyp_{}", h.id)),
+                    ZH.verdict(&h.verdict),
+                    evidence(h)
+                ));
+            }
+        }
+    }
+    for c in &chain.comparisons {
+        let (Some(sa), Some(sb)) = (
+            analysed.iter().find(|s| s.name == c.segment_a),
+            analysed.iter().find(|s| s.name == c.segment_b),
+        ) else {
+            continue;
+        };
+        for (ha, hb) in sa.hypotheses.iter().zip(&sb.hypotheses) {
+            out.push(comparison_line(
+                ha,
+                &ZH.name(&sa.name),
+                hb,
+                &ZH.name(&sb.name),
+            ));
+        }
+    }
+    out
+}

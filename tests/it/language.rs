@@ -1,0 +1,124 @@
+//! Issue #12: reports in Chinese (`--lang zh`, `language = "zh"`), and the English report
+//! guarded against accidental change by golden files.
+
+use crate::common::{bin, data};
+
+fn brokerage() -> String {
+    data("../../notebooks-data/brokerage/study.toml")
+        .display()
+        .to_string()
+}
+
+fn report(args: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    bin()
+        .args(["report", "--study", &brokerage(), "--force", "-o"])
+        .arg(dir.path())
+        .args(args)
+        .assert()
+        .success();
+    dir
+}
+
+/// The English report of the brokerage sample, byte for byte. After an intended change,
+/// regenerate with `UPDATE_GOLDEN=1 cargo test --release golden` and review the diff.
+#[test]
+fn golden_english_report() {
+    let dir = report(&[]);
+    for (file, golden) in [
+        ("report.md", "golden/brokerage_report.md"),
+        ("report.html", "golden/brokerage_report.html"),
+    ] {
+        let got = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        let path = data(golden);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = std::fs::read_to_string(&path).unwrap();
+        if got != want {
+            let line = got
+                .lines()
+                .zip(want.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(0);
+            panic!(
+                "{file} differs from {golden} at line {}:\n got: {}\nwant: {}",
+                line + 1,
+                got.lines().nth(line).unwrap_or(""),
+                want.lines().nth(line).unwrap_or("")
+            );
+        }
+    }
+}
+
+#[test]
+fn chinese_report_is_chinese() {
+    let dir = report(&["--lang", "zh"]);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains(r#"<html lang="zh-CN">"#));
+    for zh in [
+        "结论摘要",
+        "盈利性客户",
+        "非盈利性客户",
+        "假设检验",
+        "路径图",
+        "花费份额",
+        "支持",
+    ] {
+        assert!(html.contains(zh), "missing {zh}");
+    }
+    for en in [
+        ">Summary<",
+        ">Hypotheses<",
+        "Bottom line",
+        ">supported<",
+        "Path model",
+    ] {
+        assert!(
+            !html.contains(en),
+            "English left in the Chinese report: {en}"
+        );
+    }
+    assert!(
+        html.contains("Noto Sans CJK SC"),
+        "a font stack that renders Chinese"
+    );
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.starts_with("# 客户满意度"),
+        "{}",
+        &md[..80.min(md.len())]
+    );
+    let diagram = std::fs::read_to_string(dir.path().join("charts/path_profitable.svg")).unwrap();
+    assert!(diagram.contains("客户满意度") && diagram.contains("盈利性客户"));
+    // The study file's language is the default; the flag overrides it.
+    let study = std::fs::read_to_string(brokerage()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    for f in ["survey.csv", "accounts.csv"] {
+        std::fs::copy(
+            data(&format!("../../notebooks-data/brokerage/{f}")),
+            tmp.path().join(f),
+        )
+        .unwrap();
+    }
+    let p = tmp.path().join("study.toml");
+    std::fs::write(&p, format!("language = \"zh\"\n{study}")).unwrap();
+    let out = tmp.path().join("out");
+    bin()
+        .args(["report", "--bootstrap", "100", "--study"])
+        .arg(&p)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("结论摘要"));
+    bin()
+        .args(["report", "--lang", "klingon", "--study"])
+        .arg(&p)
+        .arg("-o")
+        .arg(tmp.path().join("x"))
+        .assert()
+        .code(2);
+}
