@@ -75,7 +75,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
             lang,
         },
     )?;
-    let mut exp = chain_render::export(&result)?;
+    let mut exp = chain_render::export_in(&result, lang)?;
     exp.overview.extend(html::overview_blocks(
         &sizes,
         survey.0.as_ref(),

@@ -380,13 +380,16 @@ pub fn markdown(r: &ChainResult) -> String {
 }
 
 /// The first sheet of the workbook: the summary lines, warnings and customers per segment.
-fn overview(r: &ChainResult) -> Result<Vec<Block>> {
+fn overview(r: &ChainResult, lang: super::i18n::Lang) -> Result<Vec<Block>> {
     let mut out = vec![Block::Heading(format!(
         "Satisfaction → share of wallet → revenue → profit: {}",
         r.study
     ))];
     out.push(Block::Heading("Summary".into()));
-    out.extend(r.summary.iter().cloned().map(Block::Line));
+    match lang {
+        super::i18n::Lang::En => out.extend(r.summary.iter().cloned().map(Block::Line)),
+        _ => out.extend(super::summary_zh::summary(r).into_iter().map(Block::Line)),
+    }
     for w in &r.diagnostics.warnings {
         out.push(Block::Line(format!("Warning: {w}")));
     }
@@ -451,7 +454,14 @@ type CompRow = (
 
 /// The chain study as tidy tables (coefficients, indirect effects, hypotheses,
 /// comparisons, diagnostics), JSON and LaTeX, for `--export` and `report`.
+/// The chain's export (tables, JSON, LaTeX, workbook) in English.
 pub fn export(r: &ChainResult) -> Result<Export> {
+    export_in(r, super::i18n::Lang::En)
+}
+
+/// The chain's export with the workbook (sheet names, headers, overview) in `lang`; the
+/// CSV, JSON and LaTeX files are the same in every language.
+pub fn export_in(r: &ChainResult, lang: super::i18n::Lang) -> Result<Export> {
     // coefficients: one row per segment × model × term.
     let models: Vec<(&str, Option<&str>, &crate::stats::RegressionResult)> = r
         .segments
@@ -679,7 +689,8 @@ pub fn export(r: &ChainResult) -> Result<Export> {
     }
     let json = serde_json::to_string_pretty(r).map_err(|e| Error::Internal(e.to_string()))? + "\n";
     Ok(Export {
-        overview: overview(r)?,
+        lang,
+        overview: overview(r, lang)?,
         tables: vec![
             Table {
                 name: "coefficients".into(),

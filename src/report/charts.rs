@@ -275,7 +275,12 @@ pub fn path_diagram_svg(
 }
 
 /// Scatter plot of one chain link, a colour and fitted line per segment.
-pub fn link_svg(link: &crate::analysis::chain::Link) -> Result<String> {
+pub fn link_svg(link: &crate::analysis::chain::Link, lang: Lang) -> Result<String> {
+    let font = super::theme::font_for(lang);
+    let (xn, yn) = match lang {
+        Lang::En => (link.x.clone(), link.y.clone()),
+        _ => (lang.name(&link.x), lang.name(&link.y)),
+    };
     let palette = [
         RGBColor(0, 110, 190),
         RGBColor(210, 60, 40),
@@ -305,7 +310,7 @@ pub fn link_svg(link: &crate::analysis::chain::Link) -> Result<String> {
         }
         let (dx, dy) = ((x1 - x0).max(1e-9) * 0.05, (y1 - y0).max(1e-9) * 0.05);
         let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{} → {}", link.x, link.y), ("sans-serif", 18))
+            .caption(format!("{xn} → {yn}"), (font, 18))
             .margin(10)
             .x_label_area_size(36)
             .y_label_area_size(60)
@@ -313,8 +318,9 @@ pub fn link_svg(link: &crate::analysis::chain::Link) -> Result<String> {
             .map_err(chart_err)?;
         chart
             .configure_mesh()
-            .x_desc(link.x.as_str())
-            .y_desc(link.y.as_str())
+            .x_desc(xn.as_str())
+            .y_desc(yn.as_str())
+            .apply(|m| cjk_mesh(m, lang))
             .draw()
             .map_err(chart_err)?;
         for (i, s) in link.series.iter().enumerate() {
@@ -326,7 +332,7 @@ pub fn link_svg(link: &crate::analysis::chain::Link) -> Result<String> {
                         .map(|p| Circle::new(*p, 2, c.mix(0.5).filled())),
                 )
                 .map_err(chart_err)?
-                .label(format!("{} (n = {})", s.segment, s.n))
+                .label(format!("{} (n = {})", lang.name(&s.segment), s.n))
                 .legend(move |(x, y)| Circle::new((x, y), 4, c.filled()));
             if s.slope.is_finite() {
                 // The line spans the segment's own x range (no extrapolation).
@@ -348,6 +354,7 @@ pub fn link_svg(link: &crate::analysis::chain::Link) -> Result<String> {
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
+            .label_font((font, 12))
             .draw()
             .map_err(chart_err)?;
         root.present().map_err(chart_err)?;

@@ -216,7 +216,7 @@ pub fn export(r: &ClvResult, customers: DataFrame) -> crate::Result<Export> {
     ];
     let mut files = vec![(
         "charts/clv_p_alive.svg".to_string(),
-        clv_charts::p_alive_svg(r)?,
+        clv_charts::p_alive_svg(r, Default::default())?,
     )];
     if let Some(h) = &r.holdout {
         let mut cols = vec![
@@ -275,15 +275,15 @@ pub fn export(r: &ClvResult, customers: DataFrame) -> crate::Result<Export> {
         });
         files.push((
             "charts/clv_tracking_cumulative.svg".into(),
-            clv_charts::tracking_svg(r, h, true)?,
+            clv_charts::tracking_svg(r, h, true, Default::default())?,
         ));
         files.push((
             "charts/clv_tracking.svg".into(),
-            clv_charts::tracking_svg(r, h, false)?,
+            clv_charts::tracking_svg(r, h, false, Default::default())?,
         ));
         files.push((
             "charts/clv_by_frequency.svg".into(),
-            clv_charts::frequency_svg(r, h)?,
+            clv_charts::frequency_svg(r, h, Default::default())?,
         ));
     }
     let groups: Vec<&ClvTotals> = std::iter::once(&r.totals).chain(&r.by_segment).collect();
@@ -303,6 +303,7 @@ pub fn export(r: &ClvResult, customers: DataFrame) -> crate::Result<Export> {
     let json =
         serde_json::to_string_pretty(r).map_err(|e| crate::Error::Internal(e.to_string()))?;
     Ok(Export {
+        lang: Default::default(),
         overview: vec![
             Block::Heading(format!(
                 "Customer lifetime value ({} × Gamma-Gamma)",

@@ -3,6 +3,7 @@
 
 use plotters::prelude::*;
 
+use super::i18n::Lang;
 use super::theme::{self, chart_err, Mark, FONT, INK, PALETTE};
 use crate::analysis::clv::{ClvResult, Holdout};
 use crate::error::Result;
@@ -12,7 +13,8 @@ fn unit_name(r: &ClvResult) -> String {
 }
 
 /// Expected (model) and actual transactions over the holdout, cumulative or per period.
-pub fn tracking_svg(r: &ClvResult, h: &Holdout, cumulative: bool) -> Result<String> {
+pub fn tracking_svg(r: &ClvResult, h: &Holdout, cumulative: bool, lang: Lang) -> Result<String> {
+    let unit = lang.t(&format!("unit_{}", unit_name(r))).to_string();
     let pts = |f: fn(&crate::analysis::clv::TrackingRow) -> f64| -> Vec<(f64, f64)> {
         h.tracking.iter().map(|t| (t.period as f64, f(t))).collect()
     };
@@ -24,9 +26,9 @@ pub fn tracking_svg(r: &ClvResult, h: &Holdout, cumulative: bool) -> Result<Stri
     let y_max = exp.iter().chain(&act).map(|p| p.1).fold(0.0, f64::max) * 1.1 + 1e-9;
     let x_max = h.tracking.len().max(1) as f64;
     let title = if cumulative {
-        "Holdout: cumulative transactions".to_string()
+        lang.t("clv_track_cum_title").to_string()
     } else {
-        format!("Holdout: transactions per {}", unit_name(r))
+        lang.f("clv_track_title", &[("unit", &unit)])
     };
     theme::svg((760, 420), |root| {
         let mut chart = ChartBuilder::on(root)
@@ -39,8 +41,8 @@ pub fn tracking_svg(r: &ClvResult, h: &Holdout, cumulative: bool) -> Result<Stri
             .map_err(chart_err)?;
         theme::mesh(
             &mut chart,
-            &format!("{}s after the calibration end", unit_name(r)),
-            "transactions",
+            &lang.f("clv_track_x", &[("unit", &unit)]),
+            lang.t("clv_transactions"),
         )?;
         chart
             .draw_series(LineSeries::new(act, INK.stroke_width(2)))
@@ -52,9 +54,9 @@ pub fn tracking_svg(r: &ClvResult, h: &Holdout, cumulative: bool) -> Result<Stri
             root,
             (620, 60),
             &[
-                ("actual".into(), Mark::Line(INK)),
+                (lang.t("clv_actual").into(), Mark::Line(INK)),
                 (
-                    format!("{} expected", r.model_label),
+                    lang.f("expected", &[("model", &r.model_label)]),
                     Mark::Dashed(PALETTE[0]),
                 ),
             ],
@@ -64,10 +66,10 @@ pub fn tracking_svg(r: &ClvResult, h: &Holdout, cumulative: bool) -> Result<Stri
 
 /// Mean holdout transactions by calibration frequency: actual and each model's expectation
 /// as grouped bars.
-pub fn frequency_svg(r: &ClvResult, h: &Holdout) -> Result<String> {
+pub fn frequency_svg(r: &ClvResult, h: &Holdout, lang: Lang) -> Result<String> {
     let mut series: Vec<(String, Vec<f64>)> = vec![
         (
-            "actual".into(),
+            lang.t("clv_actual").into(),
             h.by_frequency.iter().map(|b| b.actual_mean).collect(),
         ),
         (
@@ -91,10 +93,7 @@ pub fn frequency_svg(r: &ClvResult, h: &Holdout) -> Result<String> {
     let width = 0.8 / series.len() as f64;
     theme::svg((760, 420), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Holdout transactions per customer by calibration frequency",
-                theme::caption_style(18),
-            )
+            .caption(lang.t("clv_freq_title"), theme::caption_style(18))
             .margin(14)
             .margin_right(150)
             .x_label_area_size(44)
@@ -120,8 +119,8 @@ pub fn frequency_svg(r: &ClvResult, h: &Holdout) -> Result<String> {
                 }
             })
             .y_label_formatter(&|v| theme::tick(*v))
-            .x_desc("repeat transactions in the calibration period")
-            .y_desc("mean holdout transactions")
+            .x_desc(lang.t("clv_freq_x"))
+            .y_desc(lang.t("clv_freq_y"))
             .draw()
             .map_err(chart_err)?;
         let mut entries = Vec::new();
@@ -142,7 +141,7 @@ pub fn frequency_svg(r: &ClvResult, h: &Holdout) -> Result<String> {
 
 /// P(alive) as a heat map over frequency (rows) and recency (columns), for customers of the
 /// longest calibration age; a sequential blue scale from 0 (white) to 1.
-pub fn p_alive_svg(r: &ClvResult) -> Result<String> {
+pub fn p_alive_svg(r: &ClvResult, lang: Lang) -> Result<String> {
     let g = &r.p_alive_grid;
     let (nf, nr) = (g.frequencies.len(), g.recencies.len());
     let step = if nr > 1 {
@@ -150,14 +149,17 @@ pub fn p_alive_svg(r: &ClvResult) -> Result<String> {
     } else {
         1.0
     };
-    let unit = unit_name(r);
+    let unit = lang.t(&format!("unit_{}", unit_name(r))).to_string();
     theme::svg((760, 460), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
-                format!(
-                    "{}: P(alive) by frequency and recency (customers aged {} {unit}s)",
-                    r.model_label,
-                    crate::format::num(g.age, 3)
+                lang.f(
+                    "clv_alive_title",
+                    &[
+                        ("model", &r.model_label),
+                        ("age", &crate::format::num(g.age, 3)),
+                        ("unit", &unit),
+                    ],
                 ),
                 theme::caption_style(18),
             )
@@ -172,8 +174,8 @@ pub fn p_alive_svg(r: &ClvResult) -> Result<String> {
             .map_err(chart_err)?;
         theme::mesh(
             &mut chart,
-            &format!("recency: {unit}s from first to last purchase"),
-            "frequency (repeat purchases)",
+            &lang.f("clv_alive_x", &[("unit", &unit)]),
+            lang.t("clv_alive_y"),
         )?;
         let base = PALETTE[0];
         let shade = |v: f64| {
@@ -200,7 +202,7 @@ pub fn p_alive_svg(r: &ClvResult) -> Result<String> {
         // Colour key.
         let key = root.margin(60, 10, 680, 10);
         key.draw(&Text::new(
-            "P(alive)",
+            lang.t("p_alive"),
             (0, 0),
             (FONT, 13).into_font().color(&INK),
         ))

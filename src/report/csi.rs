@@ -363,6 +363,7 @@ pub fn export(r: &CsiResult) -> crate::Result<super::export::Export> {
     let json =
         serde_json::to_string_pretty(r).map_err(|e| crate::Error::Internal(e.to_string()))?;
     Ok(Export {
+        lang: Default::default(),
         overview: vec![
             Block::Heading("Satisfaction index model: constructs".into()),
             Block::Table(constructs),
@@ -374,7 +375,7 @@ pub fn export(r: &CsiResult) -> crate::Result<super::export::Export> {
         latex: None,
         files: vec![(
             "charts/csi_ipma.svg".into(),
-            super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target, "constructs")?,
+            super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target, "constructs", Default::default())?,
         )],
     })
 }

@@ -2,6 +2,7 @@
 
 use plotters::prelude::*;
 
+use super::i18n::Lang;
 use super::theme::{self, chart_err, FONT, INK, PALETTE};
 use crate::analysis::csi::IpmaRow;
 use crate::error::Result;
@@ -9,7 +10,7 @@ use crate::error::Result;
 /// Importance (x) against performance (y) with the mean lines and the four quadrants
 /// named: "concentrate here" (important, low performance), "keep up the good work",
 /// "low priority", "possible overkill".
-pub fn ipma_svg(rows: &[IpmaRow], target: &str, level: &str) -> Result<String> {
+pub fn ipma_svg(rows: &[IpmaRow], target: &str, level: &str, lang: Lang) -> Result<String> {
     let xs: Vec<f64> = rows.iter().map(|r| r.importance).collect();
     let ys: Vec<f64> = rows.iter().map(|r| r.performance).collect();
     let x_max = xs.iter().copied().fold(0.0f64, f64::max) * 1.25 + 1e-9;
@@ -25,7 +26,13 @@ pub fn ipma_svg(rows: &[IpmaRow], target: &str, level: &str) -> Result<String> {
     theme::svg((760, 480), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
-                format!("Importance–performance map for {target}: {level}"),
+                lang.f(
+                    "csi_ipma_title",
+                    &[
+                        ("target", &target),
+                        ("level", &lang.t(&format!("csi_level_{level}"))),
+                    ],
+                ),
                 theme::caption_style(18),
             )
             .margin(14)
@@ -35,8 +42,8 @@ pub fn ipma_svg(rows: &[IpmaRow], target: &str, level: &str) -> Result<String> {
             .map_err(chart_err)?;
         theme::mesh(
             &mut chart,
-            &format!("importance: total effect on {target} (index points per point)"),
-            "performance (mean index, 0–100)",
+            &lang.f("csi_ipma_x", &[("target", &target)]),
+            lang.t("csi_ipma_y"),
         )?;
         let line = INK.mix(0.45).stroke_width(1);
         chart
@@ -88,7 +95,7 @@ pub fn ipma_svg(rows: &[IpmaRow], target: &str, level: &str) -> Result<String> {
 /// two rows so that arrows skipping a stage pass between boxes; arrows carry the path
 /// coefficients, solid when significant at 5% (bootstrap) and dashed otherwise, blue when
 /// positive and vermillion when negative.
-pub fn model_svg(r: &crate::analysis::csi::CsiResult) -> Result<String> {
+pub fn model_svg(r: &crate::analysis::csi::CsiResult, lang: Lang) -> Result<String> {
     let names: Vec<&str> = r.constructs.iter().map(|c| c.name.as_str()).collect();
     let m = names.len();
     let idx = |n: &str| names.iter().position(|x| *x == n).unwrap_or(0);
@@ -118,7 +125,7 @@ pub fn model_svg(r: &crate::analysis::csi::CsiResult) -> Result<String> {
     let height = height.max(placed.iter().map(|p| p.1 + bh + 90).max().unwrap_or(0));
     theme::svg((width as u32, height as u32), |root| {
         root.draw(&Text::new(
-            "Satisfaction index model: paths and outer weights",
+            lang.t("csi_model_title"),
             (gap, 12),
             theme::caption_style(18),
         ))
@@ -256,8 +263,8 @@ pub fn model_svg(r: &crate::analysis::csi::CsiResult) -> Result<String> {
             ))
             .map_err(chart_err)?;
             let sub = match c.r_squared {
-                Some(r2) => format!("index {:.1} · R² {:.2}", c.index_mean, r2),
-                None => format!("index {:.1}", c.index_mean),
+                Some(r2) => format!("{} {:.1} · R² {:.2}", lang.t("csi_index"), c.index_mean, r2),
+                None => format!("{} {:.1}", lang.t("csi_index"), c.index_mean),
             };
             root.draw(&Text::new(
                 sub,
@@ -283,20 +290,23 @@ pub fn model_svg(r: &crate::analysis::csi::CsiResult) -> Result<String> {
         theme::legend(
             root,
             (gap, height - 24),
-            &[(
-                "significant (p < 0.05)".into(),
-                theme::Mark::Line(PALETTE[0]),
-            )],
+            &[(lang.t("csi_sig").into(), theme::Mark::Line(PALETTE[0]))],
         )?;
         theme::legend(
             root,
             (gap + 230, height - 24),
-            &[("not significant".into(), theme::Mark::Dashed(PALETTE[0]))],
+            &[(
+                lang.t("legend_nonsig").into(),
+                theme::Mark::Dashed(PALETTE[0]),
+            )],
         )?;
         theme::legend(
             root,
             (gap + 420, height - 24),
-            &[("negative".into(), theme::Mark::Line(PALETTE[3]))],
+            &[(
+                lang.t("legend_negative").into(),
+                theme::Mark::Line(PALETTE[3]),
+            )],
         )
     })
 }

@@ -108,6 +108,7 @@ pub fn tidy(out: &DriversOutput) -> Result<DataFrame> {
 /// `drivers --export`: the tidy importance table and JSON.
 pub fn export(out: &DriversOutput) -> Result<super::export::Export> {
     Ok(super::export::Export {
+        lang: Default::default(),
         overview: vec![],
         tables: vec![super::export::Table {
             name: "drivers".into(),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 use rust_xlsxwriter::{Format, Workbook};
 
+use super::i18n::Lang;
 use crate::error::{Error, Result};
 use crate::output;
 use crate::stats::RegressionResult;
@@ -40,6 +41,9 @@ pub struct Export {
     pub latex: Option<String>,
     /// Further text files (relative path, content), e.g. `charts/tracking.svg`.
     pub files: Vec<(String, String)>,
+    /// Language of the workbook's sheet names, headers and text cells (the CSV and JSON
+    /// files keep English column names: they are an API).
+    pub lang: Lang,
 }
 
 /// Make `dir` ready: created if missing; an existing non-empty folder only with `force`.
@@ -74,7 +78,7 @@ pub fn write(dir: &Path, export: &mut Export, force: bool) -> Result<Vec<PathBuf
     output::write_text(&p, &export.json)?;
     written.push(p);
     let p = dir.join("summary.xlsx");
-    let bytes = xlsx(&export.overview, &export.tables)?;
+    let bytes = xlsx(&export.overview, &export.tables, export.lang)?;
     output::atomic_write(&p, |f| {
         f.write_all(&bytes).map_err(|e| Error::Write {
             path: p.clone(),
@@ -178,11 +182,12 @@ fn write_df(
 
 /// A workbook: the `overview` sheet first (when there is one), then one sheet per table,
 /// each with a frozen header row and columns sized to their content.
-pub fn xlsx(overview: &[Block], tables: &[Table]) -> Result<Vec<u8>> {
+pub fn xlsx(overview: &[Block], tables: &[Table], lang: Lang) -> Result<Vec<u8>> {
     let mut wb = Workbook::new();
     if !overview.is_empty() {
         let ws = wb.add_worksheet();
-        ws.set_name("overview").map_err(xlsx_err)?;
+        ws.set_name(sheet_name(lang, "overview"))
+            .map_err(xlsx_err)?;
         let heading = Format::new().set_bold().set_font_size(13);
         let mut row = 0u32;
         let mut widths = vec![12.0];
@@ -192,16 +197,16 @@ pub fn xlsx(overview: &[Block], tables: &[Table]) -> Result<Vec<u8>> {
                     if row > 0 {
                         row += 1;
                     }
-                    ws.write_string_with_format(row, 0, t, &heading)
+                    ws.write_string_with_format(row, 0, lang.message(t), &heading)
                         .map_err(xlsx_err)?;
                     row += 1;
                 }
                 Block::Line(t) => {
-                    ws.write_string(row, 0, t).map_err(xlsx_err)?;
+                    ws.write_string(row, 0, lang.message(t)).map_err(xlsx_err)?;
                     row += 1;
                 }
                 Block::Table(df) => {
-                    row = write_df(ws, df, row, &mut widths)? + 1;
+                    row = write_df(ws, &localize(df, lang)?, row, &mut widths)? + 1;
                 }
             }
         }
@@ -212,10 +217,9 @@ pub fn xlsx(overview: &[Block], tables: &[Table]) -> Result<Vec<u8>> {
     for t in tables {
         let ws = wb.add_worksheet();
         // Sheet names are at most 31 characters.
-        ws.set_name(t.name.chars().take(31).collect::<String>())
-            .map_err(xlsx_err)?;
+        ws.set_name(sheet_name(lang, &t.name)).map_err(xlsx_err)?;
         let mut widths = Vec::new();
-        write_df(ws, &t.df, 0, &mut widths)?;
+        write_df(ws, &localize(&t.df, lang)?, 0, &mut widths)?;
         for (j, w) in widths.iter().enumerate() {
             ws.set_column_width(j as u16, *w).map_err(xlsx_err)?;
         }
@@ -306,4 +310,50 @@ pub fn latex_models(caption: &str, columns: &[(String, &RegressionResult)]) -> S
     ));
     s.push_str("\\bottomrule\n\\end{tabular}\n\n\\smallskip\n{\\footnotesize Standard errors in parentheses. $^{*}$ $p<0.05$, $^{**}$ $p<0.01$, $^{***}$ $p<0.001$.}\n\\end{table}\n\n");
     s
+}
+
+/// A sheet name in `lang` (`sheet_NAME` in the message table), at most 31 characters.
+fn sheet_name(lang: Lang, name: &str) -> String {
+    let shown = lang
+        .messages()
+        .get(&format!("sheet_{name}"))
+        .map_or(name, String::as_str);
+    shown.chars().take(31).collect()
+}
+
+/// `df` as a reader of `lang` sees it: headers from `col_NAME` in the message table, and
+/// text cells (segment names, paths, verdicts, diagnostics) translated. English: unchanged.
+fn localize(df: &DataFrame, lang: Lang) -> Result<DataFrame> {
+    if lang == Lang::En {
+        return Ok(df.clone());
+    }
+    let mut cols = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        let name = c.name().as_str();
+        let header = lang
+            .messages()
+            .get(&format!("col_{name}"))
+            .cloned()
+            .unwrap_or_else(|| lang.name(name));
+        let col = if c.dtype() == &DataType::String {
+            let values: Vec<Option<String>> = c
+                .as_materialized_series()
+                .str()?
+                .iter()
+                .map(|v| {
+                    v.map(|v| match name {
+                        "segment" | "segment_a" | "segment_b" | "group" => lang.name(v),
+                        "path" => lang.path(v),
+                        "outcome" | "term" => lang.name(v),
+                        _ => lang.message(v),
+                    })
+                })
+                .collect();
+            Column::new(header.into(), values)
+        } else {
+            c.clone().with_name(header.into())
+        };
+        cols.push(col);
+    }
+    Ok(DataFrame::new_infer_height(cols)?)
 }

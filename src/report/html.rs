@@ -57,7 +57,7 @@ pub fn render(
     let mut scatter = Vec::new();
     let mut scatter_files = Vec::new();
     for l in links {
-        let svg = charts::link_svg(l)?;
+        let svg = charts::link_svg(l, lang)?;
         let file = format!("scatter_{}_{}.svg", l.x, l.y);
         scatter.push(svg.clone());
         scatter_files.push(file.clone());
@@ -70,8 +70,8 @@ pub fn render(
                 .iter()
                 .map(|g| {
                     json!({
-                        "group": g.group, "n": g.n,
-                        "csat": g.csat.as_ref().map(|c| format!("{} (top-2-box {:.1}%)", num(c.mean, 3), c.top2box)).unwrap_or_default(),
+                        "group": lang.name(&g.group), "n": g.n,
+                        "csat": g.csat.as_ref().map(|c| format!("{} ({} {:.1}%)", num(c.mean, 3), lang.t("top2box"), c.top2box)).unwrap_or_default(),
                         "nps": g.nps.as_ref().map(|n| format!("{:.1} [{:.1}, {:.1}]", n.score, n.ci_low, n.ci_high)).unwrap_or_default(),
                         "ces": g.ces.as_ref().map(|c| num(c.mean, 3)).unwrap_or_default(),
                     })
@@ -83,7 +83,7 @@ pub fn render(
     for g in drivers.map(|d| d.groups.as_slice()).unwrap_or_default() {
         let svg = charts::importance_performance_svg(
             g,
-            &format!("Importance vs performance — {}", g.group),
+            &lang.f("chart_ipma_title", &[("group", &lang.name(&g.group))]),
             lang,
         )?;
         let file = format!(
@@ -92,9 +92,9 @@ pub fn render(
         );
         charts_out.push((file.clone(), svg.clone()));
         driver_groups.push(json!({
-            "group": g.group, "n": g.n, "r2": num(g.r_squared, 3), "chart": svg, "file": file,
+            "group": lang.name(&g.group), "n": g.n, "r2": num(g.r_squared, 3), "chart": svg, "file": file,
             "rows": g.drivers.iter().map(|d| json!({"name": d.name, "coef": num(d.coefficient, 3), "p": pvalue(d.p_value),
-                "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": super::format::fixed(d.mean, 2), "quadrant": d.quadrant})).collect::<Vec<_>>(),
+                "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": super::format::fixed(d.mean, 2), "quadrant": lang.message(&d.quadrant)})).collect::<Vec<_>>(),
         }));
     }
     let whale = match value {
@@ -137,7 +137,7 @@ pub fn render(
         .rows()
         .iter()
         .map(|x| {
-            json!({"stage": x.stage, "what": x.what, "unit": x.unit,
+            json!({"stage": lang.message(&x.stage), "what": lang.message(&x.what), "unit": x.unit,
                 "count": x.count.map(|c| super::format::thousands(c as f64, 0)).unwrap_or_default(),
                 "examples": x.examples, "warning": x.stage == "warning"})
         })
@@ -157,11 +157,11 @@ pub fn render(
         .iter()
         .map(|c| {
             json!({
-                "a": c.segment_a, "b": c.segment_b,
-                "paths": c.paths.iter().map(|p| json!({"label": format!("{}: {}", p.model, p.term), "a": num(p.estimate_a, 4), "b": num(p.estimate_b, 4), "diff": num(p.difference, 4), "z": super::format::fixed(p.z, 3), "p": pvalue(p.p_value)})).collect::<Vec<_>>(),
+                "a": lang.name(&c.segment_a), "b": lang.name(&c.segment_b),
+                "paths": c.paths.iter().map(|p| json!({"label": format!("{}{}{}", p.model, lang.t("colon"), lang.name(&p.term)), "a": num(p.estimate_a, 4), "b": num(p.estimate_b, 4), "diff": num(p.difference, 4), "z": super::format::fixed(p.z, 3), "p": pvalue(p.p_value)})).collect::<Vec<_>>(),
                 "indirect": c.indirect_effects.iter().map(|p| {
                     let est = |seg: &str| chain.segments.iter().find(|s| s.name == seg).and_then(|s| s.mediation.as_ref()).and_then(|m| m.indirect_effects.iter().find(|e| e.path == p.path)).map(|e| num(e.interval.estimate, 4)).unwrap_or_default();
-                    json!({"label": format!("indirect: {}", p.path), "a": est(&c.segment_a), "b": est(&c.segment_b), "diff": num(p.difference, 4), "ci": ci(Some(p.ci_low), Some(p.ci_high))})
+                    json!({"label": format!("{}{}{}", lang.t("indirect"), lang.t("colon"), lang.path(&p.path)), "a": est(&c.segment_a), "b": est(&c.segment_b), "diff": num(p.difference, 4), "ci": ci(Some(p.ci_low), Some(p.ci_high))})
                 }).collect::<Vec<_>>(),
                 "chow": c.chow.iter().map(|t| json!({"model": t.model, "f": super::format::fixed(t.f_statistic, 3), "df": format!("{:.0}, {:.0}", t.df_num, t.df_den), "p": pvalue(t.p_value)})).collect::<Vec<_>>(),
             })
@@ -189,16 +189,16 @@ pub fn render(
                 .variables
                 .iter()
                 .enumerate()
-                .map(|(i, v)| json!({"name": v, "cells": (0..m.variables.len()).map(|j| if i == j { "1".to_string() } else { format!("{:.3}{}", m.r[i][j], super::format::stars(m.p_value[i][j])) }).collect::<Vec<_>>()}))
+                .map(|(i, v)| json!({"name": lang.name(v), "cells": (0..m.variables.len()).map(|j| if i == j { "1".to_string() } else { format!("{:.3}{}", m.r[i][j], super::format::stars(m.p_value[i][j])) }).collect::<Vec<_>>()}))
                 .collect();
-            json!({"segment": s.name, "n": super::format::thousands(m.n as f64, 0), "vars": m.variables, "rows": rows})
+            json!({"segment": lang.name(&s.name), "n": super::format::thousands(m.n as f64, 0), "vars": m.variables.iter().map(|v| lang.name(v)).collect::<Vec<_>>(), "rows": rows})
         })
         .collect();
     let regressions: Vec<Value> = chain
         .segments
         .iter()
         .map(|s| {
-            json!({"segment": s.name, "models": s.regressions.iter().map(|m| {
+            json!({"segment": lang.name(&s.name), "models": s.regressions.iter().map(|m| {
                 let r = &m.result;
                 json!({"model": m.model, "formula": r.formula, "n": r.n, "r2": num(r.r_squared, 4), "stat": r.stat_label(), "plabel": r.p_label(), "terms": r.terms.iter().map(|t| json!({
                     "term": t.term, "est": num(t.estimate, 5), "se": num(t.std_error, 4), "t": super::format::fixed(t.statistic, 3),
@@ -211,7 +211,10 @@ pub fn render(
         .iter()
         .filter(|s| !s.conditional_effects.is_empty())
         .map(|s| {
-            json!({"segment": s.name, "note": super::chain::conditional_note(s),
+            json!({"segment": lang.name(&s.name), "note": match lang {
+                    super::i18n::Lang::En => super::chain::conditional_note(s),
+                    _ => lang.t("moderation_note").to_string(),
+                },
                 "rows": s.conditional_effects.iter().map(|c| {
                     let [value, effect, se, p, ci] = super::chain::conditional_cells(c);
                     json!({"moderator": c.moderator, "pct": c.percentile, "value": value, "effect": effect, "se": se, "p": p, "ci": ci})
@@ -225,7 +228,14 @@ pub fn render(
     let options = lang.f(
         "options",
         &[
-            ("se", &o.se.label()),
+            (
+                "se",
+                &lang
+                    .messages()
+                    .get(&format!("se_{}", o.se.label()))
+                    .cloned()
+                    .unwrap_or_else(|| o.se.label().to_string()),
+            ),
             ("b", &o.bootstrap),
             ("seed", &o.seed),
             ("conf", &format!("{:.0}", o.confidence * 100.0)),
@@ -318,16 +328,16 @@ fn csi_context(
             "high": h.htmt.estimate > 0.9})
         })
         .collect();
-    let svg = super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target, "constructs")?;
+    let svg = super::csi_charts::ipma_svg(&r.ipma, &r.ipma_target, "constructs", lang)?;
     charts_out.push(("csi_ipma.svg".into(), svg.clone()));
-    let diagram = super::csi_charts::model_svg(r)?;
+    let diagram = super::csi_charts::model_svg(r, lang)?;
     charts_out.push(("csi_model.svg".into(), diagram.clone()));
-    let items_svg = super::csi_charts::ipma_svg(&r.ipma_items, &r.ipma_target, "items")?;
+    let items_svg = super::csi_charts::ipma_svg(&r.ipma_items, &r.ipma_target, "items", lang)?;
     charts_out.push(("csi_ipma_items.svg".into(), items_svg.clone()));
     let group_indices: Vec<Value> = r
         .group_indices
         .iter()
-        .map(|g| json!({"group": g.group, "n": g.n, "cells": g.means.iter().map(|m| fixed(*m, 1)).collect::<Vec<_>>()}))
+        .map(|g| json!({"group": lang.name(&g.group), "n": g.n, "cells": g.means.iter().map(|m| fixed(*m, 1)).collect::<Vec<_>>()}))
         .collect();
     let construct_names: Vec<&str> = r.constructs.iter().map(|c| c.name.as_str()).collect();
     let groups: Vec<Value> = r
@@ -335,39 +345,50 @@ fn csi_context(
         .iter()
         .map(|g| {
             let bad: Vec<&str> = g.micom.iter().filter(|m| !m.invariant).map(|m| m.construct.as_str()).collect();
-            json!({"a": g.group_a, "b": g.group_b, "na": g.n_a, "nb": g.n_b, "perms": g.permutations, "perms_text": lang.f("permutations", &[("n", &g.permutations)]),
+            json!({"a": lang.name(&g.group_a), "b": lang.name(&g.group_b), "na": g.n_a, "nb": g.n_b, "perms": g.permutations, "perms_text": lang.f("permutations", &[("n", &g.permutations)]),
                 "micom": if bad.is_empty() {
-                    "Compositional invariance (MICOM step 2) holds for every construct, so the groups' paths can be compared.".to_string()
+                    lang.t("micom_ok").to_string()
                 } else {
-                    format!("Compositional invariance (MICOM step 2) does not hold for {}: compare those constructs' paths with care.", bad.join(", "))
+                    lang.f("micom_bad", &[("c", &bad.join(", "))])
                 },
                 "rows": g.paths.iter().map(|p| json!({"path": format!("{} → {}", p.from, p.to),
                     "a": fixed(p.estimate_a, 3), "b": fixed(p.estimate_b, 3), "d": fixed(p.difference, 3),
                     "p": pvalue(p.p_value), "sig": p.p_value < 0.05})).collect::<Vec<_>>()})
         })
         .collect();
-    let headline = format!(
-        "Construct indices on a 0–100 scale: {}. {} respondents; {}{}.",
-        r.constructs
-            .iter()
-            .map(|c| format!("{} {}", c.name, fixed(c.index_mean, 1)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        super::format::thousands(r.n as f64, 0),
-        if r.options.consistent {
-            "consistent PLS (PLSc)"
-        } else {
-            "PLS path modeling"
-        },
-        if r.options.bootstrap > 0 {
-            format!(", {} bootstrap resamples", r.options.bootstrap)
-        } else {
-            String::new()
-        }
+    let headline = lang.f(
+        "csi_headline",
+        &[
+            (
+                "indices",
+                &r.constructs
+                    .iter()
+                    .map(|c| format!("{} {}", c.name, fixed(c.index_mean, 1)))
+                    .collect::<Vec<_>>()
+                    .join(lang.t("list_sep")),
+            ),
+            ("n", &super::format::thousands(r.n as f64, 0)),
+            (
+                "method",
+                &lang.t(if r.options.consistent {
+                    "csi_plsc"
+                } else {
+                    "csi_pls"
+                }),
+            ),
+            (
+                "boot",
+                &if r.options.bootstrap > 0 {
+                    lang.f("csi_boot", &[("b", &r.options.bootstrap)])
+                } else {
+                    String::new()
+                },
+            ),
+        ],
     );
     Ok(
         json!({"headline": headline, "constructs": constructs, "paths": paths, "htmt": htmt,
-        "target": r.ipma_target, "ipma_title": lang.f("ipma_for", &[("target", &r.ipma_target)]), "ipma": svg, "ipma_items": items_svg, "diagram": diagram, "groups": groups, "group_indices": group_indices, "names": construct_names, "warnings": r.warnings}),
+        "target": r.ipma_target, "ipma_title": lang.f("ipma_for", &[("target", &r.ipma_target)]), "ipma": svg, "ipma_items": items_svg, "diagram": diagram, "groups": groups, "group_indices": group_indices, "names": construct_names, "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>()}),
     )
 }
 
@@ -382,26 +403,30 @@ fn clv_context(
     use super::format::{fixed, money, thousands};
     let unit = format!("{:?}", r.time_unit).to_lowercase();
     let t = &r.totals;
-    let headline = format!(
-        "Over the next {} {unit}s the {} customers are expected to make {} transactions worth {} in CLV ({} per customer; {} purchases × Gamma-Gamma spend, discount {}/year{}).",
-        super::theme::tick(r.options.horizon),
-        thousands(t.customers as f64, 0),
-        thousands(t.expected_transactions, 0),
-        money(t.clv),
-        money(t.mean_clv),
-        r.model_label,
-        num(r.options.discount, 3),
-        if r.options.margin.is_finite() {
-            format!(", margin {}", num(r.options.margin, 3))
-        } else {
-            ", each customer's own margin".to_string()
-        }
+    let margin = if r.options.margin.is_finite() {
+        lang.f("clv_margin", &[("m", &num(r.options.margin, 3))])
+    } else {
+        lang.t("clv_own_margin").to_string()
+    };
+    let headline = lang.f(
+        "clv_headline",
+        &[
+            ("h", &super::theme::tick(r.options.horizon)),
+            ("unit", &lang.t(&format!("unit_{unit}"))),
+            ("n", &thousands(t.customers as f64, 0)),
+            ("tx", &thousands(t.expected_transactions, 0)),
+            ("clv", &money(t.clv)),
+            ("mean", &money(t.mean_clv)),
+            ("model", &r.model_label),
+            ("d", &num(r.options.discount, 3)),
+            ("margin", &margin),
+        ],
     );
     let segments: Vec<Value> = r
         .by_segment
         .iter()
         .map(|g| {
-            json!({"segment": g.segment, "customers": thousands(g.customers as f64, 0), "clv": money(g.clv),
+            json!({"segment": lang.name(&g.segment), "customers": thousands(g.customers as f64, 0), "clv": money(g.clv),
                 "mean": money(g.mean_clv), "share": if g.share_of_clv.is_finite() { format!("{:.1}%", 100.0 * g.share_of_clv) } else { "–".to_string() },
                 "alive": fixed(g.mean_p_alive, 3), "transactions": thousands(g.expected_transactions, 0)})
         })
@@ -423,9 +448,12 @@ fn clv_context(
         for (file, svg) in [
             (
                 "clv_tracking_cumulative.svg",
-                clv_charts::tracking_svg(r, h, true)?,
+                clv_charts::tracking_svg(r, h, true, lang)?,
             ),
-            ("clv_by_frequency.svg", clv_charts::frequency_svg(r, h)?),
+            (
+                "clv_by_frequency.svg",
+                clv_charts::frequency_svg(r, h, lang)?,
+            ),
         ] {
             charts_out.push((file.into(), svg.clone()));
             charts.push(json!({"file": file, "svg": svg}));
@@ -434,18 +462,17 @@ fn clv_context(
             "length": super::theme::tick(h.length),
             "rows": h.by_frequency.iter().map(|b| json!({"f": b.frequency, "n": thousands(b.customers as f64, 0),
                 "actual": fixed(b.actual_mean, 3), "expected": fixed(b.expected_mean, 3)})).collect::<Vec<_>>(),
-            "total": format!("expected {} vs actual {} transactions; per customer MAE {}, RMSE {}",
-                thousands(h.expected_total, 0), thousands(h.actual_total, 0), fixed(h.mae, 3), fixed(h.rmse, 3)),
+            "total": lang.f("holdout_total", &[("e", &thousands(h.expected_total, 0)), ("a", &thousands(h.actual_total, 0)), ("mae", &fixed(h.mae, 3)), ("rmse", &fixed(h.rmse, 3))]),
         });
     }
-    let svg = clv_charts::p_alive_svg(r)?;
+    let svg = clv_charts::p_alive_svg(r, lang)?;
     charts_out.push(("clv_p_alive.svg".into(), svg.clone()));
     charts.push(json!({"file": "clv_p_alive.svg", "svg": svg}));
     Ok(
         json!({"headline": headline, "unit": unit, "model": r.model_label, "segments": segments,
         "holdout_title": r.holdout.as_ref().map(|h| lang.f("holdout", &[("n", &super::theme::tick(h.length)), ("unit", &lang.t(&format!("unit_{unit}")))])),
         "expected_title": lang.f("expected", &[("model", &r.model_label)]),
-        "params": params, "holdout": holdout, "charts": charts, "warnings": r.warnings}),
+        "params": params, "holdout": holdout, "charts": charts, "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>()}),
     )
 }
 

@@ -162,6 +162,7 @@ pub fn tidy(out: &MetricsOutput) -> Result<DataFrame> {
 /// `metrics --export`: the tidy metrics table and JSON.
 pub fn export(out: &MetricsOutput) -> Result<super::export::Export> {
     Ok(super::export::Export {
+        lang: Default::default(),
         overview: vec![],
         tables: vec![super::export::Table {
             name: "metrics".into(),

@@ -290,6 +290,7 @@ pub fn export(out: &RegressOutput) -> Result<super::export::Export> {
         .map(|m| m.formula.clone())
         .unwrap_or_default();
     Ok(super::export::Export {
+        lang: Default::default(),
         overview: vec![],
         tables: vec![super::export::Table {
             name: "coefficients".into(),

@@ -156,6 +156,7 @@ pub fn export(v: &ValueResult) -> Result<super::export::Export> {
         ),
     ])?;
     Ok(super::export::Export {
+        lang: Default::default(),
         overview: vec![],
         tables: vec![
             super::export::Table {

@@ -84,9 +84,13 @@ fn missing_file() {
 
 #[test]
 fn unknown_extension() {
+    let dir = setup(|s, _, _| *s = s.replace("accounts.csv", "accounts.docx"));
+    write(dir.path(), "accounts.docx", ACCOUNTS);
+    fails_with(&dir, "unknown file type 'docx'");
+    // A CSV saved under a workbook's extension is not silently read as text.
     let dir = setup(|s, _, _| *s = s.replace("accounts.csv", "accounts.xlsx"));
     write(dir.path(), "accounts.xlsx", ACCOUNTS);
-    fails_with(&dir, "unknown file type 'xlsx'");
+    fails_with(&dir, "as a workbook");
 }
 
 #[test]

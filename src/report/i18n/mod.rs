@@ -15,6 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod zh_patterns;
+
 const EN: &str = include_str!("en.toml");
 const ZH: &str = include_str!("zh.toml");
 
@@ -87,6 +89,29 @@ impl Lang {
             }
         }
         raw.to_string()
+    }
+
+    /// A message the analysis wrote in English, in this language: English as it is; Chinese
+    /// through [`zh_patterns`] (a message of unknown form stays as written).
+    pub fn message(self, s: &str) -> String {
+        match self {
+            Lang::En => s.to_string(),
+            Lang::Zh => {
+                zh_patterns::translate(s, &|n: &str| self.name(n)).unwrap_or_else(|| s.to_string())
+            }
+        }
+    }
+
+    /// A path such as `satisfaction -> share_of_wallet -> revenue` with each name shown as
+    /// readers know it (`total indirect` is a name too).
+    pub fn path(self, p: &str) -> String {
+        if self == Lang::En {
+            return p.to_string();
+        }
+        p.split(" -> ")
+            .map(|n| self.name(&n.replace(' ', "_")))
+            .collect::<Vec<_>>()
+            .join(" → ")
     }
 
     /// A verdict word (`supported`, `not supported`, `reversed`).
