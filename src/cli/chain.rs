@@ -39,6 +39,9 @@ pub struct ChainArgs {
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
     pub format: String,
+    /// Language of the text output: en or zh (简体中文); default the study's `language`.
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -85,6 +88,7 @@ impl InferenceArgs {
 
 pub fn run(args: ChainArgs) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
+    let lang = super::language(args.lang.as_deref(), &study)?;
     let mut table = profitchain::analysis::study::build(&study)?.table;
     profitchain::analysis::study::use_outcome(&mut table, &args.outcome)?;
     let opts = ChainOptions {
@@ -96,9 +100,9 @@ pub fn run(args: ChainArgs) -> Result<()> {
     let result = chain::run(&table, &opts)?;
     args.export.write(|| render::export(&result))?;
     let text = match args.format.as_str() {
-        "json" => super::to_json(&result)? + "\n",
+        "json" => render::json_in(&result, lang)? + "\n",
         "markdown" => render::markdown(&result),
-        _ => render::text(&result),
+        _ => render::text_in(&result, lang),
     };
     super::emit(&args.output, &text)
 }

@@ -142,6 +142,18 @@ impl ExportArgs {
 }
 
 /// Write `text` to `output`, or print it when no file is given.
+/// The language of a command's human-readable output: `--lang`, else the study file's
+/// `language`, else English.
+pub fn language(
+    flag: Option<&str>,
+    study: &profitchain::data::Study,
+) -> Result<profitchain::report::i18n::Lang> {
+    match flag.or(study.language.as_deref()) {
+        Some(l) => profitchain::report::i18n::Lang::parse(l),
+        None => Ok(Default::default()),
+    }
+}
+
 pub fn emit(output: &Option<std::path::PathBuf>, text: &str) -> Result<()> {
     match output {
         Some(p) => profitchain::output::write_text(p, text),

@@ -12,8 +12,6 @@ use profitchain::data::build::cols;
 use profitchain::report::{chain as chain_render, export, html};
 use profitchain::{output, Error, Result};
 
-use profitchain::report::i18n::Lang;
-
 use super::data_args::{study_or_sample, DataArgs};
 
 /// Write the full report (HTML, Markdown, charts, CSV/JSON/XLSX/LaTeX tables) into a folder.
@@ -36,10 +34,7 @@ pub struct ReportArgs {
 
 pub fn run(args: ReportArgs) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
-    let lang = match args.lang.as_deref().or(study.language.as_deref()) {
-        Some(l) => Lang::parse(l)?,
-        None => Lang::En,
-    };
+    let lang = super::language(args.lang.as_deref(), &study)?;
     let built = profitchain::analysis::study::build(&study)?;
     let table = built.table;
     let opts = args.inference.options(&study)?;

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use super::format::{num, pvalue, stars};
+use super::i18n::Lang;
 use crate::analysis::chain::{ChainResult, Hypothesis, SegmentResult};
 use crate::error::{Error, Result};
 use crate::report::export::{Block, Export, Table};
@@ -88,61 +89,101 @@ pub fn conditional_note(seg: &SegmentResult) -> String {
 /// Terminal summary: per-segment paths, hypotheses and indirect effects, then the
 /// segment comparison with its plain-language summary.
 pub fn text(r: &ChainResult) -> String {
+    text_in(r, Lang::En)
+}
+
+/// [`text`] in `lang` (labels, statements, verdicts and the summary sentences).
+pub fn text_in(r: &ChainResult, lang: Lang) -> String {
     let mut s = String::new();
     let o = &r.options;
-    let _ = writeln!(
-        s,
-        "Chain study '{}': satisfaction -> share of wallet -> revenue -> profit",
-        r.study
-    );
+    let _ = writeln!(s, "{}", lang.f("txt_header", &[("study", &r.study)]));
     let segs: Vec<String> = r
         .diagnostics
         .segments
         .iter()
-        .map(|x| format!("{} {}", x.segment, x.customers))
+        .map(|x| format!("{} {}", lang.name(&x.segment), x.customers))
         .collect();
     let _ = writeln!(
         s,
-        "{} ({}); {} SEs; {} bootstrap resamples (seed {}); {:.0}% intervals; alpha {}",
-        super::text::count(r.diagnostics.customers, "customer"),
-        segs.join(", "),
-        o.se.label(),
-        o.bootstrap,
-        o.seed,
-        o.confidence * 100.0,
-        o.alpha
+        "{}",
+        lang.f(
+            "txt_options",
+            &[
+                ("customers", &customers(lang, r.diagnostics.customers)),
+                ("segments", &segs.join(lang.t("list_sep"))),
+                ("se", &se_label(lang, o.se.label())),
+                ("b", &o.bootstrap),
+                ("seed", &o.seed),
+                ("conf", &format!("{:.0}", o.confidence * 100.0)),
+                ("alpha", &o.alpha),
+            ]
+        )
     );
     let d = &r.diagnostics;
     let dropped = d.customers_dropped();
     if dropped > 0 {
         let _ = writeln!(
             s,
-            "Build: {} read, {} dropped (run `profitchain build` for the reasons).",
-            super::text::count(d.customers_read, "customer"),
-            super::text::count(dropped, "customer")
+            "{}",
+            lang.f(
+                "txt_build",
+                &[
+                    ("read", &customers(lang, d.customers_read)),
+                    ("dropped", &customers(lang, dropped)),
+                ]
+            )
         );
     }
     for w in &d.warnings {
-        let _ = writeln!(s, "warning: {w}");
+        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
     }
-    if !r.summary.is_empty() {
-        let _ = writeln!(s, "\nSummary");
-        for line in &r.summary {
+    let summary = match lang {
+        Lang::En => r.summary.clone(),
+        _ => super::summary_zh::summary(r),
+    };
+    if !summary.is_empty() {
+        let _ = writeln!(s, "\n{}", lang.t("h_summary"));
+        for line in &summary {
             let _ = writeln!(s, "  - {line}");
         }
     }
     for seg in &r.segments {
-        let _ = writeln!(s, "\n== Segment: {} (n = {}) ==", seg.name, seg.n);
+        let _ = writeln!(
+            s,
+            "\n== {}{}{} (n = {}) ==",
+            lang.t("txt_segment"),
+            lang.t("colon"),
+            lang.name(&seg.name),
+            seg.n
+        );
         if let Some(e) = &seg.error {
-            let _ = writeln!(s, "  not analysed: {e}");
+            let _ = writeln!(s, "  {}{e}", lang.t("txt_not_analysed"));
             continue;
         }
-        let _ = writeln!(s, "  {:<30} {:>12} {:>8} {:>8}", "path", "b", "p", "beta");
+        let _ = writeln!(
+            s,
+            "  {} {:>12} {:>8} {:>8}",
+            pad(lang.t("path"), 30),
+            "b",
+            "p",
+            "beta"
+        );
         for (label, _, b, p, beta) in paths_line(seg) {
+            // "a1  satisfaction -> SOW": the code, then the path in the reader's words.
+            let label = match lang {
+                Lang::En => label,
+                _ => {
+                    let (code, path) = label.split_at(4);
+                    format!(
+                        "{code}{}",
+                        lang.path(&path.replace("SOW", "share_of_wallet"))
+                    )
+                }
+            };
             let _ = writeln!(
                 s,
-                "  {:<30} {:>12} {:>8} {:>8}{}",
-                label,
+                "  {} {:>12} {:>8} {:>8}{}",
+                pad(&label, 30),
                 num(b, 4),
                 pvalue(p),
                 beta.map(|v| super::format::fixed(v, 3)).unwrap_or_default(),
@@ -159,9 +200,14 @@ pub fn text(r: &ChainResult) -> String {
         if let Some(m) = seg.regressions.iter().find(|m| m.model == "M1_extended") {
             let _ = writeln!(
                 s,
-                "  Share of wallet with nonlinear / moderated terms (M1_extended: {}), R² {}:",
-                m.result.formula,
-                num(m.result.r_squared, 3)
+                "  {}",
+                lang.f(
+                    "txt_m1_extended",
+                    &[
+                        ("formula", &m.result.formula),
+                        ("r2", &num(m.result.r_squared, 3))
+                    ]
+                )
             );
             for t in &m.result.terms {
                 let _ = writeln!(
@@ -174,17 +220,27 @@ pub fn text(r: &ChainResult) -> String {
                 );
             }
         }
-        let _ = writeln!(s, "  Hypotheses:");
+        let _ = writeln!(
+            s,
+            "  {}{}",
+            lang.t("h_hypotheses"),
+            lang.t("colon").trim_end()
+        );
         for h in &seg.hypotheses {
             let ci = hypothesis_ci(h)
-                .map(|c| format!(", CI {c}"))
+                .map(|c| format!(", {} {c}", lang.t("ci")))
                 .unwrap_or_default();
+            let statement = match lang {
+                Lang::En => h.statement.clone(),
+                _ => lang.t(&format!("hyp_{}", h.id)).to_string(),
+            };
             let _ = writeln!(
                 s,
-                "    {} {:<50} {:<13} est {}{}{}",
+                "    {} {} {} {} {}{}{}",
                 h.id,
-                h.statement,
-                h.verdict,
+                pad(&statement, 50),
+                pad(&lang.verdict(&h.verdict), 13),
+                lang.t("txt_est"),
                 num(h.estimate, 4),
                 h.p_value
                     .map(|p| format!(", p {}", pvalue(p)))
@@ -193,44 +249,44 @@ pub fn text(r: &ChainResult) -> String {
             );
         }
         if let Some(m) = &seg.mediation {
-            let _ = writeln!(
-                s,
-                "  Indirect effects (bootstrap SE, percentile CI, BCa CI):"
-            );
+            let _ = writeln!(s, "  {}", lang.t("txt_indirect"));
             for e in &m.indirect_effects {
                 let [est, se, pct, bca] = interval_cells(&e.interval);
                 let _ = writeln!(
                     s,
-                    "    {:<54} {est:>10} se {se:>9}  {pct}  BCa {bca}",
-                    e.path
+                    "    {} {est:>10} se {se:>9}  {pct}  BCa {bca}",
+                    pad(&lang.path(&e.path), 54)
                 );
             }
             let _ = writeln!(
                 s,
-                "    direct effect c' = {} (p {}), total effect c = {} (p {}), proportion mediated {}",
-                num(m.direct_effect.estimate, 4),
-                pvalue(m.direct_effect.p_value),
-                num(m.total_effect.estimate, 4),
-                pvalue(m.total_effect.p_value),
-                num(m.proportion_mediated, 3)
+                "    {}",
+                lang.f(
+                    "txt_direct_total",
+                    &[
+                        ("d", &num(m.direct_effect.estimate, 4)),
+                        ("dp", &pvalue(m.direct_effect.p_value)),
+                        ("t", &num(m.total_effect.estimate, 4)),
+                        ("tp", &pvalue(m.total_effect.p_value)),
+                        ("pm", &num(m.proportion_mediated, 3)),
+                    ]
+                )
             );
             for bk in &m.baron_kenny {
                 let _ = writeln!(
                     s,
-                    "    {} Baron-Kenny {} -> {} -> {}: c {}, a {}, b {}, c' {} => {}",
+                    "    {} Baron-Kenny {}: c {}, a {}, b {}, c' {} => {}",
                     bk.hypothesis,
-                    bk.x,
-                    bk.m,
-                    bk.y,
+                    lang.path(&format!("{} -> {} -> {}", bk.x, bk.m, bk.y)),
                     num(bk.c.estimate, 4),
                     num(bk.a.estimate, 4),
                     num(bk.b.estimate, 4),
                     num(bk.c_prime.estimate, 4),
-                    match bk.conclusion.as_str() {
-                        "full" => "full mediation",
-                        "partial" => "partial mediation",
-                        _ => "no mediation",
-                    }
+                    lang.t(match bk.conclusion.as_str() {
+                        "full" => "txt_full_mediation",
+                        "partial" => "txt_partial_mediation",
+                        _ => "txt_no_mediation",
+                    })
                 );
             }
             for so in &m.sobel {
@@ -244,23 +300,51 @@ pub fn text(r: &ChainResult) -> String {
             }
         }
         if !seg.conditional_effects.is_empty() {
-            let _ = writeln!(s, "  {}", conditional_note(seg));
+            let note = match lang {
+                Lang::En => conditional_note(seg),
+                _ => lang.t("moderation_note").to_string(),
+            };
+            let _ = writeln!(s, "  {note}");
         }
         for ce in &seg.conditional_effects {
             let [value, effect, se, p, ci] = conditional_cells(ce);
             let _ = writeln!(
                 s,
-                "    at {} = {value} ({}th percentile): {effect} (se {se}, p {p}, CI {ci})",
-                ce.moderator, ce.percentile
+                "    {}",
+                lang.f(
+                    "txt_conditional",
+                    &[
+                        ("m", &ce.moderator),
+                        ("value", &value),
+                        ("pct", &ce.percentile),
+                        ("effect", &effect),
+                        ("se", &se),
+                        ("p", &p),
+                        ("ci", &ci),
+                    ]
+                )
             );
         }
     }
     for c in &r.comparisons {
-        let _ = writeln!(s, "\n== Comparison: {} vs {} ==", c.segment_a, c.segment_b);
+        let _ = writeln!(
+            s,
+            "\n== {}{}{} {} {} ==",
+            lang.t("txt_comparison"),
+            lang.t("colon"),
+            lang.name(&c.segment_a),
+            lang.t("vs"),
+            lang.name(&c.segment_b)
+        );
         let _ = writeln!(
             s,
             "  {:<6} {:<16} {:>11} {:>11} {:>8} {:>8}",
-            "model", "term", c.segment_a, c.segment_b, "z", "p"
+            lang.t("model"),
+            lang.t("term"),
+            lang.name(&c.segment_a),
+            lang.name(&c.segment_b),
+            "z",
+            "p"
         );
         for p in &c.paths {
             let _ = writeln!(
@@ -277,7 +361,8 @@ pub fn text(r: &ChainResult) -> String {
         for ch in &c.chow {
             let _ = writeln!(
                 s,
-                "  Chow test {}: F({:.0}, {:.0}) = {}, p {}",
+                "  {} {}: F({:.0}, {:.0}) = {}, p {}",
+                lang.t("txt_chow"),
                 ch.model,
                 ch.df_num,
                 ch.df_den,
@@ -288,8 +373,8 @@ pub fn text(r: &ChainResult) -> String {
         for d in &c.indirect_effects {
             let _ = writeln!(
                 s,
-                "  Δ {:<54} {:>10}  [{}, {}]",
-                d.path,
+                "  Δ {} {:>10}  [{}, {}]",
+                pad(&lang.path(&d.path), 54),
                 num(d.difference, 4),
                 num(d.ci_low, 4),
                 num(d.ci_high, 4)
@@ -298,10 +383,11 @@ pub fn text(r: &ChainResult) -> String {
         for d in &c.correlations {
             let _ = writeln!(
                 s,
-                "  r({}, {}): {} vs {}, Fisher z = {}, p {}",
-                d.variables[0],
-                d.variables[1],
+                "  r({}, {}): {} {} {}, Fisher z = {}, p {}",
+                lang.name(&d.variables[0]),
+                lang.name(&d.variables[1]),
                 super::format::fixed(d.r_a, 3),
+                lang.t("vs"),
                 super::format::fixed(d.r_b, 3),
                 super::format::fixed(d.z, 3),
                 pvalue(d.p_value)
@@ -309,6 +395,73 @@ pub fn text(r: &ChainResult) -> String {
         }
     }
     s
+}
+
+/// The chain result as JSON. In a language other than English it gains a `display`
+/// object with the summary, hypothesis statements and verdicts, and segment names in that
+/// language; the keys and values of the result itself stay English (they are an API).
+pub fn json_in(r: &ChainResult, lang: Lang) -> Result<String> {
+    let err = |e: serde_json::Error| Error::Internal(e.to_string());
+    if lang == Lang::En {
+        return serde_json::to_string_pretty(r).map_err(err);
+    }
+    let mut v = serde_json::to_value(r).map_err(err)?;
+    let hypotheses: serde_json::Map<String, serde_json::Value> = ["H1", "H2", "H3", "H4"]
+        .iter()
+        .map(|id| (id.to_string(), lang.t(&format!("hyp_{id}")).into()))
+        .collect();
+    let verdicts: serde_json::Map<String, serde_json::Value> =
+        ["supported", "not supported", "reversed"]
+            .iter()
+            .map(|x| (x.to_string(), lang.verdict(x).into()))
+            .collect();
+    let segments: serde_json::Map<String, serde_json::Value> = r
+        .segments
+        .iter()
+        .map(|s| (s.name.clone(), lang.name(&s.name).into()))
+        .collect();
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "display".into(),
+            serde_json::json!({
+                "lang": lang.t("lang_tag"),
+                "summary": match lang {
+                    Lang::Zh => super::summary_zh::summary(r),
+                    Lang::En => r.summary.clone(),
+                },
+                "hypotheses": hypotheses,
+                "verdicts": verdicts,
+                "segments": segments,
+            }),
+        );
+    }
+    serde_json::to_string_pretty(&v).map_err(err)
+}
+
+/// `s` padded to `width` terminal columns (a Chinese character takes two).
+fn pad(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
+}
+
+/// "1 customer", "20,000 customers" / "20,000 位客户".
+fn customers(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::En => super::text::count(n, "customer"),
+        _ => format!(
+            "{} {}",
+            super::format::thousands(n as f64, 0),
+            lang.t("customers")
+        ),
+    }
+}
+
+/// The covariance type's name in `lang` (`nonrobust` → 常规; HC0–HC3 as they are).
+fn se_label(lang: Lang, label: &str) -> String {
+    lang.messages()
+        .get(&format!("se_{label}"))
+        .cloned()
+        .unwrap_or_else(|| label.to_string())
 }
 
 /// Markdown: summary, hypotheses per segment, indirect effects and regression tables.
@@ -687,7 +840,7 @@ pub fn export_in(r: &ChainResult, lang: super::i18n::Lang) -> Result<Export> {
             ));
         }
     }
-    let json = serde_json::to_string_pretty(r).map_err(|e| Error::Internal(e.to_string()))? + "\n";
+    let json = json_in(r, lang)? + "\n";
     Ok(Export {
         lang,
         overview: overview(r, lang)?,

@@ -122,3 +122,117 @@ fn chinese_report_is_chinese() {
         .assert()
         .code(2);
 }
+
+/// The chain's JSON and text, byte for byte, on the bundled sample and on the peer
+/// reference data (with a moderator and the quadratic term): refactoring the chain module
+/// must not change a digit (issue #14).
+#[test]
+fn golden_chain_json_and_text() {
+    // Run from the data folder with relative paths: the JSON names the input file as given.
+    let check = |args: &[&str], golden: &str| {
+        let out = bin()
+            .current_dir(data("reference/peers"))
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let path = data(golden);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&path, &out).unwrap();
+            return;
+        }
+        let want = std::fs::read(&path).unwrap();
+        assert!(
+            out == want,
+            "{golden} changed ({} vs {} bytes)",
+            out.len(),
+            want.len()
+        );
+    };
+    let b = brokerage();
+    check(
+        &["chain", "--study", &b, "--format", "json"],
+        "golden/brokerage_chain.json",
+    );
+    check(&["chain", "--study", &b], "golden/brokerage_chain.txt");
+    let r = "chain_reference.csv";
+    check(
+        &[
+            "chain",
+            "--data",
+            r,
+            "--id",
+            "customer_id",
+            "--satisfaction",
+            "satisfaction",
+            "--sow",
+            "share_of_wallet",
+            "--revenue",
+            "revenue",
+            "--profit",
+            "profit",
+            "--moderator",
+            "tenure_years",
+            "--quadratic",
+            "--bootstrap",
+            "1000",
+            "--format",
+            "json",
+        ],
+        "golden/reference_chain.json",
+    );
+}
+
+#[test]
+fn chain_speaks_chinese_in_text_and_json() {
+    let b = brokerage();
+    let out = bin()
+        .args(["chain", "--study", &b, "--lang", "zh", "--bootstrap", "200"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    for zh in [
+        "链条研究",
+        "结论摘要",
+        "细分群体：盈利性客户",
+        "假设检验：",
+        "客户满意度 → 花费份额",
+        "支持",
+    ] {
+        assert!(text.contains(zh), "missing {zh}");
+    }
+    assert!(!text.contains("Bottom line") && !text.contains("Hypotheses:"));
+    let out = bin()
+        .args([
+            "chain",
+            "--study",
+            &b,
+            "--lang",
+            "zh",
+            "--bootstrap",
+            "200",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["display"]["segments"]["profitable"], "盈利性客户");
+    assert_eq!(
+        v["display"]["hypotheses"]["H2"],
+        "客户消费额与客户利润正相关"
+    );
+    assert!(v["display"]["summary"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("结论"));
+    let verdict = v["segments"][0]["hypotheses"][0]["verdict"]
+        .as_str()
+        .unwrap();
+    assert!(
+        ["supported", "not supported", "reversed"].contains(&verdict),
+        "values stay English"
+    );
+}
