@@ -1,7 +1,8 @@
 //! Analyses built on the statistics layer.
 
 pub mod chain;
-pub mod chain_summary;
+/// The chain's plain-language summary (also reachable as `chain::summary`).
+pub use chain::summary as chain_summary;
 pub mod clv;
 pub mod csi;
 pub mod csi_study;

@@ -6,7 +6,7 @@
 //! are given per 10 percentage points; satisfaction per point of its scale. A hypothesis
 //! that is significant in the negative direction "reverses"; it is never called "holds".
 
-use super::chain::{ChainOptions, Comparison, Hypothesis, SegmentResult};
+use super::{ChainOptions, Comparison, Hypothesis, SegmentResult};
 use crate::format::{amount, pvalue, thousands};
 
 /// `+1.23` / `-1.23` with thousands separators.

@@ -1,0 +1,179 @@
+//! Mediation in one segment: the bootstrap of the serial model's indirect effects
+//! (percentile, bias-corrected and BCa intervals; Hayes' PROCESS model 6), Baron & Kenny's
+//! (1986) causal steps and Sobel's (1982) test for H3 (satisfaction → share of wallet →
+//! revenue) and H4 (share of wallet → revenue → profit), the total effect and the
+//! proportion mediated.
+
+use indicatif::ProgressBar;
+use polars::prelude::*;
+
+use super::models::{coef_in, path_stats, INDIRECT_PATHS};
+use super::results::*;
+use super::ChainOptions;
+use crate::data::build::cols;
+use crate::data::load;
+use crate::error::Result;
+use crate::stats::bootstrap::{self, BootData, CrossProducts, Interval};
+use crate::stats::correlation;
+
+/// A segment's mediation results and the bootstrap draws (kept for segment comparisons).
+pub(super) struct Estimated {
+    pub mediation: Mediation,
+    pub draws: Vec<Vec<f64>>,
+}
+
+/// Mediation from the fitted models (`regs`) and the chain variables'
+/// values (`data`: satisfaction, share of wallet, revenue, profit).
+pub(super) fn estimate(
+    regs: &[ModelResult],
+    data: &[Vec<f64>],
+    df: &DataFrame,
+    opts: &ChainOptions,
+    seed: u64,
+    progress: &ProgressBar,
+) -> Result<Estimated> {
+    // Bootstrap of the serial model (+ covariates).
+    let mut boot_cols = data.to_vec();
+    for c in &opts.covariates {
+        boot_cols.push(load::f64_values(df, c)?);
+    }
+    let boot_slices: Vec<&[f64]> = boot_cols.iter().map(Vec::as_slice).collect();
+    let bd = BootData::new(&boot_slices)?;
+    let n_cov = opts.covariates.len();
+    let stat = |cp: &CrossProducts| path_stats(cp, n_cov);
+    let (a1, a2, d21) = (
+        coef_in(regs, "M1", "satisfaction"),
+        coef_in(regs, "M2", "satisfaction"),
+        coef_in(regs, "M2", "share_of_wallet"),
+    );
+    let (cp_, b1, b2) = (
+        coef_in(regs, "Y", "satisfaction"),
+        coef_in(regs, "Y", "share_of_wallet"),
+        coef_in(regs, "Y", "revenue"),
+    );
+    let point = {
+        let (i1, i2, i3) = (
+            a1.estimate * b1.estimate,
+            a1.estimate * d21.estimate * b2.estimate,
+            a2.estimate * b2.estimate,
+        );
+        vec![
+            i1,
+            i2,
+            i3,
+            i1 + i2 + i3,
+            a1.estimate * d21.estimate,
+            d21.estimate * b2.estimate,
+            cp_.estimate + i1 + i2 + i3,
+        ]
+    };
+    let (draws, jack) = if opts.bootstrap > 0 {
+        (
+            bootstrap::resample(&bd, opts.bootstrap, seed, &stat, progress),
+            bootstrap::jackknife(&bd, &stat),
+        )
+    } else {
+        (vec![], vec![])
+    };
+    let indirect_effects: Vec<IndirectEffect> = INDIRECT_PATHS
+        .iter()
+        .enumerate()
+        .map(|(k, path)| {
+            let d: Vec<f64> = draws.iter().map(|r| r[k]).collect();
+            let j: Vec<f64> = jack.iter().map(|r| r[k]).collect();
+            IndirectEffect {
+                path: path.to_string(),
+                interval: if opts.bootstrap > 0 {
+                    bootstrap::interval(point[k], &d, &j, opts.confidence)
+                } else {
+                    Interval::point(point[k])
+                },
+            }
+        })
+        .collect();
+
+    // Baron–Kenny and Sobel for H3 (sat → sow → revenue) and H4 (sow → revenue → profit).
+    let alpha = opts.alpha;
+    let bk = |h: &str, x: &str, m: &str, yv: &str, c: Path, a: Path, b: Path, c_prime: Path| {
+        let sig = |p: &Path| p.p_value < alpha;
+        let conclusion = if sig(&a) && sig(&b) {
+            if sig(&c_prime) {
+                "partial"
+            } else {
+                "full"
+            }
+        } else {
+            "none"
+        };
+        BaronKenny {
+            hypothesis: h.into(),
+            x: x.into(),
+            m: m.into(),
+            y: yv.into(),
+            c,
+            a,
+            b,
+            c_prime,
+            conclusion: conclusion.into(),
+        }
+    };
+    let sobel = |h: &str, a: &Path, b: &Path| {
+        let ind = a.estimate * b.estimate;
+        let se = (b.estimate.powi(2) * a.std_error.powi(2)
+            + a.estimate.powi(2) * b.std_error.powi(2))
+        .sqrt();
+        let z = ind / se;
+        Sobel {
+            hypothesis: h.into(),
+            indirect: ind,
+            std_error: se,
+            z,
+            p_value: correlation::normal_two_sided(z),
+        }
+    };
+    let baron_kenny = vec![
+        bk(
+            "H3",
+            cols::SATISFACTION,
+            cols::SOW,
+            cols::REVENUE,
+            coef_in(regs, "T_revenue", "satisfaction"),
+            a1.clone(),
+            d21.clone(),
+            a2.clone(),
+        ),
+        bk(
+            "H4",
+            cols::SOW,
+            cols::REVENUE,
+            cols::PROFIT,
+            coef_in(regs, "T_profit_sow", "share_of_wallet"),
+            d21.clone(),
+            b2.clone(),
+            b1.clone(),
+        ),
+    ];
+    let sobels = vec![sobel("H3", &a1, &d21), sobel("H4", &d21, &b2)];
+    let total = coef_in(regs, "T_profit_sat", "satisfaction");
+    let proportion = point[3] / total.estimate;
+    let total_effect_interval = (opts.bootstrap > 0).then(|| {
+        let k = INDIRECT_PATHS.len();
+        let d: Vec<f64> = draws.iter().map(|r| r[k]).collect();
+        let j: Vec<f64> = jack.iter().map(|r| r[k]).collect();
+        bootstrap::interval(point[k], &d, &j, opts.confidence)
+    });
+
+    Ok(Estimated {
+        mediation: Mediation {
+            baron_kenny,
+            sobel: sobels,
+            bootstrap: opts.bootstrap,
+            indirect_effects,
+            direct_effect: cp_,
+            total_effect: total,
+            total_effect_interval,
+            proportion_mediated: proportion,
+        },
+        draws,
+    })
+}
