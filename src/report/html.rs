@@ -44,8 +44,20 @@ pub fn render(
     let mut charts_out = Vec::new();
     let mut diagrams = Vec::new();
     let mut diagram_files = Vec::new();
-    for s in chain.segments.iter().filter(|s| s.error.is_none()) {
-        let svg = charts::path_diagram_svg(s, o.alpha, lang)?;
+    // Segments first, the pooled group last: side by side, profitable next to unprofitable.
+    let drawn: Vec<&crate::analysis::chain::SegmentResult> = chain
+        .segments
+        .iter()
+        .filter(|s| s.error.is_none() && s.name != "all")
+        .chain(
+            chain
+                .segments
+                .iter()
+                .filter(|s| s.error.is_none() && s.name == "all"),
+        )
+        .collect();
+    for s in &drawn {
+        let svg = super::chain_charts::path_diagram_svg(s, o.alpha, lang)?;
         let file = format!(
             "path_{}.svg",
             s.name.replace(|c: char| !c.is_alphanumeric(), "_")
@@ -54,16 +66,24 @@ pub fn render(
         diagram_files.push(file.clone());
         charts_out.push((file, svg));
     }
+    charts_out.push((
+        "paths.svg".into(),
+        super::chain_charts::paths_svg(&drawn, o.alpha, lang)?,
+    ));
     let mut scatter = Vec::new();
     let mut scatter_files = Vec::new();
     for l in links {
-        let svg = charts::link_svg(l, lang)?;
+        let svg = super::chain_charts::link_svg(l, lang)?;
         let file = format!("scatter_{}_{}.svg", l.x, l.y);
         scatter.push(svg.clone());
         scatter_files.push(file.clone());
         charts_out.push((file, svg));
     }
     let thinned = links.iter().any(|l| l.thinned);
+    let dense = links
+        .iter()
+        .any(|l| l.series.iter().any(|s| s.density.is_some()));
+    let outside = links.iter().map(|l| l.outside).max().unwrap_or(0);
     let metric_rows: Vec<Value> = metrics
         .map(|m| {
             m.groups
@@ -251,6 +271,9 @@ pub fn render(
         paths_caption => lang.f("paths_caption", &[("alpha", &o.alpha)]),
         paths_caption_md => lang.f("paths_caption_md", &[("alpha", &o.alpha)]),
         thinned_text => lang.f("thinned", &[("n", &max_points)]),
+        dense, outside,
+        dense_text => lang.f("dense", &[("n", &crate::analysis::chain::DENSITY_ABOVE)]),
+        outside_text => lang.f("outside", &[("n", &super::format::thousands(outside as f64, 0))]),
         thinned_md => lang.f("thinned_md", &[("n", &max_points)]),
         generated => lang.f("generated", &[("version", &env!("CARGO_PKG_VERSION"))]),
     };

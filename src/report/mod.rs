@@ -2,6 +2,7 @@
 //! functions only format them.
 
 pub mod chain;
+pub mod chain_charts;
 pub mod charts;
 pub mod clv;
 pub mod clv_charts;

@@ -8,18 +8,10 @@ use plotters::prelude::*;
 
 use crate::error::{Error, Result};
 
-/// Font family of all chart text.
+/// Font family of all chart text; the CJK families render Chinese labels (Noto/Source Han
+/// on Linux, YaHei on Windows, PingFang on macOS).
 pub const FONT: &str = "Noto Sans, Helvetica, Arial, Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif";
 
-/// The font of the chain report's charts: plain `sans-serif` in English (unchanged output),
-/// a stack that renders Chinese in Chinese (Noto/Source Han on Linux, YaHei on Windows,
-/// PingFang on macOS).
-pub fn font_for(lang: super::i18n::Lang) -> &'static str {
-    match lang {
-        super::i18n::Lang::En => "sans-serif",
-        _ => "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif",
-    }
-}
 /// Okabe–Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow.
 pub const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),

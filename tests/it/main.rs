@@ -2,6 +2,7 @@
 
 mod builder;
 mod chain;
+mod charts;
 mod cli;
 mod clv;
 mod clv_study;

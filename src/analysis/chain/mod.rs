@@ -38,7 +38,7 @@ use crate::data::CustomerTable;
 use crate::error::{Error, Result};
 use crate::stats::{CovType, OlsFit};
 
-pub use links::{links, Link, LinkSeries, MAX_SCATTER_POINTS};
+pub use links::{links, Density, Link, LinkSeries, DENSITY_ABOVE, MAX_SCATTER_POINTS};
 pub use models::INDIRECT_PATHS;
 pub use results::*;
 
