@@ -4,15 +4,17 @@ use std::fmt::Write;
 
 use polars::prelude::*;
 
-use super::format::{num, pvalue, stars};
+use super::format::{num, pvalue};
 use super::i18n::Lang;
 use crate::analysis::chain::{ChainResult, Hypothesis, SegmentResult};
 use crate::error::{Error, Result};
 use crate::report::export::{Block, Export, Table};
+
+pub use super::chain_text::{text, text_in};
 use crate::stats::bootstrap::Interval;
 
 /// "[low, high]" of a hypothesis' bootstrap interval, when it has one.
-fn hypothesis_ci(h: &Hypothesis) -> Option<String> {
+pub(super) fn hypothesis_ci(h: &Hypothesis) -> Option<String> {
     match (h.ci_low, h.ci_high) {
         (Some(a), Some(b)) => Some(format!("[{}, {}]", num(a, 3), num(b, 3))),
         _ => None,
@@ -20,7 +22,7 @@ fn hypothesis_ci(h: &Hypothesis) -> Option<String> {
 }
 
 /// Estimate, bootstrap SE, percentile CI and BCa CI of an indirect effect, formatted.
-fn interval_cells(i: &Interval) -> [String; 4] {
+pub(super) fn interval_cells(i: &Interval) -> [String; 4] {
     [
         num(i.estimate, 4),
         num(i.boot_se, 3),
@@ -29,7 +31,7 @@ fn interval_cells(i: &Interval) -> [String; 4] {
     ]
 }
 
-fn paths_line(s: &SegmentResult) -> Vec<(String, String, f64, f64, Option<f64>)> {
+pub(super) fn paths_line(s: &SegmentResult) -> Vec<(String, String, f64, f64, Option<f64>)> {
     // (label, model, estimate, p, beta)
     let mut out = Vec::new();
     for (model, term, label) in [
@@ -86,317 +88,6 @@ pub fn conditional_note(seg: &SegmentResult) -> String {
     )
 }
 
-/// Terminal summary: per-segment paths, hypotheses and indirect effects, then the
-/// segment comparison with its plain-language summary.
-pub fn text(r: &ChainResult) -> String {
-    text_in(r, Lang::En)
-}
-
-/// [`text`] in `lang` (labels, statements, verdicts and the summary sentences).
-pub fn text_in(r: &ChainResult, lang: Lang) -> String {
-    let mut s = String::new();
-    let o = &r.options;
-    let _ = writeln!(s, "{}", lang.f("txt_header", &[("study", &r.study)]));
-    let segs: Vec<String> = r
-        .diagnostics
-        .segments
-        .iter()
-        .map(|x| format!("{} {}", lang.name(&x.segment), x.customers))
-        .collect();
-    let _ = writeln!(
-        s,
-        "{}",
-        lang.f(
-            "txt_options",
-            &[
-                ("customers", &customers(lang, r.diagnostics.customers)),
-                ("segments", &segs.join(lang.t("list_sep"))),
-                ("se", &se_label(lang, o.se.label())),
-                ("b", &o.bootstrap),
-                ("seed", &o.seed),
-                ("conf", &format!("{:.0}", o.confidence * 100.0)),
-                ("alpha", &o.alpha),
-            ]
-        )
-    );
-    let d = &r.diagnostics;
-    let dropped = d.customers_dropped();
-    if dropped > 0 {
-        let _ = writeln!(
-            s,
-            "{}",
-            lang.f(
-                "txt_build",
-                &[
-                    ("read", &customers(lang, d.customers_read)),
-                    ("dropped", &customers(lang, dropped)),
-                ]
-            )
-        );
-    }
-    for w in &d.warnings {
-        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
-    }
-    let summary = match lang {
-        Lang::En => r.summary.clone(),
-        _ => super::summary_zh::summary(r),
-    };
-    if !summary.is_empty() {
-        let _ = writeln!(s, "\n{}", lang.t("h_summary"));
-        for line in &summary {
-            let _ = writeln!(s, "  - {line}");
-        }
-    }
-    for seg in &r.segments {
-        let _ = writeln!(
-            s,
-            "\n== {}{}{} (n = {}) ==",
-            lang.t("txt_segment"),
-            lang.t("colon"),
-            lang.name(&seg.name),
-            seg.n
-        );
-        if let Some(e) = &seg.error {
-            let _ = writeln!(s, "  {}{e}", lang.t("txt_not_analysed"));
-            continue;
-        }
-        let _ = writeln!(
-            s,
-            "  {} {:>12} {:>8} {:>8}",
-            pad(lang.t("path"), 30),
-            "b",
-            "p",
-            "beta"
-        );
-        for (label, _, b, p, beta) in paths_line(seg) {
-            // "a1  satisfaction -> SOW": the code, then the path in the reader's words.
-            let label = match lang {
-                Lang::En => label,
-                _ => {
-                    let (code, path) = label.split_at(4);
-                    format!(
-                        "{code}{}",
-                        lang.path(&path.replace("SOW", "share_of_wallet"))
-                    )
-                }
-            };
-            let _ = writeln!(
-                s,
-                "  {} {:>12} {:>8} {:>8}{}",
-                pad(&label, 30),
-                num(b, 4),
-                pvalue(p),
-                beta.map(|v| super::format::fixed(v, 3)).unwrap_or_default(),
-                stars(p)
-            );
-        }
-        let r2: Vec<String> = seg
-            .regressions
-            .iter()
-            .filter(|m| ["M1", "M2", "Y"].contains(&m.model.as_str()))
-            .map(|m| format!("{} {}", m.model, num(m.result.r_squared, 3)))
-            .collect();
-        let _ = writeln!(s, "  R²: {}", r2.join(", "));
-        if let Some(m) = seg.regressions.iter().find(|m| m.model == "M1_extended") {
-            let _ = writeln!(
-                s,
-                "  {}",
-                lang.f(
-                    "txt_m1_extended",
-                    &[
-                        ("formula", &m.result.formula),
-                        ("r2", &num(m.result.r_squared, 3))
-                    ]
-                )
-            );
-            for t in &m.result.terms {
-                let _ = writeln!(
-                    s,
-                    "    {:<34} {:>12} {:>8}{}",
-                    t.term,
-                    num(t.estimate, 4),
-                    pvalue(t.p_value),
-                    stars(t.p_value)
-                );
-            }
-        }
-        let _ = writeln!(
-            s,
-            "  {}{}",
-            lang.t("h_hypotheses"),
-            lang.t("colon").trim_end()
-        );
-        for h in &seg.hypotheses {
-            let ci = hypothesis_ci(h)
-                .map(|c| format!(", {} {c}", lang.t("ci")))
-                .unwrap_or_default();
-            let statement = match lang {
-                Lang::En => h.statement.clone(),
-                _ => lang.t(&format!("hyp_{}", h.id)).to_string(),
-            };
-            let _ = writeln!(
-                s,
-                "    {} {} {} {} {}{}{}",
-                h.id,
-                pad(&statement, 50),
-                pad(&lang.verdict(&h.verdict), 13),
-                lang.t("txt_est"),
-                num(h.estimate, 4),
-                h.p_value
-                    .map(|p| format!(", p {}", pvalue(p)))
-                    .unwrap_or_default(),
-                ci
-            );
-        }
-        if let Some(m) = &seg.mediation {
-            let _ = writeln!(s, "  {}", lang.t("txt_indirect"));
-            for e in &m.indirect_effects {
-                let [est, se, pct, bca] = interval_cells(&e.interval);
-                let _ = writeln!(
-                    s,
-                    "    {} {est:>10} se {se:>9}  {pct}  BCa {bca}",
-                    pad(&lang.path(&e.path), 54)
-                );
-            }
-            let _ = writeln!(
-                s,
-                "    {}",
-                lang.f(
-                    "txt_direct_total",
-                    &[
-                        ("d", &num(m.direct_effect.estimate, 4)),
-                        ("dp", &pvalue(m.direct_effect.p_value)),
-                        ("t", &num(m.total_effect.estimate, 4)),
-                        ("tp", &pvalue(m.total_effect.p_value)),
-                        ("pm", &num(m.proportion_mediated, 3)),
-                    ]
-                )
-            );
-            for bk in &m.baron_kenny {
-                let _ = writeln!(
-                    s,
-                    "    {} Baron-Kenny {}: c {}, a {}, b {}, c' {} => {}",
-                    bk.hypothesis,
-                    lang.path(&format!("{} -> {} -> {}", bk.x, bk.m, bk.y)),
-                    num(bk.c.estimate, 4),
-                    num(bk.a.estimate, 4),
-                    num(bk.b.estimate, 4),
-                    num(bk.c_prime.estimate, 4),
-                    lang.t(match bk.conclusion.as_str() {
-                        "full" => "txt_full_mediation",
-                        "partial" => "txt_partial_mediation",
-                        _ => "txt_no_mediation",
-                    })
-                );
-            }
-            for so in &m.sobel {
-                let _ = writeln!(
-                    s,
-                    "    {} Sobel z = {}, p {}",
-                    so.hypothesis,
-                    super::format::fixed(so.z, 3),
-                    pvalue(so.p_value)
-                );
-            }
-        }
-        if !seg.conditional_effects.is_empty() {
-            let note = match lang {
-                Lang::En => conditional_note(seg),
-                _ => lang.t("moderation_note").to_string(),
-            };
-            let _ = writeln!(s, "  {note}");
-        }
-        for ce in &seg.conditional_effects {
-            let [value, effect, se, p, ci] = conditional_cells(ce);
-            let _ = writeln!(
-                s,
-                "    {}",
-                lang.f(
-                    "txt_conditional",
-                    &[
-                        ("m", &ce.moderator),
-                        ("value", &value),
-                        ("pct", &ce.percentile),
-                        ("effect", &effect),
-                        ("se", &se),
-                        ("p", &p),
-                        ("ci", &ci),
-                    ]
-                )
-            );
-        }
-    }
-    for c in &r.comparisons {
-        let _ = writeln!(
-            s,
-            "\n== {}{}{} {} {} ==",
-            lang.t("txt_comparison"),
-            lang.t("colon"),
-            lang.name(&c.segment_a),
-            lang.t("vs"),
-            lang.name(&c.segment_b)
-        );
-        let _ = writeln!(
-            s,
-            "  {:<6} {:<16} {:>11} {:>11} {:>8} {:>8}",
-            lang.t("model"),
-            lang.t("term"),
-            lang.name(&c.segment_a),
-            lang.name(&c.segment_b),
-            "z",
-            "p"
-        );
-        for p in &c.paths {
-            let _ = writeln!(
-                s,
-                "  {:<6} {:<16} {:>11} {:>11} {:>8} {:>8}",
-                p.model,
-                p.term,
-                num(p.estimate_a, 4),
-                num(p.estimate_b, 4),
-                super::format::fixed(p.z, 3),
-                pvalue(p.p_value)
-            );
-        }
-        for ch in &c.chow {
-            let _ = writeln!(
-                s,
-                "  {} {}: F({:.0}, {:.0}) = {}, p {}",
-                lang.t("txt_chow"),
-                ch.model,
-                ch.df_num,
-                ch.df_den,
-                super::format::fixed(ch.f_statistic, 3),
-                pvalue(ch.p_value)
-            );
-        }
-        for d in &c.indirect_effects {
-            let _ = writeln!(
-                s,
-                "  Δ {} {:>10}  [{}, {}]",
-                pad(&lang.path(&d.path), 54),
-                num(d.difference, 4),
-                num(d.ci_low, 4),
-                num(d.ci_high, 4)
-            );
-        }
-        for d in &c.correlations {
-            let _ = writeln!(
-                s,
-                "  r({}, {}): {} {} {}, Fisher z = {}, p {}",
-                lang.name(&d.variables[0]),
-                lang.name(&d.variables[1]),
-                super::format::fixed(d.r_a, 3),
-                lang.t("vs"),
-                super::format::fixed(d.r_b, 3),
-                super::format::fixed(d.z, 3),
-                pvalue(d.p_value)
-            );
-        }
-    }
-    s
-}
-
 /// The chain result as JSON. In a language other than English it gains a `display`
 /// object with the summary, hypothesis statements and verdicts, and segment names in that
 /// language; the keys and values of the result itself stay English (they are an API).
@@ -436,32 +127,6 @@ pub fn json_in(r: &ChainResult, lang: Lang) -> Result<String> {
         );
     }
     serde_json::to_string_pretty(&v).map_err(err)
-}
-
-/// `s` padded to `width` terminal columns (a Chinese character takes two).
-fn pad(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
-}
-
-/// "1 customer", "20,000 customers" / "20,000 位客户".
-fn customers(lang: Lang, n: usize) -> String {
-    match lang {
-        Lang::En => super::text::count(n, "customer"),
-        _ => format!(
-            "{} {}",
-            super::format::thousands(n as f64, 0),
-            lang.t("customers")
-        ),
-    }
-}
-
-/// The covariance type's name in `lang` (`nonrobust` → 常规; HC0–HC3 as they are).
-fn se_label(lang: Lang, label: &str) -> String {
-    lang.messages()
-        .get(&format!("se_{label}"))
-        .cloned()
-        .unwrap_or_else(|| label.to_string())
 }
 
 /// Markdown: summary, hypotheses per segment, indirect effects and regression tables.

@@ -3,6 +3,7 @@
 
 pub mod chain;
 pub mod chain_charts;
+mod chain_text;
 pub mod charts;
 pub mod clv;
 pub mod clv_charts;

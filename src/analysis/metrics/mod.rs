@@ -3,7 +3,6 @@
 //! or per group, on respondents or rolled up to customers first. Aggregation is in polars.
 
 use polars::prelude::*;
-use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::analysis::regress::group_values;
@@ -12,138 +11,11 @@ use crate::error::{Error, Result};
 use crate::stats::correlation::normal_two_sided;
 use crate::stats::regression::t_quantile;
 
-/// A rating scale [low, high].
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
-pub struct Scale {
-    pub low: f64,
-    pub high: f64,
-}
+pub use results::*;
+pub use retention::wave_retention;
 
-impl Scale {
-    /// Parse `1-5`, `1-10`, `0-10`...
-    pub fn parse(s: &str) -> Result<Self> {
-        let bad = || Error::Usage(format!("scale '{s}' must look like 1-5 or 1-10"));
-        let (a, b) = s.split_once('-').ok_or_else(bad)?;
-        let (low, high) = (
-            a.trim().parse::<f64>().map_err(|_| bad())?,
-            b.trim().parse::<f64>().map_err(|_| bad())?,
-        );
-        if low >= high {
-            return Err(bad());
-        }
-        Ok(Scale { low, high })
-    }
-}
-
-/// Options of a metrics run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MetricsOptions {
-    pub csat: Option<(String, Scale)>,
-    pub nps: Option<String>,
-    pub ces: Option<(String, Scale)>,
-    /// Attribute columns with weights (normalized to sum to 1) and their common scale.
-    pub csi: Option<(Vec<(String, f64)>, Scale)>,
-    pub retained: Option<String>,
-    pub by: Option<String>,
-    /// With an id column, roll respondents up to customers (mean per customer) first.
-    pub rollup_id: Option<String>,
-    pub confidence: f64,
-    /// Metrics (`csat`, `ces`) whose scale was not declared but defaulted (1-5, 1-7):
-    /// a value outside it then says so and how to declare the scale.
-    #[serde(default)]
-    pub defaulted_scales: Vec<String>,
-}
-
-/// CSAT of a group.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Csat {
-    pub n: usize,
-    pub mean: f64,
-    /// % of responses in the top two scale points.
-    pub top2box: f64,
-    /// Standard error of the mean, sd/√n.
-    pub se: f64,
-    /// CI of the mean (t).
-    pub ci_low: f64,
-    pub ci_high: f64,
-    /// CI of the top-2-box % (Wilson score interval).
-    pub top2box_ci_low: f64,
-    pub top2box_ci_high: f64,
-}
-
-/// NPS of a group (all on the 0–100 / −100–100 scale).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Nps {
-    pub n: usize,
-    pub score: f64,
-    pub promoters: f64,
-    pub passives: f64,
-    pub detractors: f64,
-    /// √((p + d − (p − d)²)/n)·100, the multinomial standard error; rolled up to
-    /// customers, the SD of the customers' scores / √n.
-    pub se: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-}
-
-/// CES of a group: mean effort and the distribution over scale points.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Ces {
-    pub n: usize,
-    pub mean: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-    /// (scale point, % of responses).
-    pub distribution: Vec<(f64, f64)>,
-    pub note: String,
-}
-
-/// A 0–100 index (CSI) or a rate (retention) with its CI.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Index {
-    pub n: usize,
-    pub value: f64,
-    pub ci_low: f64,
-    pub ci_high: f64,
-}
-
-/// Metrics of one group.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct GroupMetrics {
-    pub group: String,
-    /// Responses (or customers, when rolled up) in the group.
-    pub n: usize,
-    pub csat: Option<Csat>,
-    pub nps: Option<Nps>,
-    pub ces: Option<Ces>,
-    pub csi: Option<Index>,
-    pub retention: Option<Index>,
-}
-
-/// Test of a difference between two groups.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct GroupTest {
-    pub metric: String,
-    pub group_a: String,
-    pub group_b: String,
-    pub difference: f64,
-    pub z: f64,
-    pub p_value: f64,
-}
-
-/// The `metrics` output.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct MetricsOutput {
-    /// `respondents` or `customers`.
-    pub unit: String,
-    pub csi_weights: Vec<(String, f64)>,
-    pub groups: Vec<GroupMetrics>,
-    pub tests: Vec<GroupTest>,
-    /// Groups or metrics left out, and why.
-    pub notes: Vec<String>,
-    /// Retention between two waves of customer ids (`--next-wave`).
-    pub wave_retention: Option<Index>,
-}
+mod results;
+mod retention;
 
 /// Error naming the first value outside `[lo, hi]` (or not whole when `integer`).
 fn check_range(
@@ -596,86 +468,4 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         notes,
         wave_retention: None,
     })
-}
-
-/// Retention between two waves of customer ids: the share of wave-1 customers still
-/// present in wave 2 (a semi join in polars), with a Wilson CI.
-pub fn wave_retention(
-    wave1: &DataFrame,
-    wave2: &DataFrame,
-    id: &str,
-    confidence: f64,
-) -> Result<Index> {
-    load::require_column(wave1, "wave 1", id)?;
-    load::require_column(wave2, "wave 2", id)?;
-    let ids = |df: &DataFrame| {
-        df.clone()
-            .lazy()
-            .select([col(id).cast(DataType::String)])
-            .drop_nulls(None)
-            .unique(None, UniqueKeepStrategy::Any)
-    };
-    let n1 = ids(wave1).collect()?.height();
-    if n1 == 0 {
-        return Err(Error::Empty {
-            what: "wave 1".into(),
-            hint: format!("no customer ids in column '{id}'"),
-        });
-    }
-    let kept = ids(wave1)
-        .semi_join(ids(wave2), col(id), col(id))
-        .collect()?
-        .height();
-    let z = Normal::new(0.0, 1.0)
-        .map(|d| d.inverse_cdf(0.5 + confidence / 2.0))
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let (lo, hi) = wilson(kept as f64, n1 as f64, z);
-    Ok(Index {
-        n: n1,
-        value: 100.0 * kept as f64 / n1 as f64,
-        ci_low: lo,
-        ci_high: hi,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn two_wave_retention() {
-        let w1 =
-            DataFrame::new_infer_height(vec![Column::new("id".into(), ["a", "b", "c", "d", "d"])])
-                .unwrap();
-        let w2 =
-            DataFrame::new_infer_height(vec![Column::new("id".into(), ["b", "d", "e"])]).unwrap();
-        let r = wave_retention(&w1, &w2, "id", 0.95).unwrap();
-        // 4 distinct wave-1 customers, 2 of them (b, d) seen again.
-        assert_eq!(r.n, 4);
-        assert!((r.value - 50.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn scales_parse() {
-        assert_eq!(
-            Scale::parse("1-5").unwrap(),
-            Scale {
-                low: 1.0,
-                high: 5.0
-            }
-        );
-        assert!(Scale::parse("5-1").is_err());
-        assert!(Scale::parse("ten").is_err());
-    }
-
-    #[test]
-    fn wilson_by_hand() {
-        // k = 8 of n = 10, z = 1.96: centre (0.8 + 0.19208)/1.38416 = 0.7167379,
-        // half-width 1.96·√(0.016 + 0.0096040)/1.38416 = 0.2265811 (Wilson 1927).
-        let (lo, hi) = wilson(8.0, 10.0, 1.96);
-        assert!(
-            (lo - 49.015_685).abs() < 1e-5 && (hi - 94.331_905).abs() < 1e-5,
-            "{lo} {hi}"
-        );
-    }
 }
