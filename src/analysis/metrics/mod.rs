@@ -469,3 +469,45 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         wave_retention: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_wave_retention() {
+        let w1 =
+            DataFrame::new_infer_height(vec![Column::new("id".into(), ["a", "b", "c", "d", "d"])])
+                .unwrap();
+        let w2 =
+            DataFrame::new_infer_height(vec![Column::new("id".into(), ["b", "d", "e"])]).unwrap();
+        let r = wave_retention(&w1, &w2, "id", 0.95).unwrap();
+        // 4 distinct wave-1 customers, 2 of them (b, d) seen again.
+        assert_eq!(r.n, 4);
+        assert!((r.value - 50.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn scales_parse() {
+        assert_eq!(
+            Scale::parse("1-5").unwrap(),
+            Scale {
+                low: 1.0,
+                high: 5.0
+            }
+        );
+        assert!(Scale::parse("5-1").is_err());
+        assert!(Scale::parse("ten").is_err());
+    }
+
+    #[test]
+    fn wilson_by_hand() {
+        // k = 8 of n = 10, z = 1.96: centre (0.8 + 0.19208)/1.38416 = 0.7167379,
+        // half-width 1.96·√(0.016 + 0.0096040)/1.38416 = 0.2265811 (Wilson 1927).
+        let (lo, hi) = wilson(8.0, 10.0, 1.96);
+        assert!(
+            (lo - 49.015_685).abs() < 1e-5 && (hi - 94.331_905).abs() < 1e-5,
+            "{lo} {hi}"
+        );
+    }
+}
