@@ -76,7 +76,11 @@ pub fn whale_curve_svg(
                         theme::tick(peak.customer_pct),
                         theme::tick(peak.profit_pct)
                     ),
-                    (peak.customer_pct + 2.0, peak.profit_pct),
+                    // Below and right of the peak, clear of the curve.
+                    (
+                        peak.customer_pct + 1.5,
+                        peak.profit_pct - (y_max - y_min) * 0.07,
+                    ),
                     (FONT, 13).into_font().color(&INK),
                 )])
                 .map_err(chart_err)?;

@@ -14,6 +14,7 @@ pub mod export;
 /// Number formatting (defined at the crate root, shared with messages).
 pub use crate::format;
 pub mod html;
+mod html_sections;
 pub mod i18n;
 pub mod metrics;
 pub mod regression;
