@@ -22,18 +22,21 @@ pub struct BuildArgs {
     pub diagnostics_json: Option<PathBuf>,
 }
 
-pub fn run(args: BuildArgs) -> Result<()> {
+pub fn run(args: BuildArgs, lang: Option<&str>) -> Result<()> {
     let study = args.data.study(&[], &[])?;
+    let lang = super::language(lang, Some(&study))?;
     let mut table = profitchain::analysis::study::build(&study)?.table;
     output::write_table(&args.output, &mut table.df)?;
     if let Some(p) = &args.diagnostics_json {
         output::write_text(p, &(super::to_json(&table.diagnostics)? + "\n"))?;
     }
-    print!("{}", text::diagnostics(&table.diagnostics));
+    print!("{}", text::diagnostics_in(&table.diagnostics, lang));
     println!(
-        "Wrote {} customers to {}",
-        table.df.height(),
-        args.output.display()
+        "{}",
+        lang.f(
+            "d_wrote",
+            &[("n", &table.df.height()), ("path", &args.output.display())]
+        )
     );
     Ok(())
 }

@@ -39,9 +39,6 @@ pub struct ChainArgs {
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
     pub format: String,
-    /// Language of the text output: en or zh (简体中文); default the study's `language`.
-    #[arg(long, value_name = "LANG")]
-    pub lang: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -86,9 +83,9 @@ impl InferenceArgs {
     }
 }
 
-pub fn run(args: ChainArgs) -> Result<()> {
+pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
-    let lang = super::language(args.lang.as_deref(), &study)?;
+    let lang = super::language(lang, Some(&study))?;
     let mut table = profitchain::analysis::study::build(&study)?.table;
     profitchain::analysis::study::use_outcome(&mut table, &args.outcome)?;
     let opts = ChainOptions {

@@ -73,7 +73,7 @@ pub struct ClvArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(args: ClvArgs) -> Result<()> {
+pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
     let model = PurchaseModel::parse(&args.model)?;
     let compare = compared_models(args.compare.as_deref(), model)?;
     let df = transactions::read(&args.transactions, &args.file.options()?)?;

@@ -89,7 +89,7 @@ fn parse_scale(s: &str) -> Result<[f64; 2]> {
     }
 }
 
-pub fn run(args: CsiArgs) -> Result<()> {
+pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
     let (spec, model, df) =
         csi::read_model_and_data(&args.model, &args.data, &args.file.options()?)?;
     let missing = if args.missing == "mean" {

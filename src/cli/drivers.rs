@@ -55,7 +55,7 @@ pub struct DriversArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(args: DriversArgs) -> Result<()> {
+pub fn run(args: DriversArgs, lang: Option<&str>) -> Result<()> {
     let t = load::read_table(&args.data, &args.file.options()?)?;
     // A labelled code column (SPSS/Stata) groups by its labels.
     let df = match &args.by {
@@ -93,7 +93,7 @@ pub fn run(args: DriversArgs) -> Result<()> {
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",
         "csv" => regression::csv(&mut render::tidy(&out)?)?,
-        _ => render::text(&out),
+        _ => render::text_in(&out, super::language(lang, None)?),
     };
     super::emit(&args.output, &text)
 }

@@ -24,7 +24,7 @@ pub struct InspectArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(args: InspectArgs) -> Result<()> {
+pub fn run(args: InspectArgs, lang: Option<&str>) -> Result<()> {
     let read = args.file.options()?;
     let reports = args
         .files

@@ -84,7 +84,12 @@ pub struct MetricsArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(mut args: MetricsArgs) -> Result<()> {
+pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
+    let study_lang = match &args.study {
+        Some(s) if args.data.is_none() => Study::from_file(s)?.language,
+        _ => None,
+    };
+    let lang = super::language(lang.or(study_lang.as_deref()), None)?;
     let mut study_notes = Vec::new();
     let labels: load::TableMeta;
     let (df, file) = match (&args.data, &args.study) {
@@ -258,7 +263,7 @@ pub fn run(mut args: MetricsArgs) -> Result<()> {
     let text = match args.format.as_str() {
         "json" => super::to_json(&out)? + "\n",
         "csv" => regression::csv(&mut render::tidy(&out)?)?,
-        _ => render::text(&out),
+        _ => render::text_in(&out, lang),
     };
     super::emit(&args.output, &text)
 }

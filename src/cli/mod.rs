@@ -23,6 +23,10 @@ pub mod value;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Language of the human-readable output: en or zh (简体中文). Default: the study
+    /// file's `language`, else en. JSON keys and CSV columns stay English.
+    #[arg(long, global = true, value_name = "LANG")]
+    pub lang: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -101,18 +105,19 @@ pub enum Command {
 
 /// Run a parsed command.
 pub fn run(cli: Cli) -> Result<()> {
+    let lang = cli.lang.as_deref();
     match cli.command {
-        Command::Inspect(a) => inspect::run(a),
-        Command::Build(a) => build::run(a),
-        Command::Simulate(a) => simulate::run(a),
-        Command::Regress(a) => regress::run(a),
-        Command::Chain(a) => chain::run(a),
-        Command::Value(a) => value::run(a),
-        Command::Clv(a) => clv::run(a),
-        Command::Csi(a) => csi::run(a),
-        Command::Drivers(a) => drivers::run(a),
-        Command::Metrics(a) => metrics::run(a),
-        Command::Report(a) => report::run(a),
+        Command::Inspect(a) => inspect::run(a, lang),
+        Command::Build(a) => build::run(a, lang),
+        Command::Simulate(a) => simulate::run(a, lang),
+        Command::Regress(a) => regress::run(a, lang),
+        Command::Chain(a) => chain::run(a, lang),
+        Command::Value(a) => value::run(a, lang),
+        Command::Clv(a) => clv::run(a, lang),
+        Command::Csi(a) => csi::run(a, lang),
+        Command::Drivers(a) => drivers::run(a, lang),
+        Command::Metrics(a) => metrics::run(a, lang),
+        Command::Report(a) => report::run(a, lang),
     }
 }
 
@@ -146,9 +151,9 @@ impl ExportArgs {
 /// `language`, else English.
 pub fn language(
     flag: Option<&str>,
-    study: &profitchain::data::Study,
+    study: Option<&profitchain::data::Study>,
 ) -> Result<profitchain::report::i18n::Lang> {
-    match flag.or(study.language.as_deref()) {
+    match flag.or(study.and_then(|s| s.language.as_deref())) {
         Some(l) => profitchain::report::i18n::Lang::parse(l),
         None => Ok(Default::default()),
     }

@@ -27,14 +27,11 @@ pub struct ReportArgs {
     /// Write into an existing, non-empty folder.
     #[arg(long)]
     pub force: bool,
-    /// Language of the report: en or zh (简体中文); default the study's `language`, else en.
-    #[arg(long, value_name = "LANG")]
-    pub lang: Option<String>,
 }
 
-pub fn run(args: ReportArgs) -> Result<()> {
+pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     let (_sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
-    let lang = super::language(args.lang.as_deref(), &study)?;
+    let lang = super::language(lang, Some(&study))?;
     let built = profitchain::analysis::study::build(&study)?;
     let table = built.table;
     let opts = args.inference.options(&study)?;

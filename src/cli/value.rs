@@ -61,7 +61,7 @@ pub struct ValueArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(args: ValueArgs) -> Result<()> {
+pub fn run(args: ValueArgs, lang: Option<&str>) -> Result<()> {
     let df = load::read(&args.data, &args.file.options()?)?;
     let retention = args.retention.as_deref().map(|r| match r.parse::<f64>() {
         Ok(v) => Retention::Rate(v),
@@ -100,7 +100,7 @@ pub fn run(args: ValueArgs) -> Result<()> {
     let text = match args.format.as_str() {
         "json" => super::to_json(&result)? + "\n",
         "csv" => regression::csv(&mut render::deciles_table(&result)?)?,
-        _ => render::text(&result),
+        _ => render::text_in(&result, super::language(lang, None)?),
     };
     super::emit(&args.output, &text)
 }

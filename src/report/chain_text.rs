@@ -9,6 +9,7 @@ use super::chain::{
 };
 use super::format::{num, pvalue, stars};
 use super::i18n::Lang;
+use super::text::pad;
 use crate::analysis::chain::{ChainResult, Comparison, SegmentResult};
 
 /// Terminal summary: per-segment paths, hypotheses and indirect effects, then the
@@ -79,12 +80,6 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
         comparison_block(&mut s, c, lang);
     }
     s
-}
-
-/// `s` padded to `width` terminal columns (a Chinese character takes two).
-fn pad(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
 }
 
 /// "1 customer", "20,000 customers" / "20,000 位客户".

@@ -5,25 +5,44 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use super::format::{num, pvalue};
+use super::i18n::Lang;
 use crate::analysis::drivers::DriversOutput;
 use crate::error::{Error, Result};
 
 /// Terminal table per group.
 pub fn text(out: &DriversOutput) -> String {
+    text_in(out, Lang::En)
+}
+
+/// [`text`] in `lang`.
+pub fn text_in(out: &DriversOutput, lang: Lang) -> String {
     let mut s = String::new();
     for g in &out.groups {
         let _ = writeln!(
             s,
-            "Key drivers of '{}' — group {} (n = {}, R² = {})",
-            out.target,
-            g.group,
-            g.n,
-            num(g.r_squared, 4)
+            "{}",
+            lang.f(
+                "dr_title",
+                &[
+                    ("target", &out.target),
+                    ("g", &lang.name(&g.group)),
+                    ("n", &g.n),
+                    ("r2", &num(g.r_squared, 4)),
+                ]
+            )
         );
         let _ = writeln!(
             s,
-            "  {:<16} {:>10} {:>8} {:>9} {:>8} {:>9} {:>8} {:>7}  quadrant",
-            "driver", "coef", "p", "Shapley", "% R²", "RelWt", "% R²", "mean"
+            "  {} {} {:>8} {:>9} {:>8} {:>9} {:>8} {}  {}",
+            super::text::pad(lang.t("dr_driver"), 16),
+            super::text::rpad(lang.t("dr_coef"), 10),
+            "p",
+            "Shapley",
+            "% R²",
+            "RelWt",
+            "% R²",
+            super::text::rpad(lang.t("dr_mean"), 7),
+            lang.t("dr_quadrant")
         );
         for d in &g.drivers {
             let _ = writeln!(
@@ -37,7 +56,7 @@ pub fn text(out: &DriversOutput) -> String {
                 num(d.relative_weight, 4),
                 super::format::fixed(d.relative_weight_pct, 1),
                 super::format::fixed(d.mean, 2),
-                d.quadrant
+                lang.message(&d.quadrant)
             );
             if let (Some(a), Some(b)) = (d.shapley_ci, d.relative_weight_ci) {
                 let _ = writeln!(

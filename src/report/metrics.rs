@@ -5,28 +5,66 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use super::format::{num, pvalue};
+use super::i18n::Lang;
 use crate::analysis::metrics::MetricsOutput;
 use crate::error::{Error, Result};
 
 /// Terminal summary per group, then the tests.
 pub fn text(out: &MetricsOutput) -> String {
+    text_in(out, Lang::En)
+}
+
+/// [`text`] in `lang`.
+pub fn text_in(out: &MetricsOutput, lang: Lang) -> String {
     let mut s = String::new();
+    let f1 = |v: f64| format!("{v:.1}");
     for g in &out.groups {
-        let _ = writeln!(s, "Group {} ({} {})", g.group, g.n, out.unit);
+        let _ = writeln!(
+            s,
+            "{}",
+            lang.f(
+                "m_group",
+                &[
+                    ("g", &lang.name(&g.group)),
+                    ("n", &g.n),
+                    ("unit", &lang.message(&out.unit))
+                ]
+            )
+        );
         if let Some(c) = &g.csat {
             let _ = writeln!(
                 s,
-                "  CSAT  mean {} [{}, {}]; top-2-box {:.1}% [{:.1}, {:.1}]",
-                num(c.mean, 4),
-                num(c.ci_low, 4),
-                num(c.ci_high, 4),
-                c.top2box,
-                c.top2box_ci_low,
-                c.top2box_ci_high
+                "  {}",
+                lang.f(
+                    "m_csat",
+                    &[
+                        ("m", &num(c.mean, 4)),
+                        ("lo", &num(c.ci_low, 4)),
+                        ("hi", &num(c.ci_high, 4)),
+                        ("t", &f1(c.top2box)),
+                        ("tl", &f1(c.top2box_ci_low)),
+                        ("th", &f1(c.top2box_ci_high)),
+                    ]
+                )
             );
         }
         if let Some(n) = &g.nps {
-            let _ = writeln!(s, "  NPS   {:.1} (se {:.2}) [{:.1}, {:.1}]; promoters {:.1}%, passives {:.1}%, detractors {:.1}%", n.score, n.se, n.ci_low, n.ci_high, n.promoters, n.passives, n.detractors);
+            let _ = writeln!(
+                s,
+                "  {}",
+                lang.f(
+                    "m_nps",
+                    &[
+                        ("v", &f1(n.score)),
+                        ("se", &format!("{:.2}", n.se)),
+                        ("lo", &f1(n.ci_low)),
+                        ("hi", &f1(n.ci_high)),
+                        ("pro", &f1(n.promoters)),
+                        ("pas", &f1(n.passives)),
+                        ("det", &f1(n.detractors)),
+                    ]
+                )
+            );
         }
         if let Some(c) = &g.ces {
             let d: Vec<String> = c
@@ -36,26 +74,45 @@ pub fn text(out: &MetricsOutput) -> String {
                 .collect();
             let _ = writeln!(
                 s,
-                "  CES   mean {} [{}, {}] ({}); {}",
-                num(c.mean, 4),
-                num(c.ci_low, 4),
-                num(c.ci_high, 4),
-                c.note,
-                d.join(", ")
+                "  {}",
+                lang.f(
+                    "m_ces",
+                    &[
+                        ("m", &num(c.mean, 4)),
+                        ("lo", &num(c.ci_low, 4)),
+                        ("hi", &num(c.ci_high, 4)),
+                        ("note", &lang.message(&c.note)),
+                        ("dist", &d.join(", ")),
+                    ]
+                )
             );
         }
         if let Some(c) = &g.csi {
             let _ = writeln!(
                 s,
-                "  CSI   {:.1} / 100 [{:.1}, {:.1}]",
-                c.value, c.ci_low, c.ci_high
+                "  {}",
+                lang.f(
+                    "m_csi",
+                    &[
+                        ("v", &f1(c.value)),
+                        ("lo", &f1(c.ci_low)),
+                        ("hi", &f1(c.ci_high))
+                    ]
+                )
             );
         }
         if let Some(r) = &g.retention {
             let _ = writeln!(
                 s,
-                "  Retention {:.1}% [{:.1}, {:.1}]",
-                r.value, r.ci_low, r.ci_high
+                "  {}",
+                lang.f(
+                    "m_retention",
+                    &[
+                        ("v", &f1(r.value)),
+                        ("lo", &f1(r.ci_low)),
+                        ("hi", &f1(r.ci_high))
+                    ]
+                )
             );
         }
     }
@@ -65,29 +122,42 @@ pub fn text(out: &MetricsOutput) -> String {
             .iter()
             .map(|(a, w)| format!("{a} {w:.3}"))
             .collect();
-        let _ = writeln!(s, "CSI weights: {}", w.join(", "));
+        let _ = writeln!(s, "{}", lang.f("m_weights", &[("w", &w.join(", "))]));
     }
     for t in &out.tests {
         let _ = writeln!(
             s,
-            "Test {}: {} − {} = {} (z = {:.3}, p {})",
-            t.metric,
-            t.group_a,
-            t.group_b,
-            num(t.difference, 4),
-            t.z,
-            pvalue(t.p_value)
+            "{}",
+            lang.f(
+                "m_test",
+                &[
+                    ("metric", &t.metric),
+                    ("a", &lang.name(&t.group_a)),
+                    ("b", &lang.name(&t.group_b)),
+                    ("d", &num(t.difference, 4)),
+                    ("z", &format!("{:.3}", t.z)),
+                    ("p", &pvalue(t.p_value)),
+                ]
+            )
         );
     }
     if let Some(r) = &out.wave_retention {
         let _ = writeln!(
             s,
-            "Retention between waves: {:.1}% of {} customers [{:.1}, {:.1}]",
-            r.value, r.n, r.ci_low, r.ci_high
+            "{}",
+            lang.f(
+                "m_wave",
+                &[
+                    ("v", &f1(r.value)),
+                    ("n", &r.n),
+                    ("lo", &f1(r.ci_low)),
+                    ("hi", &f1(r.ci_high))
+                ]
+            )
         );
     }
     for n in &out.notes {
-        let _ = writeln!(s, "Note: {n}");
+        let _ = writeln!(s, "{}{}", lang.t("m_note"), lang.message(n));
     }
     s
 }

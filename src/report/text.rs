@@ -4,6 +4,8 @@ use std::fmt::Write;
 
 use unicode_width::UnicodeWidthStr;
 
+use super::i18n::Lang;
+
 use crate::data::diagnostics::Diagnostics;
 use crate::data::inspect::Inspection;
 
@@ -26,63 +28,75 @@ pub fn count(n: usize, noun: &str) -> String {
 
 /// The build diagnostics as a readable block.
 pub fn diagnostics(d: &Diagnostics) -> String {
+    diagnostics_in(d, Lang::En)
+}
+
+/// [`diagnostics`] in `lang`.
+pub fn diagnostics_in(d: &Diagnostics, lang: Lang) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "Build diagnostics — study '{}'", d.study);
-    let _ = writeln!(s, "  Inputs:");
+    let n = |k: usize, noun: &str| match lang {
+        Lang::En => count(k, noun),
+        _ => format!(
+            "{} {}",
+            super::format::thousands(k as f64, 0),
+            lang.t(&format!("unit_{noun}"))
+        ),
+    };
+    let _ = writeln!(s, "{}", lang.f("d_title", &[("study", &d.study)]));
+    let _ = writeln!(s, "  {}", lang.t("d_inputs"));
     for i in &d.inputs {
         let kept = if i.customers_kept != i.customers {
-            format!(", {} kept", i.customers_kept)
+            lang.f("d_kept", &[("n", &i.customers_kept)])
         } else {
             String::new()
         };
         let _ = writeln!(
             s,
-            "    {:<12} {:>10} read  ({}-level, {}{kept})  {}",
+            "    {:<12} {:>10} {}  ({}, {}{kept})  {}",
             i.name,
-            count(i.rows_read, "row"),
-            i.level,
-            count(i.customers, "customer"),
+            n(i.rows_read, "row"),
+            lang.t("d_read"),
+            lang.t(&format!("d_level_{}", i.level)),
+            n(i.customers, "customer"),
             i.path
         );
     }
-    let _ = writeln!(
-        s,
-        "  Distinct customers over all tables: {}",
-        d.customers_read
-    );
+    let _ = writeln!(s, "  {}", lang.f("d_distinct", &[("n", &d.customers_read)]));
     if d.dropped.is_empty() {
-        let _ = writeln!(s, "  Dropped: nothing");
+        let _ = writeln!(s, "  {}", lang.t("d_nothing"));
     } else {
-        let _ = writeln!(s, "  Dropped (each customer once, where it was lost):");
+        let _ = writeln!(s, "  {}", lang.t("d_dropped"));
         for x in &d.dropped {
             let unit = x.unit.trim_end_matches('s');
             let _ = writeln!(
                 s,
                 "    [{}] {}: {}{}",
-                x.stage,
-                count(x.count, unit),
-                x.reason,
+                lang.message(&x.stage),
+                n(x.count, unit),
+                lang.message(&x.reason),
                 examples(&x.examples)
             );
         }
     }
-    let _ = writeln!(s, "  Customers in every table: {}", d.joined_customers);
+    let _ = writeln!(s, "  {}", lang.f("d_joined", &[("n", &d.joined_customers)]));
     for w in &d.warnings {
-        let _ = writeln!(s, "  warning: {w}");
+        let _ = writeln!(s, "  {}{}", lang.t("txt_warning"), lang.message(w));
     }
-    for n in &d.notes {
-        let _ = writeln!(s, "  note: {n}");
+    for note in &d.notes {
+        let _ = writeln!(s, "  {}{}", lang.t("d_note"), lang.message(note));
     }
     let segs: Vec<String> = d
         .segments
         .iter()
-        .map(|x| format!("{} {}", x.segment, x.customers))
+        .map(|x| format!("{} {}", lang.name(&x.segment), x.customers))
         .collect();
     let _ = writeln!(
         s,
-        "  Customers analysed: {} ({})",
-        d.customers,
-        segs.join(", ")
+        "  {}",
+        lang.f(
+            "d_analysed",
+            &[("n", &d.customers), ("segs", &segs.join(", "))]
+        )
     );
     s
 }
@@ -166,4 +180,14 @@ pub fn inspection(x: &Inspection) -> String {
         }
     }
     s
+}
+
+/// `s` padded to `width` terminal columns (a Chinese character takes two).
+pub fn pad(s: &str, width: usize) -> String {
+    format!("{s}{}", " ".repeat(width.saturating_sub(s.width())))
+}
+
+/// `s` right-aligned in `width` terminal columns.
+pub fn rpad(s: &str, width: usize) -> String {
+    format!("{}{s}", " ".repeat(width.saturating_sub(s.width())))
 }

@@ -5,15 +5,22 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use super::format::{money, num, thousands};
+use super::i18n::Lang;
 use crate::analysis::value::{Decile, ValueResult};
 use crate::error::{Error, Result};
 
-fn decile_rows(s: &mut String, title: &str, rows: &[Decile]) {
+fn decile_rows(s: &mut String, title: &str, rows: &[Decile], lang: Lang) {
+    use super::text::rpad;
     let _ = writeln!(s, "{title}");
     let _ = writeln!(
         s,
-        "  {:>6} {:>10} {:>14} {:>14} {:>12} {:>9}",
-        "decile", "customers", "revenue", "profit", "mean profit", "% profit"
+        "  {} {} {} {} {} {}",
+        rpad(lang.t("v_decile"), 6),
+        rpad(lang.t("customers_h"), 10),
+        rpad(lang.t("var_revenue"), 14),
+        rpad(lang.t("var_profit"), 14),
+        rpad(lang.t("v_mean_profit"), 12),
+        rpad(lang.t("v_pct_profit"), 9)
     );
     for d in rows {
         let _ = writeln!(
@@ -31,33 +38,64 @@ fn decile_rows(s: &mut String, title: &str, rows: &[Decile]) {
 
 /// Terminal summary.
 pub fn text(v: &ValueResult) -> String {
+    text_in(v, Lang::En)
+}
+
+/// [`text`] in `lang` (the CLV and Wallet Allocation Rule lines stay formulas).
+pub fn text_in(v: &ValueResult, lang: Lang) -> String {
     let mut s = String::new();
+    let customers = match lang {
+        Lang::En => super::text::count(v.customers, "customer"),
+        _ => format!(
+            "{} {}",
+            thousands(v.customers as f64, 0),
+            lang.t("customers")
+        ),
+    };
+    let f1 = |x: f64| format!("{x:.1}");
     let _ = writeln!(
         s,
-        "{}; total revenue {}, total profit {}; {:.1}% are unprofitable (profit ≤ 0)",
-        super::text::count(v.customers, "customer"),
-        money(v.total_revenue),
-        money(v.total_profit),
-        v.unprofitable_share
+        "{}",
+        lang.f(
+            "v_totals",
+            &[
+                ("c", &customers),
+                ("rev", &money(v.total_revenue)),
+                ("profit", &money(v.total_profit)),
+                ("u", &f1(v.unprofitable_share)),
+            ]
+        )
     );
     let end = v.whale_curve.last().map_or(100.0, |p| p.profit_pct);
+    let base = match (lang, v.profit_base.as_str()) {
+        (Lang::En, b) => b.to_string(),
+        (_, "total profit") => "总利润".to_string(),
+        _ => "盈利总额".to_string(),
+    };
     let _ = writeln!(
         s,
-        "Whale curve: the most profitable {:.1}% of customers earn {:.1}% of the {}; the rest give back {:.1} percentage points",
-        v.peak_customer_pct,
-        v.peak_profit_pct,
-        v.profit_base,
-        v.peak_profit_pct - end
+        "{}",
+        lang.f(
+            "v_whale",
+            &[
+                ("c", &f1(v.peak_customer_pct)),
+                ("p", &f1(v.peak_profit_pct)),
+                ("base", &base),
+                ("back", &f1(v.peak_profit_pct - end)),
+            ]
+        )
     );
     decile_rows(
         &mut s,
-        "\nDeciles by profit (1 = most profitable):",
+        &format!("\n{}", lang.t("v_by_profit")),
         &v.deciles,
+        lang,
     );
     decile_rows(
         &mut s,
-        "\nDeciles by revenue (1 = largest customers):",
+        &format!("\n{}", lang.t("v_by_revenue")),
         &v.revenue_deciles,
+        lang,
     );
     if let Some(c) = &v.clv {
         let _ = writeln!(
