@@ -99,7 +99,7 @@ pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
     let text = match args.format.as_str() {
         "json" => super::to_json(&result)? + "\n",
         "csv" => render::customers_csv(&mut customers)?,
-        _ => render::text(&result),
+        _ => render::text_in(&result, super::language(lang, None)?),
     };
     if let Some(p) = &args.customers_out {
         output::write_table(p, &mut customers)?;

@@ -139,7 +139,7 @@ pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
     let out = match args.format.as_str() {
         "json" => super::to_json(&result)? + "\n",
         "csv" => render::paths_csv(&result)?,
-        _ => render::text(&result),
+        _ => render::text_in(&result, super::language(lang, None)?),
     };
     super::emit(&args.output, &out)
 }

@@ -26,6 +26,7 @@ pub struct InspectArgs {
 
 pub fn run(args: InspectArgs, lang: Option<&str>) -> Result<()> {
     let read = args.file.options()?;
+    let lang = super::language(lang, None)?;
     let reports = args
         .files
         .iter()
@@ -35,7 +36,7 @@ pub fn run(args: InspectArgs, lang: Option<&str>) -> Result<()> {
         println!("{}", super::to_json(&reports)?);
     } else {
         for r in &reports {
-            print!("{}", text::inspection(r));
+            print!("{}", text::inspection_in(r, lang));
         }
     }
     Ok(())

@@ -51,7 +51,7 @@ pub struct RegressArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
+pub fn run(args: RegressArgs, _lang: Option<&str>) -> Result<()> {
     let (df, file, id) = match (&args.data, &args.study) {
         (Some(path), _) => {
             let t = load::read_table(path, &args.file.options()?)?;

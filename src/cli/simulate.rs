@@ -27,7 +27,7 @@ pub struct SimulateArgs {
     pub force: bool,
 }
 
-pub fn run(args: SimulateArgs, lang: Option<&str>) -> Result<()> {
+pub fn run(args: SimulateArgs, _lang: Option<&str>) -> Result<()> {
     let mut sim = simulate::simulate(&args.scenario, args.seed, args.customers)?;
     profitchain::report::export::prepare_dir(&args.out, args.force)?;
     simulate::write(&mut sim, &args.out)?;

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::format::{amount, fixed, money, num, thousands};
+use super::i18n::Lang;
 
 /// `7`, `30.4375`: a length without trailing zeros.
 fn length(x: f64) -> String {
@@ -19,93 +20,116 @@ use super::export::{Block, Export, Table};
 use crate::analysis::clv::{ClvResult, ClvTotals};
 use crate::stats::btyd::MleFit;
 
-fn model(s: &mut String, title: &str, m: &MleFit) {
+fn model(s: &mut String, title: &str, m: &MleFit, lang: Lang) {
     let _ = writeln!(
         s,
-        "{title}: log-likelihood {}, AIC {}, BIC {} ({} customers; {} after {} iterations)",
-        fixed(m.log_likelihood, 2),
-        fixed(m.aic, 1),
-        fixed(m.bic, 1),
-        thousands(m.n, 0),
-        m.status,
-        m.iterations
+        "{}",
+        lang.f(
+            "c_model",
+            &[
+                ("title", &title),
+                ("ll", &fixed(m.log_likelihood, 2)),
+                ("aic", &fixed(m.aic, 1)),
+                ("bic", &fixed(m.bic, 1)),
+                ("n", &thousands(m.n, 0)),
+                ("status", &lang.message(&m.status)),
+                ("it", &m.iterations),
+            ]
+        )
     );
     for (i, name) in m.names.iter().enumerate() {
         let se = m.std_errors[i].map_or("n/a".to_string(), |v| num(v, 3));
-        let _ = writeln!(s, "  {name:<8} {:>12}  (se {se})", num(m.params[i], 5));
+        let _ = writeln!(
+            s,
+            "  {name:<8} {:>12}  ({} {se})",
+            num(m.params[i], 5),
+            lang.t("c_se")
+        );
     }
 }
 
 /// Terminal summary.
 pub fn text(r: &ClvResult) -> String {
+    text_in(r, Lang::En)
+}
+
+/// [`text`] in `lang`.
+pub fn text_in(r: &ClvResult, lang: Lang) -> String {
+    use super::text::rpad;
     let mut s = String::new();
     let d = &r.diagnostics;
-    let unit = format!("{:?}", r.time_unit).to_lowercase();
+    let unit_en = format!("{:?}", r.time_unit).to_lowercase();
+    let unit = lang.t(&format!("unit_{unit_en}")).to_string();
     let _ = writeln!(
         s,
-        "Customer lifetime value: {} purchases × Gamma-Gamma spend (time unit: {unit} = {} days{})",
-        r.model_label,
-        length(r.days_per_period),
-        if r.discrete {
-            "; one purchase opportunity per calendar period"
-        } else {
-            ""
-        }
+        "{}",
+        lang.f(
+            "c_title",
+            &[
+                ("model", &r.model_label),
+                ("unit", &unit),
+                ("days", &length(r.days_per_period)),
+                (
+                    "discrete",
+                    &if r.discrete { lang.t("c_discrete") } else { "" }
+                ),
+            ]
+        )
     );
     let _ = writeln!(
         s,
-        "{} rows read; {} customers; {} calibration and {} holdout transactions (same-day purchases merged)",
-        thousands(d.rows_read as f64, 0),
-        thousands(d.customers as f64, 0),
-        thousands(d.calibration_transactions as f64, 0),
-        thousands(d.holdout_transactions as f64, 0)
+        "{}",
+        lang.f(
+            "c_read",
+            &[
+                ("rows", &thousands(d.rows_read as f64, 0)),
+                ("c", &thousands(d.customers as f64, 0)),
+                ("cal", &thousands(d.calibration_transactions as f64, 0)),
+                ("hold", &thousands(d.holdout_transactions as f64, 0)),
+            ]
+        )
     );
     for (n, what) in [
-        (d.rows_missing, "rows without id, date or amount (left out)"),
-        (
-            d.rows_non_positive,
-            "rows with amount ≤ 0 (counted as purchases, no spend)",
-        ),
-        (
-            d.rows_after_observation_end,
-            "rows after the observation end (left out)",
-        ),
-        (
-            d.customers_after_calibration,
-            "customers whose first purchase is after the calibration end (left out)",
-        ),
+        (d.rows_missing, "c_rows_missing"),
+        (d.rows_non_positive, "c_rows_non_positive"),
+        (d.rows_after_observation_end, "c_rows_after"),
+        (d.customers_after_calibration, "c_customers_after"),
     ] {
         if n > 0 {
-            let _ = writeln!(s, "  {} {what}", thousands(n as f64, 0));
+            let _ = writeln!(s, "  {} {}", thousands(n as f64, 0), lang.t(what));
         }
     }
     for w in &r.warnings {
-        let _ = writeln!(s, "warning: {w}");
+        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
     }
     let _ = writeln!(s);
-    model(&mut s, &r.model_label, &r.purchase);
+    model(&mut s, &r.model_label, &r.purchase, lang);
     for c in &r.compared {
-        model(&mut s, &format!("{} (compared)", c.label), &c.fit);
+        model(
+            &mut s,
+            &lang.f("c_compared", &[("m", &c.label)]),
+            &c.fit,
+            lang,
+        );
     }
     if let Some(g) = &r.gamma_gamma {
-        model(&mut s, "Gamma-Gamma", g);
+        model(&mut s, "Gamma-Gamma", g, lang);
     }
     if let Some(c) = r.spend_frequency_correlation {
-        let _ = writeln!(
-            s,
-            "  correlation of frequency and mean spend: {}",
-            fixed(c, 3)
-        );
+        let _ = writeln!(s, "  {}", lang.f("c_corr", &[("r", &fixed(c, 3))]));
     }
     if let Some(h) = &r.holdout {
         let _ = writeln!(
             s,
-            "\nHoldout ({} {unit}s): mean transactions per customer by calibration frequency",
-            length(h.length)
+            "\n{}",
+            lang.f("c_holdout", &[("n", &length(h.length)), ("unit", &unit)])
         );
         let mut header = format!(
-            "  {:>9} {:>10} {:>9} {:>11}",
-            "frequency", "customers", "actual", r.model_label
+            "  {} {} {} {:>11}",
+            rpad(lang.t("c_frequency"), 9),
+            rpad(lang.t("customers_h"), 10),
+            rpad(lang.t("clv_actual"), 9),
+            r.model_label
         );
         for c in &r.compared {
             let _ = write!(header, " {:>11}", c.label);
@@ -126,36 +150,52 @@ pub fn text(r: &ClvResult) -> String {
         }
         let _ = writeln!(
             s,
-            "  total: expected {} vs actual {}; per customer MAE {}, RMSE {}",
-            amount(h.expected_total, 5),
-            amount(h.actual_total, 5),
-            fixed(h.mae, 3),
-            fixed(h.rmse, 3)
+            "  {}",
+            lang.f(
+                "c_total",
+                &[
+                    ("e", &amount(h.expected_total, 5)),
+                    ("a", &amount(h.actual_total, 5)),
+                    ("mae", &fixed(h.mae, 3)),
+                    ("rmse", &fixed(h.rmse, 3)),
+                ]
+            )
         );
     }
     let t = &r.totals;
     let _ = writeln!(
         s,
-        "\nNext {} {unit}s: {} expected transactions; mean P(alive) {}; CLV (margin {}, discount {}/year) total {}, mean {}",
-        length(r.options.horizon),
-        amount(t.expected_transactions, 5),
-        fixed(t.mean_p_alive, 3),
-        num(r.options.margin, 3),
-        num(r.options.discount, 3),
-        money(t.clv),
-        money(t.mean_clv)
+        "\n{}",
+        lang.f(
+            "c_next",
+            &[
+                ("h", &length(r.options.horizon)),
+                ("unit", &unit),
+                ("tx", &amount(t.expected_transactions, 5)),
+                ("alive", &fixed(t.mean_p_alive, 3)),
+                ("m", &num(r.options.margin, 3)),
+                ("d", &num(r.options.discount, 3)),
+                ("clv", &money(t.clv)),
+                ("mean", &money(t.mean_clv)),
+            ]
+        )
     );
     if !r.by_segment.is_empty() {
         let _ = writeln!(
             s,
-            "  {:<16} {:>10} {:>14} {:>12} {:>9} {:>9}",
-            "segment", "customers", "CLV", "mean CLV", "share", "P(alive)"
+            "  {} {} {:>14} {} {} {}",
+            super::text::pad(lang.t("segment"), 16),
+            rpad(lang.t("customers_h"), 10),
+            "CLV",
+            rpad(lang.t("c_mean_clv"), 12),
+            rpad(lang.t("c_share"), 9),
+            rpad(lang.t("c_alive"), 9)
         );
         for g in &r.by_segment {
             let _ = writeln!(
                 s,
-                "  {:<16} {:>10} {:>14} {:>12} {:>9} {:>9}",
-                g.segment,
+                "  {} {:>10} {:>14} {:>12} {:>9} {:>9}",
+                super::text::pad(&lang.name(&g.segment), 16),
                 thousands(g.customers as f64, 0),
                 money(g.clv),
                 money(g.mean_clv),

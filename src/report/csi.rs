@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use super::i18n::Lang;
+
 use super::format::{fixed, pvalue, thousands};
 use crate::analysis::csi::CsiResult;
 use crate::stats::bootstrap::Interval;
@@ -20,47 +22,69 @@ fn opt(v: Option<f64>, d: usize) -> String {
 
 /// Terminal summary.
 pub fn text(r: &CsiResult) -> String {
+    text_in(r, Lang::En)
+}
+
+/// [`text`] in `lang`: the headline lines, section titles and group names (table columns
+/// keep their statistical abbreviations).
+pub fn text_in(r: &CsiResult, lang: Lang) -> String {
     let mut s = String::new();
     let o = &r.options;
+    let missing = match (o.missing, r.missing_handled) {
+        (_, 0) => String::new(),
+        (crate::analysis::csi::Missing::Casewise, k) => lang.f("s_casewise", &[("k", &k)]),
+        (crate::analysis::csi::Missing::Mean, k) => lang.f("s_meanfill", &[("k", &k)]),
+    };
     let _ = writeln!(
         s,
-        "Satisfaction index model ({}, {} scheme): {} respondents of {} read{}",
-        if o.consistent {
-            "consistent PLS, PLSc"
-        } else {
-            "PLS path modeling"
-        },
-        format!("{:?}", o.settings.scheme).to_lowercase(),
-        thousands(r.n as f64, 0),
-        thousands(r.rows_read as f64, 0),
-        match (o.missing, r.missing_handled) {
-            (_, 0) => String::new(),
-            (crate::analysis::csi::Missing::Casewise, k) =>
-                format!("; {k} left out for missing items (casewise)"),
-            (crate::analysis::csi::Missing::Mean, k) =>
-                format!("; {k} missing item values replaced by the item mean"),
-        }
+        "{}",
+        lang.f(
+            "s_title",
+            &[
+                (
+                    "method",
+                    &lang.t(if o.consistent { "s_plsc" } else { "s_pls" })
+                ),
+                ("scheme", &format!("{:?}", o.settings.scheme).to_lowercase()),
+                ("n", &thousands(r.n as f64, 0)),
+                ("read", &thousands(r.rows_read as f64, 0)),
+                ("missing", &missing),
+            ]
+        )
     );
+    let skipped = if r.bootstrap_skipped > 0 {
+        lang.f("s_skipped", &[("k", &r.bootstrap_skipped)])
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         s,
-        "{} after {} iterations (last weight change {:.1e}); {} bootstrap resamples (seed {}{}); item scale {}–{} → indices 0–100",
-        if r.converged { "converged" } else { "NOT converged" },
-        r.iterations,
-        r.last_change,
-        o.bootstrap,
-        o.seed,
-        if r.bootstrap_skipped > 0 {
-            format!(", {} skipped: an item without variance in the resample", r.bootstrap_skipped)
-        } else {
-            String::new()
-        },
-        super::theme::tick(r.scale[0]),
-        super::theme::tick(r.scale[1])
+        "{}",
+        lang.f(
+            "s_fit",
+            &[
+                (
+                    "status",
+                    &lang.t(if r.converged {
+                        "s_converged"
+                    } else {
+                        "s_not_converged"
+                    })
+                ),
+                ("it", &r.iterations),
+                ("change", &format!("{:.1e}", r.last_change)),
+                ("b", &o.bootstrap),
+                ("seed", &o.seed),
+                ("skipped", &skipped),
+                ("lo", &super::theme::tick(r.scale[0])),
+                ("hi", &super::theme::tick(r.scale[1])),
+            ]
+        )
     );
     for w in &r.warnings {
-        let _ = writeln!(s, "warning: {w}");
+        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
     }
-    let _ = writeln!(s, "\nConstructs");
+    let _ = writeln!(s, "\n{}", lang.t("s_constructs"));
     let _ = writeln!(
         s,
         "  {:<14} {:>6} {:>8} {:>8} {:>8} {:>7} {:>7} {:>7} {:>7} {:>16}",
@@ -83,7 +107,7 @@ pub fn text(r: &CsiResult) -> String {
             format!("[{}, {}]", fixed(c.index_ci[0], 1), fixed(c.index_ci[1], 1))
         );
     }
-    let _ = writeln!(s, "\nPaths (standardized)");
+    let _ = writeln!(s, "\n{}", lang.t("s_paths"));
     let _ = writeln!(
         s,
         "  {:<28} {:>9} {:>8} {:>8} {:>9} {:>18} {:>7}",
@@ -115,7 +139,7 @@ pub fn text(r: &CsiResult) -> String {
             opt(p.f_squared, 3)
         );
     }
-    let _ = writeln!(s, "\nTotal effects");
+    let _ = writeln!(s, "\n{}", lang.t("s_total"));
     for t in &r.total_effects {
         let _ = writeln!(
             s,
@@ -127,10 +151,7 @@ pub fn text(r: &CsiResult) -> String {
             ci(&t.total.interval)
         );
     }
-    let _ = writeln!(
-        s,
-        "\nOuter weights and loadings (weight in the 0–100 index)"
-    );
+    let _ = writeln!(s, "\n{}", lang.t("s_weights"));
     for c in &r.constructs {
         for it in &c.items {
             let _ = writeln!(
@@ -146,10 +167,7 @@ pub fn text(r: &CsiResult) -> String {
         }
     }
     if !r.htmt.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nDiscriminant validity: HTMT (below 0.85–0.90 is the usual bar)"
-        );
+        let _ = writeln!(s, "\n{}", lang.t("s_htmt"));
         for h in &r.htmt {
             let _ = writeln!(
                 s,
@@ -165,7 +183,7 @@ pub fn text(r: &CsiResult) -> String {
         let _ = writeln!(s, "GoF {}", fixed(g, 3));
     }
     if !r.group_indices.is_empty() {
-        let _ = writeln!(s, "\nIndices by group (mean, 95% CI)");
+        let _ = writeln!(s, "\n{}", lang.t("s_groups"));
         for g in &r.group_indices {
             let cells: Vec<String> = r
                 .constructs
@@ -173,7 +191,13 @@ pub fn text(r: &CsiResult) -> String {
                 .enumerate()
                 .map(|(k, c)| format!("{} {}", c.name, fixed(g.means[k], 1)))
                 .collect();
-            let _ = writeln!(s, "  {:<14} n = {:<6} {}", g.group, g.n, cells.join(", "));
+            let _ = writeln!(
+                s,
+                "  {} n = {:<6} {}",
+                super::text::pad(&lang.name(&g.group), 14),
+                g.n,
+                cells.join(", ")
+            );
         }
     }
     for g in &r.groups {

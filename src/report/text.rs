@@ -103,13 +103,25 @@ pub fn diagnostics_in(d: &Diagnostics, lang: Lang) -> String {
 
 /// The `inspect` report for one file.
 pub fn inspection(x: &Inspection) -> String {
+    inspection_in(x, Lang::En)
+}
+
+/// [`inspection`] in `lang`.
+pub fn inspection_in(x: &Inspection, lang: Lang) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{}: {}, {}",
-        x.path,
-        count(x.rows, "row"),
-        count(x.columns.len(), "column")
+        "{}",
+        lang.f(
+            "i_title",
+            &[
+                ("path", &x.path),
+                ("rows", &count(x.rows, "row")),
+                ("cols", &count(x.columns.len(), "column")),
+                ("r", &super::format::thousands(x.rows as f64, 0)),
+                ("c", &x.columns.len()),
+            ]
+        )
     );
     let w = x
         .columns
@@ -124,11 +136,15 @@ pub fn inspection(x: &Inspection) -> String {
         .any(|c| c.label.is_some() || !c.value_labels.is_empty());
     let _ = writeln!(
         s,
-        "  {:<w$}  {:<10} {:>10}{}",
-        "column",
-        "type",
-        "missing",
-        if labelled { "  label" } else { "" }
+        "  {}  {} {}{}",
+        pad(lang.t("i_column"), w),
+        pad(lang.t("i_type"), 10),
+        rpad(lang.t("i_missing"), 10),
+        if labelled {
+            format!("  {}", lang.t("i_label"))
+        } else {
+            String::new()
+        }
     );
     for c in &x.columns {
         // Pad by display width: a Chinese character takes two terminal columns.
@@ -154,9 +170,14 @@ pub fn inspection(x: &Inspection) -> String {
         if c.declared_missing > 0 {
             let _ = write!(
                 line,
-                " ({} declared missing: {})",
-                c.declared_missing,
-                c.missing_codes.as_deref().unwrap_or("")
+                " {}",
+                lang.f(
+                    "i_declared",
+                    &[
+                        ("n", &c.declared_missing),
+                        ("codes", &c.missing_codes.as_deref().unwrap_or(""))
+                    ]
+                )
             );
         }
         let _ = writeln!(s, "{line}");

@@ -236,3 +236,93 @@ fn chain_speaks_chinese_in_text_and_json() {
         "values stay English"
     );
 }
+
+/// Every command's text in Chinese names its content in Chinese (`--lang` is global).
+#[test]
+fn every_command_speaks_chinese() {
+    let bank = data("../../notebooks-data/retail-bank/study.toml")
+        .display()
+        .to_string();
+    let survey = data("../../notebooks-data/retail-bank/survey.csv")
+        .display()
+        .to_string();
+    let accounts = data("../../notebooks-data/brokerage/accounts.csv")
+        .display()
+        .to_string();
+    let sav = data("formats/survey.sav").display().to_string();
+    let cdnow = data("reference/clv/CDNOW_sample.txt").display().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let built = dir.path().join("b.csv").display().to_string();
+    let cases: Vec<(Vec<&str>, &[&str])> = vec![
+        (vec!["inspect", &sav], &["行", "缺失值", "声明的缺失值"]),
+        (
+            vec!["build", "--study", &bank, "-o", &built],
+            &["数据诊断", "纳入分析的客户", "盈利性客户"],
+        ),
+        (
+            vec![
+                "metrics",
+                "--study",
+                &bank,
+                "--nps",
+                "recommend",
+                "--by",
+                "segment",
+            ],
+            &["组别 盈利性客户", "净推荐值（NPS）", "推荐者"],
+        ),
+        (
+            vec![
+                "drivers",
+                "--data",
+                &survey,
+                "--target",
+                "satisfaction",
+                "--drivers",
+                "quality,service,price,convenience",
+                "--bootstrap",
+                "0",
+            ],
+            &["关键驱动因素", "优势：继续保持"],
+        ),
+        (
+            vec![
+                "value",
+                "--data",
+                &accounts,
+                "--id",
+                "client_id",
+                "--revenue",
+                "revenue",
+                "--cost",
+                "cost_to_serve",
+            ],
+            &["鲸鱼曲线", "十分位", "非盈利性客户"],
+        ),
+        (
+            vec![
+                "clv",
+                "--transactions",
+                &cdnow,
+                "--id",
+                "column_2",
+                "--date",
+                "column_3",
+                "--amount",
+                "column_5",
+                "--calibration-end",
+                "1997-09-30",
+                "--observation-end",
+                "1998-06-30",
+            ],
+            &["客户生命周期价值", "留出期", "存活概率", "收敛"],
+        ),
+    ];
+    for (args, want) in cases {
+        let out = bin().args(&args).args(["--lang", "zh"]).assert().success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        for w in want {
+            assert!(text.contains(w), "{} lacks '{w}':\n{text}", args[0]);
+        }
+    }
+}

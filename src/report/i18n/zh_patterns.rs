@@ -80,6 +80,8 @@ const PATTERNS: &[(&str, &str)] = &[
     ("supported", "支持"),
     ("not supported", "不支持"),
     ("reversed", "相反（显著负相关）"),
+    // Optimiser status.
+    ("converged", "收敛"),
     // Metrics notes.
     ("lower effort is better", "分数越低越省力"),
     ("group '{}': no {} responses; {} left out", "组别“{0}”：没有 {1} 的回答，不计算 {2}"),
