@@ -325,7 +325,7 @@ fn pareto_nbd_matches_the_published_fit_and_expressions() {
 
 /// Same input, same bytes: the JSON and the per-customer table of two runs are identical.
 /// `profitchain clv` on CDNOW with the published 39-week calibration and holdout.
-fn cdnow_clv() -> assert_cmd::Command {
+pub(crate) fn cdnow_clv() -> assert_cmd::Command {
     let mut c = crate::common::bin();
     c.args(["clv", "--transactions"])
         .arg(data("reference/clv/CDNOW_sample.txt"))
