@@ -322,6 +322,10 @@ fn stata_labels_and_corrupt_files() {
         ("corrupt.sav", "as an SPSS file"),
         ("corrupt.xlsx", "as a workbook"),
         ("corrupt.dta", "as a Stata file"),
+        // Old binary workbooks: cut short, and a sector number past the end of the file
+        // (calamine would try to allocate terabytes for it).
+        ("truncated.xls", "as a workbook"),
+        ("damaged.xls", "points past the end of the file"),
     ] {
         let err = fails(&["inspect", &fixture(f)]);
         assert!(err.contains(what), "{err}");

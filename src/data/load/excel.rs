@@ -29,6 +29,121 @@ pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
         reason,
         hint: hint.to_string(),
     };
+    let damaged = "Check that the file is a complete workbook saved by Excel or LibreOffice (open and re-save it if it came by e-mail or was renamed from another format).";
+    if let Err(reason) = check_cfb(path) {
+        return Err(unreadable(reason, damaged));
+    }
+    // A damaged workbook must be an error, never a crash of the whole command.
+    match super::quietly(|| read_sheet(path, opts)) {
+        Ok(Ok(df)) => Ok(df),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(unreadable(
+            "the reader stopped on malformed data".into(),
+            damaged,
+        )),
+    }
+}
+
+/// An old binary workbook (`.xls`, a Compound File) whose sector numbers point past the end
+/// of the file is damaged: say so before the reader would try to allocate for them.
+/// Checks the header and every FAT entry (MS-CFB §2.2–2.3).
+fn check_cfb(path: &Path) -> std::result::Result<(), String> {
+    const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    let Ok(bytes) = std::fs::read(path) else {
+        return Ok(()); // the reader reports unreadable files itself
+    };
+    if bytes.len() < 512 || bytes[..8] != SIGNATURE {
+        return Ok(()); // not a Compound File (xlsx, ods...): the reader decides
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
+    let u32_at = |i: usize| {
+        bytes
+            .get(i..i + 4)
+            .map_or(u32::MAX, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let shift = u16_at(0x1E);
+    if shift != 9 && shift != 12 {
+        return Err(format!("the sector size field is invalid ({shift})"));
+    }
+    let size = 1usize << shift;
+    let sectors = (bytes.len().saturating_sub(size)).div_ceil(size) as u64;
+    let valid = |id: u32| id >= 0xFFFF_FFFA || u64::from(id) < sectors;
+    let fat_sectors = u32_at(0x2C);
+    // Header: FAT sector count, directory, mini-FAT and DIFAT starts, and all 109 DIFAT
+    // slots (the reader follows every slot that is not a special value).
+    let header_ids = [0x30, 0x3C, 0x44]
+        .into_iter()
+        .chain((0..109).map(|k| 0x4C + 4 * k))
+        .map(u32_at);
+    if u64::from(fat_sectors) > sectors || header_ids.into_iter().any(|id| !valid(id)) {
+        return Err("its sector table points past the end of the file".into());
+    }
+    // The first 109 FAT sector numbers are in the header; every FAT entry must be a sector
+    // of the file or a special value.
+    let per = size / 4;
+    let fats: Vec<u32> = (0..(fat_sectors as usize).min(109))
+        .map(|k| u32_at(0x4C + 4 * k))
+        .collect();
+    for &fat in &fats {
+        if !valid(fat) || fat >= 0xFFFF_FFFA {
+            return Err("its sector table points past the end of the file".into());
+        }
+        let start = size + fat as usize * size;
+        for e in (start..start + size).step_by(4) {
+            if !valid(u32_at(e)) {
+                return Err("its sector chain points past the end of the file".into());
+            }
+        }
+    }
+    let next = |id: u32| {
+        let fat = fats.get(id as usize / per).copied().unwrap_or(u32::MAX);
+        u32_at(size + fat as usize * size + (id as usize % per) * 4)
+    };
+    // Directory entries (128 bytes each, along the directory's chain): a stream must start
+    // inside the file and be no longer than it.
+    let mut dir = u32_at(0x30);
+    let mut steps = 0u64;
+    while dir < 0xFFFF_FFFA {
+        steps += 1;
+        if !valid(dir) || steps > sectors {
+            return Err("its directory chain is broken".into());
+        }
+        let base = size + dir as usize * size;
+        for entry in (base..base + size).step_by(128) {
+            let kind = bytes.get(entry + 0x42).copied().unwrap_or(0);
+            if kind == 0 {
+                continue;
+            }
+            let start = u32_at(entry + 0x74);
+            let len = u64::from(u32_at(entry + 0x78));
+            let mini = len < 4096 && kind == 2;
+            let limit = if mini {
+                sectors * (size as u64 / 64)
+            } else {
+                sectors
+            };
+            // A stream with data must start at a real sector (not a chain-end marker).
+            let has_data = (kind == 2 || kind == 5) && len > 0;
+            if len > bytes.len() as u64 * 64
+                || (has_data && u64::from(start) >= limit)
+                || (start < 0xFFFF_FFFA && u64::from(start) >= limit)
+            {
+                return Err("a stream in its directory points past the end of the file".into());
+            }
+        }
+        dir = next(dir);
+    }
+    Ok(())
+}
+
+/// Read the sheet `opts` names (or the first) of a workbook.
+fn read_sheet(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
+    let unreadable = |reason: String, hint: &str| Error::Unreadable {
+        path: path.to_path_buf(),
+        format: "a workbook".into(),
+        reason,
+        hint: hint.to_string(),
+    };
     let mut book = open_workbook_auto(path).map_err(|e| {
         unreadable(
             e.to_string(),

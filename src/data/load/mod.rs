@@ -86,6 +86,17 @@ impl ReadOptions {
     }
 }
 
+/// Run a third-party file reader so that a panic on malformed bytes becomes `Err` without
+/// the panic message on stderr (the caller turns it into a clear `error:`). The default
+/// hook is restored afterwards, so a real bug elsewhere still reports itself.
+pub(crate) fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std::thread::Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let out = std::panic::catch_unwind(f);
+    std::panic::set_hook(hook);
+    out
+}
+
 /// Lazily scan a table; the extension picks the reader. The formats polars cannot scan
 /// (SPSS, Stata, workbooks, CSV in another encoding) are read, then made lazy.
 pub fn scan(path: &Path) -> Result<LazyFrame> {

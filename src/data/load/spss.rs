@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 /// Read an SPSS file (`.sav` or zlib-compressed `.zsav`; the reader tells them apart).
 pub(super) fn read(path: &Path) -> Result<Table> {
     // A damaged file must be an error, never a crash of the whole command.
-    let read = std::panic::catch_unwind(|| ambers::read_sav(path));
+    let read = super::quietly(|| ambers::read_sav(path));
     let (batch, dict) = match read {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => return Err(unreadable(path, &e.to_string())),

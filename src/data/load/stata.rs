@@ -45,7 +45,7 @@ macro_rules! cell {
 
 /// Read a Stata file.
 pub(super) fn read(path: &Path) -> Result<Table> {
-    let caught = std::panic::catch_unwind(|| read_inner(path));
+    let caught = super::quietly(|| read_inner(path));
     match caught {
         Ok(Ok(t)) => Ok(t),
         Ok(Err(e)) => Err(unreadable(path, &e)),

@@ -113,3 +113,10 @@ accounts.to_csv("accounts_semicolon.csv", index=False, sep=";", decimal=",")
 blob = bytes(rng.randrange(256) for _ in range(2048))
 for name in ("corrupt.sav", "corrupt.xlsx", "corrupt.dta"):
     open(name, "wb").write(blob)
+
+# --- Damaged old-format workbooks: cut short, and a sector number past the end -----------
+xls = open("accounts.xls", "rb").read()
+open("truncated.xls", "wb").write(xls[:3000])
+damaged = bytearray(xls)
+damaged[0x4C + 4 * 50: 0x4C + 4 * 51] = (0x00FFFFF0).to_bytes(4, "little")  # DIFAT slot 50
+open("damaged.xls", "wb").write(bytes(damaged))
