@@ -98,7 +98,7 @@ pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
     args.export.write(|| render::export(&result))?;
     let text = match args.format.as_str() {
         "json" => render::json_in(&result, lang)? + "\n",
-        "markdown" => render::markdown(&result),
+        "markdown" => render::markdown_in(&result, lang),
         _ => render::text_in(&result, lang),
     };
     super::emit(&args.output, &text)

@@ -131,53 +131,100 @@ pub fn json_in(r: &ChainResult, lang: Lang) -> Result<String> {
 
 /// Markdown: summary, hypotheses per segment, indirect effects and regression tables.
 pub fn markdown(r: &ChainResult) -> String {
+    markdown_in(r, Lang::En)
+}
+
+/// [`markdown`] in `lang` (the regression tables keep statsmodels' labels).
+pub fn markdown_in(r: &ChainResult, lang: Lang) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "# Chain study: {}\n", r.study);
-    if !r.summary.is_empty() {
-        let _ = writeln!(s, "## Summary\n");
-        for line in &r.summary {
+    let _ = writeln!(
+        s,
+        "# {}{}{}\n",
+        lang.t("md_title"),
+        lang.t("colon"),
+        r.study
+    );
+    let summary = match lang {
+        Lang::En => r.summary.clone(),
+        _ => super::summary_zh::summary(r),
+    };
+    if !summary.is_empty() {
+        let _ = writeln!(s, "## {}\n", lang.t("h_summary"));
+        for line in &summary {
             let _ = writeln!(s, "- {line}");
         }
         let _ = writeln!(s);
     }
     for w in &r.diagnostics.warnings {
-        let _ = writeln!(s, "> **Warning:** {w}\n");
+        let _ = writeln!(s, "> **{}:** {}\n", lang.t("md_warning"), lang.message(w));
     }
     for seg in &r.segments {
-        let _ = writeln!(s, "## Segment {} (n = {})\n", seg.name, seg.n);
+        let _ = writeln!(
+            s,
+            "## {} {} (n = {})\n",
+            lang.t("txt_segment"),
+            lang.name(&seg.name),
+            seg.n
+        );
         if let Some(e) = &seg.error {
-            let _ = writeln!(s, "Not analysed: {e}\n");
+            let _ = writeln!(s, "{}{e}\n", lang.t("md_not_analysed"));
             continue;
         }
         let _ = writeln!(
             s,
-            "| hypothesis | verdict | estimate | p | CI |\n|---|---|---:|---:|---|"
+            "| {} | {} | {} | p | {} |\n|---|---|---:|---:|---|",
+            lang.t("hypothesis"),
+            lang.t("verdict"),
+            lang.t("estimate"),
+            lang.t("ci")
         );
         for h in &seg.hypotheses {
             let ci = hypothesis_ci(h).unwrap_or_default();
+            let statement = match lang {
+                Lang::En => h.statement.clone(),
+                _ => lang.t(&format!("hyp_{}", h.id)).to_string(),
+            };
             let _ = writeln!(
                 s,
                 "| {} {} | {} | {} | {} | {} |",
                 h.id,
-                h.statement,
-                h.verdict,
+                statement,
+                lang.verdict(&h.verdict),
                 num(h.estimate, 4),
                 h.p_value.map(pvalue).unwrap_or_default(),
                 ci
             );
         }
         if let Some(m) = &seg.mediation {
-            let _ = writeln!(s, "\n| indirect effect | estimate | boot SE | percentile CI | BCa CI |\n|---|---:|---:|---|---|");
+            let _ = writeln!(
+                s,
+                "\n{}\n|---|---:|---:|---|---|",
+                lang.t("md_indirect_head")
+            );
             for e in &m.indirect_effects {
                 let [est, se, pct, bca] = interval_cells(&e.interval);
-                let _ = writeln!(s, "| {} | {est} | {se} | {pct} | {bca} |", e.path);
+                let _ = writeln!(
+                    s,
+                    "| {} | {est} | {se} | {pct} | {bca} |",
+                    lang.path(&e.path)
+                );
             }
         }
         if !seg.conditional_effects.is_empty() {
-            let _ = writeln!(s, "\n{}\n", conditional_note(seg));
+            let note = match lang {
+                Lang::En => conditional_note(seg),
+                _ => lang.t("moderation_note").to_string(),
+            };
+            let _ = writeln!(s, "\n{note}\n");
             let _ = writeln!(
                 s,
-                "| moderator | percentile | value | effect | std. error | p | CI |\n|---|---:|---:|---:|---:|---:|---|"
+                "| {} | {} | {} | {} | {} | p | {} |\n|---|---:|---:|---:|---:|---:|---|",
+                lang.t("moderator"),
+                lang.t("percentile"),
+                lang.t("value"),
+                lang.t("effect"),
+                lang.t("std_error"),
+                lang.t("ci")
             );
             for ce in &seg.conditional_effects {
                 let [value, effect, se, p, ci] = conditional_cells(ce);

@@ -42,7 +42,6 @@ const ARROWS: [(&str, &str, usize, usize, f64, f64); 6] = [
 
 /// Centred text style.
 fn centred(size: u32, colour: RGBColor) -> TextStyle<'static> {
-    // Colour by value: the text style keeps a reference.
     (FONT, size)
         .into_font()
         .color(&colour)
@@ -90,7 +89,7 @@ fn box_exit(c: (i32, i32), (dx, dy): (f64, f64)) -> (f64, f64) {
     (c.0 as f64 + dx * s, c.1 as f64 + dy * s)
 }
 
-/// The point a fraction `t` of the way along a polyline (by length), and the direction there.
+/// The point a fraction `t` of the way along a polyline (by length).
 fn along(pts: &[(f64, f64)], t: f64) -> (f64, f64) {
     let seg: Vec<f64> = pts
         .windows(2)
