@@ -35,7 +35,10 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
         lang.f(
             "txt_options",
             &[
-                ("customers", &customers(lang, r.diagnostics.customers)),
+                (
+                    "customers",
+                    &super::text::count_in(lang, r.diagnostics.customers, "customer")
+                ),
                 ("segments", &segs.join(lang.t("list_sep"))),
                 ("se", &se_label(lang, o.se.label())),
                 ("b", &o.bootstrap),
@@ -54,8 +57,11 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
             lang.f(
                 "txt_build",
                 &[
-                    ("read", &customers(lang, d.customers_read)),
-                    ("dropped", &customers(lang, dropped)),
+                    (
+                        "read",
+                        &super::text::count_in(lang, d.customers_read, "customer")
+                    ),
+                    ("dropped", &super::text::count_in(lang, dropped, "customer")),
                 ]
             )
         );
@@ -80,18 +86,6 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
         comparison_block(&mut s, c, lang);
     }
     s
-}
-
-/// "1 customer", "20,000 customers" / "20,000 位客户".
-fn customers(lang: Lang, n: usize) -> String {
-    match lang {
-        Lang::En => super::text::count(n, "customer"),
-        _ => format!(
-            "{} {}",
-            super::format::thousands(n as f64, 0),
-            lang.t("customers")
-        ),
-    }
 }
 
 /// The covariance type's name in `lang` (`nonrobust` → 常规; HC0–HC3 as they are).

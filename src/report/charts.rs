@@ -23,11 +23,7 @@ pub fn whale_curve_svg(
         Lang::En => title.to_string(),
         _ => lang.t("h_whale").to_string(),
     };
-    let base_shown = match (lang, base) {
-        (Lang::En, _) => base.to_string(),
-        (_, "total profit") => "总利润".to_string(),
-        _ => "盈利总额".to_string(),
-    };
+    let base_shown = lang.message(base);
     let y_max = points.iter().map(|p| p.profit_pct).fold(100.0f64, f64::max) * 1.06;
     let y_min = points.iter().map(|p| p.profit_pct).fold(0.0f64, f64::min);
     theme::svg((720, 440), |root| {

@@ -130,15 +130,22 @@ pub fn render(
         }
         None => None,
     };
-    let whale_text = value.map(|v| match lang {
-        super::i18n::Lang::Zh => format!(
-            "利润合计 {}。利润最高的 {:.1}% 客户贡献了{}的 {:.1}%；其余客户又抵消了 {:.1} 个百分点。{:.1}% 的客户为非盈利性客户。",
-            super::format::money(v.total_profit), v.peak_customer_pct, if v.profit_base == "total profit" { "总利润" } else { "盈利总额" }, v.peak_profit_pct, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
-        ),
-        super::i18n::Lang::En => format!(
-            "Total profit {}. The most profitable {:.1}% of customers earn {:.1}% of the {}; the remaining customers give back {:.1} percentage points. {:.1}% of customers are unprofitable.",
-            super::format::money(v.total_profit), v.peak_customer_pct, v.peak_profit_pct, v.profit_base, v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct), v.unprofitable_share
-        ),
+    let whale_text = value.map(|v| {
+        let f1 = |x: f64| format!("{x:.1}");
+        lang.f(
+            "whale_text",
+            &[
+                ("total", &super::format::money(v.total_profit)),
+                ("c", &f1(v.peak_customer_pct)),
+                ("p", &f1(v.peak_profit_pct)),
+                ("base", &lang.message(&v.profit_base)),
+                (
+                    "back",
+                    &f1(v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct)),
+                ),
+                ("u", &f1(v.unprofitable_share)),
+            ],
+        )
     });
     let clv_section = match clv {
         Some(r) => Some(super::html_sections::clv_context(r, &mut charts_out, lang)?),

@@ -4,7 +4,7 @@
 //! Terms follow `shared/glossary-zh.md`.
 
 use crate::analysis::chain::{ChainResult, Hypothesis};
-use crate::analysis::chain_summary::{bottom_line_parts, p_text, signed};
+use crate::analysis::chain_summary::{bottom_line_parts, effect_step, p_text, signed};
 use crate::format::{amount, thousands};
 
 use super::i18n::Lang;
@@ -13,15 +13,13 @@ const ZH: Lang = Lang::Zh;
 
 /// The evidence behind a verdict, in the data's units (share of wallet per 10 points).
 fn evidence(h: &Hypothesis) -> String {
-    let (scale, unit) = match h.id.as_str() {
-        "H1" => (0.1, "花费份额每增加 10 个百分点，客户消费额变化"),
-        "H2" => (1.0, "客户消费额每增加 1 个单位，客户利润变化"),
-        "H3" => (1.0, "客户满意度每提高 1 分，经花费份额带来的客户消费额变化"),
-        "H4" => (
-            0.1,
-            "花费份额每增加 10 个百分点，经客户消费额带来的客户利润变化",
-        ),
-        _ => (1.0, "效应"),
+    let scale = effect_step(&h.id);
+    let unit = match h.id.as_str() {
+        "H1" => "花费份额每增加 10 个百分点，客户消费额变化",
+        "H2" => "客户消费额每增加 1 个单位，客户利润变化",
+        "H3" => "客户满意度每提高 1 分，经花费份额带来的客户消费额变化",
+        "H4" => "花费份额每增加 10 个百分点，经客户消费额带来的客户利润变化",
+        _ => "效应",
     };
     match (h.ci_low, h.ci_high) {
         (Some(lo), Some(hi)) => format!(

@@ -26,6 +26,19 @@ pub fn count(n: usize, noun: &str) -> String {
     }
 }
 
+/// A count with its noun in `lang`: "1 customer", "20,000 customers" / "20,000 位客户"
+/// (`noun` is `row`, `customer` or `column`, with a `unit_NOUN` message).
+pub fn count_in(lang: Lang, n: usize, noun: &str) -> String {
+    match lang {
+        Lang::En => count(n, noun),
+        _ => format!(
+            "{} {}",
+            super::format::thousands(n as f64, 0),
+            lang.t(&format!("unit_{noun}"))
+        ),
+    }
+}
+
 /// The build diagnostics as a readable block.
 pub fn diagnostics(d: &Diagnostics) -> String {
     diagnostics_in(d, Lang::En)
@@ -34,14 +47,7 @@ pub fn diagnostics(d: &Diagnostics) -> String {
 /// [`diagnostics`] in `lang`.
 pub fn diagnostics_in(d: &Diagnostics, lang: Lang) -> String {
     let mut s = String::new();
-    let n = |k: usize, noun: &str| match lang {
-        Lang::En => count(k, noun),
-        _ => format!(
-            "{} {}",
-            super::format::thousands(k as f64, 0),
-            lang.t(&format!("unit_{noun}"))
-        ),
-    };
+    let n = |k: usize, noun: &str| count_in(lang, k, noun);
     let _ = writeln!(s, "{}", lang.f("d_title", &[("study", &d.study)]));
     let _ = writeln!(s, "  {}", lang.t("d_inputs"));
     for i in &d.inputs {

@@ -44,14 +44,7 @@ pub fn text(v: &ValueResult) -> String {
 /// [`text`] in `lang` (the CLV and Wallet Allocation Rule lines stay formulas).
 pub fn text_in(v: &ValueResult, lang: Lang) -> String {
     let mut s = String::new();
-    let customers = match lang {
-        Lang::En => super::text::count(v.customers, "customer"),
-        _ => format!(
-            "{} {}",
-            thousands(v.customers as f64, 0),
-            lang.t("customers")
-        ),
-    };
+    let customers = super::text::count_in(lang, v.customers, "customer");
     let f1 = |x: f64| format!("{x:.1}");
     let _ = writeln!(
         s,
@@ -67,11 +60,7 @@ pub fn text_in(v: &ValueResult, lang: Lang) -> String {
         )
     );
     let end = v.whale_curve.last().map_or(100.0, |p| p.profit_pct);
-    let base = match (lang, v.profit_base.as_str()) {
-        (Lang::En, b) => b.to_string(),
-        (_, "total profit") => "总利润".to_string(),
-        _ => "盈利总额".to_string(),
-    };
+    let base = lang.message(&v.profit_base);
     let _ = writeln!(
         s,
         "{}",

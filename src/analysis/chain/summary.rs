@@ -32,15 +32,25 @@ pub fn p_text(p: Option<f64>) -> String {
     }
 }
 
+/// The step a hypothesis's effect is stated per: 10 percentage points (0.1) of share of
+/// wallet for H1 and H4, whose x is share of wallet; one unit otherwise.
+pub fn effect_step(id: &str) -> f64 {
+    if id == "H1" || id == "H4" {
+        0.1
+    } else {
+        1.0
+    }
+}
+
 /// The evidence behind a hypothesis verdict, in the data's units.
 pub fn evidence(h: &Hypothesis) -> String {
-    // Per 10 percentage points of share of wallet for the hypotheses whose x is SOW.
-    let (scale, unit) = match h.id.as_str() {
-        "H1" => (0.1, " revenue per 10 percentage points of share of wallet"),
-        "H2" => (1.0, " profit per unit of revenue"),
-        "H3" => (1.0, " revenue per satisfaction point"),
-        "H4" => (0.1, " profit per 10 percentage points of share of wallet"),
-        _ => (1.0, ""),
+    let scale = effect_step(&h.id);
+    let unit = match h.id.as_str() {
+        "H1" => " revenue per 10 percentage points of share of wallet",
+        "H2" => " profit per unit of revenue",
+        "H3" => " revenue per satisfaction point",
+        "H4" => " profit per 10 percentage points of share of wallet",
+        _ => "",
     };
     match (h.ci_low, h.ci_high) {
         (Some(lo), Some(hi)) => format!(

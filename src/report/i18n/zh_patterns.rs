@@ -80,6 +80,9 @@ const PATTERNS: &[(&str, &str)] = &[
     ("supported", "支持"),
     ("not supported", "不支持"),
     ("reversed", "相反（显著负相关）"),
+    // The whale curve's base.
+    ("total profit", "总利润"),
+    ("profit of the profitable customers", "盈利总额"),
     // Optimiser status.
     ("converged", "收敛"),
     // Metrics notes.
