@@ -289,7 +289,7 @@ fn pareto_nbd_matches_the_published_fit_and_expressions() {
     let rfm = cdnow(TimeUnit::Week);
     let tuples = transactions::rfm_tuples(&rfm).unwrap();
     let fit = btyd::fit(
-        &ParetoNbd(&tuples),
+        &ParetoNbd::new(&tuples),
         &[vec![1.0, 1.0, 1.0, 1.0], vec![0.5, 10.0, 0.5, 10.0]],
         500,
     )

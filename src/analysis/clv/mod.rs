@@ -8,7 +8,6 @@
 //! time unit is honoured whatever it is (no 30-day months).
 
 use polars::prelude::*;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::load::f64_values;
@@ -18,6 +17,7 @@ use crate::stats::btyd::{self, GammaGamma, MleFit, PurchaseModel};
 use crate::stats::correlation;
 
 mod holdout;
+mod predict;
 
 pub use holdout::{Holdout, HoldoutRow, TrackingRow};
 
@@ -181,80 +181,17 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
 
     // Per customer. Purchase predictions depend on (x, t_x, T) only: once per distinct
     // tuple, each customer finding its tuple through a polars join.
-    let (x, tx, t) = (
-        f64_values(&rfm.df, "x")?,
-        f64_values(&rfm.df, "t_x")?,
-        f64_values(&rfm.df, "T")?,
-    );
+    let (x, t) = (f64_values(&rfm.df, "x")?, f64_values(&rfm.df, "T")?);
     let mean_spend = f64_values(&rfm.df, "mean_spend")?;
     let p = &purchase.params;
-    let per_year = 365.25 / rfm.unit.days();
-    // Cumulative expectations at the horizon's and the holdout's period ends, discounted
-    // per period: for the BG/NBD family they factor as numerator(x, T, t) / denominator(x,
-    // t_x, T), so the series in t is computed once per distinct (x, T) — a few thousand
-    // pairs where there are a few hundred thousand tuples — and divided per tuple.
-    let h = opts.horizon;
     let hold_len = rfm.holdout_length;
-    let hold_steps = hold_len.ceil() as usize;
-    let path = |at: &dyn Fn(f64) -> f64| -> (f64, f64, Vec<f64>) {
-        let (mut discounted, mut prev) = (0.0, 0.0);
-        for step in 1..=h.ceil() as usize {
-            let s = (step as f64).min(h);
-            let cum = at(s);
-            discounted += (cum - prev) / (1.0 + opts.discount).powf(s / per_year);
-            prev = cum;
-        }
-        let holdout = (1..=hold_steps)
-            .map(|k| at((k as f64).min(hold_len)))
-            .collect();
-        (prev, discounted, holdout)
+    let frame = predict::Frame {
+        horizon: opts.horizon,
+        discount: opts.discount,
+        per_year: 365.25 / rfm.unit.days(),
+        holdout: hold_len,
     };
-    let per_tuple: Vec<TuplePrediction> = match model.nbd_shift() {
-        Some(shift) => {
-            let mut keys: Vec<(f64, f64)> = tuples
-                .x
-                .iter()
-                .zip(&tuples.t)
-                .map(|(a, b)| (*a, *b))
-                .collect();
-            keys.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-            keys.dedup();
-            let numerators: Vec<(f64, f64, Vec<f64>)> = keys
-                .par_iter()
-                .map(|&(xk, tk)| path(&|s| btyd::nbd_numerator(p, xk, tk, s, shift)))
-                .collect();
-            (0..tuples.x.len())
-                .into_par_iter()
-                .map(|k| {
-                    let (xk, txk, tk) = (tuples.x[k], tuples.t_x[k], tuples.t[k]);
-                    let key = keys
-                        .binary_search_by(|q| q.0.total_cmp(&xk).then(q.1.total_cmp(&tk)))
-                        .unwrap_or(0);
-                    let (n_h, n_disc, n_hold) = &numerators[key];
-                    let d = btyd::nbd_denominator(p, xk, txk, tk, shift);
-                    TuplePrediction {
-                        p_alive: 1.0 / d,
-                        expected: n_h / d,
-                        discounted: n_disc / d,
-                        holdout: n_hold.iter().map(|v| v / d).collect(),
-                    }
-                })
-                .collect()
-        }
-        None => (0..tuples.x.len())
-            .into_par_iter()
-            .map(|k| {
-                let (xk, txk, tk) = (tuples.x[k], tuples.t_x[k], tuples.t[k]);
-                let (expected, discounted, holdout) = path(&|s| model.expected(p, xk, txk, tk, s));
-                TuplePrediction {
-                    p_alive: model.p_alive(p, xk, txk, tk),
-                    expected,
-                    discounted,
-                    holdout,
-                }
-            })
-            .collect(),
-    };
+    let per_tuple = predict::predict(model, p, &tuples, &frame);
     let tuple_of = tuple_index(rfm, &tuples)?;
     let population_spend = gg.as_ref().map(|g| {
         // A customer without repeat spend: the population mean p·γ/(q − 1).
@@ -290,18 +227,14 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
 
     let holdout = if hold_len > 0.0 {
         let actual = f64_values(&rfm.df, "holdout")?;
-        let last = |pt: &TuplePrediction| pt.holdout.last().copied().unwrap_or(0.0);
+        let last = |pt: &predict::TuplePrediction| pt.holdout.last().copied().unwrap_or(0.0);
         let mut expected = vec![tuple_of.iter().map(|&k| last(&per_tuple[k])).collect()];
         for c in &compared {
-            expected.push(
-                (0..x.len())
-                    .into_par_iter()
-                    .map(|i| c.model.expected(&c.fit.params, x[i], tx[i], t[i], hold_len))
-                    .collect(),
-            );
+            let e = predict::expected_at(c.model, &c.fit.params, &tuples, hold_len);
+            expected.push(tuple_of.iter().map(|&k| e[k]).collect());
         }
         // Expected holdout transactions per period: count-weighted increments per tuple.
-        let mut per_period = vec![0.0; hold_steps];
+        let mut per_period = vec![0.0; hold_len.ceil() as usize];
         for (k, pt) in per_tuple.iter().enumerate() {
             let mut prev = 0.0;
             for (j, cum) in pt.holdout.iter().enumerate() {
@@ -396,17 +329,6 @@ fn p_alive_grid(
         recencies,
         values,
     }
-}
-
-/// One (x, t_x, T) tuple's predictions.
-struct TuplePrediction {
-    p_alive: f64,
-    /// Expected transactions over the horizon.
-    expected: f64,
-    /// The same, each period's increment discounted.
-    discounted: f64,
-    /// Cumulative expectations at the end of each holdout period.
-    holdout: Vec<f64>,
 }
 
 /// For each customer (row of `rfm.df`), the index of its tuple in `tuples`.

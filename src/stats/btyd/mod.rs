@@ -35,14 +35,16 @@ use crate::error::{Error, Result};
 mod bgbb;
 mod hyp2f1;
 mod nbd;
+mod pnbd;
 mod spend;
 
 pub use bgbb::{bgbb_expected, bgbb_p_alive, BgBb};
 pub use hyp2f1::hyp2f1;
 pub use nbd::{
     bgnbd_expected, bgnbd_p_alive, mbgnbd_expected, mbgnbd_p_alive, nbd_denominator, nbd_numerator,
-    pnbd_expected, pnbd_p_alive, BgNbd, MbgNbd, ParetoNbd,
+    BgNbd, MbgNbd,
 };
+pub use pnbd::{pnbd_discounted_numerator, pnbd_expected, pnbd_numerator, pnbd_p_alive, ParetoNbd};
 pub use spend::{gamma_gamma_expected, GammaGamma};
 
 /// Distinct (x, t_x, T) tuples with how many customers share each.
@@ -154,7 +156,7 @@ impl PurchaseModel {
                 if let Some(h) = hint {
                     starts.insert(0, vec![h.params[0], h.params[1], 1.0, h.params[1]]);
                 }
-                fit_from(&ParetoNbd(t), &starts, 1000)
+                fit_from(&ParetoNbd::new(t), &starts, 1000)
             }
             PurchaseModel::BgBb => {
                 starts.extend([vec![0.5, 0.5, 0.5, 0.5], vec![2.0, 2.0, 2.0, 2.0]]);
@@ -173,15 +175,30 @@ impl PurchaseModel {
         }
     }
 
-    /// For the BG/NBD family, the shift y − x of its expectation's factorization
-    /// E[Y(t) | x, t_x, T] = numerator(x, T, t) / denominator(x, t_x, T) (0 for BG/NBD, 1 for
-    /// MBG/NBD); None for the other models.
-    pub fn nbd_shift(self) -> Option<f64> {
+    /// The alive customer's expected transactions in the next `t` periods, which depend on
+    /// (x, T) but not on t_x: E[Y(t) | x, t_x, T] = numerator(x, T, t) · P(alive | x, t_x, T)
+    /// for the BG/NBD family (FHL 2005, eq. 10 over eq. 11) and the Pareto/NBD (FHL 2005
+    /// note, eq. 12). None for the BG/BB.
+    pub fn numerator(self, p: &[f64], x: f64, big_t: f64, t: f64) -> Option<f64> {
         match self {
-            PurchaseModel::BgNbd => Some(0.0),
-            PurchaseModel::MbgNbd => Some(1.0),
-            _ => None,
+            PurchaseModel::BgNbd => Some(nbd_numerator(p, x, big_t, t, 0.0)),
+            PurchaseModel::MbgNbd => Some(nbd_numerator(p, x, big_t, t, 1.0)),
+            PurchaseModel::ParetoNbd => Some(pnbd_numerator(p, x, big_t, t)),
+            PurchaseModel::BgBb => None,
         }
+    }
+
+    /// P(alive) of every tuple, in tuple order (the Pareto/NBD's ₂F₁ terms once per
+    /// distinct (x, t) pair).
+    pub fn p_alive_tuples(self, p: &[f64], d: &RfmTuples) -> Vec<f64> {
+        use rayon::prelude::*;
+        if self == PurchaseModel::ParetoNbd {
+            return ParetoNbd::new(d).p_alive_tuples(p);
+        }
+        (0..d.x.len())
+            .into_par_iter()
+            .map(|i| self.p_alive(p, d.x[i], d.t_x[i], d.t[i]))
+            .collect()
     }
 
     /// Probability the customer is alive (at T; at opportunity n + 1 for BG/BB).
@@ -220,18 +237,21 @@ const INVALID: f64 = 1e300;
 /// −LL and its gradient at one point on the log scale.
 type Evaluated = (Array1<f64>, f64, Array1<f64>);
 
-/// −LL on log parameters, for argmin. The line search asks for the cost and the gradient at
-/// the same points; both come from one likelihood evaluation, remembered for the last point.
-struct Negated<'a, L: Likelihood>(&'a L, std::sync::Mutex<Option<Evaluated>>);
+/// −LL/n on log parameters, for argmin. Per customer, so the first quasi-Newton step (taken
+/// before any curvature is known) moves the log-parameters by about one unit whatever the
+/// number of customers, and the tolerances mean the same for a hundred customers as for a
+/// million. The line search asks for the cost and the gradient at the same points; both come
+/// from one likelihood evaluation, remembered for the last point.
+struct Negated<'a, L: Likelihood>(&'a L, f64, std::sync::Mutex<Option<Evaluated>>);
 
 impl<'a, L: Likelihood> Negated<'a, L> {
     fn new(lik: &'a L) -> Self {
-        Negated(lik, std::sync::Mutex::new(None))
+        Negated(lik, 1.0 / lik.n().max(1.0), std::sync::Mutex::new(None))
     }
 
-    /// (−LL, −∂LL/∂θ) at θ; an invalid point costs [`INVALID`] with a zero gradient.
+    /// (−LL/n, −∂LL/∂θ/n) at θ; an invalid point costs [`INVALID`] with a zero gradient.
     fn eval(&self, theta: &Array1<f64>) -> (f64, Array1<f64>) {
-        if let Ok(cache) = self.1.lock() {
+        if let Ok(cache) = self.2.lock() {
             if let Some((t, c, g)) = cache.as_ref() {
                 if t == theta {
                     return (*c, g.clone());
@@ -241,10 +261,13 @@ impl<'a, L: Likelihood> Negated<'a, L> {
         let p: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
         let out = match self.0.value_grad(&p) {
             // d(−LL)/dθ = −p · dLL/dp
-            Some((ll, g)) => (-ll, g.iter().zip(&p).map(|(gk, pk)| -gk * pk).collect()),
+            Some((ll, g)) => (
+                -ll * self.1,
+                g.iter().zip(&p).map(|(gk, pk)| -gk * pk * self.1).collect(),
+            ),
             None => (INVALID, Array1::zeros(theta.len())),
         };
-        if let Ok(mut cache) = self.1.lock() {
+        if let Ok(mut cache) = self.2.lock() {
             *cache = Some((theta.clone(), out.0, out.1.clone()));
         }
         out
@@ -314,10 +337,11 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
             continue;
         };
         // A line search that cannot descend any more at a point with a vanishing gradient
-        // has converged too; anything else is reported as the optimizer said it.
+        // (of the total log-likelihood) has converged too; anything else is reported as the
+        // optimizer said it.
         let flat = Negated::new(lik)
             .gradient(&theta)
-            .map(|g| g.iter().all(|v| v.abs() < 1e-3))
+            .map(|g| g.iter().all(|v| v.abs() * lik.n() < 1e-3))
             .unwrap_or(false);
         let status = match state.get_termination_reason() {
             Some(TerminationReason::SolverConverged) => "converged".to_string(),
@@ -338,7 +362,7 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
     let std_errors = std_errors(lik, &params);
     let k = params.len() as f64;
     let n = lik.n();
-    let ll = -cost;
+    let ll = -cost * n.max(1.0);
     Ok(MleFit {
         names: lik.names().iter().map(|s| s.to_string()).collect(),
         params,

@@ -1,9 +1,8 @@
-//! The continuous-time purchase models on (x, t_x, T): BG/NBD, MBG/NBD and Pareto/NBD.
+//! The BG/NBD family on (x, t_x, T): BG/NBD and MBG/NBD.
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::hyp2f1::ln_hyp2f1_c_a1;
-use super::{hyp2f1, ln_beta, summed_central, Likelihood, RfmTuples};
+use super::{hyp2f1, ln_beta, Likelihood, RfmTuples};
 
 /// BG/NBD log-likelihood (FHL 2005, eq. 6) on RFM tuples.
 pub struct BgNbd<'a>(pub &'a RfmTuples);
@@ -102,72 +101,6 @@ fn nbd_value_grad(d: &RfmTuples, p: &[f64], shift: f64) -> Option<(f64, Vec<f64>
         }
     }
     (ll.is_finite() && g.iter().all(|v| v.is_finite())).then(|| (ll, g.to_vec()))
-}
-
-/// Pareto/NBD log-likelihood (Schmittlein, Morrison & Colombo 1987, in the form of
-/// Fader, Hardie & Lee's 2005 note "A note on deriving the Pareto/NBD model and related
-/// expressions"), on RFM tuples. Its ₂F₁ difference A₀ is taken in log space as
-/// ln A₀ = l₁ + ln(−expm1(l₂ − l₁)), so it neither overflows at high frequencies nor loses
-/// the small difference of two large terms. The gradient is by central differences (the
-/// derivatives of ₂F₁ in its parameters have no convenient closed form).
-pub struct ParetoNbd<'a>(pub &'a RfmTuples);
-
-impl ParetoNbd<'_> {
-    /// ln L for one customer.
-    pub fn ln_l(p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
-        let (r, al, s, be) = (p[0], p[1], p[2], p[3]);
-        let head = ln_gamma(r + x) - ln_gamma(r) + r * al.ln() + s * be.ln();
-        let first = -(r + x) * (al + big_t).ln() - s * (be + big_t).ln();
-        let ln_a0 = pnbd_ln_a0(p, x, t_x, big_t);
-        let second = (s / (r + s + x)).ln() + ln_a0;
-        let m = first.max(second);
-        head + m + ((first - m).exp() + (second - m).exp()).ln()
-    }
-}
-
-/// ln A₀ of the Pareto/NBD likelihood (FHL 2005 note, eq. 5 and its α < β twin).
-fn pnbd_ln_a0(p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
-    let (r, al, s, be) = (p[0], p[1], p[2], p[3]);
-    let rsx = r + s + x;
-    let (big, small, b2) = if al >= be {
-        (al, be, s + 1.0)
-    } else {
-        (be, al, r + x)
-    };
-    let term = |t: f64| ln_hyp2f1_c_a1(rsx, b2, (big - small) / (big + t)) - rsx * (big + t).ln();
-    let (l1, l2) = (term(t_x), term(big_t));
-    l1 + (-(l2 - l1).exp_m1()).ln()
-}
-
-impl Likelihood for ParetoNbd<'_> {
-    fn names(&self) -> &'static [&'static str] {
-        &["r", "alpha", "s", "beta"]
-    }
-
-    fn n(&self) -> f64 {
-        self.0.count.iter().sum()
-    }
-
-    fn value_grad(&self, p: &[f64]) -> Option<(f64, Vec<f64>)> {
-        summed_central(self.0, p, Self::ln_l)
-    }
-}
-
-/// Pareto/NBD: probability the customer is still alive (FHL 2005 note, eq. 11).
-pub fn pnbd_p_alive(p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
-    let (r, al, s, be) = (p[0], p[1], p[2], p[3]);
-    let ln_ratio = (s / (r + s + x)).ln()
-        + (r + x) * (al + big_t).ln()
-        + s * (be + big_t).ln()
-        + pnbd_ln_a0(p, x, t_x, big_t);
-    1.0 / (1.0 + ln_ratio.exp())
-}
-
-/// Pareto/NBD: expected transactions in the next `t` periods (FHL 2005 note, eq. 12).
-pub fn pnbd_expected(p: &[f64], x: f64, t_x: f64, big_t: f64, t: f64) -> f64 {
-    let (r, al, s, be) = (p[0], p[1], p[2], p[3]);
-    let rate = (r + x) * (be + big_t) / ((al + big_t) * (s - 1.0));
-    rate * (1.0 - ((be + big_t) / (be + big_t + t)).powf(s - 1.0)) * pnbd_p_alive(p, x, t_x, big_t)
 }
 
 /// BG/NBD: expected transactions in the next `t` periods (FHL 2005, eq. 10).
