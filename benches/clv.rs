@@ -1,14 +1,15 @@
 //! CLV speed (issue #10 targets): the RFM summary of a transaction log, the BG/NBD,
 //! Pareto/NBD and Gamma-Gamma fits on its tuples, and predictions with CLV.
 //!
-//! Logs are simulated from the BG/NBD (`data::purchases`). `PROFITCHAIN_BENCH_CUSTOMERS`
+//! Logs are simulated from the BG/NBD, and for the Pareto/NBD from the Pareto/NBD
+//! (`data::purchases`), so each fit has an interior optimum. `PROFITCHAIN_BENCH_CUSTOMERS`
 //! sets the customers of the fit and prediction benchmarks (default 1,000,000);
 //! `PROFITCHAIN_BENCH_TRANSACTIONS` the size of the RFM-summary log (default 10,000,000).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use polars::prelude::*;
 use profitchain::analysis::clv::{self, ClvOptions};
-use profitchain::data::purchases::{simulate_log, LogTruth};
+use profitchain::data::purchases::{simulate_log, simulate_pareto_log, LogTruth};
 use profitchain::data::transactions::{self, TimeUnit, TxSpec};
 use profitchain::stats::btyd::{self, GammaGamma, PurchaseModel};
 
@@ -19,17 +20,28 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A BG/NBD log of `n` customers: about 3.7 purchases each over 78 weeks.
-fn log(n: usize) -> DataFrame {
-    let truth = LogTruth {
+fn truth() -> LogTruth {
+    LogTruth {
         bg_nbd: [0.6, 8.0, 0.8, 2.6],
         gamma_gamma: [5.0, 3.5, 60.0],
         start: "2024-01-01".into(),
         entry_weeks: 12.0,
         end: "2025-06-29".into(),
-    };
-    let ids: Vec<String> = (0..n).map(|i| format!("C{i:08}")).collect();
-    simulate_log(&ids, &truth, 7).unwrap()
+    }
+}
+
+fn ids(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("C{i:08}")).collect()
+}
+
+/// A BG/NBD log of `n` customers: about 3.7 purchases each over 78 weeks.
+fn log(n: usize) -> DataFrame {
+    simulate_log(&ids(n), &truth(), 7).unwrap()
+}
+
+/// A Pareto/NBD log of `n` customers: lifetimes with s = 0.8, β = 40 weeks.
+fn pareto_log(n: usize) -> DataFrame {
+    simulate_pareto_log(&ids(n), &truth(), [0.8, 40.0], 7).unwrap()
 }
 
 fn spec() -> TxSpec {
@@ -72,15 +84,33 @@ fn bench(c: &mut Criterion) {
     g.bench_function(format!("BG/NBD fit, {n} customers"), |b| {
         b.iter(|| PurchaseModel::BgNbd.fit(&tuples, None).unwrap())
     });
-    g.bench_function(format!("Pareto/NBD fit, {n} customers"), |b| {
-        b.iter(|| PurchaseModel::ParetoNbd.fit(&tuples, None).unwrap())
-    });
     g.bench_function(format!("Gamma-Gamma fit, {n} customers"), |b| {
         b.iter(|| btyd::fit(&GammaGamma(&spend), &[vec![1.0, 1.0, 1.0]], 1000).unwrap())
     });
     let opts = ClvOptions::default();
     g.bench_function(
         format!("clv analysis (BG/NBD and Gamma-Gamma fits, predictions, CLV), {n} customers"),
+        |b| b.iter(|| clv::run(&rfm, &opts).unwrap()),
+    );
+
+    drop((df, rfm));
+    let df = pareto_log(n);
+    let rfm = transactions::summarize(&df, "bench", &spec()).unwrap();
+    let tuples = transactions::rfm_tuples(&rfm).unwrap();
+    eprintln!(
+        "Pareto/NBD log: {n} customers, {} transactions, {} distinct tuples",
+        df.height(),
+        tuples.x.len()
+    );
+    g.bench_function(format!("Pareto/NBD fit, {n} customers"), |b| {
+        b.iter(|| PurchaseModel::ParetoNbd.fit(&tuples, None).unwrap())
+    });
+    let opts = ClvOptions {
+        model: PurchaseModel::ParetoNbd,
+        ..Default::default()
+    };
+    g.bench_function(
+        format!("clv analysis (Pareto/NBD and Gamma-Gamma fits, predictions, CLV), {n} customers"),
         |b| b.iter(|| clv::run(&rfm, &opts).unwrap()),
     );
     g.finish();

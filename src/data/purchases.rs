@@ -35,6 +35,27 @@ fn dist_err(e: impl std::fmt::Display) -> Error {
 
 /// One row per purchase (`id`, `date`, `amount`) for `ids`, reproducible from `seed`.
 pub fn simulate_log(ids: &[String], truth: &LogTruth, seed: u64) -> Result<DataFrame> {
+    simulate(ids, truth, None, seed)
+}
+
+/// As [`simulate_log`], but customers live for an exponential lifetime with rate
+/// μ ~ Gamma(s, rate β) per week, as in the Pareto/NBD (Schmittlein, Morrison & Colombo
+/// 1987); `lifetime` is [s, β], and the a, b of `truth.bg_nbd` are not used.
+pub fn simulate_pareto_log(
+    ids: &[String],
+    truth: &LogTruth,
+    lifetime: [f64; 2],
+    seed: u64,
+) -> Result<DataFrame> {
+    simulate(ids, truth, Some(lifetime), seed)
+}
+
+fn simulate(
+    ids: &[String],
+    truth: &LogTruth,
+    lifetime: Option<[f64; 2]>,
+    seed: u64,
+) -> Result<DataFrame> {
     let [r, alpha, a, b] = truth.bg_nbd;
     let [ps, q, g] = truth.gamma_gamma;
     let start = super::transactions::day_number(&truth.start, "start")?;
@@ -51,6 +72,17 @@ pub fn simulate_log(ids: &[String], truth: &LogTruth, seed: u64) -> Result<DataF
         let nu = nu_d.sample(&mut rng);
         let spend_d = Gamma::new(ps, 1.0 / nu).map_err(dist_err)?;
         let wait = Exp::new(lambda).map_err(dist_err)?;
+        // Pareto/NBD: the moment the customer dies (drawn after the BG/NBD draws, so a
+        // BG/NBD log's random stream is unchanged).
+        let death = match lifetime {
+            Some([s, beta]) => {
+                let mu = Gamma::new(s, 1.0 / beta)
+                    .map_err(dist_err)?
+                    .sample(&mut rng);
+                Exp::new(mu).map_err(dist_err)?.sample(&mut rng)
+            }
+            None => f64::INFINITY,
+        };
         let mut push = |t: f64, rng: &mut ChaCha8Rng| {
             id_col.push(id.clone());
             day_col.push(start + (t * 7.0).floor() as i32);
@@ -58,14 +90,15 @@ pub fn simulate_log(ids: &[String], truth: &LogTruth, seed: u64) -> Result<DataF
         };
         // The first purchase, then repeat purchases until drop-out or the end.
         let mut t = rng.random::<f64>() * truth.entry_weeks;
+        let death = t + death;
         push(t, &mut rng);
         loop {
             t += wait.sample(&mut rng);
-            if t >= horizon_weeks {
+            if t >= horizon_weeks.min(death) {
                 break;
             }
             push(t, &mut rng);
-            if rng.random::<f64>() < p {
+            if lifetime.is_none() && rng.random::<f64>() < p {
                 break;
             }
         }
