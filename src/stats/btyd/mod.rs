@@ -18,9 +18,10 @@
 //! Gamma-Gamma — so they are summed over distinct tuples weighted by their counts. They are
 //! evaluated in log space (log-gamma, log-beta, log-sum-exp), so nothing overflows at high
 //! frequencies or long histories. Parameters are optimized on the log scale with argmin's
-//! L-BFGS with analytic gradients (BG/NBD, MBG/NBD, Gamma-Gamma) or central differences
-//! (Pareto/NBD, BG/BB), from several starting points; standard errors come from the inverse
-//! of the observed information (the Hessian by central differences of the gradient).
+//! L-BFGS on the per-customer log-likelihood with analytic gradients (BG/NBD, MBG/NBD,
+//! Pareto/NBD, Gamma-Gamma) or central differences (BG/BB), from several starting points;
+//! standard errors come from the inverse of the observed information (the Hessian by central
+//! differences of the gradient).
 
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
