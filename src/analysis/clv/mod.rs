@@ -5,7 +5,8 @@
 //! CLV over a horizon of H periods is the discounted sum of the expected transactions in
 //! each period times the expected spend and the margin: Σₖ (E[Y(k)] − E[Y(k−1)])·E[M]·m /
 //! (1 + d)^(k·u/365.25), with d the yearly discount rate and u the days per period, so the
-//! time unit is honoured whatever it is (no 30-day months).
+//! time unit is honoured whatever it is (no 30-day months). The Pareto/NBD uses its exact
+//! discounted expectation instead, at the equivalent continuous rate (see `predict`).
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -509,6 +509,14 @@ mod tests {
             }
         }
         check(&BgNbd(&rfm), &[0.24, 4.4, 0.79, 2.4]);
+        // Both sides of α = β, and far from it (the 1 − z transformation).
+        for p in [
+            [0.55, 10.6, 0.6, 11.7],
+            [0.55, 11.7, 0.6, 10.6],
+            [0.6, 8.0, 60.0, 4000.0],
+        ] {
+            check(&ParetoNbd::new(&rfm), &p);
+        }
         check(&GammaGamma(&spend), &[6.25, 3.74, 15.44]);
     }
 }

@@ -415,23 +415,30 @@ mod tests {
             ([0.8, 10.0, 1.5, 200.0], 0.0, 0.0, -10.9633590525759247),
         ];
         for (p, x, t, want) in cases {
-            let (v, g) = ln_f(&p, x, t);
+            let v = ln_f(&p, x, t).0;
             assert!(
                 (v - want).abs() < 1e-12 * want.abs(),
                 "{p:?} {x} {t}: {v} vs {want}"
             );
-            for k in 0..4 {
-                let h = 1e-5 * p[k];
-                let (mut u, mut d) = (p, p);
-                u[k] += h;
-                d[k] -= h;
-                let num = (ln_f(&u, x, t).0 - ln_f(&d, x, t).0) / (2.0 * h);
-                assert!(
-                    (num - g[k]).abs() < 1e-5 * num.abs().max(1e-3),
-                    "{p:?} {x} {t} ∂{k}: {num} vs {}",
-                    g[k]
-                );
-            }
+            assert_gradient(p, x, t, 1e-5, 1e-5, 1e-3);
+        }
+    }
+
+    /// ln F's analytic gradient equals central differences (relative step `h`) to `tol`
+    /// relative to max(|derivative|, `floor`).
+    fn assert_gradient(p: [f64; 4], x: f64, t: f64, h: f64, tol: f64, floor: f64) {
+        let g = ln_f(&p, x, t).1;
+        for k in 0..4 {
+            let step = h * p[k];
+            let (mut u, mut d) = (p, p);
+            u[k] += step;
+            d[k] -= step;
+            let num = (ln_f(&u, x, t).0 - ln_f(&d, x, t).0) / (2.0 * step);
+            assert!(
+                (num - g[k]).abs() < tol * num.abs().max(floor),
+                "{p:?} {x} {t} ∂{k}: {num} vs {}",
+                g[k]
+            );
         }
     }
 
@@ -455,23 +462,12 @@ mod tests {
                     hyp2f1(r + s + x, r + x, r + s + x + 1.0, (be - al) / (be + t)).ln()
                         - (r + s + x) * (be + t).ln()
                 };
-                let (v, g) = ln_f(&p, x, t);
+                let v = ln_f(&p, x, t).0;
                 assert!(
                     (v - want).abs() < 1e-12 * want.abs().max(1.0),
                     "{p:?} {x} {t}: {v} vs {want}"
                 );
-                for k in 0..4 {
-                    let h = 1e-6 * p[k];
-                    let (mut u, mut d) = (p, p);
-                    u[k] += h;
-                    d[k] -= h;
-                    let num = (ln_f(&u, x, t).0 - ln_f(&d, x, t).0) / (2.0 * h);
-                    assert!(
-                        (num - g[k]).abs() < 1e-6 * num.abs().max(1.0),
-                        "{p:?} {x} {t} ∂{k}: {num} vs {}",
-                        g[k]
-                    );
-                }
+                assert_gradient(p, x, t, 1e-6, 1e-6, 1.0);
             }
         }
     }
