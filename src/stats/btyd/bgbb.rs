@@ -7,9 +7,9 @@
 //! is (x, t_x, n): x transactions at the n opportunities after the first, the last at
 //! opportunity t_x. The tuples reuse [`RfmTuples`] with `t` holding n.
 
-use statrs::function::gamma::ln_gamma;
+use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::{ln_beta, summed_central, Likelihood, RfmTuples};
+use super::{ln_beta, Likelihood, RfmTuples};
 
 /// BG/BB log-likelihood on (x, t_x, n) tuples (FHS 2010, eq. 5).
 pub struct BgBb<'a>(pub &'a RfmTuples);
@@ -33,6 +33,50 @@ impl BgBb<'_> {
     }
 }
 
+/// ln L and its gradient in (α, β, γ, δ): each term of [`BgBb::ln_l`] is a sum of log-beta
+/// functions, whose derivatives are digamma differences
+/// (∂/∂a ln B(a, b) = ψ(a) − ψ(a+b)), weighted by the term's share of L.
+fn ln_l_grad(p: &[f64], x: f64, t_x: f64, n: f64) -> (f64, [f64; 4]) {
+    let (al, be, ga, de) = (p[0], p[1], p[2], p[3]);
+    let (lb_ab, lb_gd) = (ln_beta(al, be), ln_beta(ga, de));
+    let (psi_ab, psi_gd) = (digamma(al + be), digamma(ga + de));
+    let base = [
+        psi_ab - digamma(al),
+        psi_ab - digamma(be),
+        psi_gd - digamma(ga),
+        psi_gd - digamma(de),
+    ];
+    // One term: ln B(α+x, β+k) − ln B(α,β) + ln B(γ+c, δ+m) − ln B(γ,δ), with its gradient.
+    let term = |k: f64, c: f64, m: f64| {
+        let (s1, s2) = (digamma(al + be + x + k), digamma(ga + de + c + m));
+        (
+            ln_beta(al + x, be + k) - lb_ab + ln_beta(ga + c, de + m) - lb_gd,
+            [
+                base[0] + digamma(al + x) - s1,
+                base[1] + digamma(be + k) - s1,
+                base[2] + digamma(ga + c) - s2,
+                base[3] + digamma(de + m) - s2,
+            ],
+        )
+    };
+    let mut terms = vec![term(n - x, 0.0, n)];
+    let gaps = (n - t_x).round() as i64;
+    for i in 0..gaps.max(0) {
+        let i = i as f64;
+        terms.push(term(t_x - x + i, 1.0, t_x + i));
+    }
+    let m = terms.iter().map(|t| t.0).fold(f64::NEG_INFINITY, f64::max);
+    let weights: Vec<f64> = terms.iter().map(|t| (t.0 - m).exp()).collect();
+    let total: f64 = weights.iter().sum();
+    let mut g = [0.0; 4];
+    for (w, t) in weights.iter().zip(&terms) {
+        for (gk, tk) in g.iter_mut().zip(t.1) {
+            *gk += w / total * tk;
+        }
+    }
+    (m + total.ln(), g)
+}
+
 fn log_sum_exp(v: &[f64]) -> f64 {
     let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if !m.is_finite() {
@@ -51,7 +95,19 @@ impl Likelihood for BgBb<'_> {
     }
 
     fn value_grad(&self, p: &[f64]) -> Option<(f64, Vec<f64>)> {
-        summed_central(self.0, p, Self::ln_l)
+        if !p.iter().all(|v| *v > 0.0 && v.is_finite()) {
+            return None;
+        }
+        let d = self.0;
+        let (mut ll, mut g) = (0.0, [0.0; 4]);
+        for i in 0..d.x.len() {
+            let (l, gi) = ln_l_grad(p, d.x[i], d.t_x[i], d.t[i]);
+            ll += d.count[i] * l;
+            for k in 0..4 {
+                g[k] += d.count[i] * gi[k];
+            }
+        }
+        (ll.is_finite() && g.iter().all(|v| v.is_finite())).then(|| (ll, g.to_vec()))
     }
 }
 

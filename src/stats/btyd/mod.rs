@@ -18,10 +18,9 @@
 //! Gamma-Gamma — so they are summed over distinct tuples weighted by their counts. They are
 //! evaluated in log space (log-gamma, log-beta, log-sum-exp), so nothing overflows at high
 //! frequencies or long histories. Parameters are optimized on the log scale with argmin's
-//! L-BFGS on the per-customer log-likelihood with analytic gradients (BG/NBD, MBG/NBD,
-//! Pareto/NBD, Gamma-Gamma) or central differences (BG/BB), from several starting points;
-//! standard errors come from the inverse of the observed information (the Hessian by central
-//! differences of the gradient).
+//! L-BFGS on the per-customer log-likelihood with analytic gradients, from several starting
+//! points; standard errors come from the inverse of the observed information (the Hessian by
+//! central differences of the gradient).
 
 use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
@@ -403,48 +402,6 @@ fn std_errors<L: Likelihood>(lik: &L, p: &[f64]) -> Vec<Option<f64>> {
     }
 }
 
-/// Value and central-difference gradient of `ll` at `p` (relative steps of 10⁻⁶). The
-/// 2k + 1 evaluations run in parallel; each sums in a fixed order, so the result does not
-/// depend on the number of threads.
-pub(crate) fn central_gradient(
-    p: &[f64],
-    ll: impl Fn(&[f64]) -> f64 + Sync,
-) -> Option<(f64, Vec<f64>)> {
-    use rayon::prelude::*;
-    if !p.iter().all(|v| *v > 0.0 && v.is_finite()) {
-        return None;
-    }
-    let k = p.len();
-    let steps: Vec<f64> = p.iter().map(|v| 1e-6 * v).collect();
-    let mut points = vec![p.to_vec()];
-    for j in 0..k {
-        let (mut u, mut w) = (p.to_vec(), p.to_vec());
-        u[j] += steps[j];
-        w[j] -= steps[j];
-        points.push(u);
-        points.push(w);
-    }
-    let values: Vec<f64> = points.par_iter().map(|q| ll(q)).collect();
-    let g: Vec<f64> = (0..k)
-        .map(|j| (values[1 + 2 * j] - values[2 + 2 * j]) / (2.0 * steps[j]))
-        .collect();
-    (values[0].is_finite() && g.iter().all(|v| v.is_finite())).then(|| (values[0], g))
-}
-
-/// Σ count · ln L(x, t_x, T) over the tuples with its central-difference gradient, for
-/// the likelihoods without an analytic gradient.
-pub(crate) fn summed_central(
-    d: &RfmTuples,
-    p: &[f64],
-    ln_l: fn(&[f64], f64, f64, f64) -> f64,
-) -> Option<(f64, Vec<f64>)> {
-    central_gradient(p, |q| {
-        (0..d.x.len())
-            .map(|i| d.count[i] * ln_l(q, d.x[i], d.t_x[i], d.t[i]))
-            .sum()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,6 +474,13 @@ mod tests {
         ] {
             check(&ParetoNbd::new(&rfm), &p);
         }
+        let discrete = RfmTuples {
+            x: vec![0.0, 1.0, 3.0, 6.0],
+            t_x: vec![0.0, 2.0, 5.0, 6.0],
+            t: vec![6.0, 6.0, 6.0, 6.0],
+            count: vec![40.0, 12.0, 6.0, 3.0],
+        };
+        check(&BgBb(&discrete), &[1.204, 0.750, 0.657, 2.783]);
         check(&GammaGamma(&spend), &[6.25, 3.74, 15.44]);
     }
 }

@@ -397,7 +397,8 @@ mod tests {
     }
 
     /// ln F at extreme arguments — z within 10⁻⁶ of 1, s up to 900, β/α up to 10⁶, on both
-    /// sides of α = β — against mpmath's 40-digit ₂F₁, and its gradient against central differences there.
+    /// sides of α = β — against mpmath's 40-digit ₂F₁, and its gradient against central
+    /// differences there.
     #[test]
     #[allow(clippy::excessive_precision)]
     fn pair_term_at_extreme_arguments() {
