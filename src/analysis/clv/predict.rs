@@ -65,7 +65,7 @@ pub(super) fn predict(
     d: &RfmTuples,
     frame: &Frame,
 ) -> Vec<TuplePrediction> {
-    if model.numerator(p, 0.0, 1.0, 1.0).is_none() {
+    if !factors(model) {
         return (0..d.x.len())
             .into_par_iter()
             .map(|k| {
@@ -112,7 +112,7 @@ pub(super) fn predict(
 
 /// Expected transactions in the next `t` periods for every tuple, in tuple order.
 pub(super) fn expected_at(model: PurchaseModel, p: &[f64], d: &RfmTuples, t: f64) -> Vec<f64> {
-    if model.numerator(p, 0.0, 1.0, 1.0).is_none() {
+    if !factors(model) {
         return (0..d.x.len())
             .into_par_iter()
             .map(|k| model.expected(p, d.x[k], d.t_x[k], d.t[k], t))
@@ -128,6 +128,12 @@ pub(super) fn expected_at(model: PurchaseModel, p: &[f64], d: &RfmTuples, t: f64
         .into_par_iter()
         .map(|k| numerators[key_of(&keys, d.x[k], d.t[k])] * alive[k])
         .collect()
+}
+
+/// Whether the model's expectation factors as numerator(x, T, t) · P(alive) (every model but
+/// the BG/BB; see [`PurchaseModel::numerator`]).
+fn factors(model: PurchaseModel) -> bool {
+    model != PurchaseModel::BgBb
 }
 
 /// The distinct (x, T) pairs of the tuples, sorted.

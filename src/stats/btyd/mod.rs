@@ -41,8 +41,7 @@ mod spend;
 pub use bgbb::{bgbb_expected, bgbb_p_alive, BgBb};
 pub use hyp2f1::hyp2f1;
 pub use nbd::{
-    bgnbd_expected, bgnbd_p_alive, mbgnbd_expected, mbgnbd_p_alive, nbd_denominator, nbd_numerator,
-    BgNbd, MbgNbd,
+    bgnbd_expected, bgnbd_p_alive, mbgnbd_expected, mbgnbd_p_alive, nbd_numerator, BgNbd, MbgNbd,
 };
 pub use pnbd::{pnbd_discounted_numerator, pnbd_expected, pnbd_numerator, pnbd_p_alive, ParetoNbd};
 pub use spend::{gamma_gamma_expected, GammaGamma};
