@@ -9,6 +9,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use polars::prelude::*;
 use profitchain::analysis::clv::{self, ClvOptions};
+use profitchain::data::load::Table;
 use profitchain::data::purchases::{simulate_log, simulate_pareto_log, LogTruth};
 use profitchain::data::transactions::{self, TimeUnit, TxSpec};
 use profitchain::stats::btyd::{self, GammaGamma, PurchaseModel};
@@ -53,7 +54,7 @@ fn spec() -> TxSpec {
         unit: TimeUnit::Week,
         calibration_end: "2024-12-29".into(),
         observation_end: Some("2025-06-29".into()),
-        discrete: false,
+        ..Default::default()
     }
 }
 
@@ -63,21 +64,21 @@ fn bench(c: &mut Criterion) {
 
     // The RFM summary of a log of about PROFITCHAIN_BENCH_TRANSACTIONS rows.
     let target = env("PROFITCHAIN_BENCH_TRANSACTIONS", 10_000_000);
-    let big = log((target as f64 / 3.67) as usize);
-    let rows = big.height();
+    let big = Table::from(log((target as f64 / 3.67) as usize));
+    let rows = big.df.height();
     g.bench_function(format!("RFM summary, {rows} transactions"), |b| {
         b.iter(|| transactions::summarize(&big, "bench", &spec()).unwrap())
     });
     drop(big);
 
     let n = env("PROFITCHAIN_BENCH_CUSTOMERS", 1_000_000);
-    let df = log(n);
+    let df = Table::from(log(n));
     let rfm = transactions::summarize(&df, "bench", &spec()).unwrap();
     let tuples = transactions::rfm_tuples(&rfm).unwrap();
     let spend = transactions::spend_tuples(&rfm).unwrap();
     eprintln!(
         "{n} customers, {} transactions: {} distinct (x, t_x, T) tuples, {} spend tuples",
-        df.height(),
+        df.df.height(),
         tuples.x.len(),
         spend.x.len()
     );
@@ -94,12 +95,12 @@ fn bench(c: &mut Criterion) {
     );
 
     drop((df, rfm));
-    let df = pareto_log(n);
+    let df = Table::from(pareto_log(n));
     let rfm = transactions::summarize(&df, "bench", &spec()).unwrap();
     let tuples = transactions::rfm_tuples(&rfm).unwrap();
     eprintln!(
         "Pareto/NBD log: {n} customers, {} transactions, {} distinct tuples",
-        df.height(),
+        df.df.height(),
         tuples.x.len()
     );
     g.bench_function(format!("Pareto/NBD fit, {n} customers"), |b| {

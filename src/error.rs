@@ -39,14 +39,15 @@ pub enum Error {
         available: String,
     },
 
-    /// A numeric role holds a cell that is not a number.
-    #[error("{file}: column '{column}' must be numeric, but row {row} (line {line} of the file) holds '{value}'. Fix or blank the cell (blank cells are reported as missing).")]
+    /// A numeric role holds a cell that is not a number; `location` names it as the
+    /// analyst finds it (`line 12`, `cell D63 of sheet 'accounts'`, `case 11`).
+    #[error("{file}: column '{column}' must be numeric, but {location} holds '{value}'. {hint}")]
     NonNumeric {
         file: String,
         column: String,
-        row: usize,
-        line: usize,
+        location: String,
         value: String,
+        hint: String,
     },
 
     /// An id appears more than once in a one-row-per-customer table.
@@ -62,6 +63,11 @@ pub enum Error {
     /// Values that cannot be right (e.g. a share of wallet above 1), with the likely fix.
     #[error("{0}")]
     InvalidData(String),
+
+    /// A rule of the input audit that stops the analysis (`data::audit`): the message
+    /// names the file, column and rows, the fix and the option that relaxes the rule.
+    #[error("{message}")]
+    Audit { rule: String, message: String },
 
     /// The study file (or the equivalent flags) is invalid.
     #[error("study {source_name}: {message}")]

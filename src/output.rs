@@ -52,19 +52,56 @@ pub fn write_text(path: &Path, text: &str) -> Result<()> {
     })
 }
 
-/// Write a table as CSV or Parquet, chosen by the extension.
+/// A number as a CSV cell: the shortest text that reads back as the value rounded to 15
+/// significant digits (Excel's precision), so `revenue − cost` prints `-194.58`, not
+/// `-194.57999999999993`; NaN and infinities are empty cells (never the text `NaN`).
+pub fn csv_number(v: f64) -> Option<String> {
+    if !v.is_finite() {
+        return None;
+    }
+    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
+    Some(format!("{rounded}"))
+}
+
+/// `df` with its float columns as text through [`csv_number`].
+pub fn csv_ready(df: &DataFrame) -> Result<DataFrame> {
+    let mut cols = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        if c.dtype().is_float() {
+            let text: Vec<Option<String>> = c
+                .cast(&DataType::Float64)?
+                .f64()?
+                .iter()
+                .map(|v| v.and_then(csv_number))
+                .collect();
+            cols.push(Column::new(c.name().clone(), text));
+        } else {
+            cols.push(c.clone());
+        }
+    }
+    Ok(DataFrame::new_infer_height(cols)?)
+}
+
+/// CSV text of a table (numbers through [`csv_number`]).
+pub fn csv_text(df: &DataFrame) -> Result<String> {
+    let mut buf = Vec::new();
+    CsvWriter::new(&mut buf)
+        .include_header(true)
+        .finish(&mut csv_ready(df)?)?;
+    String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Write a table as CSV, Parquet or an Excel workbook (one sheet), chosen by the extension.
 pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
-        "csv" => atomic_write(path, |f| {
-            CsvWriter::new(f)
-                .include_header(true)
-                .finish(df)
-                .map_err(|e| write_err(path, e))
-        }),
+        "csv" => {
+            let text = csv_text(df)?;
+            write_text(path, &text)
+        }
         "parquet" | "pq" => atomic_write(path, |f| {
             ParquetWriter::new(f)
                 .finish(df)
@@ -72,7 +109,7 @@ pub fn write_table(path: &Path, df: &mut DataFrame) -> Result<()> {
                 .map_err(|e| write_err(path, e))
         }),
         _ => Err(Error::Usage(format!(
-            "cannot write '{}': tables are written as .csv or .parquet (got '{}')",
+            "cannot write '{}': tables are written as .csv, .parquet or .xlsx (got '{}')",
             path.display(),
             if ext.is_empty() {
                 "no extension"

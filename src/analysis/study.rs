@@ -54,7 +54,9 @@ pub fn build(study: &Study) -> Result<Built> {
     };
     let path = study.resolve(spec);
     let file = path.display().to_string();
-    let log = transactions::read(&path, &spec.read_options()?)?;
+    let mut read = spec.read_options()?;
+    read.text_columns = vec![study.table_id(spec).to_string()];
+    let log = transactions::read(&path, &read)?;
     let model = PurchaseModel::parse(&c.model).map_err(|e| Error::study("[clv]", e.to_string()))?;
     let tx = TxSpec {
         id: study.table_id(spec).to_string(),
@@ -65,6 +67,10 @@ pub fn build(study: &Study) -> Result<Built> {
         calibration_end: c.calibration_end.clone(),
         observation_end: c.observation_end.clone(),
         discrete: model == PurchaseModel::BgBb,
+        returns: transactions::Returns::parse(&c.returns)
+            .map_err(|e| Error::study("[clv]", e.to_string()))?,
+        allow_end_after_data: c.allow_end_after_data,
+        in_study: true,
     };
     let rfm = transactions::summarize(&log, &file, &tx)?;
     let opts = ClvOptions {

@@ -180,7 +180,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
     }
     let mut df = df.clone();
     for c in &numeric {
-        df = load::require_numeric(df, file, c)?;
+        df = load::require_numeric(df, file, c, &Default::default())?;
     }
     let profit = match (&opts.profit, &opts.cost) {
         (Some(p), _) => col(p.as_str()),

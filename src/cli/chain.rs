@@ -10,7 +10,10 @@ use profitchain::report::chain as render;
 use profitchain::stats::CovType;
 use profitchain::Result;
 
+use profitchain::report::export;
+
 use super::data_args::{study_or_sample, DataArgs};
+use super::Rendered;
 
 /// The satisfaction → share of wallet → revenue → profit chain, per segment, with
 /// mediation and segment comparison.
@@ -36,9 +39,10 @@ pub struct ChainArgs {
     /// transaction log, `level = "transaction"` and `[clv]`).
     #[arg(long, default_value = "profit", value_parser = ["profit", "clv"])]
     pub outcome: String,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
-    pub format: String,
+    /// Output format: text (default), json, markdown, csv (the coefficient table) or xlsx
+    /// (the workbook, with -o FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "markdown", "csv", "xlsx"])]
+    pub format: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -84,7 +88,18 @@ impl InferenceArgs {
 }
 
 pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        "text",
+        &["text", "json", "markdown", "csv", "xlsx"],
+    )?;
+    args.export.check()?;
     let (_sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
+    super::not_an_input(
+        &args.output.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+        &super::study_inputs(&study),
+    )?;
     let lang = super::language(lang, Some(&study))?;
     let mut table = profitchain::analysis::study::build(&study)?.table;
     profitchain::analysis::study::use_outcome(&mut table, &args.outcome)?;
@@ -95,11 +110,16 @@ pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
         ..args.inference.options(&study)?
     };
     let result = chain::run(&table, &opts)?;
-    args.export.write(|| render::export(&result))?;
-    let text = match args.format.as_str() {
-        "json" => render::json_in(&result, lang)? + "\n",
-        "markdown" => render::markdown_in(&result, lang),
-        _ => render::text_in(&result, lang),
+    let out = match format.as_str() {
+        "json" => Rendered::Text(render::json_in(&result, lang)? + "\n"),
+        "markdown" => Rendered::Text(render::markdown_in(&result, lang)),
+        "csv" => Rendered::Text(export::table_csv(
+            &render::export(&result)?,
+            "coefficients",
+        )?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export_in(&result, lang)?)?),
+        _ => Rendered::Text(render::text_in(&result, lang)),
     };
-    super::emit(&args.output, &text)
+    args.export.write(|| render::export(&result))?;
+    super::emit_output(&args.output, out)
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::clv::{self, ClvOptions};
-use profitchain::data::transactions::{self, TimeUnit, TxSpec};
+use profitchain::data::transactions::{self, Returns, TimeUnit, TxSpec};
 use profitchain::report::clv as render;
 use profitchain::stats::btyd::PurchaseModel;
 use profitchain::{output, Result};
@@ -58,6 +58,15 @@ pub struct ClvArgs {
     /// continuous-time models).
     #[arg(long, value_name = "MODELS")]
     pub compare: Option<String>,
+    /// What a negative amount (a refund) means: net (default: it reverses the purchase it
+    /// refunds, which is removed or reduced; unmatched refunds are dropped), drop (refunds
+    /// removed, purchases kept) or keep (a refund counts as a purchase without spend).
+    #[arg(long, default_value = "net", value_parser = ["net", "drop", "keep"])]
+    pub returns: String,
+    /// Accept a calibration or observation end more than one time unit after the log's
+    /// last transaction.
+    #[arg(long)]
+    pub allow_end_after_data: bool,
     /// Write the per-customer table (CSV or Parquet) here.
     #[arg(long, value_name = "FILE")]
     pub customers_out: Option<PathBuf>,
@@ -76,7 +85,9 @@ pub struct ClvArgs {
 pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
     let model = PurchaseModel::parse(&args.model)?;
     let compare = compared_models(args.compare.as_deref(), model)?;
-    let df = transactions::read(&args.transactions, &args.file.options()?)?;
+    let mut read = args.file.options()?;
+    read.text_columns = vec![args.id.clone()];
+    let log = transactions::read(&args.transactions, &read)?;
     let spec = TxSpec {
         id: args.id,
         date: args.date,
@@ -86,8 +97,11 @@ pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
         calibration_end: args.calibration_end,
         observation_end: args.observation_end,
         discrete: model == PurchaseModel::BgBb,
+        returns: Returns::parse(&args.returns)?,
+        allow_end_after_data: args.allow_end_after_data,
+        in_study: false,
     };
-    let rfm = transactions::summarize(&df, &args.transactions.display().to_string(), &spec)?;
+    let rfm = transactions::summarize(&log, &args.transactions.display().to_string(), &spec)?;
     let opts = ClvOptions {
         horizon: args.horizon,
         discount: args.discount,

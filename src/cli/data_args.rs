@@ -40,6 +40,7 @@ impl FileArgs {
                 .map(profitchain::data::load::ReadOptions::parse_separator)
                 .transpose()?,
             decimal_comma: self.decimal_comma,
+            text_columns: Vec::new(),
         })
     }
 

@@ -133,6 +133,15 @@ pub struct ExportArgs {
 }
 
 impl ExportArgs {
+    /// Check the export folder before anything is computed or written: a file where the
+    /// folder should be, or a non-empty folder without --force, is an error with the fix.
+    pub fn check(&self) -> Result<()> {
+        match &self.export {
+            Some(dir) => profitchain::report::export::check_dir(dir, self.force, "--export"),
+            None => Ok(()),
+        }
+    }
+
     /// Write the export built by `make` when --export was given.
     pub fn write(
         &self,
@@ -144,6 +153,102 @@ impl ExportArgs {
         }
         Ok(())
     }
+}
+
+/// The format of a command's main output. The extension of `-o FILE` chooses it where it
+/// names one (`.txt`, `.json`, `.csv`, `.md`, `.xlsx`); an explicit `--format` that
+/// contradicts it is an error, and a format the command does not write is named with the
+/// ones it does. Without either, `default`.
+pub fn output_format(
+    output: &Option<std::path::PathBuf>,
+    flag: Option<&str>,
+    default: &str,
+    supported: &[&str],
+) -> Result<String> {
+    let by_ext = output.as_ref().and_then(|p| {
+        let ext = p.extension()?.to_string_lossy().to_lowercase();
+        Some(match ext.as_str() {
+            "txt" | "text" => "text",
+            "json" => "json",
+            "csv" => "csv",
+            "md" | "markdown" => "markdown",
+            "xlsx" => "xlsx",
+            _ => return None,
+        })
+    });
+    let list = supported.join(", ");
+    match (by_ext, flag) {
+        (Some(e), Some(f)) if e != f => Err(Error::Usage(format!(
+            "-o {} names a .{} file but --format is {f}: drop --format (the extension chooses it) or give the file the extension of {f}",
+            output.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+            output
+                .as_ref()
+                .and_then(|p| p.extension())
+                .map(|e| e.to_string_lossy().to_string())
+                .unwrap_or_default(),
+        ))),
+        (Some(e), _) if !supported.contains(&e) => Err(Error::Usage(format!(
+            "-o {}: this command writes {list}, not {e}; give the file one of those extensions",
+            output.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
+        ))),
+        (Some(e), _) => Ok(e.to_string()),
+        (None, Some(f)) if !supported.contains(&f) => Err(Error::Usage(format!(
+            "--format {f}: this command writes {list}"
+        ))),
+        (None, Some(f)) => Ok(f.to_string()),
+        (None, None) => Ok(default.to_string()),
+    }
+}
+
+/// Refuse to write an output over one of the inputs (`-o survey.csv` would destroy the
+/// data it was computed from).
+pub fn not_an_input(outputs: &[&std::path::Path], inputs: &[std::path::PathBuf]) -> Result<()> {
+    let canon = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    for o in outputs {
+        let Some(co) = canon(o) else { continue };
+        if inputs.iter().any(|i| canon(i).as_ref() == Some(&co)) {
+            return Err(Error::Usage(format!(
+                "'{}' is one of this command's input files; writing the output there would overwrite the data. Name another file.",
+                o.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The files a study reads (its tables, and the `[csi]` model file).
+pub fn study_inputs(study: &profitchain::data::Study) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<std::path::PathBuf> = study.tables.iter().map(|t| study.resolve(t)).collect();
+    if let Some(c) = &study.csi {
+        v.push(study.base_dir.join(&c.model));
+    }
+    v
+}
+
+/// Write the main output: rendered text to `-o FILE` or standard output, or the bytes of a
+/// workbook (`xlsx` needs `-o`).
+pub fn emit_output(output: &Option<std::path::PathBuf>, out: Rendered) -> Result<()> {
+    match out {
+        Rendered::Text(t) => emit(output, &t),
+        Rendered::Bytes(b) => match output {
+            Some(p) => profitchain::output::atomic_write(p, |f| {
+                use std::io::Write as _;
+                f.write_all(&b).map_err(|e| Error::Write {
+                    path: p.clone(),
+                    reason: e.to_string(),
+                })
+            }),
+            None => Err(Error::Usage(
+                "a workbook (--format xlsx) is written to a file: give -o FILE.xlsx".into(),
+            )),
+        },
+    }
+}
+
+/// A command's main output, rendered.
+pub enum Rendered {
+    Text(String),
+    Bytes(Vec<u8>),
 }
 
 /// Write `text` to `output`, or print it when no file is given.

@@ -10,11 +10,13 @@
 
 use polars::prelude::*;
 
+use super::aggregate;
+use super::audit;
 use super::diagnostics::{
     DeclaredMissing, Diagnostics, Dropped, InputReport, RangeWarning, SegmentCount, EXAMPLES,
 };
 use super::load;
-use super::study::{Aggregation, Level, SegmentRule, SowScale, Study};
+use super::study::{Level, SegmentRule, SowScale, Study};
 use crate::error::{closest, Error, Result};
 
 /// Canonical column names of the customer table.
@@ -49,6 +51,7 @@ struct Loaded {
     name: String,
     level: Level,
     df: DataFrame,
+    meta: load::TableMeta,
 }
 
 /// Build the customer table described by `study` (a study without a transaction table;
@@ -72,15 +75,18 @@ pub fn build_with(
         ..Default::default()
     };
 
-    // 1. Read every table and locate the columns each role needs.
+    // 1. Read every table (ids as text under the one id policy) and locate the columns
+    // each role needs.
     let mut tables = Vec::with_capacity(study.tables.len());
+    let mut metas = Vec::with_capacity(study.tables.len());
     let mut labels = load::TableMeta::default();
     for spec in &study.tables {
         let path = study.resolve(spec);
         let file = path.display().to_string();
+        let table_id = study.table_id(spec);
         let mut declared = Vec::new();
-        let df = match prepared.remove(&spec.name) {
-            Some(df) => df,
+        let (df, meta, in_memory) = match prepared.remove(&spec.name) {
+            Some(df) => (df, load::TableMeta::default(), spec.level == Level::Transaction),
             None if spec.level == Level::Transaction => {
                 return Err(Error::Internal(format!(
                     "table '{}' is a transaction log: summarize it before the build (analysis::study::build)",
@@ -88,16 +94,14 @@ pub fn build_with(
                 )))
             }
             None => {
-                let read = load::read_table(&path, &spec.read_options()?)?;
-                let mut df = read.df;
-                // A labelled code column that splits customers shows its labels
-                // (1 -> "North"); codes stay numbers everywhere else.
-                if let Some(c) = segment_column(study) {
-                    df = read.meta.with_labels(df, &c)?;
-                }
+                let mut opts = spec.read_options()?;
+                opts.text_columns = [Some(table_id.to_string()), spec.respondent.clone()]
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                let read = load::read_table(&path, &opts)?;
                 declared = read.meta.declared_missing();
-                labels.extend(read.meta);
-                df
+                (read.df, read.meta, false)
             }
         };
         if df.height() == 0 {
@@ -106,55 +110,20 @@ pub fn build_with(
                 hint: "Check that the file holds data rows below its header.".into(),
             });
         }
-        let table_id = study.table_id(spec);
         load::require_column(&df, &file, table_id)?;
         if let Some(r) = &spec.respondent {
             load::require_column(&df, &file, r)?;
         }
         let rows_read = df.height();
-        // Ids as text so tables with "7" and 7 still match, without surrounding spaces
-        // ("AC-1000 " is "AC-1000"); rename to the study's id.
-        let mut lf = df.lazy().with_columns([
-            col(table_id).cast(DataType::String).alias("__raw_id"),
-            col(table_id)
-                .cast(DataType::String)
-                .str()
-                .strip_chars(lit(NULL))
-                .alias(table_id),
-        ]);
-        if table_id != id {
-            lf = lf.rename([table_id], [id.as_str()], true);
+        let (df, id_notes) = audit::ids::normalize(df, table_id, &spec.name)?;
+        if in_memory {
+            // A summary the analysis layer made (CLV per customer): its ids are already
+            // the log's, as the log's own audit read them.
+        } else {
+            for f in id_notes {
+                diag.add(f);
+            }
         }
-        let df = lf.collect()?;
-        let trimmed = df
-            .clone()
-            .lazy()
-            .filter(col("__raw_id").neq(col(id.as_str())))
-            .select([col("__raw_id")])
-            .collect()?;
-        if trimmed.height() > 0 {
-            let examples: Vec<String> = trimmed
-                .column("__raw_id")?
-                .as_materialized_series()
-                .str()?
-                .iter()
-                .flatten()
-                .take(EXAMPLES)
-                .map(str::to_string)
-                .collect();
-            let n = trimmed.height();
-            diag.notes.push(format!(
-                "table '{}': {} with surrounding spaces trimmed (e.g. {})",
-                spec.name,
-                if n == 1 {
-                    "1 id".to_string()
-                } else {
-                    format!("{n} ids")
-                },
-                super::diagnostics::quote_ids(&examples)
-            ));
-        }
-        let df = df.drop("__raw_id")?;
         for (column, codes, count) in &declared {
             diag.notes.push(format!(
                 "table '{}': {count} cell{} of '{column}' held a declared missing code ({codes}) and {} read as missing",
@@ -180,6 +149,7 @@ pub fn build_with(
                 .collect(),
         });
         tables.push((spec, df));
+        metas.push((meta, in_memory));
     }
 
     // Columns a role names must exist in some table; numeric roles must be numeric there.
@@ -207,16 +177,70 @@ pub fn build_with(
         if numeric {
             let (spec, df) = &mut tables[ti];
             let file = study.resolve(spec).display().to_string();
-            *df = load::require_numeric(std::mem::take(df), &file, &name)?;
+            let (out, form) =
+                load::numeric_column(std::mem::take(df), &file, &name, &metas[ti].0.origin)?;
+            *df = out;
+            if let Some(f) = form {
+                diag.add(f.finding(&spec.name, &name));
+            }
+        }
+    }
+
+    // The audit of every table read from a file: total rows, missing codes, non-answer
+    // codes and rating scales (`data::audit::table`). Notes and warnings go to the
+    // diagnostics; a stopping finding ends the build with its fix.
+    let missing_codes = study_missing_codes(study, &tables)?;
+    for ((spec, df), (meta, in_memory)) in tables.iter_mut().zip(&metas) {
+        let table_id = study.table_id(spec);
+        if *in_memory {
+            *df = std::mem::take(df)
+                .lazy()
+                .rename([table_id], [id.as_str()], true)
+                .collect()?;
+            continue;
+        }
+        let ctx = audit::TableAudit {
+            table: spec.name.clone(),
+            id: Some(table_id.to_string()),
+            skip: spec.respondent.iter().cloned().collect(),
+            survey: spec.level == Level::Respondent,
+            ratings: rating_columns(study, df),
+            missing_codes: missing_codes.clone(),
+            allow_out_of_range: study.options.allow_out_of_range,
+            totals: true,
+            file: study.resolve(spec).display().to_string(),
+            unique_id: (spec.level == Level::Customer).then(|| duplicate_hint(study).to_string()),
+        };
+        let (out, findings) = audit::audit_table(std::mem::take(df), meta, &ctx)?;
+        *df = out;
+        audit::stop_on(&findings)?;
+        for f in findings {
+            diag.add(f);
+        }
+        // A labelled code column that splits customers shows its labels (1 -> "North");
+        // codes stay numbers everywhere else.
+        if let Some(c) = segment_column(study) {
+            if spec.level != Level::Respondent {
+                *df = meta.with_labels(std::mem::take(df), &c)?;
+            }
+        }
+        labels.extend(meta.clone());
+        if table_id != id {
+            *df = std::mem::take(df)
+                .lazy()
+                .rename([table_id], [id.as_str()], true)
+                .collect()?;
         }
     }
 
     let mut loaded: Vec<Loaded> = tables
         .into_iter()
-        .map(|(spec, df)| Loaded {
+        .zip(metas)
+        .map(|((spec, df), (meta, _))| Loaded {
             name: spec.name.clone(),
             level: spec.level,
             df,
+            meta,
         })
         .collect();
 
@@ -247,9 +271,14 @@ pub fn build_with(
                 check_unique(&df, &id, &study.resolve(spec).display().to_string(), study)?;
                 df
             }
-            Level::Respondent => {
-                aggregate_respondents(df, t, spec.respondent.as_deref(), study, &mut diag)?
-            }
+            Level::Respondent => aggregate::aggregate_respondents(
+                df,
+                &t.name,
+                &t.meta,
+                spec.respondent.as_deref(),
+                study,
+                &mut diag,
+            )?,
         };
         removed_early.push(
             ids.clone()
@@ -381,8 +410,7 @@ pub fn build_with(
     }
 
     // 6. Out-of-range values. A share of wallet outside [0, 1] is impossible: an error
-    // naming the fix unless the study allows it; satisfaction outside its declared scale is
-    // kept and flagged.
+    // naming the fix unless the study allows it.
     if let Some(w) = range_check(&df, &id, cols::SOW, 0.0, 1.0)? {
         if !study.options.allow_out_of_range {
             return Err(sow_out_of_range(&df, &id, study, &w)?);
@@ -394,14 +422,10 @@ pub fn build_with(
         ));
         diag.out_of_range.push(w);
     }
+    // (Ratings outside their scale were stopped, or kept with a warning, by the audit of
+    // the table they came from; the customers concerned are recorded here.)
     if let Some([lo, hi]) = study.options.satisfaction_scale {
         if let Some(w) = range_check(&df, &id, cols::SATISFACTION, lo, hi)? {
-            diag.warnings.push(format!(
-                "{} customers have satisfaction outside the declared scale {} (kept; e.g. {})",
-                w.count,
-                w.range,
-                super::diagnostics::quote_ids(&w.examples)
-            ));
             diag.out_of_range.push(w);
         }
     }
@@ -454,6 +478,59 @@ pub fn build_with(
         diagnostics: diag,
         labels,
     })
+}
+
+/// The columns of `df` the study models as ratings or measures, for the audit: the
+/// satisfaction rating (on its declared scale), attribute ratings, the recommend (0–10) and
+/// effort items, and covariates and moderators (checked for labelled non-answers only).
+fn rating_columns(study: &Study, df: &DataFrame) -> Vec<audit::RatingColumn> {
+    let r = &study.roles;
+    let mut out = vec![audit::RatingColumn::rating(
+        &r.satisfaction,
+        "satisfaction",
+        study.options.satisfaction_scale,
+    )];
+    out.extend(
+        r.attributes
+            .iter()
+            .map(|a| audit::RatingColumn::rating(a, "attribute rating", None)),
+    );
+    if let Some(c) = &r.recommend {
+        out.push(audit::RatingColumn::rating(
+            c,
+            "recommend item",
+            Some([0.0, 10.0]),
+        ));
+    }
+    if let Some(c) = &r.effort {
+        out.push(audit::RatingColumn::rating(c, "effort item", None));
+    }
+    for (list, role) in [(&r.covariates, "covariate"), (&r.moderators, "moderator")] {
+        out.extend(list.iter().map(|c| audit::RatingColumn {
+            column: c.clone(),
+            role,
+            scale: None,
+            rating: false,
+        }));
+    }
+    out.retain(|c| df.schema().contains(&c.column));
+    out
+}
+
+/// The study's missing codes, after checking that a column named per column is in some
+/// table (a typo would otherwise declare nothing).
+fn study_missing_codes(
+    study: &Study,
+    tables: &[(&super::study::TableSpec, DataFrame)],
+) -> Result<audit::MissingCodes> {
+    if let audit::MissingCodes::ByColumn(m) = &study.options.missing_codes {
+        for c in m.keys() {
+            if !tables.iter().any(|(_, df)| df.schema().contains(c)) {
+                return Err(missing_everywhere(tables, study, c));
+            }
+        }
+    }
+    Ok(study.options.missing_codes.clone())
 }
 
 /// Table indices, customer-level tables first, each group in study order.
@@ -536,7 +613,7 @@ fn missing_everywhere(
 }
 
 /// Split rows into (kept, removed) by a predicate that marks the removed ones.
-fn split_by(lf: LazyFrame, remove: Expr) -> Result<(DataFrame, DataFrame)> {
+pub(crate) fn split_by(lf: LazyFrame, remove: Expr) -> Result<(DataFrame, DataFrame)> {
     let flagged = lf.with_column(remove.alias("__remove")).collect()?;
     let keep = flagged
         .clone()
@@ -553,7 +630,7 @@ fn split_by(lf: LazyFrame, remove: Expr) -> Result<(DataFrame, DataFrame)> {
 }
 
 /// The first few ids of a table, sorted.
-fn first_ids(df: &DataFrame, id: &str) -> Result<Vec<String>> {
+pub(crate) fn first_ids(df: &DataFrame, id: &str) -> Result<Vec<String>> {
     let ids = df
         .clone()
         .lazy()
@@ -570,6 +647,15 @@ fn first_ids(df: &DataFrame, id: &str) -> Result<Vec<String>> {
         .collect())
 }
 
+/// What to do about a repeated id in a one-row-per-customer table.
+fn duplicate_hint(study: &Study) -> &'static str {
+    if study.from_flags {
+        "Remove the duplicates. If the rows are survey respondents (several per customer), --data cannot aggregate them: write a study file that declares this table with level = \"respondent\" (README, \"Study file reference\") and pass it with --study."
+    } else {
+        "Remove the duplicates, or declare the table with level = \"respondent\" in the study file to aggregate its rows per customer."
+    }
+}
+
 fn check_unique(df: &DataFrame, id: &str, file: &str, study: &Study) -> Result<()> {
     let dup = df
         .clone()
@@ -581,11 +667,7 @@ fn check_unique(df: &DataFrame, id: &str, file: &str, study: &Study) -> Result<(
         .collect()?;
     if dup.height() > 0 {
         let ids = first_ids(&dup, id)?;
-        let hint = if study.from_flags {
-            "Remove the duplicates. If the rows are survey respondents (several per customer), --data cannot aggregate them: write a study file that declares this table with level = \"respondent\" (README, \"Study file reference\") and pass it with --study."
-        } else {
-            "Remove the duplicates, or declare the table with level = \"respondent\" in the study file to aggregate its rows per customer."
-        };
+        let hint = duplicate_hint(study);
         return Err(Error::DuplicateId {
             file: file.to_string(),
             column: id.to_string(),
@@ -651,7 +733,7 @@ fn check_magnitudes(df: &DataFrame, id: &str, columns: &[String], study: &Study)
 }
 
 /// Record the customers of `gone` (if any) as dropped at `stage` for `reason`.
-fn drop_customers(
+pub(crate) fn drop_customers(
     diag: &mut Diagnostics,
     stage: &str,
     reason: String,
@@ -671,7 +753,7 @@ fn drop_customers(
 }
 
 /// Distinct values of the id column, sorted.
-fn distinct_ids(df: &DataFrame, id: &str) -> Result<DataFrame> {
+pub(crate) fn distinct_ids(df: &DataFrame, id: &str) -> Result<DataFrame> {
     Ok(df
         .clone()
         .lazy()
@@ -798,116 +880,6 @@ fn sow_out_of_range(df: &DataFrame, id: &str, study: &Study, w: &RangeWarning) -
         w.count,
         examples.join(", ")
     )))
-}
-
-/// Respondent rows -> one row per customer.
-fn aggregate_respondents(
-    df: DataFrame,
-    t: &Loaded,
-    respondent: Option<&str>,
-    study: &Study,
-    diag: &mut Diagnostics,
-) -> Result<DataFrame> {
-    let id = study.roles.id.as_str();
-    let sat = study.roles.satisfaction.as_str();
-    let mut df = df;
-    if let Some(r) = respondent {
-        let dup = df
-            .clone()
-            .lazy()
-            .group_by([col(id), col(r)])
-            .agg([len().alias("__n")])
-            .filter(col("__n").gt(lit(1)))
-            .collect()?;
-        if dup.height() > 0 {
-            return Err(Error::DuplicateId {
-                file: t.name.clone(),
-                column: format!("{id} + {r}"),
-                count: dup.height(),
-                examples: super::diagnostics::quote_ids(&first_ids(&dup, id)?),
-                hint: format!("Each respondent ('{r}') may answer once per customer: remove the repeated rows."),
-            });
-        }
-    }
-    // Respondents without a usable satisfaction rating do not count towards the customer;
-    // a customer left with none is dropped here (and counted as a customer).
-    let ids_before = distinct_ids(&df, id)?;
-    if df.schema().contains(sat) {
-        let (keep, gone) = split_by(df.lazy(), col(sat).is_null().or(col(sat).is_finite().not()))?;
-        if gone.height() > 0 {
-            diag.dropped.push(Dropped {
-                stage: t.name.clone(),
-                reason: format!("respondent has no valid '{sat}' rating"),
-                unit: "rows".into(),
-                count: gone.height(),
-                examples: first_ids(
-                    &gone
-                        .clone()
-                        .lazy()
-                        .unique(None, UniqueKeepStrategy::Any)
-                        .collect()?,
-                    id,
-                )?,
-            });
-        }
-        df = keep;
-    }
-    let mut aggs = vec![len()
-        .alias(super::build::cols::N_RESPONDENTS)
-        .cast(DataType::Int64)];
-    let mut skipped = Vec::new();
-    for c in df.columns() {
-        let name = c.name().as_str();
-        if name == id || Some(name) == respondent {
-            continue;
-        }
-        if c.dtype().is_primitive_numeric() {
-            let e = col(name).cast(DataType::Float64);
-            aggs.push(
-                match study.options.aggregation {
-                    Aggregation::Mean => e.mean(),
-                    Aggregation::Median => e.median(),
-                }
-                .alias(name),
-            );
-        } else {
-            skipped.push(name.to_string());
-        }
-    }
-    if !skipped.is_empty() {
-        diag.notes.push(format!(
-            "table '{}': non-numeric column(s) {} not aggregated to customers",
-            t.name,
-            skipped.join(", ")
-        ));
-    }
-    let agg = df
-        .lazy()
-        .group_by([col(id)])
-        .agg(aggs)
-        .sort([id], Default::default())
-        .collect()?;
-    let vanished = ids_before
-        .lazy()
-        .anti_join(agg.clone().lazy().select([col(id)]), col(id), col(id))
-        .collect()?;
-    drop_customers(
-        diag,
-        &t.name,
-        format!("no respondent with a valid '{sat}' rating"),
-        &vanished,
-        id,
-    )?;
-    let min = study.options.min_respondents as i64;
-    let (keep, gone) = split_by(agg.lazy(), col(cols::N_RESPONDENTS).lt(lit(min)))?;
-    drop_customers(
-        diag,
-        &t.name,
-        format!("fewer than {min} valid respondents (min_respondents)"),
-        &gone,
-        id,
-    )?;
-    Ok(keep)
 }
 
 /// Canonical satisfaction, share_of_wallet, revenue and profit columns.

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::audit::{Finding, Severity};
+
 /// How many ids a diagnostics entry lists as examples.
 pub const EXAMPLES: usize = 5;
 
@@ -93,6 +95,11 @@ pub struct Diagnostics {
     pub warnings: Vec<String>,
     /// Other remarks (columns not aggregated, duplicated column names skipped, ids trimmed...).
     pub notes: Vec<String>,
+    /// The input audit's findings (`data::audit`): each rule that fired, with its id,
+    /// severity, count, examples and message in English and Chinese. Every warning and
+    /// note it made is also in `warnings` / `notes`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit: Vec<Finding>,
 }
 
 /// One row of the diagnostics as a table (`diagnostics.csv`, the report's Data section).
@@ -117,6 +124,25 @@ pub fn quote_ids(ids: &[String]) -> String {
 }
 
 impl Diagnostics {
+    /// Record an audit finding: a warning or a note (its English text also goes to
+    /// `warnings` / `notes`, so every output that shows those shows it). Stopping
+    /// findings are the caller's to turn into an error.
+    pub fn add(&mut self, f: Finding) {
+        match f.severity {
+            Severity::Warn | Severity::Stop => self.warnings.push(f.message.clone()),
+            Severity::Note => self.notes.push(f.message.clone()),
+        }
+        self.audit.push(f);
+    }
+
+    /// The Chinese text of a warning or note the audit made (None for other messages).
+    pub fn zh_of(&self, message: &str) -> Option<&str> {
+        self.audit
+            .iter()
+            .find(|f| f.message == message)
+            .map(|f| f.message_zh.as_str())
+    }
+
     /// Total removed at a stage whose unit is `customers`.
     pub fn customers_dropped(&self) -> usize {
         self.dropped

@@ -1,11 +1,14 @@
 //! Tables: loading, the study spec, the customer-table builder and its diagnostics,
 //! and the simulator of sample studies.
 
+mod aggregate;
+pub mod audit;
 pub mod build;
 pub mod diagnostics;
 pub mod inspect;
 pub mod load;
 pub mod purchases;
+pub mod returns;
 pub mod sample;
 pub mod simulate;
 pub mod study;

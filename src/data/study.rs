@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub use super::audit::MissingCodes;
 pub use super::study_sections::{ClvSpec, CsiSpec};
 
 /// Whether a table holds one row per customer or several rows (respondents) per customer.
@@ -100,6 +101,7 @@ impl TableSpec {
                 .transpose()
                 .map_err(|e| Error::study(&self.name, e.to_string()))?,
             decimal_comma: self.decimal_comma,
+            text_columns: Vec::new(),
         })
     }
 }
@@ -167,6 +169,15 @@ pub struct Options {
     /// Add satisfaction² to the share-of-wallet equation of the chain (every command).
     #[serde(default)]
     pub quadratic: bool,
+    /// Codes read as missing: `[98, 99]` in every survey column (rating roles, labelled
+    /// columns, numeric columns of respondent tables), or `{ satisfaction = [99] }` per
+    /// column (`data::audit`).
+    #[serde(default, skip_serializing_if = "MissingCodes::is_empty")]
+    pub missing_codes: MissingCodes,
+    /// Allow a `column:` segment rule on a column with many values (more than
+    /// [`crate::data::build::MAX_SEGMENTS`]).
+    #[serde(default)]
+    pub allow_many_segments: bool,
 }
 
 fn one() -> usize {
@@ -182,6 +193,8 @@ impl Default for Options {
             satisfaction_scale: None,
             allow_out_of_range: false,
             quadratic: false,
+            missing_codes: MissingCodes::None,
+            allow_many_segments: false,
         }
     }
 }

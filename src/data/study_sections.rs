@@ -33,6 +33,14 @@ pub struct ClvSpec {
     /// Each customer's margin is their profit / revenue from the customer table.
     #[serde(default)]
     pub margin_from_profit: bool,
+    /// What a negative amount means: `net` (default), `drop` or `keep` (see
+    /// `data::returns`).
+    #[serde(default = "net")]
+    pub returns: String,
+    /// Accept a calibration or observation end more than one time unit after the log's
+    /// last transaction.
+    #[serde(default)]
+    pub allow_end_after_data: bool,
 }
 
 /// A satisfaction-index model on a survey table (`[csi]`): its construct indices (0–100)
@@ -68,6 +76,9 @@ fn path_scheme() -> String {
     "path".into()
 }
 
+fn net() -> String {
+    "net".into()
+}
 fn week() -> String {
     "week".into()
 }

@@ -15,13 +15,15 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::load;
+pub use super::returns::{ReturnCounts, Returns};
 use crate::error::{Error, Result};
 
 /// Time unit of x, t_x and T.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TimeUnit {
     Day,
+    #[default]
     Week,
     Month,
     /// 365.25 days; calendar years for the discrete (BG/BB) summary.
@@ -70,7 +72,7 @@ impl TimeUnit {
 }
 
 /// Where the columns are and how to read the dates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct TxSpec {
     pub id: String,
     pub date: String,
@@ -86,6 +88,13 @@ pub struct TxSpec {
     /// periods after the first with a purchase, t_x is the last such period and T the
     /// number of periods after the first (n), all whole numbers.
     pub discrete: bool,
+    /// What a negative amount means (see [`crate::data::returns`]); default `net`.
+    pub returns: Returns,
+    /// Accept a calibration or observation end after the log's last transaction (more than
+    /// one time unit after it); otherwise that is an error naming the last date.
+    pub allow_end_after_data: bool,
+    /// The spec comes from a study file (messages name study keys, not flags).
+    pub in_study: bool,
 }
 
 /// What the summary read and left out.
@@ -93,15 +102,30 @@ pub struct TxSpec {
 pub struct TxDiagnostics {
     pub rows_read: usize,
     pub rows_missing: usize,
-    /// Rows with amount ≤ 0 (free items, returns): they count as purchases but add
-    /// nothing to spend.
+    /// Rows whose id, or every cell, is a total label or the sum of the other rows
+    /// (excluded; see `data::audit`).
+    #[serde(default)]
+    pub rows_total: usize,
+    /// Rows with amount 0 (free items), and with `--returns keep` negative amounts: they
+    /// count as purchases but add nothing to spend.
     pub rows_non_positive: usize,
+    /// Negative amounts (returns, refunds) and what the returns policy did with them.
+    #[serde(default)]
+    pub returns: ReturnCounts,
     pub rows_after_observation_end: usize,
     /// Customer-days (transactions after same-day merging) in calibration and holdout.
     pub calibration_transactions: usize,
     pub holdout_transactions: usize,
     pub customers_after_calibration: usize,
     pub customers: usize,
+    /// First and last transaction dates of the valid rows (`YYYY-MM-DD`).
+    #[serde(default)]
+    pub first_date: Option<String>,
+    #[serde(default)]
+    pub last_date: Option<String>,
+    /// Notes of the input audit on the log (ids trimmed, totals excluded, number forms).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audit: Vec<crate::data::audit::Finding>,
 }
 
 /// The RFM table: one row per customer with `id`, `x`, `t_x`, `T`, `mean_spend`
@@ -174,36 +198,74 @@ fn chrono_parse(s: &str) -> Option<i32> {
     out.column("d").ok()?.i32().ok()?.get(0)
 }
 
-/// Read a transaction log: CSV/Parquet/IPC/NDJSON by extension, or whitespace-separated
-/// text without a header (`.txt`/`.dat`, e.g. CDNOW) whose columns are `column_1`, … .
-pub fn read(path: &Path, opts: &load::ReadOptions) -> Result<DataFrame> {
+/// Read a transaction log: every format `load` reads, by extension, or whitespace-separated
+/// text (`.txt`/`.dat`, e.g. CDNOW). A text log's first line is its header when it names the
+/// columns (a field that is not a number above a column of numbers: `customer_id date
+/// amount`); otherwise the columns are `column_1`, … . The columns in
+/// `opts.text_columns` (the id) stay text.
+pub fn read(path: &Path, opts: &load::ReadOptions) -> Result<load::Table> {
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     if ext != "txt" && ext != "dat" {
-        return load::read(path, opts);
+        return load::read_table(path, opts);
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::MissingFile {
+    let bytes = std::fs::read(path).map_err(|e| Error::MissingFile {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let mut cols: Vec<Vec<String>> = Vec::new();
-    for (i, line) in text
+    let text = String::from_utf8(bytes).map_err(|_| Error::Unreadable {
+        path: path.to_path_buf(),
+        format: "a whitespace-separated text log".into(),
+        reason: "it is not UTF-8 text".into(),
+        hint: "Save the log as UTF-8 text (or as CSV with --encoding for another encoding).".into(),
+    })?;
+    let mut lines = text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-    {
+        .peekable();
+    let number = |f: &str| f.parse::<f64>().is_ok();
+    // A header: the first line has a field that is not a number where the second has one.
+    let header: Option<Vec<String>> = {
+        let mut ahead = text.lines().filter(|l| !l.trim().is_empty());
+        match (ahead.next(), ahead.next()) {
+            (Some(a), Some(b)) => {
+                let (fa, fb): (Vec<&str>, Vec<&str>) = (
+                    a.split_whitespace().collect(),
+                    b.split_whitespace().collect(),
+                );
+                (fa.len() == fb.len() && fa.iter().zip(&fb).any(|(x, y)| !number(x) && number(y)))
+                    .then(|| fa.iter().map(|f| f.to_string()).collect())
+            }
+            _ => None,
+        }
+    };
+    let mut first_line = 1;
+    if header.is_some() {
+        if let Some((i, _)) = lines.next() {
+            first_line = i + 2;
+        }
+    }
+    let names: Option<Vec<String>> = header.clone();
+    let mut cols: Vec<Vec<String>> = Vec::new();
+    for (i, line) in lines {
         let fields: Vec<&str> = line.split_whitespace().collect();
         if cols.is_empty() {
             cols = vec![Vec::new(); fields.len()];
         }
         if fields.len() != cols.len() {
             return Err(Error::InvalidData(format!(
-                "{}: line {} has {} fields where the first line has {}",
+                "{}: line {} has {} fields where the first {} has {}",
                 path.display(),
                 i + 1,
                 fields.len(),
+                if header.is_some() {
+                    "data line"
+                } else {
+                    "line"
+                },
                 cols.len()
             )));
         }
@@ -211,15 +273,27 @@ pub fn read(path: &Path, opts: &load::ReadOptions) -> Result<DataFrame> {
             c.push(f.to_string());
         }
     }
+    if cols.is_empty() {
+        cols = vec![Vec::new(); names.as_ref().map_or(0, Vec::len)];
+    }
+    let name_of = |j: usize| match &names {
+        Some(n) => n[j].clone(),
+        None => format!("column_{}", j + 1),
+    };
     let columns: Vec<Column> = cols
         .into_iter()
         .enumerate()
-        .map(|(j, v)| Column::new(format!("column_{}", j + 1).into(), v))
+        .map(|(j, v)| Column::new(name_of(j).into(), v))
         .collect();
     let df = DataFrame::new_infer_height(columns)?;
-    // Columns of whole numbers become Int64, other numeric ones Float64, the rest text.
+    // Columns of whole numbers become Int64, other numeric ones Float64, the rest text
+    // (and the id text whatever it holds).
     let mut out = Vec::new();
     for c in df.columns() {
+        if opts.text_columns.iter().any(|t| t == c.name().as_str()) {
+            out.push(c.clone());
+            continue;
+        }
         out.push(match c.strict_cast(&DataType::Int64) {
             Ok(i) if i.null_count() == 0 => i,
             _ => match c.strict_cast(&DataType::Float64) {
@@ -228,19 +302,57 @@ pub fn read(path: &Path, opts: &load::ReadOptions) -> Result<DataFrame> {
             },
         });
     }
-    Ok(DataFrame::new_infer_height(out)?)
+    Ok(load::Table {
+        df: DataFrame::new_infer_height(out)?,
+        meta: load::TableMeta {
+            origin: load::Origin::Lines { first: first_line },
+            ..Default::default()
+        },
+    })
 }
 
-/// The date column as days since 1970-01-01 (Int32), or an error naming the first bad cell.
-fn day_expr(df: &DataFrame, spec: &TxSpec, file: &str) -> Result<Expr> {
-    let c = df.column(&spec.date)?;
+/// Date formats tried when a text date column does not parse, to suggest the one that fits.
+const COMMON_DATE_FORMATS: &[&str] = &[
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d-%m-%Y",
+    "%m-%d-%Y",
+    "%m/%d/%y",
+    "%d/%m/%y",
+    "%d %b %Y",
+    "%b %d, %Y",
+    "%Y年%m月%d日",
+    "%Y.%m.%d",
+];
+
+/// Text dates in `format` as days since 1970-01-01; with `exact` false the format may
+/// match the start of a longer text (an ISO date followed by a time of day).
+fn text_days(name: &str, format: &str, exact: bool) -> Expr {
+    col(name)
+        .str()
+        .strip_chars(lit(NULL))
+        .str()
+        .to_date(StrptimeOptions {
+            format: Some(format.into()),
+            strict: false,
+            exact,
+            ..Default::default()
+        })
+        .cast(DataType::Int32)
+}
+
+/// The date column as days since 1970-01-01 (Int32), or an error naming the first bad
+/// cell — and, when every value fits another common format, that format.
+fn day_expr(df: &DataFrame, spec: &TxSpec, file: &str, origin: &load::Origin) -> Result<Expr> {
+    let name = spec.date.as_str();
+    let c = df.column(name)?;
     let dt = c.dtype().clone();
     let parsed = match &dt {
-        DataType::Date => col(spec.date.as_str()).cast(DataType::Int32),
-        DataType::Datetime(_, _) => col(spec.date.as_str())
-            .cast(DataType::Date)
-            .cast(DataType::Int32),
-        d if d.is_primitive_numeric() => col(spec.date.as_str())
+        DataType::Date => col(name).cast(DataType::Int32),
+        DataType::Datetime(_, _) => col(name).cast(DataType::Date).cast(DataType::Int32),
+        d if d.is_primitive_numeric() => col(name)
             .cast(DataType::Int64)
             .cast(DataType::String)
             .str()
@@ -250,14 +362,11 @@ fn day_expr(df: &DataFrame, spec: &TxSpec, file: &str) -> Result<Expr> {
                 ..Default::default()
             })
             .cast(DataType::Int32),
-        _ => col(spec.date.as_str())
-            .str()
-            .to_date(StrptimeOptions {
-                format: Some(spec.date_format.clone().unwrap_or("%Y-%m-%d".into()).into()),
-                strict: false,
-                ..Default::default()
-            })
-            .cast(DataType::Int32),
+        // ISO dates, also with a time of day (`2023-03-05 10:30:00`, `2023-03-05T10:30`).
+        _ => match &spec.date_format {
+            Some(f) => text_days(name, f, true),
+            None => text_days(name, "%Y-%m-%d", false),
+        },
     };
     if matches!(dt, DataType::Date | DataType::Datetime(_, _)) {
         return Ok(parsed);
@@ -269,21 +378,60 @@ fn day_expr(df: &DataFrame, spec: &TxSpec, file: &str) -> Result<Expr> {
         .with_row_index("__row", None)
         .select([
             col("__row"),
-            col(spec.date.as_str())
-                .cast(DataType::String)
-                .alias("__raw"),
+            col(name).cast(DataType::String).alias("__raw"),
             parsed.clone().alias("__day"),
         ])
         .filter(col("__raw").is_not_null().and(col("__day").is_null()))
         .limit(1)
         .collect()?;
     if check.height() > 0 {
-        let row = check.column("__row")?.get(0)?.extract::<u64>().unwrap_or(0);
+        let row = check.column("__row")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
         let raw = check.column("__raw")?.get(0)?.str_value().to_string();
+        let key = if spec.in_study {
+            "date_format = \"…\" in the table's block of the study file"
+        } else {
+            "--date-format"
+        };
+        // Which common formats every present value fits.
+        let fits: Vec<&str> = if dt == DataType::String {
+            let present = col(name).is_not_null();
+            let tests: Vec<Expr> = COMMON_DATE_FORMATS
+                .iter()
+                .enumerate()
+                .map(|(k, f)| {
+                    text_days(name, f, true)
+                        .is_not_null()
+                        .or(present.clone().not())
+                        .all(true)
+                        .alias(format!("f{k}"))
+                })
+                .collect();
+            let ok = df.clone().lazy().select(tests).collect()?;
+            COMMON_DATE_FORMATS
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| {
+                    ok.column(&format!("f{k}"))
+                        .ok()
+                        .and_then(|c| c.bool().ok()?.get(0))
+                        .unwrap_or(false)
+                })
+                .map(|(_, f)| *f)
+                .collect()
+        } else {
+            vec![]
+        };
+        let suggestion = match fits.as_slice() {
+            [f] => format!(" Every value fits the format '{f}': give it with {key} (e.g. date_format = \"{f}\")."),
+            [] => format!(" Dates may be ISO (2024-03-31, also with a time of day), integers yyyymmdd (20240331), or text in the format given with {key} (e.g. %d/%m/%Y)."),
+            many => format!(
+                " Every value fits each of the formats {}: the day and month cannot be told apart from the data; give the right one with {key}.",
+                many.iter().map(|f| format!("'{f}'")).collect::<Vec<_>>().join(", ")
+            ),
+        };
         return Err(Error::InvalidData(format!(
-            "{file}: column '{}' row {} holds '{raw}', which is not a date{}. Dates may be ISO (2024-03-31), integers yyyymmdd (20240331), or text in the format given with --date-format (e.g. %d/%m/%Y).",
-            spec.date,
-            row + 1,
+            "{file}: column '{name}', {}, holds '{raw}', which is not a date{}.{suggestion}",
+            origin.cell(row, name),
             spec.date_format
                 .as_deref()
                 .map(|f| format!(" in the format '{f}'"))
@@ -294,11 +442,18 @@ fn day_expr(df: &DataFrame, spec: &TxSpec, file: &str) -> Result<Expr> {
 }
 
 /// Summarize a transaction log into the RFM table (all in polars).
-pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
+///
+/// The log goes through the input audit first: ids under the one id policy (text, trimmed,
+/// blank = missing), Total rows excluded, amounts as numbers (spreadsheet forms such as
+/// `$18.30` read when consistent), amounts beyond ±1e150 refused naming the row; then the
+/// returns policy ([`crate::data::returns`]) and the check that the calibration and
+/// observation ends fall within the data.
+pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> {
+    let df = &table.df;
+    let origin = &table.meta.origin;
     for c in [&spec.id, &spec.date, &spec.amount] {
         load::require_column(df, file, c)?;
     }
-    let df = load::require_numeric(df.clone(), file, &spec.amount)?;
     let cal_end = day_number(&spec.calibration_end, "--calibration-end")?;
     let obs_end = match &spec.observation_end {
         Some(s) => Some(day_number(s, "--observation-end")?),
@@ -313,14 +468,40 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
             )));
         }
     }
-    let day = day_expr(&df, spec, file)?;
     let mut diag = TxDiagnostics {
         rows_read: df.height(),
         ..Default::default()
     };
+    if df.height() == 0 {
+        return Err(Error::Empty {
+            what: format!("the transaction log {file}"),
+            hint: "It holds a header but no purchases: check the export.".into(),
+        });
+    }
+    // The audit: ids, totals, the amount's form and size.
+    let (df, id_notes) = crate::data::audit::ids::normalize(df.clone(), &spec.id, file)?;
+    diag.audit.extend(id_notes);
+    let (df, form) = load::numeric_column(df, file, &spec.amount, origin)?;
+    if let Some(f) = form {
+        diag.audit.push(f.finding(file, &spec.amount));
+    }
+    let ctx = crate::data::audit::TableAudit {
+        table: file.to_string(),
+        id: Some(spec.id.clone()),
+        totals: true,
+        file: file.to_string(),
+        ..Default::default()
+    };
+    let (df, findings) = crate::data::audit::audit_table(df, &load::TableMeta::default(), &ctx)?;
+    for f in findings {
+        if f.rule == "total-row" {
+            diag.rows_total += f.count;
+        }
+        diag.audit.push(f);
+    }
+    check_amounts(&df, file, &spec.amount, origin)?;
+    let day = day_expr(&df, spec, file, origin)?;
     let base = df.lazy().select([
-        // Ids keep their type while grouping (integers group faster than text) and become
-        // text in the summary.
         col(spec.id.as_str()).alias("id"),
         day.alias("day"),
         col(spec.amount.as_str()).alias("amount"),
@@ -347,18 +528,13 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
                 .sum()
                 .cast(DataType::UInt64)
                 .alias("missing"),
-            valid
-                .clone()
-                .and(col("amount").lt_eq(lit(0.0)))
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("non_positive"),
             valid.clone().sum().cast(DataType::UInt64).alias("valid"),
             after_obs
                 .clone()
                 .sum()
                 .cast(DataType::UInt64)
                 .alias("after"),
+            col("day").filter(valid.clone()).min().alias("first"),
             col("day").filter(valid.clone()).max().alias("last"),
         ])
         .collect()?;
@@ -366,24 +542,43 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         Ok(counts.column(c)?.get(0)?.extract::<u64>().unwrap_or(0) as usize)
     };
     diag.rows_missing = get("missing")?;
-    diag.rows_non_positive = get("non_positive")?;
     diag.rows_after_observation_end = get("after")?;
-    let valid_rows = get("valid")?;
-    if valid_rows > 0 && diag.rows_non_positive == valid_rows {
+    let (Some(first_day), Some(last_day)) = (
+        counts.column("first")?.i32()?.get(0),
+        counts.column("last")?.i32()?.get(0),
+    ) else {
+        return Err(Error::Empty {
+            what: format!("the transaction log {file}"),
+            hint: format!(
+                "Every one of its {} rows lacks an id, a date or an amount: check the columns '{}', '{}' and '{}'.",
+                diag.rows_read, spec.id, spec.date, spec.amount
+            ),
+        });
+    };
+    diag.first_date = Some(date_text(first_day));
+    diag.last_date = Some(date_text(last_day));
+    check_ends(spec, file, cal_end, obs_end, first_day, last_day)?;
+
+    // Returns, within the observation window.
+    let (base, returns) = super::returns::apply(
+        base.lazy().filter(valid.and(after_obs.not())).collect()?,
+        spec.returns,
+    )?;
+    diag.returns = returns;
+    let nonpos = base
+        .clone()
+        .lazy()
+        .select([col("amount")
+            .lt_eq(lit(0.0))
+            .sum()
+            .cast(DataType::UInt64)
+            .alias("n")])
+        .collect()?;
+    diag.rows_non_positive = nonpos.column("n")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+    if base.height() > 0 && diag.rows_non_positive == base.height() {
         return Err(Error::InvalidData(format!(
             "{file}: every amount in '{}' is zero or negative, so there is no spend to model; check that --amount names the sales column (not returns or discounts)",
             spec.amount
-        )));
-    }
-    let last_day = counts.column("last")?.i32()?.get(0);
-    // With a holdout to check against, a calibration that ends after the last purchase
-    // leaves the holdout empty.
-    if let (Some(last), Some(_)) = (last_day.filter(|l| *l < cal_end), obs_end) {
-        return Err(Error::Usage(format!(
-            "--calibration-end {} falls after the last purchase in {file} ({}), so the holdout holds no transaction to check the predictions against; end the calibration before {} or leave out --observation-end",
-            spec.calibration_end,
-            date_text(last),
-            date_text(last)
         )));
     }
 
@@ -416,7 +611,6 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         .otherwise(lit(0.0));
     let rows = base
         .lazy()
-        .filter(valid.and(after_obs.not()))
         .sort(
             ["id"],
             SortMultipleOptions::default().with_maintain_order(true),
@@ -528,12 +722,18 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
     if rfm.height() == 0 {
         return Err(Error::Empty {
             what: format!(
-                "{file}: the customers with a first purchase by {}",
+                "{file}: the set of customers with a purchase by the calibration end {}",
                 spec.calibration_end
             ),
-            hint: "Check --calibration-end against the dates in the file.".into(),
+            hint: format!(
+                "Every purchase up to then was returned or left out (see the counts above); the log runs from {} to {}.",
+                diag.first_date.as_deref().unwrap_or("?"),
+                diag.last_date.as_deref().unwrap_or("?")
+            ),
         });
     }
+    // Numeric ids in number order (2 before 10), others in text order.
+    let rfm = natural_order(rfm)?;
     let holdout_length = match obs_end {
         None => 0.0,
         Some(o) if spec.discrete => f64::from(period_of(unit, o)? - cal),
@@ -555,6 +755,129 @@ pub fn summarize(df: &DataFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
         holdout_by_period,
         discrete: spec.discrete,
     })
+}
+
+/// Refuse amounts beyond ±1e150 (a mistyped exponent): sums of them overflow, so no spend
+/// model means anything. Names the row as the analyst finds it.
+fn check_amounts(df: &DataFrame, file: &str, amount: &str, origin: &load::Origin) -> Result<()> {
+    use crate::stats::formula::MAX_MAGNITUDE;
+    let big = df
+        .clone()
+        .lazy()
+        .with_row_index("__row", None)
+        .filter(crate::data::audit::abs(col(amount)).gt(lit(MAX_MAGNITUDE)))
+        .select([col("__row"), col(amount)])
+        .collect()?;
+    if big.height() == 0 {
+        return Ok(());
+    }
+    let row = big.column("__row")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+    let value = big
+        .column(amount)?
+        .get(0)?
+        .extract::<f64>()
+        .unwrap_or(f64::NAN);
+    Err(Error::InvalidData(format!(
+        "{file}: column '{amount}' holds {value:e} at {}{}: amounts beyond ±1e150 overflow the spend sums, so no CLV computed from them would mean anything. Check the cell (a mistyped exponent?).",
+        origin.cell(row, amount),
+        if big.height() > 1 {
+            format!(" (and {} more rows)", big.height() - 1)
+        } else {
+            String::new()
+        }
+    )))
+}
+
+/// The calibration must end after the first purchase, and neither end may lie more than
+/// one time unit after the last transaction (unless allowed): a model calibrated on months
+/// without data, or a holdout without data, gives CLVs and checks that mean nothing.
+fn check_ends(
+    spec: &TxSpec,
+    file: &str,
+    cal_end: i32,
+    obs_end: Option<i32>,
+    first: i32,
+    last: i32,
+) -> Result<()> {
+    let (cal_key, obs_key, allow) = if spec.in_study {
+        (
+            "calibration_end",
+            "observation_end",
+            "allow_end_after_data = true in [clv]",
+        )
+    } else {
+        (
+            "--calibration-end",
+            "--observation-end",
+            "--allow-end-after-data",
+        )
+    };
+    if cal_end < first {
+        return Err(Error::Usage(format!(
+            "{cal_key} {} falls before the first purchase in {file} ({}): no customer has a purchase to calibrate on. The log runs from {} to {}.",
+            spec.calibration_end,
+            date_text(first),
+            date_text(first),
+            date_text(last)
+        )));
+    }
+    if spec.allow_end_after_data {
+        return Ok(());
+    }
+    // Continuous time: up to one time unit after the last transaction (an export taken on
+    // a quiet day); discrete opportunities: the end's period must not follow the last's.
+    let beyond = |end: i32| -> Result<bool> {
+        Ok(if spec.discrete {
+            period_of(spec.unit, end)? > period_of(spec.unit, last)?
+        } else {
+            end > last + spec.unit.days().ceil() as i32
+        })
+    };
+    for (end, key, text) in [
+        (Some(cal_end), cal_key, Some(spec.calibration_end.as_str())),
+        (obs_end, obs_key, spec.observation_end.as_deref()),
+    ] {
+        if let (Some(e), Some(t)) = (end, text) {
+            if beyond(e)? {
+                return Err(Error::Usage(format!(
+                    "{key} {t} falls after the last transaction in {file} ({}): the months after it have no data, so {} The log runs from {} to {}. End it on or before {} (the export's last day), or give {allow} if the log really has no purchases after {}.",
+                    date_text(last),
+                    if key == cal_key {
+                        "every customer would look inactive there and CLV would collapse."
+                    } else {
+                        "the holdout check would compare predictions with purchases that were never exported."
+                    },
+                    date_text(first),
+                    date_text(last),
+                    date_text(last),
+                    date_text(last)
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rows in id order: by number when every id is a whole number without leading zeros
+/// (CDNOW's 1, 2, …, 10), else as text.
+fn natural_order(df: DataFrame) -> Result<DataFrame> {
+    let numeric = df.column("id")?.str()?.iter().all(|v| {
+        v.is_some_and(|s| {
+            s.len() <= 18
+                && s.bytes().all(|b| b.is_ascii_digit())
+                && (s == "0" || !s.starts_with('0'))
+        })
+    });
+    if !numeric {
+        return Ok(df);
+    }
+    Ok(df
+        .lazy()
+        .sort_by_exprs(
+            [col("id").str().len_chars(), col("id")],
+            SortMultipleOptions::default(),
+        )
+        .collect()?)
 }
 
 /// Holdout transactions of the summarized customers per period after the calibration end.

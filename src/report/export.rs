@@ -46,8 +46,34 @@ pub struct Export {
     pub lang: Lang,
 }
 
+/// Whether `dir` can be written into: an existing file there is an error (it is not a
+/// folder), and so is a non-empty folder without `force`. `flag` names the option in the
+/// message. Called before anything is computed, so nothing is written when it fails.
+pub fn check_dir(dir: &Path, force: bool, flag: &str) -> Result<()> {
+    if dir.is_file() {
+        return Err(Error::Usage(format!(
+            "{flag} '{}' is a file; {flag} names a folder (created if missing) that receives several files. Name a folder, e.g. {flag} {}",
+            dir.display(),
+            dir.with_extension("").display()
+        )));
+    }
+    if dir.exists() && !force {
+        let non_empty = std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true);
+        if non_empty {
+            return Err(Error::Usage(format!(
+                "'{}' already exists and is not empty; use --force to write into it",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Make `dir` ready: created if missing; an existing non-empty folder only with `force`.
 pub fn prepare_dir(dir: &Path, force: bool) -> Result<()> {
+    check_dir(dir, force, "the output folder")?;
     if dir.exists() {
         let non_empty = std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
@@ -103,6 +129,21 @@ pub fn write(dir: &Path, export: &mut Export, force: bool) -> Result<Vec<PathBuf
         written.push(p);
     }
     Ok(written)
+}
+
+/// The export's workbook (what `--export` writes as `summary.xlsx`), for `-o FILE.xlsx`.
+pub fn workbook(export: &Export) -> Result<Vec<u8>> {
+    xlsx(&export.overview, &export.tables, export.lang)
+}
+
+/// One of the export's tables as CSV text (what `--export` writes as `NAME.csv`).
+pub fn table_csv(export: &Export, name: &str) -> Result<String> {
+    let t = export
+        .tables
+        .iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| Error::Internal(format!("no table '{name}' in the export")))?;
+    output::csv_text(&t.df)
 }
 
 fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> Error {

@@ -749,6 +749,29 @@ pub struct ModelFrame {
 ///
 /// Rows with a missing or non-finite value in any used column (or produced by a
 /// transformation such as log of a non-positive number) are dropped and reported per column.
+/// A text cell in a column the formula uses as a number: say how to use it as categories.
+fn as_category_hint(e: Error, column: &str) -> Error {
+    match e {
+        Error::NonNumeric {
+            file,
+            column: c,
+            location,
+            value,
+            hint,
+        } => Error::NonNumeric {
+            file,
+            column: c,
+            location,
+            value,
+            hint: format!(
+                "If '{column}' holds categories, write it as C({}) in the formula (one dummy per level); otherwise: {hint}",
+                quote_name(column)
+            ),
+        },
+        other => other,
+    }
+}
+
 pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<ModelFrame> {
     let n = df.height();
     let mut numeric: std::collections::HashMap<String, Vec<f64>> = Default::default();
@@ -768,7 +791,9 @@ pub fn model_frame(formula: &Formula, df: &DataFrame, file: &str) -> Result<Mode
                 .collect();
             cats.insert(c, (vals, is_num));
         } else {
-            let one = load::require_numeric(df.select([c.as_str()])?, file, &c)?;
+            let one =
+                load::require_numeric(df.select([c.as_str()])?, file, &c, &Default::default())
+                    .map_err(|e| as_category_hint(e, &c))?;
             let vals = one
                 .column(&c)?
                 .as_materialized_series()

@@ -104,7 +104,7 @@ fn non_numeric_cell_names_row_and_column() {
     let dir = setup(|_, _, a| *a = a.replace("B,0.2,50,80", "B,0.2,fifty,80"));
     fails_with(
         &dir,
-        "column 'revenue' must be numeric, but row 2 (line 3 of the file) holds 'fifty'",
+        "column 'revenue' must be numeric, but line 3 holds 'fifty'",
     );
 }
 

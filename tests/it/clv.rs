@@ -25,7 +25,7 @@ fn cdnow(unit: TimeUnit) -> Rfm {
         unit,
         calibration_end: "1997-09-30".into(),
         observation_end: Some("1998-06-30".into()),
-        discrete: false,
+        ..Default::default()
     };
     transactions::summarize(&df, "CDNOW", &spec).unwrap()
 }
@@ -212,7 +212,7 @@ fn clv_bad_input_is_a_clear_error() {
     run(&bad, "2024-06-30")
         .assert()
         .code(2)
-        .stderr(contains("row 2 holds '2024-13-40'"));
+        .stderr(contains("column 'date', line 3, holds '2024-13-40'"));
     // Nobody bought twice: the model is not identified.
     let once = write(
         dir.path(),
@@ -228,7 +228,7 @@ fn clv_bad_input_is_a_clear_error() {
         .args(["--observation-end", "2024-12-31"])
         .assert()
         .code(2)
-        .stderr(contains("after the last purchase"))
+        .stderr(contains("after the last transaction"))
         .stderr(contains("2024-02-03"));
     // A customer whose first purchase falls after the calibration end is left out and
     // counted, not dropped silently.
@@ -504,7 +504,9 @@ fn bg_bb_from_a_yearly_transaction_log() {
     let v: Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["model_label"], "BG/BB");
     // Mean spend is over the repeat years only (30 each), never the first year's 35.
-    let donors = transactions::read(&dir.path().join("donors.csv"), &Default::default()).unwrap();
+    let donors = transactions::read(&dir.path().join("donors.csv"), &Default::default())
+        .unwrap()
+        .df;
     let (x, m) = (
         f64_values(&donors, "x").unwrap(),
         f64_values(&donors, "mean_spend").unwrap(),
@@ -628,9 +630,9 @@ fn pareto_nbd_recovers_a_simulated_log() {
         unit: TimeUnit::Week,
         calibration_end: "2024-12-29".into(),
         observation_end: Some("2025-06-29".into()),
-        discrete: false,
+        ..Default::default()
     };
-    let rfm = transactions::summarize(&df, "sim", &spec).unwrap();
+    let rfm = transactions::summarize(&df.into(), "sim", &spec).unwrap();
     let opts = ClvOptions {
         model: PurchaseModel::ParetoNbd,
         ..Default::default()

@@ -68,7 +68,7 @@ pub fn prepare(
     }
     for i in items {
         load::require_column(&df, file, i)?;
-        df = load::require_numeric(df, file, i)?;
+        df = load::require_numeric(df, file, i, &Default::default())?;
     }
     let rows = rows_before_groups;
     let any_missing = items

@@ -104,7 +104,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         ));
     }
     for c in &numeric {
-        df = load::require_numeric(df, file, c)?;
+        df = load::require_numeric(df, file, c, &Default::default())?;
     }
     if let Some((c, s)) = &opts.csat {
         check_range(

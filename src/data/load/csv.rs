@@ -47,7 +47,8 @@ pub(super) fn read(
             let mut reader = LazyCsvReader::new(p)
                 .with_has_header(true)
                 .with_infer_schema_length(infer_rows)
-                .with_decimal_comma(opts.decimal_comma);
+                .with_decimal_comma(opts.decimal_comma)
+                .with_dtype_overwrite(text_schema(opts));
             if let Some(sep) = opts.separator {
                 reader = reader.with_separator(sep);
             }
@@ -59,6 +60,7 @@ pub(super) fn read(
             CsvReadOptions::default()
                 .with_has_header(true)
                 .with_infer_schema_length(infer_rows)
+                .with_schema_overwrite(text_schema(opts))
                 .map_parse_options(|p| {
                     let p = p.with_decimal_comma(opts.decimal_comma);
                     match opts.separator {
@@ -71,6 +73,17 @@ pub(super) fn read(
         }
     }?;
     Ok(df)
+}
+
+/// The columns `opts` wants as text (ids), as a schema overwrite.
+fn text_schema(opts: &ReadOptions) -> Option<SchemaRef> {
+    (!opts.text_columns.is_empty()).then(|| {
+        Arc::new(Schema::from_iter(
+            opts.text_columns
+                .iter()
+                .map(|c| Field::new(c.as_str().into(), DataType::String)),
+        ))
+    })
 }
 
 /// The whole file decoded from `enc` to UTF-8; undecodable bytes are an error.

@@ -12,7 +12,7 @@ use std::path::Path;
 use calamine::{open_workbook_auto, Data, Reader};
 use polars::prelude::*;
 
-use super::meta::code_text;
+use super::meta::{cell_ref, code_text, Origin, Table, TableMeta};
 use super::ReadOptions;
 use crate::error::{Error, Result};
 
@@ -21,8 +21,9 @@ const HEADER_SEARCH: usize = 20;
 /// Days from Excel's day 0 (1899-12-30, the 1900 date system) to 1970-01-01.
 const EXCEL_EPOCH_DAYS: f64 = 25_569.0;
 
-/// Read one sheet of a workbook.
-pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
+/// Read one sheet of a workbook; its metadata says where each row and column is
+/// ([`Origin::Workbook`]), so messages name cells such as `D63`.
+pub(super) fn read(path: &Path, opts: &ReadOptions) -> Result<Table> {
     let unreadable = |reason: String, hint: &str| Error::Unreadable {
         path: path.to_path_buf(),
         format: "a workbook".into(),
@@ -137,7 +138,7 @@ fn check_cfb(path: &Path) -> std::result::Result<(), String> {
 }
 
 /// Read the sheet `opts` names (or the first) of a workbook.
-fn read_sheet(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
+fn read_sheet(path: &Path, opts: &ReadOptions) -> Result<Table> {
     let unreadable = |reason: String, hint: &str| Error::Unreadable {
         path: path.to_path_buf(),
         format: "a workbook".into(),
@@ -213,6 +214,7 @@ fn read_sheet(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
         });
     }
     let mut columns: Vec<Column> = Vec::with_capacity(last + 1 - first);
+    let mut col_names = Vec::with_capacity(last + 1 - first);
     let mut seen = std::collections::HashSet::new();
     for (j, head) in header.iter().enumerate().take(last + 1).skip(first) {
         let cell_name = cell_ref(row0 as usize + header_at, col0 as usize + j);
@@ -238,8 +240,21 @@ fn read_sheet(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
             .map(|r| r.get(j).unwrap_or(&Data::Empty))
             .collect();
         columns.push(column(&name, &cells)?.into_column());
+        col_names.push(name);
     }
-    Ok(DataFrame::new_infer_height(columns)?)
+    let df = DataFrame::new_infer_height(columns)?;
+    Ok(Table {
+        df,
+        meta: TableMeta {
+            origin: Origin::Workbook {
+                sheet: sheet.clone(),
+                header_row: row0 as usize + header_at,
+                first_col: col0 as usize + first,
+                columns: col_names,
+            },
+            ..Default::default()
+        },
+    })
 }
 
 /// A column from its cells: numbers, dates, or text.
@@ -296,18 +311,6 @@ fn column(name: &str, cells: &[&Data]) -> Result<Series> {
         })
         .collect();
     Ok(Series::new(name.into(), v))
-}
-
-/// Excel's A1 name of a zero-based cell.
-fn cell_ref(row: usize, col: usize) -> String {
-    let mut letters = String::new();
-    let mut c = col + 1;
-    while c > 0 {
-        let r = (c - 1) % 26;
-        letters.insert(0, (b'A' + r as u8) as char);
-        c = (c - 1) / 26;
-    }
-    format!("{letters}{}", row + 1)
 }
 
 #[cfg(test)]

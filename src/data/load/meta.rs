@@ -38,6 +38,81 @@ pub struct ColumnMeta {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TableMeta {
     pub columns: BTreeMap<String, ColumnMeta>,
+    /// Where the rows are in the file, to name them as the analyst sees them.
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+/// Where a table's data rows are in its file, so a message names a row the way the
+/// analyst finds it: the CSV line, the Excel cell, the SPSS case, the Stata observation.
+/// (Text files are assumed to have no blank lines between data rows.)
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Origin {
+    /// A text file whose data row 0 is on line `first` (a CSV with a header: 2).
+    Lines {
+        first: usize,
+    },
+    /// A workbook sheet: the header's 0-based sheet row and the first column's 0-based
+    /// index, and the column names in sheet order.
+    Workbook {
+        sheet: String,
+        header_row: usize,
+        first_col: usize,
+        columns: Vec<String>,
+    },
+    Spss,
+    Stata,
+    /// Anything else (Parquet, IPC, NDJSON, tables built in memory): the 1-based row.
+    #[default]
+    Rows,
+}
+
+impl Origin {
+    /// Data row `i` (0-based, as read) in the analyst's terms: `line 12`, `row 12 of sheet
+    /// 'accounts'`, `case 11`, `observation 11`, `row 11`.
+    pub fn row(&self, i: usize) -> String {
+        match self {
+            Origin::Lines { first } => format!("line {}", i + first),
+            Origin::Workbook {
+                sheet, header_row, ..
+            } => format!("row {} of sheet '{sheet}'", header_row + 2 + i),
+            Origin::Spss => format!("case {}", i + 1),
+            Origin::Stata => format!("observation {}", i + 1),
+            Origin::Rows => format!("row {}", i + 1),
+        }
+    }
+
+    /// The cell of data row `i` in `column`: Excel's `D63` (with the sheet), else the row
+    /// as [`Origin::row`] says it.
+    pub fn cell(&self, i: usize, column: &str) -> String {
+        match self {
+            Origin::Workbook {
+                sheet,
+                header_row,
+                first_col,
+                columns,
+            } => match columns.iter().position(|c| c == column) {
+                Some(j) => format!(
+                    "cell {} of sheet '{sheet}'",
+                    cell_ref(header_row + 1 + i, first_col + j)
+                ),
+                None => self.row(i),
+            },
+            _ => self.row(i),
+        }
+    }
+}
+
+/// Excel's A1 name of a zero-based cell.
+pub fn cell_ref(row: usize, col: usize) -> String {
+    let mut letters = String::new();
+    let mut c = col + 1;
+    while c > 0 {
+        let r = (c - 1) % 26;
+        letters.insert(0, (b'A' + r as u8) as char);
+        c = (c - 1) / 26;
+    }
+    format!("{letters}{}", row + 1)
 }
 
 impl TableMeta {
@@ -131,6 +206,16 @@ impl TableMeta {
 pub struct Table {
     pub df: DataFrame,
     pub meta: TableMeta,
+}
+
+impl From<DataFrame> for Table {
+    /// A table built in memory: no labels, rows named by number.
+    fn from(df: DataFrame) -> Self {
+        Table {
+            df,
+            meta: TableMeta::default(),
+        }
+    }
 }
 
 /// A number as a code is written: `98`, not `98.0`.

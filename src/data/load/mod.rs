@@ -6,6 +6,7 @@
 mod csv;
 mod excel;
 pub mod meta;
+pub mod numbers;
 mod spss;
 mod stata;
 
@@ -13,7 +14,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
-pub use meta::{ColumnMeta, Table, TableMeta};
+pub use meta::{ColumnMeta, Origin, Table, TableMeta};
 
 use crate::error::{closest, Error, Result};
 
@@ -71,6 +72,9 @@ pub struct ReadOptions {
     pub separator: Option<u8>,
     /// CSV numbers written with a decimal comma (`1234,56`).
     pub decimal_comma: bool,
+    /// Columns read as text whatever they hold (ids: `0001` stays `0001`). Columns not in
+    /// the file are ignored.
+    pub text_columns: Vec<String>,
 }
 
 impl ReadOptions {
@@ -145,7 +149,13 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     };
     let p = || PlRefPath::try_from_path(path);
     match Format::from_path(path)? {
-        Format::Csv => read_csv(path, opts).map(plain),
+        Format::Csv => read_csv(path, opts).map(|df| Table {
+            df,
+            meta: TableMeta {
+                origin: meta::Origin::Lines { first: 2 },
+                ..Default::default()
+            },
+        }),
         Format::Parquet => LazyFrame::scan_parquet(p()?, ScanArgsParquet::default())?
             .collect()
             .map_err(|e| read_error(path, e))
@@ -161,7 +171,7 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
             .map(plain),
         Format::Spss => spss::read(path),
         Format::Stata => stata::read(path),
-        Format::Workbook => excel::read(path, opts).map(plain),
+        Format::Workbook => excel::read(path, opts),
     }
 }
 
@@ -174,7 +184,7 @@ fn read_csv(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
             // written out in full): read every column as text, then make each column whose
             // every cell is a number Float64.
             Err(Error::Polars(_)) => match csv::read(path, opts, Some(0)) {
-                Ok(df) => numbers_as_f64(df),
+                Ok(df) => numbers_as_f64(df, &opts.text_columns),
                 Err(Error::Polars(e)) => Err(read_error(path, e)),
                 Err(e) => Err(e),
             },
@@ -184,10 +194,15 @@ fn read_csv(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
     }
 }
 
-/// Text columns whose non-empty cells all parse as numbers become Float64.
-fn numbers_as_f64(df: DataFrame) -> Result<DataFrame> {
+/// Text columns whose non-empty cells all parse as numbers become Float64 (except the
+/// columns asked for as text).
+fn numbers_as_f64(df: DataFrame, text: &[String]) -> Result<DataFrame> {
     let mut out = Vec::with_capacity(df.width());
     for c in df.columns() {
+        if text.iter().any(|t| t == c.name().as_str()) {
+            out.push(c.clone());
+            continue;
+        }
         let as_f64 = c.strict_cast(&DataType::Float64);
         out.push(match as_f64 {
             Ok(f) if f.null_count() == c.null_count() => f,
@@ -233,71 +248,50 @@ pub fn require_column(df: &DataFrame, file: &str, name: &str) -> Result<()> {
     })
 }
 
-/// Make column `name` Float64, or fail naming the first cell that is not a number.
-///
-/// Integers and floats are cast; a text column is parsed, and the first non-empty cell that
-/// does not parse is reported with its row (1-based data row) and file line (header = line 1).
-pub fn require_numeric(df: DataFrame, file: &str, name: &str) -> Result<DataFrame> {
+/// Make column `name` Float64, or fail naming the first cell that is not a number (see
+/// [`numeric_column`], whose note on the number form is dropped here).
+pub fn require_numeric(
+    df: DataFrame,
+    file: &str,
+    name: &str,
+    origin: &Origin,
+) -> Result<DataFrame> {
+    Ok(numeric_column(df, file, name, origin)?.0)
+}
+
+/// Make column `name` Float64. Integers and floats are cast; a text column is parsed
+/// (blank cells are missing; spreadsheet forms such as `$1,234.50` or `31.5%` are read when
+/// every cell has the same form, and the form is returned), and the first cell that is no
+/// number is an error naming it as the analyst finds it (`origin`: line, cell, case).
+pub fn numeric_column(
+    df: DataFrame,
+    file: &str,
+    name: &str,
+    origin: &Origin,
+) -> Result<(DataFrame, Option<numbers::NumberForm>)> {
     require_column(&df, file, name)?;
     let dtype = df.column(name)?.dtype().clone();
     if dtype == DataType::Float64 {
-        return Ok(df);
+        return Ok((df, None));
     }
     if dtype.is_primitive_numeric() || dtype == DataType::Boolean || dtype == DataType::Null {
-        return Ok(df
-            .lazy()
-            .with_column(col(name).cast(DataType::Float64))
-            .collect()?);
+        return Ok((
+            df.lazy()
+                .with_column(col(name).cast(DataType::Float64))
+                .collect()?,
+            None,
+        ));
     }
     if dtype != DataType::String {
         return Err(Error::NonNumeric {
             file: file.to_string(),
             column: name.to_string(),
-            row: 1,
-            line: 2,
+            location: format!("the column's type, {dtype},"),
             value: format!("<{dtype}>"),
+            hint: "Give a column of numbers.".into(),
         });
     }
-    // Parse text; cells that are empty/whitespace count as missing, not as errors.
-    let trimmed = col(name).str().strip_chars(lit(NULL));
-    let bad = df
-        .clone()
-        .lazy()
-        .with_row_index("__row", None)
-        .filter(
-            trimmed
-                .clone()
-                .neq(lit(""))
-                .and(trimmed.clone().cast(DataType::Float64).is_null()),
-        )
-        .select([col("__row"), col(name)])
-        .limit(1)
-        .collect()?;
-    if bad.height() > 0 {
-        let row = bad.column("__row")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
-        let value = bad
-            .column(name)?
-            .get(0)?
-            .get_str()
-            .unwrap_or("")
-            .to_string();
-        return Err(Error::NonNumeric {
-            file: file.to_string(),
-            column: name.to_string(),
-            row: row + 1,
-            line: row + 2,
-            value,
-        });
-    }
-    Ok(df
-        .lazy()
-        .with_column(
-            when(trimmed.clone().eq(lit("")))
-                .then(lit(NULL).cast(DataType::Float64))
-                .otherwise(trimmed.cast(DataType::Float64))
-                .alias(name),
-        )
-        .collect()?)
+    numbers::parse_text(df, file, name, origin)
 }
 
 /// Missing-value count per column (nulls, plus NaN for float columns).

@@ -25,7 +25,10 @@ pub(super) fn read(path: &Path) -> Result<Table> {
         Ok(Err(e)) => return Err(unreadable(path, &e.to_string())),
         Err(_) => return Err(unreadable(path, "the reader stopped on malformed data")),
     };
-    let mut meta = TableMeta::default();
+    let mut meta = TableMeta {
+        origin: super::meta::Origin::Spss,
+        ..Default::default()
+    };
     let mut columns = Vec::with_capacity(batch.num_columns());
     for (field, array) in batch.schema().fields().iter().zip(batch.columns()) {
         let name = field.name().as_str();

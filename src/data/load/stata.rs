@@ -104,7 +104,10 @@ fn read_inner(path: &Path) -> std::result::Result<Table, String> {
         .read_remaining_into(&mut label_sets)
         .map_err(e)?;
 
-    let mut meta = TableMeta::default();
+    let mut meta = TableMeta {
+        origin: super::meta::Origin::Stata,
+        ..Default::default()
+    };
     let mut columns = Vec::with_capacity(vars.len());
     for (var, col) in vars.iter().zip(cells) {
         let name = var.name();

@@ -38,66 +38,136 @@ impl Likelihood for MbgNbd<'_> {
     }
 }
 
+/// Prefix sums over i < k of the terms the BG/NBD family needs at integer counts, so that
+/// the likelihood stays accurate when r, α → ∞ with r/α fixed (the Poisson limit of the
+/// gamma mixture) and when b → ∞ or a → 0 (no drop-out): ln Γ(r+x) − ln Γ(r) − x ln r =
+/// Σ ln1p(i/r) and ln B(a, b+y) − ln B(a, b) = −Σ ln1p(a/(b+i)) are sums of small terms,
+/// where the log-gamma differences would cancel catastrophically (at r = 10¹⁵, ln Γ(r) is
+/// 3·10¹⁶ and its rounding error exceeds the whole likelihood).
+struct Prefix {
+    /// Σ ln1p(i/r), Σ 1/(r+i)
+    lr: Vec<f64>,
+    dr: Vec<f64>,
+    /// Σ ln1p(a/(b+i)), Σ 1/(a+b+i), Σ a/((b+i)(a+b+i))
+    lb: Vec<f64>,
+    da: Vec<f64>,
+    db: Vec<f64>,
+}
+
+/// Counts up to this are summed term by term; larger (never seen in purchase logs) use
+/// log-gamma differences.
+const MAX_PREFIX: usize = 1 << 20;
+
+impl Prefix {
+    fn new(r: f64, a: f64, b: f64, kmax: usize) -> Prefix {
+        let n = kmax + 1;
+        let mut p = Prefix {
+            lr: Vec::with_capacity(n),
+            dr: Vec::with_capacity(n),
+            lb: Vec::with_capacity(n),
+            da: Vec::with_capacity(n),
+            db: Vec::with_capacity(n),
+        };
+        let (mut lr, mut dr, mut lb, mut da, mut db) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        for i in 0..n {
+            p.lr.push(lr);
+            p.dr.push(dr);
+            p.lb.push(lb);
+            p.da.push(da);
+            p.db.push(db);
+            let fi = i as f64;
+            lr += (fi / r).ln_1p();
+            dr += 1.0 / (r + fi);
+            lb += (a / (b + fi)).ln_1p();
+            da += 1.0 / (a + b + fi);
+            db += a / ((b + fi) * (a + b + fi));
+        }
+        p
+    }
+
+    /// (ln Γ(r+x) − ln Γ(r) − x ln r, ψ(r+x) − ψ(r)).
+    fn gamma_r(&self, r: f64, x: f64) -> (f64, f64) {
+        match self.index(x) {
+            Some(k) => (self.lr[k], self.dr[k]),
+            None => (
+                ln_gamma(r + x) - ln_gamma(r) - x * r.ln(),
+                digamma(r + x) - digamma(r),
+            ),
+        }
+    }
+
+    /// (ln B(a, b+y) − ln B(a, b), its derivatives in a and b).
+    fn beta_ab(&self, a: f64, b: f64, y: f64) -> (f64, f64, f64) {
+        match self.index(y) {
+            Some(k) => (-self.lb[k], -self.da[k], self.db[k]),
+            None => {
+                let psi_aby = digamma(a + b + y);
+                (
+                    ln_beta(a, b + y) - ln_beta(a, b),
+                    digamma(a + b) - psi_aby,
+                    digamma(b + y) - digamma(b) - psi_aby + digamma(a + b),
+                )
+            }
+        }
+    }
+
+    fn index(&self, x: f64) -> Option<usize> {
+        (x >= 0.0 && x.fract() == 0.0 && (x as usize) < self.lr.len()).then_some(x as usize)
+    }
+}
+
 /// The BG/NBD family's log-likelihood and analytic gradient. With y = x + `shift`:
 /// L = Γ(r+x)αʳ/Γ(r) · [B(a, b+y)/B(a,b)·(α+T)^−(r+x) + δ(y>0)·B(a+1, b+y−1)/B(a,b)·(α+t_x)^−(r+x)].
 /// `shift` 0 is BG/NBD (a customer can only drop out after a repeat purchase), 1 is MBG/NBD
 /// (also right after the first purchase).
+///
+/// Evaluated as ln L = A + ln(e^B₂ + δ·e^B₃) with
+/// A = x ln(r/α) + [ln Γ(r+x) − ln Γ(r) − x ln r] − (r+x)·ln1p(T/α),
+/// B₂ = ln B(a, b+y) − ln B(a, b), B₃ = B₂ + ln(a/(b+y−1)) + (r+x)·ln1p((T−t_x)/(α+t_x)),
+/// every piece a sum of terms that stay accurate at any scale (see [`Prefix`]); the
+/// gradient likewise (∂A/∂α = (rT/α − x)/(α+T)).
 fn nbd_value_grad(d: &RfmTuples, p: &[f64], shift: f64) -> Option<(f64, Vec<f64>)> {
     let (r, al, a, b) = (p[0], p[1], p[2], p[3]);
-    if !(r > 0.0 && al > 0.0 && a > 0.0 && b > 0.0) {
+    if !(r > 0.0 && al > 0.0 && a > 0.0 && b > 0.0) || p.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    let (lb_ab, psi_r, psi_a, psi_b, psi_ab) = (
-        ln_beta(a, b),
-        digamma(r),
-        digamma(a),
-        digamma(b),
-        digamma(a + b),
-    );
+    let kmax =
+        d.x.iter()
+            .fold(0.0f64, |m, x| m.max(*x + shift))
+            .min(MAX_PREFIX as f64) as usize;
+    let pre = Prefix::new(r, a, b, kmax);
+    let ln_ra = (r / al).ln();
     let mut ll = 0.0;
     let mut g = [0.0; 4];
-    // Terms that depend on x only (tuples come sorted by x, and most share a few hundred x
-    // values): computed once per x.
-    let mut cached_x = f64::NAN;
-    let (mut c_a1, mut c_b2, mut c_b3) = (0.0, 0.0, 0.0);
-    let (mut g1, mut g2ab, mut g3ab) = ([0.0; 2], [0.0; 2], [0.0; 2]);
     for i in 0..d.x.len() {
         let (x, tx, t, w) = (d.x[i], d.t_x[i], d.t[i], d.count[i]);
         let y = x + shift;
-        if x != cached_x {
-            cached_x = x;
-            let psi_aby = digamma(a + b + y);
-            c_a1 = ln_gamma(r + x) - ln_gamma(r) + r * al.ln();
-            c_b2 = ln_beta(a, b + y) - lb_ab;
-            g1 = [digamma(r + x) - psi_r + al.ln(), r / al];
-            g2ab = [psi_ab - psi_aby, digamma(b + y) - psi_aby - psi_b + psi_ab];
-            if y > 0.0 {
-                c_b3 = ln_beta(a + 1.0, b + y - 1.0) - lb_ab;
-                g3ab = [
-                    digamma(a + 1.0) - psi_aby - psi_a + psi_ab,
-                    digamma(b + y - 1.0) - psi_aby - psi_b + psi_ab,
-                ];
-            }
-        }
-        // ln L = A1 + ln(e^A2 + δ e^A3)
-        let ln_at = (al + t).ln();
-        let a2 = c_b2 - (r + x) * ln_at;
-        let g2 = [-ln_at, -(r + x) / (al + t), g2ab[0], g2ab[1]];
-        let (lse, w2, w3, g3) = if y > 0.0 {
-            let ln_atx = (al + tx).ln();
-            let a3 = c_b3 - (r + x) * ln_atx;
-            let m = a2.max(a3);
-            let (e2, e3) = ((a2 - m).exp(), (a3 - m).exp());
+        let (gr, dgr) = pre.gamma_r(r, x);
+        let l1p_t = (t / al).ln_1p();
+        let big_a = x * ln_ra + gr - (r + x) * l1p_t;
+        let g_a = [dgr - l1p_t, (r * t / al - x) / (al + t), 0.0, 0.0];
+        let (b2, db2a, db2b) = pre.beta_ab(a, b, y);
+        let g2 = [0.0, 0.0, db2a, db2b];
+        let (lse, w3, g3) = if y > 0.0 {
+            let gap = (t - tx) / (al + tx);
+            let l1p_gap = gap.ln_1p();
+            let b3 = b2 + (a / (b + y - 1.0)).ln() + (r + x) * l1p_gap;
+            let g3 = [
+                l1p_gap,
+                -(r + x) * (t - tx) / ((al + t) * (al + tx)),
+                db2a + 1.0 / a,
+                db2b - 1.0 / (b + y - 1.0),
+            ];
+            let m = b2.max(b3);
+            let (e2, e3) = ((b2 - m).exp(), (b3 - m).exp());
             let sum = e2 + e3;
-            let g3 = [-ln_atx, -(r + x) / (al + tx), g3ab[0], g3ab[1]];
-            (m + sum.ln(), e2 / sum, e3 / sum, g3)
+            (m + sum.ln(), e3 / sum, g3)
         } else {
-            (a2, 1.0, 0.0, [0.0; 4])
+            (b2, 0.0, [0.0; 4])
         };
-        ll += w * (c_a1 + lse);
-        let g1k = [g1[0], g1[1], 0.0, 0.0];
+        ll += w * (big_a + lse);
         for k in 0..4 {
-            g[k] += w * (g1k[k] + w2 * g2[k] + w3 * g3[k]);
+            g[k] += w * (g_a[k] + (1.0 - w3) * g2[k] + w3 * g3[k]);
         }
     }
     (ll.is_finite() && g.iter().all(|v| v.is_finite())).then(|| (ll, g.to_vec()))
@@ -136,8 +206,9 @@ pub fn nbd_numerator(p: &[f64], x: f64, big_t: f64, t: f64, shift: f64) -> f64 {
     let y = x + shift;
     let z = t / (al + big_t + t);
     let head = (a + b + y - 1.0) / (a - 1.0);
+    // ((α+T)/(α+T+t))^(r+x) as exp(−(r+x)·ln1p(t/(α+T))): accurate as r, α → ∞.
     let tail = 1.0
-        - ((al + big_t) / (al + big_t + t)).powf(r + x) * hyp2f1(r + x, b + y, a + b + y - 1.0, z);
+        - (-(r + x) * (t / (al + big_t)).ln_1p()).exp() * hyp2f1(r + x, b + y, a + b + y - 1.0, z);
     head * tail
 }
 
@@ -146,7 +217,7 @@ pub fn nbd_denominator(p: &[f64], x: f64, t_x: f64, big_t: f64, shift: f64) -> f
     let (r, al, a, b) = (p[0], p[1], p[2], p[3]);
     let y = x + shift;
     if y > 0.0 {
-        1.0 + (a / (b + y - 1.0)) * ((r + x) * ((al + big_t) / (al + t_x)).ln()).exp()
+        1.0 + (a / (b + y - 1.0)) * ((r + x) * ((big_t - t_x) / (al + t_x)).ln_1p()).exp()
     } else {
         1.0
     }

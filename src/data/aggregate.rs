@@ -1,0 +1,299 @@
+//! Respondent rows → one row per customer.
+//!
+//! Respondents without a valid satisfaction rating do not count towards their customer.
+//! Numbers are averaged (mean or median, as the study says). **Categories** are never
+//! averaged: a text column, the segment rule's column, or a column with value labels that
+//! name categories (SPSS measure `nominal`, or labels that cover every code and do not read
+//! as a rating scale — "North"/"South", "Branch"/"Online", not "Very satisfied"), takes
+//! the value most of the customer's respondents gave, ties going to the first in the file
+//! (so `channel` 1 = Branch, 2 = Online, 3 = Phone never becomes 2.6, and a `column:`
+//! segment rule works on it). Free text with more than [`MAX_CATEGORIES`] distinct values
+//! is not rolled up (said in a note).
+
+use polars::prelude::*;
+
+use super::audit::Finding;
+use super::build::{cols, distinct_ids, drop_customers, first_ids, split_by};
+use super::diagnostics::{Diagnostics, Dropped};
+use super::load::TableMeta;
+use super::study::{Aggregation, SegmentRule, Study};
+use crate::error::{Error, Result};
+
+/// Text columns with more distinct values than this are free text, not categories.
+pub const MAX_CATEGORIES: usize = 100;
+
+/// Label words that mark a labelled column as a rating scale rather than categories.
+const RATING_WORDS: &[&str] = &[
+    "satisf",
+    "agree",
+    "good",
+    "poor",
+    "excellent",
+    "likely",
+    "important",
+    "very",
+    "fair",
+    "bad",
+    "better",
+    "worse",
+    "always",
+    "never",
+    "often",
+    "strongly",
+    "extremely",
+    "not at all",
+    "满意",
+    "同意",
+    "好",
+    "差",
+    "可能",
+    "重要",
+    "非常",
+    "一般",
+    "总是",
+    "从不",
+];
+
+/// The columns the analysis models as numbers (never rolled up as categories).
+fn numeric_roles(study: &Study) -> Vec<&str> {
+    let r = &study.roles;
+    let mut v: Vec<&str> = vec![r.satisfaction.as_str(), r.revenue.as_str()];
+    v.extend(
+        [
+            &r.share_of_wallet,
+            &r.category_spend,
+            &r.profit,
+            &r.cost,
+            &r.recommend,
+            &r.effort,
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::as_str),
+    );
+    v.extend(
+        r.covariates
+            .iter()
+            .chain(&r.moderators)
+            .chain(&r.attributes)
+            .map(String::as_str),
+    );
+    if let SegmentRule::Threshold { column, .. } = &study.segments {
+        v.push(column);
+    }
+    v
+}
+
+/// Whether a numeric column with value labels holds categories.
+fn labelled_categories(df: &DataFrame, name: &str, meta: &TableMeta) -> Result<bool> {
+    let Some(cm) = meta.columns.get(name) else {
+        return Ok(false);
+    };
+    if cm.value_labels.is_empty() || cm.measure.as_deref() == Some("scale") {
+        return Ok(false);
+    }
+    if cm.measure.as_deref() == Some("nominal") {
+        return Ok(true);
+    }
+    if cm.measure.as_deref() == Some("ordinal")
+        || cm.value_labels.iter().any(|(_, l)| {
+            let l = l.to_lowercase();
+            RATING_WORDS.iter().any(|w| l.contains(w))
+        })
+    {
+        return Ok(false);
+    }
+    let codes = df
+        .column(name)?
+        .cast(&DataType::Float64)?
+        .f64()?
+        .unique()?
+        .iter()
+        .flatten()
+        .collect::<Vec<f64>>();
+    Ok(codes
+        .iter()
+        .all(|c| cm.value_labels.iter().any(|(v, _)| v == c)))
+}
+
+/// Each customer's most frequent value of `column` (ties: the first in the file), as a
+/// frame of (id, column).
+fn most_frequent(df: &DataFrame, id: &str, column: &str) -> Result<LazyFrame> {
+    Ok(df
+        .clone()
+        .lazy()
+        .select([col(id), col(column), col("__order")])
+        .filter(col(column).is_not_null())
+        .group_by([col(id), col(column)])
+        .agg([len().alias("__n"), col("__order").min().alias("__first")])
+        .sort_by_exprs(
+            [col(id), col("__n"), col("__first")],
+            SortMultipleOptions::default().with_order_descending_multi([false, true, false]),
+        )
+        .group_by_stable([col(id)])
+        .agg([col(column).first()]))
+}
+
+/// Respondent rows -> one row per customer (see the module docs).
+pub(crate) fn aggregate_respondents(
+    df: DataFrame,
+    table: &str,
+    meta: &TableMeta,
+    respondent: Option<&str>,
+    study: &Study,
+    diag: &mut Diagnostics,
+) -> Result<DataFrame> {
+    let id = study.roles.id.as_str();
+    let sat = study.roles.satisfaction.as_str();
+    let mut df = df;
+    if let Some(r) = respondent {
+        let dup = df
+            .clone()
+            .lazy()
+            .group_by([col(id), col(r)])
+            .agg([len().alias("__n")])
+            .filter(col("__n").gt(lit(1)))
+            .collect()?;
+        if dup.height() > 0 {
+            return Err(Error::DuplicateId {
+                file: table.to_string(),
+                column: format!("{id} + {r}"),
+                count: dup.height(),
+                examples: super::diagnostics::quote_ids(&first_ids(&dup, id)?),
+                hint: format!("Each respondent ('{r}') may answer once per customer: remove the repeated rows."),
+            });
+        }
+    }
+    // Respondents without a usable satisfaction rating do not count towards the customer;
+    // a customer left with none is dropped here (and counted as a customer).
+    let ids_before = distinct_ids(&df, id)?;
+    if df.schema().contains(sat) {
+        let (keep, gone) = split_by(df.lazy(), col(sat).is_null().or(col(sat).is_finite().not()))?;
+        if gone.height() > 0 {
+            diag.dropped.push(Dropped {
+                stage: table.to_string(),
+                reason: format!("respondent has no valid '{sat}' rating"),
+                unit: "rows".into(),
+                count: gone.height(),
+                examples: first_ids(
+                    &gone
+                        .clone()
+                        .lazy()
+                        .unique(None, UniqueKeepStrategy::Any)
+                        .collect()?,
+                    id,
+                )?,
+            });
+        }
+        df = keep;
+    }
+    let df = df.lazy().with_row_index("__order", None).collect()?;
+    let roles = numeric_roles(study);
+    let segment = match &study.segments {
+        SegmentRule::Column { column } => Some(column.as_str()),
+        _ => None,
+    };
+    let mut aggs = vec![len().alias(cols::N_RESPONDENTS).cast(DataType::Int64)];
+    let (mut categories, mut skipped) = (Vec::new(), Vec::new());
+    for c in df.columns() {
+        let name = c.name().as_str();
+        if name == id || name == "__order" || Some(name) == respondent {
+            continue;
+        }
+        let numeric = c.dtype().is_primitive_numeric();
+        let category = !roles.contains(&name)
+            && (Some(name) == segment
+                || (!numeric && c.n_unique()? <= MAX_CATEGORIES + 1)
+                || (numeric && labelled_categories(&df, name, meta)?));
+        if category {
+            categories.push(name.to_string());
+        } else if numeric {
+            let e = col(name).cast(DataType::Float64);
+            aggs.push(
+                match study.options.aggregation {
+                    Aggregation::Mean => e.mean(),
+                    Aggregation::Median => e.median(),
+                }
+                .alias(name),
+            );
+        } else {
+            skipped.push(name.to_string());
+        }
+    }
+    if !skipped.is_empty() {
+        diag.notes.push(format!(
+            "table '{}': non-numeric column(s) {} not aggregated to customers",
+            table,
+            skipped.join(", ")
+        ));
+    }
+    let mut agg = df.clone().lazy().group_by([col(id)]).agg(aggs);
+    for c in &categories {
+        agg = agg.join(
+            most_frequent(&df, id, c)?,
+            [col(id)],
+            [col(id)],
+            JoinArgs::new(JoinType::Left),
+        );
+    }
+    let mut agg = agg.sort([id], Default::default()).collect()?;
+    if !categories.is_empty() {
+        // The order of a table without categories: id, respondent count, the columns.
+        let order: Vec<String> = [id, cols::N_RESPONDENTS]
+            .into_iter()
+            .map(str::to_string)
+            .chain(
+                df.get_column_names()
+                    .iter()
+                    .filter(|c| {
+                        c.as_str() != id
+                            && c.as_str() != "__order"
+                            && Some(c.as_str()) != respondent
+                    })
+                    .map(|c| c.to_string()),
+            )
+            .filter(|c| agg.schema().contains(c))
+            .collect();
+        agg = agg.select(order)?;
+        diag.add(Finding::new(
+            "category-rollup",
+            table,
+            None,
+            categories.len(),
+            vec![],
+            &[(
+                "columns",
+                categories
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )],
+        ));
+    }
+    let vanished = ids_before
+        .lazy()
+        .anti_join(agg.clone().lazy().select([col(id)]), col(id), col(id))
+        .collect()?;
+    drop_customers(
+        diag,
+        table,
+        format!("no respondent with a valid '{sat}' rating"),
+        &vanished,
+        id,
+    )?;
+    let min = study.options.min_respondents as i64;
+    let (keep, gone) = split_by(agg.lazy(), col(cols::N_RESPONDENTS).lt(lit(min)))?;
+    drop_customers(
+        diag,
+        table,
+        format!("fewer than {min} valid respondents (min_respondents)"),
+        &gone,
+        id,
+    )?;
+    // The segment column shows its labels (1 -> "North") once rolled up.
+    match segment {
+        Some(c) if keep.schema().contains(c) => meta.with_labels(keep, c),
+        _ => Ok(keep),
+    }
+}
