@@ -63,6 +63,9 @@ pub struct DriverGroup {
 pub struct DriversOutput {
     pub target: String,
     pub groups: Vec<DriverGroup>,
+    /// What was read and what the input audit found.
+    #[serde(default)]
+    pub diagnostics: crate::data::Diagnostics,
 }
 
 /// Shapley values followed by relative weights, from a (resampled) cross-product matrix
@@ -223,6 +226,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &DriverOptions) -> Result<DriversOu
         .collect::<Result<Vec<_>>>()?;
     progress.finish_and_clear();
     Ok(DriversOutput {
+        diagnostics: Default::default(),
         target: opts.target.clone(),
         groups: out,
     })

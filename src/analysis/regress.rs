@@ -22,21 +22,46 @@ pub struct RegressOptions {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RegressOutput {
     pub models: Vec<RegressionResult>,
+    /// What was read and what the input audit found.
+    #[serde(default)]
+    pub diagnostics: crate::data::Diagnostics,
 }
 
-/// Distinct values of `by` as text, sorted, nulls reported as an error.
+/// More groups than this in a `--by` column is a mistake (a measure or an id, not a
+/// grouping): one table per group and every pair compared would not be readable.
+pub const MAX_GROUPS: usize = 50;
+
+/// Distinct values of `by` as text, sorted; missing values, and more than [`MAX_GROUPS`]
+/// groups, are errors naming the column.
 pub fn group_values(df: &DataFrame, by: &str) -> Result<Vec<String>> {
+    crate::data::load::require_column(df, "the table", by)?;
     let s = df.column(by)?.cast(&DataType::String)?;
     let s = s.as_materialized_series();
     if s.null_count() > 0 {
         return Err(Error::Degenerate(format!(
-            "grouping column '{by}' has {} missing values; fill or filter them first",
+            "grouping column '{by}' (--by) has {} missing values; fill or filter them first",
             s.null_count()
         )));
     }
     let mut v: Vec<String> = s.str()?.iter().flatten().map(str::to_string).collect();
     v.sort();
     v.dedup();
+    if v.len() > MAX_GROUPS {
+        let singles = df
+            .clone()
+            .lazy()
+            .group_by([col(by).cast(DataType::String)])
+            .agg([len().alias("__n")])
+            .filter(col("__n").eq(lit(1)))
+            .collect()?
+            .height();
+        return Err(Error::Usage(format!(
+            "--by {by}: the column has {} distinct values ({singles} of them in a single row), e.g. {}; a result per value and {} pairwise comparisons would not be readable. Group by a coarser column (a region rather than a branch, a band rather than a number), at most {MAX_GROUPS} groups.",
+            v.len(),
+            v.iter().take(5).map(|g| format!("'{g}'")).collect::<Vec<_>>().join(", "),
+            crate::format::thousands((v.len() * (v.len() - 1) / 2) as f64, 0)
+        )));
+    }
     Ok(v)
 }
 
@@ -101,5 +126,8 @@ pub fn regress(df: &DataFrame, file: &str, opts: &RegressOptions) -> Result<Regr
                 .collect::<Result<Vec<_>>>()?
         }
     };
-    Ok(RegressOutput { models })
+    Ok(RegressOutput {
+        models,
+        diagnostics: Default::default(),
+    })
 }

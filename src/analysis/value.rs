@@ -105,6 +105,26 @@ pub struct ValueResult {
     pub clv: Option<Clv>,
     pub war: Option<War>,
     pub rows_dropped: Vec<RowsDropped>,
+    /// What was read and what the input audit found.
+    #[serde(default)]
+    pub diagnostics: crate::data::Diagnostics,
+}
+
+impl ValueOptions {
+    /// The columns the analysis reads as numbers.
+    pub fn numeric_columns(&self) -> Vec<String> {
+        let mut numeric: Vec<String> = vec![self.revenue.clone()];
+        numeric.extend(self.profit.iter().cloned());
+        numeric.extend(self.cost.iter().cloned());
+        numeric.extend(self.margin.iter().cloned());
+        if let Some(Retention::Column(c)) = &self.retention {
+            numeric.push(c.clone());
+        }
+        if let Some(w) = &self.war {
+            numeric.extend(w.iter().cloned());
+        }
+        numeric
+    }
 }
 
 /// Most points a whale curve carries (every customer below this count).
@@ -168,18 +188,8 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
         ));
     }
     load::require_column(df, file, &opts.id)?;
-    let mut numeric: Vec<&str> = vec![opts.revenue.as_str()];
-    numeric.extend(opts.profit.as_deref());
-    numeric.extend(opts.cost.as_deref());
-    numeric.extend(opts.margin.as_deref());
-    if let Some(Retention::Column(c)) = &opts.retention {
-        numeric.push(c);
-    }
-    if let Some(w) = &opts.war {
-        numeric.extend(w.iter().map(String::as_str));
-    }
     let mut df = df.clone();
-    for c in &numeric {
+    for c in &opts.numeric_columns() {
         df = load::require_numeric(df, file, c, &Default::default())?;
     }
     let profit = match (&opts.profit, &opts.cost) {
@@ -393,6 +403,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &ValueOptions) -> Result<ValueResul
         revenue_deciles: deciles(&keep, "__revenue", total_profit)?,
         clv,
         war,
+        diagnostics: Default::default(),
         rows_dropped,
     })
 }

@@ -102,10 +102,6 @@ pub struct DataArgs {
     #[arg(long, value_name = "COL", requires = "data")]
     pub cost: Option<String>,
 
-    /// Keep share-of-wallet values outside [0, 1] (with a warning) instead of stopping.
-    #[arg(long)]
-    pub allow_out_of_range: bool,
-
     /// Segment rule, overriding the study's: profit | none | column:COL | COL>NUMBER
     /// (COL may be a derived role: profit, revenue, share_of_wallet, satisfaction).
     #[arg(long, value_name = "RULE")]
@@ -113,6 +109,29 @@ pub struct DataArgs {
 
     #[command(flatten)]
     pub file: FileArgs,
+
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// The input audit's options every command reading survey or customer data shares.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AuditArgs {
+    /// Codes read as missing: in every survey column (e.g. 99 or 98,99), or per column
+    /// (satisfaction=99). Repeatable; adds to the study's missing_codes.
+    #[arg(long, value_name = "CODES")]
+    pub missing_codes: Vec<String>,
+    /// Keep values outside their valid or declared range (share of wallet outside [0, 1],
+    /// ratings outside their scale, non-answer codes) with a warning, instead of stopping.
+    #[arg(long)]
+    pub allow_out_of_range: bool,
+}
+
+impl AuditArgs {
+    /// The codes the flags declare.
+    pub fn codes(&self) -> Result<profitchain::data::audit::MissingCodes> {
+        profitchain::data::audit::MissingCodes::parse_flags(&self.missing_codes)
+    }
 }
 
 impl DataArgs {
@@ -174,9 +193,10 @@ impl DataArgs {
                 return Err(Error::Usage("give --study FILE, or --data FILE with the role flags (--id, --satisfaction, --share-of-wallet, --revenue, --profit)".into()))
             }
         };
-        if self.allow_out_of_range {
+        if self.audit.allow_out_of_range {
             study.options.allow_out_of_range = true;
         }
+        study.options.missing_codes.merge(self.audit.codes()?);
         if let Some(rule) = &self.segment_rule {
             study.segments = SegmentRule::parse_cli(rule)?;
         }

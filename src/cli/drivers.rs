@@ -6,9 +6,11 @@ use clap::Args;
 
 use profitchain::analysis::chain::DEFAULT_SEED;
 use profitchain::analysis::drivers::{self, DriverOptions};
-use profitchain::data::load;
-use profitchain::report::{charts, drivers as render, regression};
+use profitchain::data::audit::{self, RatingColumn, TableAudit};
+use profitchain::report::{charts, drivers as render, export, regression};
 use profitchain::{output, Result};
+
+use super::Rendered;
 
 /// Key-driver analysis: OLS, Shapley (LMG) importance and Johnson's relative weights.
 #[derive(Debug, Args)]
@@ -43,9 +45,10 @@ pub struct DriversArgs {
     /// (FILE-stem-GROUP.svg).
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
-    pub format: String,
+    /// Output format: text (default), json, csv (one row per group and driver) or xlsx (with
+    /// -o FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "csv", "xlsx"])]
+    pub format: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -53,10 +56,45 @@ pub struct DriversArgs {
     pub export: super::ExportArgs,
     #[command(flatten)]
     pub file: super::data_args::FileArgs,
+    #[command(flatten)]
+    pub audit: super::data_args::AuditArgs,
 }
 
 pub fn run(args: DriversArgs, lang: Option<&str>) -> Result<()> {
-    let t = load::read_table(&args.data, &args.file.options()?)?;
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        "text",
+        &["text", "json", "csv", "xlsx"],
+    )?;
+    args.export.check()?;
+    let outputs: Vec<&std::path::Path> = args
+        .output
+        .iter()
+        .chain(&args.svg)
+        .map(|p| p.as_path())
+        .collect();
+    super::not_an_input(&outputs, std::slice::from_ref(&args.data))?;
+    let drivers: Vec<String> = args.drivers.iter().map(|d| d.trim().to_string()).collect();
+    let mut numeric = drivers.clone();
+    numeric.push(args.target.clone());
+    let mut ratings = vec![RatingColumn::rating(&args.target, "satisfaction", None)];
+    ratings.extend(
+        drivers
+            .iter()
+            .map(|d| RatingColumn::rating(d, "attribute rating", None)),
+    );
+    let ctx = TableAudit {
+        table: args.data.display().to_string(),
+        ratings,
+        missing_codes: args.audit.codes()?,
+        allow_out_of_range: args.audit.allow_out_of_range,
+        totals: true,
+        survey: true,
+        ..Default::default()
+    };
+    let a = audit::read(&args.data, &args.file.options()?, ctx, &numeric)?;
+    let t = a.table;
     // A labelled code column (SPSS/Stata) groups by its labels.
     let df = match &args.by {
         Some(by) => t.meta.with_labels(t.df, by)?,
@@ -64,13 +102,17 @@ pub fn run(args: DriversArgs, lang: Option<&str>) -> Result<()> {
     };
     let opts = DriverOptions {
         target: args.target,
-        drivers: args.drivers.iter().map(|d| d.trim().to_string()).collect(),
+        drivers,
         by: args.by,
         bootstrap: args.bootstrap,
         seed: args.seed,
         confidence: args.confidence,
     };
-    let out = drivers::run(&df, &args.data.display().to_string(), &opts)?;
+    let mut out = drivers::run(&df, &args.data.display().to_string(), &opts)?;
+    out.diagnostics = a.diagnostics;
+    let lang = super::language(lang, None)?;
+    // Everything is rendered before anything is written.
+    let mut charts_out = Vec::new();
     if let Some(path) = &args.svg {
         for g in &out.groups {
             let target = if out.groups.len() == 1 {
@@ -83,17 +125,21 @@ pub fn run(args: DriversArgs, lang: Option<&str>) -> Result<()> {
                 path.with_file_name(format!("{stem}-{}.svg", g.group))
             };
             let title = format!("Importance vs performance — {}", g.group);
-            output::write_text(
-                &target,
-                &charts::importance_performance_svg(g, &title, Default::default())?,
-            )?;
+            charts_out.push((
+                target,
+                charts::importance_performance_svg(g, &title, Default::default())?,
+            ));
         }
     }
-    args.export.write(|| render::export(&out))?;
-    let text = match args.format.as_str() {
-        "json" => super::to_json(&out)? + "\n",
-        "csv" => regression::csv(&mut render::tidy(&out)?)?,
-        _ => render::text_in(&out, super::language(lang, None)?),
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&out)? + "\n"),
+        "csv" => Rendered::Text(regression::csv(&mut render::tidy(&out)?)?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
+        _ => Rendered::Text(render::text_in(&out, lang)),
     };
-    super::emit(&args.output, &text)
+    for (p, svg) in &charts_out {
+        output::write_text(p, svg)?;
+    }
+    args.export.write(|| render::export(&out))?;
+    super::emit_output(&args.output, rendered)
 }

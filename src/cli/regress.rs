@@ -5,10 +5,13 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::regress::{regress, RegressOptions};
-use profitchain::data::{load, Study};
-use profitchain::report::regression as render;
-use profitchain::stats::CovType;
+use profitchain::data::audit::{self, RatingColumn, TableAudit};
+use profitchain::data::Study;
+use profitchain::report::{export, regression as render, text};
+use profitchain::stats::{CovType, Formula};
 use profitchain::{Error, Result};
+
+use super::Rendered;
 
 /// Fit an OLS formula with full inference, overall or per group.
 #[derive(Debug, Args)]
@@ -39,9 +42,10 @@ pub struct RegressArgs {
     /// Id column, to name influential rows.
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv", "markdown"])]
-    pub format: String,
+    /// Output format: text (default), json, csv (one row per group and term), markdown or
+    /// xlsx (with -o FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "csv", "markdown", "xlsx"])]
+    pub format: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -49,31 +53,90 @@ pub struct RegressArgs {
     pub export: super::ExportArgs,
     #[command(flatten)]
     pub file: super::data_args::FileArgs,
+    #[command(flatten)]
+    pub audit: super::data_args::AuditArgs,
 }
 
-pub fn run(args: RegressArgs, _lang: Option<&str>) -> Result<()> {
-    let (df, file, id) = match (&args.data, &args.study) {
+pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        "text",
+        &["text", "json", "csv", "markdown", "xlsx"],
+    )?;
+    args.export.check()?;
+    let formula = Formula::parse(&args.formula)?;
+    let (df, file, id, diagnostics, inputs) = match (&args.data, &args.study) {
         (Some(path), _) => {
-            let t = load::read_table(path, &args.file.options()?)?;
+            // The formula's columns go through the audit: numbers made numbers, labelled
+            // non-answer codes stopped, totals excluded.
+            let used: Vec<String> = formula.columns().into_iter().map(|(c, _)| c).collect();
+            let numeric: Vec<String> = formula
+                .columns()
+                .into_iter()
+                .filter(|(_, cat)| !cat)
+                .map(|(c, _)| c)
+                .collect();
+            let ctx = TableAudit {
+                table: path.display().to_string(),
+                id: args.id.clone(),
+                ratings: used
+                    .iter()
+                    .map(|c| RatingColumn {
+                        column: c.clone(),
+                        role: "covariate",
+                        scale: None,
+                        rating: false,
+                    })
+                    .collect(),
+                missing_codes: args.audit.codes()?,
+                allow_out_of_range: args.audit.allow_out_of_range,
+                totals: true,
+                ..Default::default()
+            };
+            let a = audit::read(path, &args.file.options()?, ctx, &numeric).map_err(|e| {
+                let column = match &e {
+                    Error::NonNumeric { column, .. } => column.clone(),
+                    _ => String::new(),
+                };
+                profitchain::stats::formula::as_category_hint(e, &column)
+            })?;
+            let t = a.table;
             // A labelled code column used as categories, C(region), shows its labels.
             let mut df = t.df;
-            for c in t.meta.columns.keys() {
-                if args.formula.contains(&format!("C({c})")) {
-                    df = t.meta.with_labels(df, c)?;
+            for (c, cat) in formula.columns() {
+                if cat {
+                    df = t.meta.with_labels(df, &c)?;
                 }
             }
-            (df, path.display().to_string(), args.id.clone())
+            (
+                df,
+                path.display().to_string(),
+                args.id.clone(),
+                a.diagnostics,
+                vec![path.clone()],
+            )
         }
         (None, Some(study)) => {
-            let table = profitchain::analysis::study::build(&Study::from_file(study)?)?.table;
+            let mut s = Study::from_file(study)?;
+            s.options.missing_codes.merge(args.audit.codes()?);
+            s.options.allow_out_of_range |= args.audit.allow_out_of_range;
+            let table = profitchain::analysis::study::build(&s)?.table;
             (
                 table.df,
                 format!("customer table of {}", study.display()),
                 args.id.clone().or(Some(table.id)),
+                table.diagnostics,
+                super::study_inputs(&s),
             )
         }
         (None, None) => return Err(Error::Usage("give --data FILE or --study FILE".into())),
     };
+    super::not_an_input(
+        &args.output.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+        &inputs,
+    )?;
+    let lang = super::language(lang, None)?;
     let opts = RegressOptions {
         formula: args.formula.clone(),
         by: args.by.clone(),
@@ -81,18 +144,23 @@ pub fn run(args: RegressArgs, _lang: Option<&str>) -> Result<()> {
         confidence: args.confidence,
         id,
     };
-    let out = regress(&df, &file, &opts)?;
-    args.export.write(|| render::export(&out))?;
-    let text = match args.format.as_str() {
-        "json" => super::to_json(&out)? + "\n",
-        "csv" => render::csv(&mut render::tidy(&out)?)?,
-        "markdown" => render::markdown(&out),
-        _ => out
-            .models
-            .iter()
-            .map(render::text)
-            .collect::<Vec<_>>()
-            .join("\n"),
+    let mut out = regress(&df, &file, &opts)?;
+    out.diagnostics = diagnostics;
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&out)? + "\n"),
+        "csv" => Rendered::Text(render::csv(&mut render::tidy(&out)?)?),
+        "markdown" => Rendered::Text(render::markdown(&out)),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
+        _ => Rendered::Text(
+            text::audit_block(&out.diagnostics, lang, "")
+                + &out
+                    .models
+                    .iter()
+                    .map(render::text)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+        ),
     };
-    super::emit(&args.output, &text)
+    args.export.write(|| render::export(&out))?;
+    super::emit_output(&args.output, rendered)
 }

@@ -5,9 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::value::{self, Retention, ValueOptions};
-use profitchain::data::load;
-use profitchain::report::{charts, regression, value as render};
+use profitchain::data::audit::{self, TableAudit};
+use profitchain::report::{charts, export, regression, value as render};
 use profitchain::{output, Error, Result};
+
+use super::Rendered;
 
 /// Customer profitability: whale curve, profit and revenue deciles, CLV, Wallet
 /// Allocation Rule.
@@ -49,9 +51,10 @@ pub struct ValueArgs {
     /// Write the whale curve chart (SVG) here.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
-    /// Output format (csv: the decile tables).
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
-    pub format: String,
+    /// Output format: text (default), json, csv (the decile tables) or xlsx (with -o
+    /// FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "csv", "xlsx"])]
+    pub format: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -62,7 +65,20 @@ pub struct ValueArgs {
 }
 
 pub fn run(args: ValueArgs, lang: Option<&str>) -> Result<()> {
-    let df = load::read(&args.data, &args.file.options()?)?;
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        "text",
+        &["text", "json", "csv", "xlsx"],
+    )?;
+    args.export.check()?;
+    let outputs: Vec<&std::path::Path> = args
+        .output
+        .iter()
+        .chain(&args.svg)
+        .map(|p| p.as_path())
+        .collect();
+    super::not_an_input(&outputs, std::slice::from_ref(&args.data))?;
     let retention = args.retention.as_deref().map(|r| match r.parse::<f64>() {
         Ok(v) => Retention::Rate(v),
         Err(_) => Retention::Column(r.to_string()),
@@ -84,23 +100,43 @@ pub fn run(args: ValueArgs, lang: Option<&str>) -> Result<()> {
         margin: args.margin,
         war,
     };
-    let result = value::run(&df, &args.data.display().to_string(), &opts)?;
-    if let Some(p) = &args.svg {
-        output::write_text(
-            p,
-            &charts::whale_curve_svg(
-                &result.whale_curve,
-                "Whale curve",
-                &result.profit_base,
-                Default::default(),
-            )?,
-        )?;
+    // The audit: ids under the policy and unique, Total rows excluded, amounts as numbers.
+    let ctx = TableAudit {
+        table: args.data.display().to_string(),
+        id: Some(opts.id.clone()),
+        totals: true,
+        unique_id: Some(
+            "value needs one row per customer: remove the repeated rows, or build the customer table first (profitchain build) from a study that aggregates them.".into(),
+        ),
+        ..Default::default()
+    };
+    let a = audit::read(
+        &args.data,
+        &args.file.options()?,
+        ctx,
+        &opts.numeric_columns(),
+    )?;
+    let mut result = value::run(&a.table.df, &args.data.display().to_string(), &opts)?;
+    result.diagnostics = a.diagnostics;
+    let lang = super::language(lang, None)?;
+    let whale = match &args.svg {
+        Some(_) => Some(charts::whale_curve_svg(
+            &result.whale_curve,
+            "Whale curve",
+            &result.profit_base,
+            Default::default(),
+        )?),
+        None => None,
+    };
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&result)? + "\n"),
+        "csv" => Rendered::Text(regression::csv(&mut render::deciles_table(&result)?)?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&result)?)?),
+        _ => Rendered::Text(render::text_in(&result, lang)),
+    };
+    if let (Some(p), Some(svg)) = (&args.svg, &whale) {
+        output::write_text(p, svg)?;
     }
     args.export.write(|| render::export(&result))?;
-    let text = match args.format.as_str() {
-        "json" => super::to_json(&result)? + "\n",
-        "csv" => regression::csv(&mut render::deciles_table(&result)?)?,
-        _ => render::text_in(&result, super::language(lang, None)?),
-    };
-    super::emit(&args.output, &text)
+    super::emit_output(&args.output, rendered)
 }

@@ -181,7 +181,9 @@ pub fn build_with(
                 load::numeric_column(std::mem::take(df), &file, &name, &metas[ti].0.origin)?;
             *df = out;
             if let Some(f) = form {
-                diag.add(f.finding(&spec.name, &name));
+                for x in f.findings(&spec.name, &name) {
+                    diag.add(x);
+                }
             }
         }
     }

@@ -107,6 +107,8 @@ pub struct Diagnostics {
 pub struct DiagnosticRow {
     /// A table name, `join`, `customers`, `warning` or `note`.
     pub stage: String,
+    /// The audit rule behind a warning or note (`data::audit`), else empty.
+    pub rule: String,
     pub what: String,
     /// `rows`, `customers` or empty for warnings and notes.
     pub unit: String,
@@ -158,6 +160,7 @@ impl Diagnostics {
         let row = |stage: &str, what: String, unit: &str, count: Option<usize>, ex: &[String]| {
             DiagnosticRow {
                 stage: stage.to_string(),
+                rule: String::new(),
                 what,
                 unit: unit.to_string(),
                 count: count.map(|c| c as u64),
@@ -220,11 +223,17 @@ impl Diagnostics {
             Some(self.customers),
             &[],
         ));
-        for w in &self.warnings {
-            out.push(row("warning", w.clone(), "", None, &[]));
-        }
-        for n in &self.notes {
-            out.push(row("note", n.clone(), "", None, &[]));
+        // Warnings and notes; the audit's carry their rule, count and examples.
+        for (stage, list) in [("warning", &self.warnings), ("note", &self.notes)] {
+            for w in list {
+                let mut r = row(stage, w.clone(), "", None, &[]);
+                if let Some(f) = self.audit.iter().find(|f| &f.message == w) {
+                    r.rule = f.rule.clone();
+                    r.count = (f.count > 0).then_some(f.count as u64);
+                    r.examples = quote_ids(&f.examples);
+                }
+                out.push(r);
+            }
         }
         out
     }

@@ -483,7 +483,7 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
     diag.audit.extend(id_notes);
     let (df, form) = load::numeric_column(df, file, &spec.amount, origin)?;
     if let Some(f) = form {
-        diag.audit.push(f.finding(file, &spec.amount));
+        diag.audit.extend(f.findings(file, &spec.amount));
     }
     let ctx = crate::data::audit::TableAudit {
         table: file.to_string(),

@@ -155,8 +155,9 @@ pub fn markdown_in(r: &ChainResult, lang: Lang) -> String {
         }
         let _ = writeln!(s);
     }
-    for w in &r.diagnostics.warnings {
-        let _ = writeln!(s, "> **{}:** {}\n", lang.t("md_warning"), lang.message(w));
+    for (warn, text) in super::text::audit_lines(&r.diagnostics, lang) {
+        let label = if warn { "md_warning" } else { "md_note" };
+        let _ = writeln!(s, "> **{}:** {text}\n", lang.t(label));
     }
     for seg in &r.segments {
         let _ = writeln!(
@@ -238,6 +239,7 @@ pub fn markdown_in(r: &ChainResult, lang: Lang) -> String {
         let _ = writeln!(s);
         let models = crate::analysis::regress::RegressOutput {
             models: seg.regressions.iter().map(|m| m.result.clone()).collect(),
+            diagnostics: Default::default(),
         };
         s.push_str(&super::regression::markdown(&models));
     }
@@ -255,8 +257,9 @@ fn overview(r: &ChainResult, lang: super::i18n::Lang) -> Result<Vec<Block>> {
         super::i18n::Lang::En => out.extend(r.summary.iter().cloned().map(Block::Line)),
         _ => out.extend(super::summary_zh::summary(r).into_iter().map(Block::Line)),
     }
-    for w in &r.diagnostics.warnings {
-        out.push(Block::Line(format!("Warning: {w}")));
+    for (warn, text) in super::text::audit_lines(&r.diagnostics, lang) {
+        let label = if warn { "md_warning" } else { "md_note" };
+        out.push(Block::Line(format!("{}: {text}", lang.t(label))));
     }
     let segs = &r.diagnostics.segments;
     out.push(Block::Heading("Customers analysed".into()));
@@ -273,33 +276,7 @@ fn overview(r: &ChainResult, lang: super::i18n::Lang) -> Result<Vec<Block>> {
     Ok(out)
 }
 
-/// The build diagnostics as a tidy table (`diagnostics.csv`): stage, what, unit, count,
-/// example ids; warnings and notes included.
-pub fn diagnostics_table(d: &crate::data::Diagnostics) -> Result<DataFrame> {
-    let rows = d.rows();
-    Ok(DataFrame::new_infer_height(vec![
-        Column::new(
-            "stage".into(),
-            rows.iter().map(|x| x.stage.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "what".into(),
-            rows.iter().map(|x| x.what.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "unit".into(),
-            rows.iter().map(|x| x.unit.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "count".into(),
-            rows.iter().map(|x| x.count).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "examples".into(),
-            rows.iter().map(|x| x.examples.as_str()).collect::<Vec<_>>(),
-        ),
-    ])?)
-}
+pub use super::export::diagnostics_table;
 
 /// One row of the long comparisons table: segments, kind, item, value in each segment,
 /// difference, statistic, p-value, CI.

@@ -66,9 +66,7 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
             )
         );
     }
-    for w in &d.warnings {
-        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
-    }
+    s.push_str(&super::text::audit_block(d, lang, ""));
     let summary = match lang {
         Lang::En => r.summary.clone(),
         _ => super::summary_zh::summary(r),

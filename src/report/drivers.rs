@@ -16,7 +16,7 @@ pub fn text(out: &DriversOutput) -> String {
 
 /// [`text`] in `lang`.
 pub fn text_in(out: &DriversOutput, lang: Lang) -> String {
-    let mut s = String::new();
+    let mut s = super::text::audit_block(&out.diagnostics, lang, "");
     for g in &out.groups {
         let _ = writeln!(
             s,
@@ -126,6 +126,10 @@ pub fn tidy(out: &DriversOutput) -> Result<DataFrame> {
 
 /// `drivers --export`: the tidy importance table and JSON.
 pub fn export(out: &DriversOutput) -> Result<super::export::Export> {
+    super::export::with_diagnostics(export_tables(out)?, &out.diagnostics)
+}
+
+fn export_tables(out: &DriversOutput) -> Result<super::export::Export> {
     Ok(super::export::Export {
         lang: Default::default(),
         overview: vec![],

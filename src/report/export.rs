@@ -131,6 +131,52 @@ pub fn write(dir: &Path, export: &mut Export, force: bool) -> Result<Vec<PathBuf
     Ok(written)
 }
 
+/// The build diagnostics as a tidy table (`diagnostics.csv`): stage, what, unit, count,
+/// example ids; warnings and notes included.
+pub fn diagnostics_table(d: &crate::data::Diagnostics) -> Result<DataFrame> {
+    let rows = d.rows();
+    Ok(DataFrame::new_infer_height(vec![
+        Column::new(
+            "stage".into(),
+            rows.iter().map(|x| x.stage.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rule".into(),
+            rows.iter().map(|x| x.rule.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "what".into(),
+            rows.iter().map(|x| x.what.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "unit".into(),
+            rows.iter().map(|x| x.unit.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "count".into(),
+            rows.iter().map(|x| x.count).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "examples".into(),
+            rows.iter().map(|x| x.examples.as_str()).collect::<Vec<_>>(),
+        ),
+    ])?)
+}
+
+/// `export` with the input's diagnostics as a `diagnostics` table (`diagnostics.csv`, a
+/// sheet), when anything was read, dropped, warned about or noted.
+pub fn with_diagnostics(mut export: Export, d: &crate::data::Diagnostics) -> Result<Export> {
+    if !(d.inputs.is_empty() && d.warnings.is_empty() && d.notes.is_empty() && d.dropped.is_empty())
+        && !export.tables.iter().any(|t| t.name == "diagnostics")
+    {
+        export.tables.push(Table {
+            name: "diagnostics".into(),
+            df: diagnostics_table(d)?,
+        });
+    }
+    Ok(export)
+}
+
 /// The export's workbook (what `--export` writes as `summary.xlsx`), for `-o FILE.xlsx`.
 pub fn workbook(export: &Export) -> Result<Vec<u8>> {
     xlsx(&export.overview, &export.tables, export.lang)

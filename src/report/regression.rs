@@ -275,13 +275,15 @@ pub fn coefficient_table(
 
 /// CSV text of a table.
 pub fn csv(df: &mut DataFrame) -> Result<String> {
-    let mut buf = Vec::new();
-    CsvWriter::new(&mut buf).include_header(true).finish(df)?;
-    String::from_utf8(buf).map_err(|e| Error::Internal(e.to_string()))
+    crate::output::csv_text(df)
 }
 
 /// `regress --export`: the tidy coefficients, JSON, and the models side by side in LaTeX.
 pub fn export(out: &RegressOutput) -> Result<super::export::Export> {
+    super::export::with_diagnostics(export_tables(out)?, &out.diagnostics)
+}
+
+fn export_tables(out: &RegressOutput) -> Result<super::export::Export> {
     let cols: Vec<(String, &RegressionResult)> =
         out.models.iter().map(|m| (m.group.clone(), m)).collect();
     let caption = out

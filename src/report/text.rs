@@ -39,6 +39,50 @@ pub fn count_in(lang: Lang, n: usize, noun: &str) -> String {
     }
 }
 
+/// A warning or note of the diagnostics in `lang`: the audit's own Chinese where the audit
+/// wrote it, else the pattern translation of the English.
+pub fn diag_message(d: &Diagnostics, lang: Lang, message: &str) -> String {
+    match (lang, d.zh_of(message)) {
+        (Lang::Zh, Some(zh)) => zh.to_string(),
+        _ => lang.message(message),
+    }
+}
+
+/// The input's warnings, then the audit's notes (codes read as missing, totals excluded,
+/// ids trimmed...), in `lang`: (is a warning, text). Every result shows them.
+pub fn audit_lines(d: &Diagnostics, lang: Lang) -> Vec<(bool, String)> {
+    let mut out: Vec<(bool, String)> = d
+        .warnings
+        .iter()
+        .map(|w| (true, diag_message(d, lang, w)))
+        .collect();
+    out.extend(
+        d.audit
+            .iter()
+            .filter(|f| f.severity == crate::data::audit::Severity::Note)
+            .map(|f| {
+                (
+                    false,
+                    match lang {
+                        Lang::Zh => f.message_zh.clone(),
+                        _ => f.message.clone(),
+                    },
+                )
+            }),
+    );
+    out
+}
+
+/// [`audit_lines`] as text lines starting `warning: ` / `note: ` after `prefix`.
+pub fn audit_block(d: &Diagnostics, lang: Lang, prefix: &str) -> String {
+    let mut s = String::new();
+    for (warn, text) in audit_lines(d, lang) {
+        let label = if warn { "txt_warning" } else { "d_note" };
+        let _ = writeln!(s, "{prefix}{}{text}", lang.t(label));
+    }
+    s
+}
+
 /// The build diagnostics as a readable block.
 pub fn diagnostics(d: &Diagnostics) -> String {
     diagnostics_in(d, Lang::En)
@@ -86,10 +130,10 @@ pub fn diagnostics_in(d: &Diagnostics, lang: Lang) -> String {
     }
     let _ = writeln!(s, "  {}", lang.f("d_joined", &[("n", &d.joined_customers)]));
     for w in &d.warnings {
-        let _ = writeln!(s, "  {}{}", lang.t("txt_warning"), lang.message(w));
+        let _ = writeln!(s, "  {}{}", lang.t("txt_warning"), diag_message(d, lang, w));
     }
     for note in &d.notes {
-        let _ = writeln!(s, "  {}{}", lang.t("d_note"), lang.message(note));
+        let _ = writeln!(s, "  {}{}", lang.t("d_note"), diag_message(d, lang, note));
     }
     let segs: Vec<String> = d
         .segments

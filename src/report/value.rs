@@ -43,7 +43,7 @@ pub fn text(v: &ValueResult) -> String {
 
 /// [`text`] in `lang` (the CLV and Wallet Allocation Rule lines stay formulas).
 pub fn text_in(v: &ValueResult, lang: Lang) -> String {
-    let mut s = String::new();
+    let mut s = super::text::audit_block(&v.diagnostics, lang, "");
     let customers = super::text::count_in(lang, v.customers, "customer");
     let f1 = |x: f64| format!("{x:.1}");
     let _ = writeln!(
@@ -166,6 +166,10 @@ pub fn deciles_table(v: &ValueResult) -> Result<DataFrame> {
 
 /// `value --export`: deciles, the whale curve, JSON.
 pub fn export(v: &ValueResult) -> Result<super::export::Export> {
+    super::export::with_diagnostics(export_tables(v)?, &v.diagnostics)
+}
+
+fn export_tables(v: &ValueResult) -> Result<super::export::Export> {
     let whale = DataFrame::new_infer_height(vec![
         Column::new(
             "customer_pct".into(),

@@ -750,7 +750,7 @@ pub struct ModelFrame {
 /// Rows with a missing or non-finite value in any used column (or produced by a
 /// transformation such as log of a non-positive number) are dropped and reported per column.
 /// A text cell in a column the formula uses as a number: say how to use it as categories.
-fn as_category_hint(e: Error, column: &str) -> Error {
+pub fn as_category_hint(e: Error, column: &str) -> Error {
     match e {
         Error::NonNumeric {
             file,

@@ -177,6 +177,95 @@ impl Finding {
     }
 }
 
+/// A table a command analyses directly (`--data`), read and audited.
+pub struct Audited {
+    pub table: crate::data::load::Table,
+    /// What was read and what the audit found (warnings and notes, with their findings).
+    pub diagnostics: crate::data::Diagnostics,
+}
+
+/// Read `path` and audit it (see [`table`]): the id column (when `ctx.id` names one) under
+/// the id policy, numeric columns `numeric` made numbers (spreadsheet forms noted, cells that
+/// are no number named by cell), total rows, missing codes, non-answer codes and rating
+/// scales. A stopping finding is the error; the rest are in the diagnostics.
+pub fn read(
+    path: &std::path::Path,
+    opts: &crate::data::load::ReadOptions,
+    mut ctx: TableAudit,
+    numeric: &[String],
+) -> Result<Audited> {
+    use crate::data::diagnostics::{Diagnostics, InputReport};
+    use crate::data::load;
+    let file = path.display().to_string();
+    let mut opts = opts.clone();
+    if let Some(id) = &ctx.id {
+        opts.text_columns.push(id.clone());
+    }
+    let load::Table { df, meta } = load::read_table(path, &opts)?;
+    let mut diag = Diagnostics {
+        study: file.clone(),
+        ..Default::default()
+    };
+    diag.inputs.push(InputReport {
+        name: ctx.table.clone(),
+        path: file.clone(),
+        level: if ctx.survey { "respondent" } else { "customer" }.into(),
+        rows_read: df.height(),
+        customers: 0,
+        customers_kept: 0,
+        declared_missing: meta
+            .declared_missing()
+            .into_iter()
+            .map(
+                |(column, codes, count)| crate::data::diagnostics::DeclaredMissing {
+                    column,
+                    codes,
+                    count,
+                },
+            )
+            .collect(),
+    });
+    for (column, codes, count) in meta.declared_missing() {
+        diag.notes.push(format!(
+            "table '{}': {count} cell{} of '{column}' held a declared missing code ({codes}) and {} read as missing",
+            ctx.table,
+            if count == 1 { "" } else { "s" },
+            if count == 1 { "was" } else { "were" },
+        ));
+    }
+    let mut df = df;
+    if let Some(id) = ctx.id.clone() {
+        load::require_column(&df, &file, &id)?;
+        let (out, notes) = ids::normalize(df, &id, &ctx.table)?;
+        df = out;
+        for f in notes {
+            diag.add(f);
+        }
+    }
+    for c in numeric {
+        if df.schema().contains(c) {
+            let (out, form) = load::numeric_column(df, &file, c, &meta.origin)?;
+            df = out;
+            if let Some(f) = form {
+                for x in f.findings(&ctx.table, c) {
+                    diag.add(x);
+                }
+            }
+        }
+    }
+    ctx.file = file;
+    ctx.ratings.retain(|r| df.schema().contains(&r.column));
+    let (df, findings) = audit_table(df, &meta, &ctx)?;
+    stop_on(&findings)?;
+    for f in findings {
+        diag.add(f);
+    }
+    Ok(Audited {
+        table: load::Table { df, meta },
+        diagnostics: diag,
+    })
+}
+
 /// |e| (polars' `abs` is a feature this build does not switch on).
 pub(crate) fn abs(e: polars::prelude::Expr) -> polars::prelude::Expr {
     use polars::prelude::*;
@@ -242,6 +331,6 @@ mod tests {
         );
         assert!(f.message_zh.contains("2 行为合计行"), "{}", f.message_zh);
         let one = Finding::new("total-row", "a", None, 1, vec![], &[("what", "x".into())]);
-        assert!(one.message.contains("1 row that is"), "{}", one.message);
+        assert!(one.message.contains("1 row excluded"), "{}", one.message);
     }
 }

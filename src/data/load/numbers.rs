@@ -30,11 +30,50 @@ pub struct NumberForm {
     pub grouped: bool,
     /// A cell as written, for the note.
     pub example: String,
+    /// Cells that say "not available" (`n/a`, `NA`, `#N/A`, `-`, `无`…), read as missing:
+    /// each spelling with its count.
+    pub not_available: Vec<(String, usize)>,
+}
+
+/// Spellings of "not available" read as a missing number (compared trimmed, in lower case).
+const NOT_AVAILABLE: &[&str] = &[
+    "n/a", "na", "n.a.", "#n/a", "#na", "null", "none", "nan", "missing", "-", "--", "—", ".", "?",
+    "无", "缺失", "空",
+];
+
+fn not_available(t: &str) -> bool {
+    let l = t.trim().to_lowercase();
+    NOT_AVAILABLE.contains(&l.as_str())
 }
 
 impl NumberForm {
-    /// The note that says how the column was read.
-    pub fn finding(&self, table: &str, column: &str) -> Finding {
+    /// The notes that say how the column was read.
+    pub fn findings(&self, table: &str, column: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        if self.currency.is_some() || self.percent || self.grouped {
+            out.push(self.form_finding(table, column));
+        }
+        if !self.not_available.is_empty() {
+            let n = self.not_available.iter().map(|(_, n)| n).sum();
+            let spellings = self
+                .not_available
+                .iter()
+                .map(|(t, _)| format!("'{t}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(Finding::new(
+                "not-available-cells",
+                table,
+                Some(column),
+                n,
+                vec![],
+                &[("spellings", spellings)],
+            ));
+        }
+        out
+    }
+
+    fn form_finding(&self, table: &str, column: &str) -> Finding {
         let mut parts = Vec::new();
         let mut parts_zh = Vec::new();
         if let Some(c) = &self.currency {
@@ -138,10 +177,18 @@ pub fn parse_text(
     let cells = df.column(name)?.as_materialized_series().str()?.clone();
     let mut plain: Vec<Option<f64>> = Vec::with_capacity(cells.len());
     let mut formed = false;
+    let mut na: Vec<(String, usize)> = Vec::new();
     for (i, c) in cells.iter().enumerate() {
         let t = c.map(str::trim).filter(|t| !t.is_empty());
         match t {
             None => plain.push(None),
+            Some(t) if not_available(t) => {
+                match na.iter_mut().find(|(s, _)| s == t) {
+                    Some(e) => e.1 += 1,
+                    None => na.push((t.to_string(), 1)),
+                }
+                plain.push(None);
+            }
             Some(t) => match t.parse::<f64>() {
                 Ok(v) => plain.push(Some(v)),
                 Err(_) => {
@@ -160,14 +207,24 @@ pub fn parse_text(
         Ok(out)
     };
     if !formed {
-        return Ok((with(plain)?, None));
+        let form = (!na.is_empty()).then(|| NumberForm {
+            currency: None,
+            percent: false,
+            grouped: false,
+            example: String::new(),
+            not_available: na,
+        });
+        return Ok((with(plain)?, form));
     }
     // Every cell in the same form: one currency (or none), percent on all or none.
     let mut values = Vec::with_capacity(cells.len());
     let mut first: Option<(usize, &str, Option<char>, bool)> = None;
     let mut grouped_any = false;
     for (i, c) in cells.iter().enumerate() {
-        let Some(t) = c.map(str::trim).filter(|t| !t.is_empty()) else {
+        let Some(t) = c
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !not_available(t))
+        else {
             values.push(None);
             continue;
         };
@@ -195,6 +252,7 @@ pub fn parse_text(
         percent,
         grouped: grouped_any,
         example: example.to_string(),
+        not_available: na,
     };
     Ok((with(values)?, Some(form)))
 }
