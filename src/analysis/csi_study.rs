@@ -104,8 +104,12 @@ pub fn indices(
     };
     let path = study.resolve(table);
     let file = path.display().to_string();
-    let (file_spec, model, df) =
-        csi::read_model_and_data(&model_path, &path, &table.read_options()?)?;
+    let mut read = table.read_options()?;
+    read.text_columns = table.respondent.iter().cloned().collect();
+    let ctx = crate::data::build::table_audit(study, table, &study.options.missing_codes);
+    let (file_spec, model, audited) =
+        csi::read_model_and_data(&model_path, &path, &read, ctx, spec.scale)?;
+    let df = audited.table.df;
     let items = model.items();
     let prep = csi::prepare(&df, &file, &items, Missing::Casewise, None)?;
     let opts = CsiOptions {
@@ -118,7 +122,7 @@ pub fn indices(
         consistent: spec.consistent,
         ..Default::default()
     };
-    let result = csi::run(
+    let mut result = csi::run(
         &model,
         &prep.cols,
         prep.rows_read,
@@ -126,6 +130,7 @@ pub fn indices(
         &opts,
         &indicatif::ProgressBar::hidden(),
     )?;
+    result.diagnostics = audited.diagnostics;
     // Scores for every row; a respondent with a missing item gets no index (null), and is
     // then counted by the build like any respondent without a rating.
     let all: Vec<Vec<f64>> = items

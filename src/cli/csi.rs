@@ -6,9 +6,12 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use profitchain::analysis::csi::{self, CsiOptions, Missing};
-use profitchain::report::csi as render;
+use profitchain::data::audit::TableAudit;
+use profitchain::report::{csi as render, export};
 use profitchain::stats::pls::{Scheme, Settings};
 use profitchain::{Error, Result};
+
+use super::Rendered;
 
 /// Satisfaction index model: PLS path modeling of multi-item survey data.
 #[derive(Debug, Args)]
@@ -60,12 +63,21 @@ pub struct CsiArgs {
     /// Permutations for the group comparison.
     #[arg(long, default_value_t = 1000)]
     pub permutations: usize,
-    /// Write each respondent's 0-100 construct indices here (CSV or Parquet).
+    /// Write each respondent's 0-100 construct indices here (CSV, Parquet or xlsx): every
+    /// row of the survey, with --respondent and --id, the row, the indices, and why a
+    /// respondent was left out.
     #[arg(long, value_name = "FILE")]
     pub scores_out: Option<PathBuf>,
-    /// Output format: text summary, json (the full result) or csv (the paths table).
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
-    pub format: String,
+    /// Respondent id column, carried into --scores-out.
+    #[arg(long, value_name = "COL")]
+    pub respondent: Option<String>,
+    /// Customer id column, carried into --scores-out.
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// Output format: text summary (default), json (the full result), csv (the paths
+    /// table) or xlsx (with -o FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "csv", "xlsx"])]
+    pub format: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -73,6 +85,8 @@ pub struct CsiArgs {
     pub export: super::ExportArgs,
     #[command(flatten)]
     pub file: super::data_args::FileArgs,
+    #[command(flatten)]
+    pub audit: super::data_args::AuditArgs,
 }
 
 fn parse_scale(s: &str) -> Result<[f64; 2]> {
@@ -90,8 +104,37 @@ fn parse_scale(s: &str) -> Result<[f64; 2]> {
 }
 
 pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
-    let (spec, model, df) =
-        csi::read_model_and_data(&args.model, &args.data, &args.file.options()?)?;
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        "text",
+        &["text", "json", "csv", "xlsx"],
+    )?;
+    args.export.check()?;
+    let outputs: Vec<&std::path::Path> = args
+        .output
+        .iter()
+        .chain(&args.scores_out)
+        .map(|p| p.as_path())
+        .collect();
+    super::not_an_input(&outputs, &[args.data.clone(), args.model.clone()])?;
+    let scale = match &args.scale {
+        Some(s) => Some(parse_scale(s)?),
+        None => None,
+    };
+    let mut read = args.file.options()?;
+    read.text_columns = args.respondent.iter().cloned().collect();
+    let ctx = TableAudit {
+        table: args.data.display().to_string(),
+        id: args.id.clone(),
+        skip: args.respondent.iter().cloned().collect(),
+        missing_codes: args.audit.codes()?,
+        allow_out_of_range: args.audit.allow_out_of_range,
+        ..Default::default()
+    };
+    let (spec, model, audited) =
+        csi::read_model_and_data(&args.model, &args.data, &read, ctx, scale)?;
+    let df = audited.table.df;
     let missing = if args.missing == "mean" {
         Missing::Mean
     } else {
@@ -99,7 +142,6 @@ pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
     };
     let file = args.data.display().to_string();
     let prep = csi::prepare(&df, &file, &model.items(), missing, args.by.as_deref())?;
-    let cols = prep.cols;
     let opts = CsiOptions {
         settings: Settings {
             scheme: Scheme::parse(&args.scheme)?,
@@ -110,10 +152,7 @@ pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
         seed: args.seed,
         confidence: args.confidence,
         missing,
-        scale: match &args.scale {
-            Some(s) => Some(parse_scale(s)?),
-            None => spec.scale,
-        },
+        scale: scale.or(spec.scale),
         target: args.target.clone(),
         consistent: args.consistent,
     };
@@ -125,21 +164,44 @@ pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    let mut result = csi::run(&model, &cols, prep.rows_read, prep.handled, &opts, &bar)?;
+    let mut result = csi::run(
+        &model,
+        &prep.cols,
+        prep.rows_read,
+        prep.handled,
+        &opts,
+        &bar,
+    )?;
     bar.finish_and_clear();
+    result.diagnostics = audited.diagnostics;
     if let Some(labels) = &prep.groups {
-        result.groups = csi::compare_groups(&model, &cols, labels, &opts, args.permutations)?;
-        result.group_indices = csi::group_indices(&result, &cols, labels)?;
+        result.groups = csi::compare_groups(&model, &prep.cols, labels, &opts, args.permutations)?;
+        result.group_indices = csi::group_indices(&result, &prep.cols, labels)?;
     }
-    if let Some(p) = &args.scores_out {
-        let mut scores = csi::scores(&result, &cols)?;
-        profitchain::output::write_table(p, &mut scores)?;
+    // Everything is computed before anything is written.
+    let scores = match &args.scores_out {
+        Some(_) => {
+            let ids: Vec<String> = args.respondent.iter().chain(&args.id).cloned().collect();
+            Some(csi::scores_table(
+                &result,
+                &prep,
+                &df,
+                &ids,
+                &audited.table.meta.origin,
+            )?)
+        }
+        None => None,
+    };
+    let lang = super::language(lang, None)?;
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&result)? + "\n"),
+        "csv" => Rendered::Text(render::paths_csv(&result)?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&result)?)?),
+        _ => Rendered::Text(render::text_in(&result, lang)),
+    };
+    if let (Some(p), Some(mut scores)) = (&args.scores_out, scores) {
+        super::write_table(p, &mut scores)?;
     }
     args.export.write(|| render::export(&result))?;
-    let out = match args.format.as_str() {
-        "json" => super::to_json(&result)? + "\n",
-        "csv" => render::paths_csv(&result)?,
-        _ => render::text_in(&result, super::language(lang, None)?),
-    };
-    super::emit(&args.output, &out)
+    super::emit_output(&args.output, rendered)
 }

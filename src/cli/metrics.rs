@@ -6,11 +6,14 @@ use clap::Args;
 
 use profitchain::analysis::drivers::{self, DriverOptions};
 use profitchain::analysis::metrics::{self, MetricsOptions, Scale};
+use profitchain::data::audit::{self, RatingColumn, TableAudit};
 use profitchain::data::build::respondents_with_segments;
 use profitchain::data::study::Level;
 use profitchain::data::{load, Study};
-use profitchain::report::{metrics as render, regression};
+use profitchain::report::{export, metrics as render, regression};
 use profitchain::{Error, Result};
+
+use super::Rendered;
 
 /// CSAT, NPS, CES, a weighted satisfaction index (CSI) and retention, overall or by group.
 #[derive(Debug, Args)]
@@ -72,9 +75,10 @@ pub struct MetricsArgs {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
-    /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
-    pub format: String,
+    /// Output format: text (default), json, csv (one row per group, metric and statistic)
+    /// or xlsx (with -o FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "csv", "xlsx"])]
+    pub format: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -82,9 +86,18 @@ pub struct MetricsArgs {
     pub export: super::ExportArgs,
     #[command(flatten)]
     pub file: super::data_args::FileArgs,
+    #[command(flatten)]
+    pub audit: super::data_args::AuditArgs,
 }
 
 pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        "text",
+        &["text", "json", "csv", "xlsx"],
+    )?;
+    args.export.check()?;
     let study_lang = match &args.study {
         Some(s) if args.data.is_none() => Study::from_file(s)?.language,
         _ => None,
@@ -92,16 +105,24 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
     let lang = super::language(lang.or(study_lang.as_deref()), None)?;
     let mut study_notes = Vec::new();
     let labels: load::TableMeta;
+    let diagnostics: profitchain::data::Diagnostics;
+    let inputs: Vec<PathBuf>;
     let (df, file) = match (&args.data, &args.study) {
         (Some(p), _) => {
-            let t = load::read_table(p, &args.file.options()?)?;
-            labels = t.meta;
-            (t.df, p.display().to_string())
+            let a = audit::read(p, &args.file.options()?, survey_audit(&args, p)?, &[])?;
+            labels = a.table.meta;
+            diagnostics = a.diagnostics;
+            inputs = vec![p.clone()];
+            (a.table.df, p.display().to_string())
         }
         (None, Some(s)) => {
-            let study = Study::from_file(s)?;
+            let mut study = Study::from_file(s)?;
+            study.options.missing_codes.merge(args.audit.codes()?);
+            study.options.allow_out_of_range |= args.audit.allow_out_of_range;
+            inputs = super::study_inputs(&study);
             let table = profitchain::analysis::study::build(&study)?.table;
             labels = table.labels.clone();
+            diagnostics = table.diagnostics.clone();
             match respondents_with_segments(&study, &table)? {
                 Some((df, rows_read)) => {
                     let spec = study
@@ -231,9 +252,20 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
                 .clone()
                 .or(args.id.clone())
                 .unwrap_or_default();
+            let next = audit::read(
+                p,
+                &args.file.options()?,
+                TableAudit {
+                    table: p.display().to_string(),
+                    id: Some(id.clone()),
+                    totals: true,
+                    ..Default::default()
+                },
+                &[],
+            )?;
             Some(metrics::wave_retention(
                 &df,
-                &load::read(p, &args.file.options()?)?,
+                &next.table.df,
                 &id,
                 args.confidence,
             )?)
@@ -255,15 +287,70 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
             tests: vec![],
             notes: vec![],
             wave_retention: None,
+            diagnostics: Default::default(),
         }
     };
     out.wave_retention = wave;
     out.notes.splice(0..0, study_notes);
-    args.export.write(|| render::export(&out))?;
-    let text = match args.format.as_str() {
-        "json" => super::to_json(&out)? + "\n",
-        "csv" => regression::csv(&mut render::tidy(&out)?)?,
-        _ => render::text_in(&out, lang),
+    out.diagnostics = diagnostics;
+    super::not_an_input(
+        &args.output.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
+        &inputs,
+    )?;
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&out)? + "\n"),
+        "csv" => Rendered::Text(regression::csv(&mut render::tidy(&out)?)?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
+        _ => Rendered::Text(render::text_in(&out, lang)),
     };
-    super::emit(&args.output, &text)
+    args.export.write(|| render::export(&out))?;
+    super::emit_output(&args.output, rendered)
+}
+
+/// The audit of a survey table given with --data: its rating columns on their declared
+/// scales (a defaulted scale is checked by the metrics themselves, which say it was
+/// defaulted), the NPS item on 0–10.
+fn survey_audit(args: &MetricsArgs, path: &std::path::Path) -> Result<TableAudit> {
+    let scale = |s: &Option<String>| -> Result<Option<[f64; 2]>> {
+        s.as_deref()
+            .map(|s| Scale::parse(s).map(|x| [x.low, x.high]))
+            .transpose()
+    };
+    let mut ratings = Vec::new();
+    if let Some(c) = &args.csat {
+        ratings.push(RatingColumn::rating(
+            c,
+            "satisfaction",
+            scale(&args.csat_scale)?,
+        ));
+    }
+    if let Some(c) = &args.nps {
+        ratings.push(RatingColumn::rating(c, "recommend item", Some([0.0, 10.0])));
+    }
+    if let Some(c) = &args.ces {
+        ratings.push(RatingColumn::rating(
+            c,
+            "effort item",
+            scale(&args.ces_scale)?,
+        ));
+    }
+    let csi_scale = Scale::parse(&args.csi_scale)?;
+    for c in &args.csi {
+        let name = c.split(':').next().unwrap_or(c).trim();
+        ratings.push(RatingColumn::rating(
+            name,
+            "attribute rating",
+            Some([csi_scale.low, csi_scale.high]),
+        ));
+    }
+    Ok(TableAudit {
+        table: path.display().to_string(),
+        id: args.id.clone(),
+        survey: true,
+        ratings,
+        missing_codes: args.audit.codes()?,
+        allow_out_of_range: args.audit.allow_out_of_range,
+        totals: true,
+        ..Default::default()
+    })
 }

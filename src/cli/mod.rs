@@ -245,6 +245,29 @@ pub fn emit_output(output: &Option<std::path::PathBuf>, out: Rendered) -> Result
     }
 }
 
+/// Write a table by the extension of `path`: CSV, Parquet or an Excel workbook (one sheet).
+pub fn write_table(path: &std::path::Path, df: &mut polars::prelude::DataFrame) -> Result<()> {
+    let xlsx = path
+        .extension()
+        .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case("xlsx"));
+    if !xlsx {
+        return profitchain::output::write_table(path, df);
+    }
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "table".into());
+    let bytes = profitchain::report::export::xlsx(
+        &[],
+        &[profitchain::report::export::Table {
+            name,
+            df: df.clone(),
+        }],
+        Default::default(),
+    )?;
+    emit_output(&Some(path.to_path_buf()), Rendered::Bytes(bytes))
+}
+
 /// A command's main output, rendered.
 pub enum Rendered {
     Text(String),

@@ -201,18 +201,7 @@ pub fn build_with(
                 .collect()?;
             continue;
         }
-        let ctx = audit::TableAudit {
-            table: spec.name.clone(),
-            id: Some(table_id.to_string()),
-            skip: spec.respondent.iter().cloned().collect(),
-            survey: spec.level == Level::Respondent,
-            ratings: rating_columns(study, df),
-            missing_codes: missing_codes.clone(),
-            allow_out_of_range: study.options.allow_out_of_range,
-            totals: true,
-            file: study.resolve(spec).display().to_string(),
-            unique_id: (spec.level == Level::Customer).then(|| duplicate_hint(study).to_string()),
-        };
+        let ctx = table_audit(study, spec, &missing_codes);
         let (out, findings) = audit::audit_table(std::mem::take(df), meta, &ctx)?;
         *df = out;
         audit::stop_on(&findings)?;
@@ -482,10 +471,30 @@ pub fn build_with(
     })
 }
 
+/// What the audit of one of the study's tables checks (`df` as read, ids not yet renamed).
+pub(crate) fn table_audit(
+    study: &Study,
+    spec: &super::study::TableSpec,
+    missing_codes: &audit::MissingCodes,
+) -> audit::TableAudit {
+    audit::TableAudit {
+        table: spec.name.clone(),
+        id: Some(study.table_id(spec).to_string()),
+        skip: spec.respondent.iter().cloned().collect(),
+        survey: spec.level == Level::Respondent,
+        ratings: rating_columns(study),
+        missing_codes: missing_codes.clone(),
+        allow_out_of_range: study.options.allow_out_of_range,
+        totals: true,
+        file: study.resolve(spec).display().to_string(),
+        unique_id: (spec.level == Level::Customer).then(|| duplicate_hint(study).to_string()),
+    }
+}
+
 /// The columns of `df` the study models as ratings or measures, for the audit: the
 /// satisfaction rating (on its declared scale), attribute ratings, the recommend (0–10) and
 /// effort items, and covariates and moderators (checked for labelled non-answers only).
-fn rating_columns(study: &Study, df: &DataFrame) -> Vec<audit::RatingColumn> {
+fn rating_columns(study: &Study) -> Vec<audit::RatingColumn> {
     let r = &study.roles;
     let mut out = vec![audit::RatingColumn::rating(
         &r.satisfaction,
@@ -515,7 +524,6 @@ fn rating_columns(study: &Study, df: &DataFrame) -> Vec<audit::RatingColumn> {
             rating: false,
         }));
     }
-    out.retain(|c| df.schema().contains(&c.column));
     out
 }
 
@@ -1014,10 +1022,34 @@ pub fn respondents_with_segments(
     let Some(spec) = study.tables.iter().find(|t| t.level == Level::Respondent) else {
         return Ok(None);
     };
-    let df = load::read(&study.resolve(spec), &spec.read_options()?)?;
+    // The same reading and audit as the build (ids, totals, missing codes), and the same
+    // respondents: those with a valid satisfaction rating, of the customers analysed.
+    let path = study.resolve(spec);
+    let file = path.display().to_string();
     let id = study.table_id(spec);
-    load::require_column(&df, &spec.name, id)?;
-    let rows_read = df.height();
+    let mut opts = spec.read_options()?;
+    opts.text_columns = [Some(id.to_string()), spec.respondent.clone()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let read = load::read_table(&path, &opts)?;
+    load::require_column(&read.df, &file, id)?;
+    let rows_read = read.df.height();
+    let (mut df, _) = audit::ids::normalize(read.df, id, &spec.name)?;
+    for c in numeric_role_columns(study) {
+        if df.schema().contains(&c) {
+            df = load::require_numeric(df, &file, &c, &read.meta.origin)?;
+        }
+    }
+    let ctx = table_audit(study, spec, &study.options.missing_codes);
+    let (mut df, _) = audit::audit_table(df, &read.meta, &ctx)?;
+    let sat = study.roles.satisfaction.as_str();
+    if df.schema().contains(sat) {
+        df = df
+            .lazy()
+            .filter(col(sat).is_not_null().and(col(sat).is_finite()))
+            .collect()?;
+    }
     let own: Vec<String> = df
         .get_column_names()
         .iter()
@@ -1031,10 +1063,9 @@ pub fn respondents_with_segments(
         }
     }
     let customers = table.df.clone().lazy().select(carried);
-    let trimmed = col(id).cast(DataType::String).str().strip_chars(lit(NULL));
     let joined = df
         .lazy()
-        .with_columns([trimmed.clone().alias("__id"), trimmed.alias(id)])
+        .with_column(col(id).alias("__id"))
         .drop(by_name([cols::SEGMENT], false, false))
         .inner_join(customers, col("__id"), col("__id"))
         .drop(by_name(["__id"], true, false))

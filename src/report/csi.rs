@@ -84,6 +84,7 @@ pub fn text_in(r: &CsiResult, lang: Lang) -> String {
     for w in &r.warnings {
         let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
     }
+    s.push_str(&super::text::audit_block(&r.diagnostics, lang, ""));
     let _ = writeln!(s, "\n{}", lang.t("s_constructs"));
     let _ = writeln!(
         s,
@@ -265,6 +266,10 @@ pub fn text_in(r: &CsiResult, lang: Lang) -> String {
 /// Tidy tables (constructs, items, paths, total effects, HTMT, IPMA, group comparisons),
 /// summary.json, the workbook and the IPMA chart of a CSI run.
 pub fn export(r: &CsiResult) -> crate::Result<super::export::Export> {
+    super::export::with_diagnostics(export_tables(r)?, &r.diagnostics)
+}
+
+fn export_tables(r: &CsiResult) -> crate::Result<super::export::Export> {
     use super::export::{Block, Export, Table};
     use polars::prelude::*;
     let c = &r.constructs;

@@ -16,7 +16,7 @@ pub fn text(out: &MetricsOutput) -> String {
 
 /// [`text`] in `lang`.
 pub fn text_in(out: &MetricsOutput, lang: Lang) -> String {
-    let mut s = String::new();
+    let mut s = super::text::audit_block(&out.diagnostics, lang, "");
     let f1 = |v: f64| format!("{v:.1}");
     for g in &out.groups {
         let _ = writeln!(
@@ -231,6 +231,10 @@ pub fn tidy(out: &MetricsOutput) -> Result<DataFrame> {
 
 /// `metrics --export`: the tidy metrics table and JSON.
 pub fn export(out: &MetricsOutput) -> Result<super::export::Export> {
+    super::export::with_diagnostics(export_tables(out)?, &out.diagnostics)
+}
+
+fn export_tables(out: &MetricsOutput) -> Result<super::export::Export> {
     Ok(super::export::Export {
         lang: Default::default(),
         overview: vec![],

@@ -129,7 +129,7 @@ fn csi_model_errors_are_named() {
         (&["--bootstrap", "1000000"][..], "at most 100,000 resamples"),
         (&["--confidence", "95"][..], "between 0 and 1"),
         (&["--scale", "10,1"][..], "LOW < HIGH"),
-        (&["--scale", "1,5"][..], "outside the declared scale"),
+        (&["--scale", "1,5"][..], "outside its declared scale 1–5"),
     ] {
         run_csi(&data, &model, args)
             .code(2)

@@ -4,29 +4,43 @@
 use polars::prelude::*;
 
 use super::Missing;
+use crate::data::audit::{Audited, RatingColumn, TableAudit};
 use crate::data::load;
 use crate::error::{Error, Result};
 use crate::stats::pls::model::ModelFile;
 use crate::stats::pls::PlsModel;
 
-/// Read a model file and the survey it describes, and validate the model against the
-/// survey's columns: (model file, model, survey).
+/// Read a model file and the survey it describes, validate the model against the
+/// survey's columns, and audit the survey with the items as ratings on the declared scale
+/// (`scale`, else the model file's): (model file, model, audited survey).
 pub fn read_model_and_data(
     model_path: &std::path::Path,
     data_path: &std::path::Path,
     read: &load::ReadOptions,
-) -> Result<(ModelFile, PlsModel, DataFrame)> {
+    mut audit: TableAudit,
+    scale: Option<[f64; 2]>,
+) -> Result<(ModelFile, PlsModel, Audited)> {
     let src = model_path.display().to_string();
     let spec = ModelFile::read(model_path)?;
     let model = spec.model(&src)?;
-    let df = load::read(data_path, read)?;
-    let columns: Vec<String> = df
+    let header = load::read(data_path, read)?;
+    let columns: Vec<String> = header
         .get_column_names()
         .iter()
         .map(|s| s.to_string())
         .collect();
+    drop(header);
     model.validate(&src, Some(&columns))?;
-    Ok((spec, model, df))
+    let items = model.items();
+    let scale = scale.or(spec.scale);
+    audit.ratings = items
+        .iter()
+        .map(|i| RatingColumn::rating(i, "item", scale))
+        .collect();
+    audit.survey = true;
+    audit.totals = true;
+    let audited = crate::data::audit::read(data_path, read, audit, &items)?;
+    Ok((spec, model, audited))
 }
 
 /// Survey data ready for the model.
@@ -38,6 +52,10 @@ pub struct Prepared {
     pub handled: usize,
     /// Each respondent's group (with `by`).
     pub groups: Option<Vec<String>>,
+    /// The table's row (0-based, as given) of each respondent in `cols`.
+    pub rows: Vec<usize>,
+    /// Respondents left out: their row and why.
+    pub excluded: Vec<(usize, String)>,
 }
 
 /// The items as complete columns after missing-value handling, and the group column
@@ -49,15 +67,33 @@ pub fn prepare(
     missing: Missing,
     by: Option<&str>,
 ) -> Result<Prepared> {
-    let mut df = df.clone();
+    let mut df = df.clone().lazy().with_row_index("__row", None).collect()?;
     let rows_before_groups = df.height();
     let mut no_group = 0;
+    let mut excluded: Vec<(usize, String)> = Vec::new();
+    let rows_of = |d: &DataFrame| -> Result<Vec<usize>> {
+        Ok(d.column("__row")?
+            .idx()?
+            .iter()
+            .map(|r| r.unwrap_or(0) as usize)
+            .collect())
+    };
     if let Some(g) = by {
         load::require_column(&df, file, g)?;
         df = df
             .lazy()
             .with_column(col(g).cast(DataType::String).alias("__group"))
             .collect()?;
+        let gone = df
+            .clone()
+            .lazy()
+            .filter(col("__group").is_null())
+            .collect()?;
+        excluded.extend(
+            rows_of(&gone)?
+                .into_iter()
+                .map(|r| (r, format!("no value in the grouping column '{g}'"))),
+        );
         let kept = df
             .clone()
             .lazy()
@@ -69,6 +105,12 @@ pub fn prepare(
     for i in items {
         load::require_column(&df, file, i)?;
         df = load::require_numeric(df, file, i, &Default::default())?;
+        let c = df.column(i)?;
+        if c.null_count() == c.len() {
+            return Err(Error::InvalidData(format!(
+                "{file}: item '{i}' has no answer in any row, so it measures nothing: check the column (declared missing codes? a wrong column?) or drop it from its block"
+            )));
+        }
     }
     let rows = rows_before_groups;
     let any_missing = items
@@ -78,6 +120,22 @@ pub fn prepare(
         .unwrap_or(lit(false));
     let (df, handled) = match missing {
         Missing::Casewise => {
+            // Each respondent left out is listed with the first item it lacks.
+            let gone = df.clone().lazy().filter(any_missing.clone()).collect()?;
+            let gone_rows = rows_of(&gone)?;
+            for (k, r) in gone_rows.into_iter().enumerate() {
+                let item = items
+                    .iter()
+                    .find(|i| {
+                        gone.column(i)
+                            .ok()
+                            .and_then(|c| c.f64().ok().map(|f| f.get(k)))
+                            .is_some_and(|v| v.is_none_or(f64::is_nan))
+                    })
+                    .cloned()
+                    .unwrap_or_default();
+                excluded.push((r, format!("missing item '{item}'")));
+            }
             let kept = df.lazy().filter(any_missing.not()).collect()?;
             let dropped = rows - kept.height();
             (kept, dropped)
@@ -112,7 +170,12 @@ pub fn prepare(
     for (i, c) in items.iter().zip(&cols) {
         if !c.iter().all(|v| v.is_finite()) {
             return Err(Error::InvalidData(format!(
-                "{file}: item '{i}' holds NaN or infinite values; clean them or use --missing mean"
+                "{file}: item '{i}' holds NaN or infinite values; clean them{}",
+                if missing == Missing::Casewise {
+                    " (blank cells are left out casewise, or filled with --missing mean)"
+                } else {
+                    ""
+                }
             )));
         }
         let first = c[0];
@@ -132,10 +195,13 @@ pub fn prepare(
         ),
         None => None,
     };
+    excluded.sort_by_key(|(r, _)| *r);
     Ok(Prepared {
+        rows: rows_of(&df)?,
         cols,
         rows_read: rows,
         handled,
         groups,
+        excluded,
     })
 }

@@ -160,6 +160,9 @@ pub struct CsiResult {
     /// The 0–100 indices per group (with a grouping column), on the whole sample's weights.
     pub group_indices: Vec<GroupIndex>,
     pub warnings: Vec<String>,
+    /// What was read and what the input audit found.
+    #[serde(default)]
+    pub diagnostics: crate::data::Diagnostics,
 }
 
 /// The index structure of `model` with items numbered in block order.
@@ -403,7 +406,7 @@ pub fn run(
                 .collect()
         })
         .collect();
-    let htmt = htmt_pairs
+    let htmt: Vec<HtmtRow> = htmt_pairs
         .iter()
         .enumerate()
         .map(|(k, &(a, b))| HtmtRow {
@@ -412,6 +415,18 @@ pub fn run(
             htmt: interval_of(off_h + k),
         })
         .collect();
+    // Discriminant validity (Henseler, Ringle & Sarstedt 2015): HTMT above 0.90 (0.85 is the
+    // strict threshold, 0.90 the one for conceptually close constructs such as
+    // satisfaction and loyalty) says two constructs may measure the same thing.
+    for h in htmt.iter().filter(|h| h.htmt.estimate > 0.90) {
+        warnings.push(format!(
+            "HTMT of {} and {} is {:.3}, above {}: the two constructs may not be distinct (discriminant validity in doubt); check their items or merge the constructs",
+            h.a,
+            h.b,
+            h.htmt.estimate,
+            if h.htmt.estimate > 0.95 { "0.95" } else { "0.90" }
+        ));
+    }
     let target = match &opts.target {
         Some(t) => model.index(t).ok_or_else(|| {
             Error::Usage(format!(
@@ -463,7 +478,49 @@ pub fn run(
         groups: Vec::new(),
         group_indices: Vec::new(),
         warnings,
+        diagnostics: Default::default(),
     })
+}
+
+/// The per-respondent table of `--scores-out`: every row of the survey as given, with the
+/// id columns named in `ids` (respondent, customer), the row as the analyst finds it
+/// (`origin`), each construct's 0–100 index, and for a respondent left out of the model an
+/// empty index and the reason in `excluded`.
+pub fn scores_table(
+    result: &CsiResult,
+    prep: &Prepared,
+    df: &DataFrame,
+    ids: &[String],
+    origin: &crate::data::load::Origin,
+) -> Result<DataFrame> {
+    let n = df.height();
+    let scores = scores(result, &prep.cols)?;
+    let mut out: Vec<Column> = Vec::new();
+    for id in ids {
+        crate::data::load::require_column(df, "the survey", id)?;
+        out.push(df.column(id)?.cast(&DataType::String)?);
+    }
+    out.push(Column::new(
+        "row".into(),
+        (0..n).map(|r| origin.row(r)).collect::<Vec<_>>(),
+    ));
+    for c in scores.columns() {
+        let mut v: Vec<Option<f64>> = vec![None; n];
+        for (k, x) in c.f64()?.iter().enumerate() {
+            if let Some(r) = prep.rows.get(k) {
+                v[*r] = x.filter(|x| x.is_finite());
+            }
+        }
+        out.push(Column::new(c.name().clone(), v));
+    }
+    let mut why: Vec<Option<String>> = vec![None; n];
+    for (r, reason) in &prep.excluded {
+        if let Some(w) = why.get_mut(*r) {
+            *w = Some(reason.clone());
+        }
+    }
+    out.push(Column::new("excluded".into(), why));
+    Ok(DataFrame::new_infer_height(out)?)
 }
 
 /// Each respondent's 0–100 index per construct (columns named after the constructs), from

@@ -166,6 +166,8 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
     let group_expr = match &opts.by {
         Some(by) => {
             load::require_column(&df, file, by)?;
+            // A column with many values (a measure, an id) is refused here, naming it.
+            group_values(&df, by)?;
             col(by.as_str()).cast(DataType::String)
         }
         None => lit("all"),
@@ -467,6 +469,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         tests,
         notes,
         wave_retention: None,
+        diagnostics: Default::default(),
     })
 }
 

@@ -135,4 +135,7 @@ pub struct MetricsOutput {
     pub notes: Vec<String>,
     /// Retention between two waves of customer ids (`--next-wave`).
     pub wave_retention: Option<Index>,
+    /// What was read and what the input audit found.
+    #[serde(default)]
+    pub diagnostics: crate::data::Diagnostics,
 }

@@ -325,7 +325,7 @@ mod tests {
         );
         assert_eq!(f.severity, Severity::Warn);
         assert!(
-            f.message.contains("2 rows that are totals"),
+            f.message.contains("2 rows excluded as totals"),
             "{}",
             f.message
         );
