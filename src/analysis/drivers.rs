@@ -189,6 +189,7 @@ fn one_group(
 
 /// Run the key-driver analysis, overall or per group.
 pub fn run(df: &DataFrame, file: &str, opts: &DriverOptions) -> Result<DriversOutput> {
+    crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)?;
     if opts.drivers.len() < 2 {
         return Err(Error::Usage(format!(
             "key-driver analysis needs at least 2 drivers, got {}",

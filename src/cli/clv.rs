@@ -6,9 +6,11 @@ use clap::Args;
 
 use profitchain::analysis::clv::{self, ClvOptions};
 use profitchain::data::transactions::{self, Returns, TimeUnit, TxSpec};
-use profitchain::report::clv as render;
+use profitchain::report::{clv as render, export};
 use profitchain::stats::btyd::PurchaseModel;
-use profitchain::{output, Result};
+use profitchain::Result;
+
+use super::Rendered;
 
 /// Customer lifetime value from a transaction log (BG/NBD + Gamma-Gamma).
 #[derive(Debug, Args)]
@@ -67,12 +69,13 @@ pub struct ClvArgs {
     /// last transaction.
     #[arg(long)]
     pub allow_end_after_data: bool,
-    /// Write the per-customer table (CSV or Parquet) here.
+    /// Write the per-customer table (CSV, Parquet or xlsx) here.
     #[arg(long, value_name = "FILE")]
     pub customers_out: Option<PathBuf>,
-    /// Output format: text summary, json (the full result) or csv (one row per customer).
-    #[arg(long, default_value = "text", value_parser = ["text", "json", "csv"])]
-    pub format: String,
+    /// Output format: text summary (default), json (the full result), csv (one row per
+    /// customer) or xlsx (with -o FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "csv", "xlsx"])]
+    pub format: Option<String>,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -83,6 +86,20 @@ pub struct ClvArgs {
 }
 
 pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        "text",
+        &["text", "json", "csv", "xlsx"],
+    )?;
+    args.export.check()?;
+    let outputs: Vec<&std::path::Path> = args
+        .output
+        .iter()
+        .chain(&args.customers_out)
+        .map(|p| p.as_path())
+        .collect();
+    super::not_an_input(&outputs, std::slice::from_ref(&args.transactions))?;
     let model = PurchaseModel::parse(&args.model)?;
     let compare = compared_models(args.compare.as_deref(), model)?;
     let mut read = args.file.options()?;
@@ -110,17 +127,22 @@ pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
         compare,
     };
     let (result, mut customers) = clv::run(&rfm, &opts)?;
-    let text = match args.format.as_str() {
-        "json" => super::to_json(&result)? + "\n",
-        "csv" => render::customers_csv(&mut customers)?,
-        _ => render::text_in(&result, super::language(lang, None)?),
+    // Everything is rendered before anything is written.
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&result)? + "\n"),
+        "csv" => Rendered::Text(render::customers_csv(&mut customers)?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(
+            &result,
+            customers.clone(),
+        )?)?),
+        _ => Rendered::Text(render::text_in(&result, super::language(lang, None)?)),
     };
     if let Some(p) = &args.customers_out {
-        output::write_table(p, &mut customers)?;
+        super::write_table(p, &mut customers)?;
     }
     args.export
         .write(|| render::export(&result, customers.clone()))?;
-    super::emit(&args.output, &text)
+    super::emit_output(&args.output, rendered)
 }
 
 /// `--compare` as models: a list, or `all` for the continuous-time ones.

@@ -32,7 +32,7 @@ fn model(s: &mut String, title: &str, m: &MleFit, lang: Lang) {
                 ("aic", &fixed(m.aic, 1)),
                 ("bic", &fixed(m.bic, 1)),
                 ("n", &thousands(m.n, 0)),
-                ("status", &lang.message(&m.status)),
+                ("status", &lang.t(&format!("c_status_{}", m.status))),
                 ("it", &m.iterations),
             ]
         )
@@ -98,6 +98,34 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
         if n > 0 {
             let _ = writeln!(s, "  {} {}", thousands(n as f64, 0), lang.t(what));
         }
+    }
+    let rt = &d.returns;
+    if rt.returns > 0 {
+        let _ = writeln!(
+            s,
+            "  {}",
+            lang.f(
+                "c_returns",
+                &[
+                    ("n", &thousands(rt.returns as f64, 0)),
+                    ("full", &thousands(rt.netted_full as f64, 0)),
+                    ("partial", &thousands(rt.netted_partial as f64, 0)),
+                    ("unmatched", &thousands(rt.unmatched as f64, 0)),
+                    ("dropped", &thousands(rt.dropped as f64, 0)),
+                    ("kept", &thousands(rt.kept as f64, 0)),
+                    ("emptied", &thousands(rt.customers_emptied as f64, 0)),
+                ]
+            )
+        );
+    }
+    for f in &d.audit {
+        let (label, text) = match (f.severity, lang) {
+            (crate::data::audit::Severity::Note, Lang::Zh) => ("d_note", &f.message_zh),
+            (crate::data::audit::Severity::Note, _) => ("d_note", &f.message),
+            (_, Lang::Zh) => ("txt_warning", &f.message_zh),
+            _ => ("txt_warning", &f.message),
+        };
+        let _ = writeln!(s, "{}{text}", lang.t(label));
     }
     for w in &r.warnings {
         let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
@@ -180,6 +208,9 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
             ]
         )
     );
+    if let Some(n) = &r.p_alive_note {
+        let _ = writeln!(s, "  P(alive): {}", lang.message(n));
+    }
     if !r.by_segment.is_empty() {
         let _ = writeln!(
             s,
@@ -213,12 +244,7 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
 
 /// The per-customer table as CSV text.
 pub fn customers_csv(customers: &mut polars::prelude::DataFrame) -> crate::Result<String> {
-    use polars::prelude::{CsvWriter, SerWriter};
-    let mut buf = Vec::new();
-    CsvWriter::new(&mut buf)
-        .finish(customers)
-        .map_err(|e| crate::Error::Internal(format!("csv: {e}")))?;
-    String::from_utf8(buf).map_err(|e| crate::Error::Internal(e.to_string()))
+    crate::output::csv_text(customers)
 }
 
 /// Tables (customers, parameters, holdout by frequency, tracking, segments), the JSON,

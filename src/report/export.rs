@@ -166,9 +166,12 @@ pub fn diagnostics_table(d: &crate::data::Diagnostics) -> Result<DataFrame> {
 /// `export` with the input's diagnostics as a `diagnostics` table (`diagnostics.csv`, a
 /// sheet), when anything was read, dropped, warned about or noted.
 pub fn with_diagnostics(mut export: Export, d: &crate::data::Diagnostics) -> Result<Export> {
-    if !(d.inputs.is_empty() && d.warnings.is_empty() && d.notes.is_empty() && d.dropped.is_empty())
-        && !export.tables.iter().any(|t| t.name == "diagnostics")
-    {
+    let anything = !(d.inputs.is_empty()
+        && d.warnings.is_empty()
+        && d.notes.is_empty()
+        && d.dropped.is_empty());
+    let has = export.tables.iter().any(|t| t.name == "diagnostics");
+    if anything && !has {
         export.tables.push(Table {
             name: "diagnostics".into(),
             df: diagnostics_table(d)?,

@@ -195,6 +195,7 @@ pub(super) fn clv_context(
         json!({"headline": headline, "unit": unit, "model": r.model_label, "segments": segments,
         "holdout_title": r.holdout.as_ref().map(|h| lang.f("holdout", &[("n", &super::theme::tick(h.length)), ("unit", &lang.t(&format!("unit_{unit}")))])),
         "expected_title": lang.f("expected", &[("model", &r.model_label)]),
-        "params": params, "holdout": holdout, "charts": charts, "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>()}),
+        "params": params, "holdout": holdout, "charts": charts, "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>(),
+        "p_alive_note": r.p_alive_note.as_ref().map(|n| lang.message(n))}),
     )
 }

@@ -478,6 +478,21 @@ impl CrossProducts {
 
 /// Draw `b` resamples and evaluate `stat` on each; row r of the result holds resample r's
 /// statistics (NaN where the resample's fit was singular).
+/// Enough resamples for a `confidence` interval: 0 (no intervals), or enough that each
+/// tail of a percentile interval holds at least one resample, ⌈2 / (1 − confidence)⌉ (40
+/// at 95%). `--bootstrap 1` would print an "interval" [x, x] that need not contain the
+/// estimate.
+pub fn check_resamples(b: usize, confidence: f64) -> crate::Result<()> {
+    let need = (2.0 / (1.0 - confidence)).ceil().max(2.0) as usize;
+    if b > 0 && b < need {
+        return Err(crate::Error::Usage(format!(
+            "--bootstrap {b}: a {:.0}% interval needs at least {need} resamples (one in each tail); use 0 for no intervals, or 1,000 or more for stable limits",
+            confidence * 100.0
+        )));
+    }
+    Ok(())
+}
+
 pub fn resample<S>(
     data: &BootData,
     b: usize,

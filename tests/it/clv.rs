@@ -232,14 +232,32 @@ fn clv_bad_input_is_a_clear_error() {
         .stderr(contains("2024-02-03"));
     // A customer whose first purchase falls after the calibration end is left out and
     // counted, not dropped silently.
-    let late = write(
-        dir.path(),
-        "late.csv",
-        "id,date,amount\nA,2024-01-03,10\nA,2024-02-03,5\nB,2024-01-05,7\nB,2024-03-01,9\nC,2024-05-01,5\n",
-    );
+    let mut rows = String::from("id,date,amount\n");
+    for (k, c) in ["A", "B", "D", "E", "F", "G"].iter().enumerate() {
+        rows.push_str(&format!(
+            "{c},2024-01-0{},10\n{c},2024-0{}-1{k},5\n",
+            k + 1,
+            2 + k % 3
+        ));
+        if k % 2 == 0 {
+            rows.push_str(&format!("{c},2024-04-2{k},7\n"));
+        }
+    }
+    rows.push_str("C,2024-05-01,5\n");
+    let late = write(dir.path(), "late.csv", &rows);
     run(&late, "2024-04-30").assert().success().stdout(contains(
         "1 customers whose first purchase is after the calibration end (left out)",
     ));
+    // Two customers cannot identify a four-parameter model.
+    let two = write(
+        dir.path(),
+        "two.csv",
+        "id,date,amount\nA,2024-01-03,10\nA,2024-02-03,5\nB,2024-01-05,7\nB,2024-03-01,9\n",
+    );
+    run(&two, "2024-03-01")
+        .assert()
+        .code(2)
+        .stderr(contains("cannot identify the 4 parameters"));
     // Only returns and free items: no spend to model.
     let free = write(
         dir.path(),

@@ -233,7 +233,7 @@ fn run_case(csv: &str, f: &str, seg_rule: u8, percent: bool) -> Result<(), TestC
             target: "sat".into(),
             drivers: vec!["sow".into(), "rev".into(), "x".into()],
             by: Some("seg".into()),
-            bootstrap: 20,
+            bootstrap: 40,
             seed: 1,
             confidence: 0.95,
         };
@@ -259,7 +259,7 @@ fn run_case(csv: &str, f: &str, seg_rule: u8, percent: bool) -> Result<(), TestC
         return Ok(());
     };
     let opts = ChainOptions {
-        bootstrap: 30,
+        bootstrap: 40,
         quadratic: percent,
         ..Default::default()
     };

@@ -106,6 +106,7 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
             opts.alpha
         )));
     }
+    crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)?;
     for c in opts.covariates.iter().chain(&opts.moderators) {
         crate::data::load::require_column(&table.df, "customer table", c)?;
     }

@@ -103,6 +103,10 @@ pub struct ClvResult {
     pub by_segment: Vec<ClvTotals>,
     /// Things worth reading before using the numbers.
     pub warnings: Vec<String>,
+    /// What P(alive) means for one-time buyers under the BG/NBD (alive by construction),
+    /// shown next to P(alive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_alive_note: Option<String>,
 }
 
 /// Fit the models on `rfm` and predict per customer; returns the result and the customer
@@ -127,9 +131,9 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             opts.discount
         )));
     }
-    if !(opts.margin.is_finite()) {
+    if !(opts.margin > 0.0 && opts.margin <= 1.0) {
         return Err(Error::Usage(format!(
-            "--margin {} must be a number (a share of spend, e.g. 0.3)",
+            "--margin {} must be a share of spend in (0, 1] (0.3 = 30% of spend is profit; 1 = CLV in revenue)",
             opts.margin
         )));
     }
@@ -139,22 +143,25 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             "no customer made a repeat purchase in the calibration period, so purchase rates and drop-out cannot be told apart (the model is not identified); use a later --calibration-end".into(),
         ));
     }
+    // Fewer distinct purchase histories than parameters cannot identify the model.
+    let k = 4;
+    if tuples.x.len() < k {
+        return Err(Error::Degenerate(format!(
+            "{} customers with {} distinct purchase histories (x, t_x, T) cannot identify the {} parameters of {}; a purchase model needs many customers (hundreds at least)",
+            rfm.df.height(),
+            tuples.x.len(),
+            k,
+            opts.model.label()
+        )));
+    }
     let mut warnings = Vec::new();
-    let mut stopped = |label: &str, f: &MleFit| {
-        if f.status != "converged" {
-            warnings.push(format!(
-                "{label}: the optimizer stopped with '{}' after {} iterations; the parameters are the best found",
-                f.status, f.iterations
-            ));
-        }
-    };
     let model = opts.model;
     let purchase = model.fit(&tuples, None)?;
-    stopped(model.label(), &purchase);
+    warnings.extend(fit_warning(model.label(), &purchase));
     let mut compared = Vec::new();
     for &m in opts.compare.iter().filter(|m| **m != model) {
         let fit = m.fit(&tuples, Some(&purchase))?;
-        stopped(m.label(), &fit);
+        warnings.extend(fit_warning(m.label(), &fit));
         compared.push(ComparedFit {
             model: m,
             label: m.label().into(),
@@ -163,6 +170,29 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
     }
     let spend = transactions::spend_tuples(rfm)?;
     let gg = spend_model(&spend, &mut warnings);
+    if let Some(g) = &gg {
+        warnings.extend(fit_warning("Gamma-Gamma", g));
+    }
+    let no_spend = rfm
+        .df
+        .clone()
+        .lazy()
+        .filter(
+            col("x").gt(lit(0.0)).and(
+                col("mean_spend")
+                    .is_null()
+                    .or(col("mean_spend").lt_eq(lit(0.0))),
+            ),
+        )
+        .collect()?
+        .height();
+    if no_spend > 0 {
+        warnings.push(format!(
+            "{no_spend} repeat customer{} no positive repeat spend (every repeat purchase free, or refunded): left out of the Gamma-Gamma fit, {} the population's mean spend",
+            if no_spend == 1 { " has" } else { "s have" },
+            if no_spend == 1 { "its expected spend is" } else { "their expected spend is" }
+        ));
+    }
     let corr = (spend.x.len() >= 3).then(|| {
         // Customer-level correlation (tuples expanded by their counts).
         let (mut xs, mut ms) = (Vec::new(), Vec::new());
@@ -216,15 +246,48 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             )
         })
         .collect();
-    let column = |name: &str, f: fn(&(f64, f64, f64, f64)) -> f64| {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<f64>>())
+    // Predictions must be probabilities and non-negative counts; anything else is a
+    // numerical breakdown, never a number to report.
+    if let Some(bad) = rows.iter().position(|r| {
+        let probability = r.0.is_finite() && (-1e-12..=1.0 + 1e-12).contains(&r.0);
+        let count = r.1.is_finite() && r.1 >= -1e-9;
+        !(probability && count)
+    }) {
+        return Err(Error::Degenerate(format!(
+            "{}: the predictions are not defined at the fitted parameters (customer '{}': P(alive) {}, expected transactions {}){}; try MBG/NBD, another time unit or a longer history",
+            model.label(),
+            rfm.df.column("id")?.get(bad)?.str_value(),
+            rows[bad].0,
+            rows[bad].1,
+            purchase
+                .explanation
+                .as_deref()
+                .map(|e| format!(" — {e}"))
+                .unwrap_or_default()
+        )));
+    }
+    let column = |name: &str, f: fn(&(f64, f64, f64, f64)) -> Option<f64>| {
+        Column::new(
+            name.into(),
+            rows.iter().map(f).collect::<Vec<Option<f64>>>(),
+        )
     };
-    let customers = rfm.df.clone().hstack(&[
-        column("p_alive", |r| r.0),
-        column("expected_transactions", |r| r.1),
-        column("expected_spend", |r| r.2),
-        column("clv", |r| r.3),
+    let mut customers = rfm.df.clone().hstack(&[
+        column("p_alive", |r| Some(r.0)),
+        column("expected_transactions", |r| Some(r.1)),
+        column("expected_spend", |r| r.2.is_finite().then_some(r.2)),
+        column("clv", |r| r.3.is_finite().then_some(r.3)),
     ])?;
+    // An empty spend or CLV says why.
+    if gg.is_none() {
+        let why = warnings
+            .iter()
+            .find(|w| w.contains("CLV not computed"))
+            .cloned()
+            .unwrap_or_else(|| "no spend model".into());
+        let n = customers.height();
+        customers.with_column(Column::new("clv_note".into(), vec![why; n]))?;
+    }
 
     let holdout = if hold_len > 0.0 {
         let actual = f64_values(&rfm.df, "holdout")?;
@@ -272,6 +335,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             p_alive_grid,
             by_segment: Vec::new(),
             warnings,
+            p_alive_note: p_alive_note(model, &tuples),
         },
         customers,
     ))
@@ -363,6 +427,37 @@ fn tuple_index(rfm: &Rfm, tuples: &btyd::RfmTuples) -> Result<Vec<usize>> {
         .iter()
         .map(|v| v.unwrap_or(0) as usize)
         .collect())
+}
+
+/// Under the BG/NBD a customer drops out only after a repeat purchase, so one without any
+/// is alive by construction: say so next to P(alive), with how many, and the fix.
+fn p_alive_note(model: PurchaseModel, t: &btyd::RfmTuples) -> Option<String> {
+    let once: f64 = (0..t.x.len())
+        .filter(|&i| t.x[i] == 0.0)
+        .map(|i| t.count[i])
+        .sum();
+    (model == PurchaseModel::BgNbd && once > 0.0).then(|| {
+        format!(
+            "the {} customers without a repeat purchase have P(alive) = 1 by construction: the BG/NBD lets a customer drop out only after a repeat purchase. The MBG/NBD (--model mbgnbd) lets one-time buyers drop out too",
+            crate::format::thousands(once, 0)
+        )
+    })
+}
+
+/// The warning a fit that did not converge cleanly carries, if any.
+fn fit_warning(label: &str, f: &MleFit) -> Option<String> {
+    match f.status.as_str() {
+        "converged" => None,
+        "degenerate" => Some(format!(
+            "{label} is a degenerate fit: {}. What to try: MBG/NBD (one-time buyers may drop out), a shorter time unit or a longer history",
+            f.explanation.as_deref().unwrap_or("parameters at the edge of the space")
+        )),
+        _ => Some(format!(
+            "{label}: {} (after {} iterations)",
+            f.explanation.as_deref().unwrap_or(&f.status),
+            f.iterations
+        )),
+    }
 }
 
 /// The Gamma-Gamma fit, or None (with the reason in `warnings`).

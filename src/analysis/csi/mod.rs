@@ -193,6 +193,7 @@ pub fn run(
     opts: &CsiOptions,
     progress: &indicatif::ProgressBar,
 ) -> Result<CsiResult> {
+    crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)?;
     if opts.bootstrap > 100_000 {
         return Err(Error::Usage(format!(
             "--bootstrap {}: at most 100,000 resamples (5,000 give intervals stable to the third decimal)",

@@ -78,8 +78,14 @@ pub struct MleFit {
     /// Customers the likelihood sums over.
     pub n: f64,
     pub iterations: u64,
-    /// `converged`, or what stopped the optimizer.
+    /// `converged`; `degenerate` (parameters at the edge of the space or not identified:
+    /// see `explanation`); or `stopped` (the optimizer could not improve the best point
+    /// found before it met its convergence test).
     pub status: String,
+    /// For a degenerate or stopped fit: what happened, what it means for the predictions and
+    /// what to try, in words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<String>,
 }
 
 impl MleFit {
@@ -233,6 +239,15 @@ impl Likelihood for NbdFamily<'_> {
 /// Cost of an invalid point.
 const INVALID: f64 = 1e300;
 
+/// The search stays within 10⁻¹⁰ … 10¹⁰ for every parameter (|ln θ| ≤ 23): a likelihood that
+/// keeps rising beyond is a limit (one purchase rate for everyone, nobody dropping out),
+/// reached at the bound and reported as degenerate, where the likelihoods and predictions
+/// are still evaluated accurately.
+const LN_BOUND: f64 = 23.025_850_929_940_457;
+
+/// A parameter beyond 10⁻⁶ … 10⁶ has run to the edge of the space.
+const EDGE: f64 = 1e6;
+
 /// −LL and its gradient at one point on the log scale.
 type Evaluated = (Array1<f64>, f64, Array1<f64>);
 
@@ -256,6 +271,9 @@ impl<'a, L: Likelihood> Negated<'a, L> {
                     return (*c, g.clone());
                 }
             }
+        }
+        if theta.iter().any(|v| v.abs() > LN_BOUND) {
+            return (INVALID, Array1::zeros(theta.len()));
         }
         let p: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
         let out = match self.0.value_grad(&p) {
@@ -345,8 +363,9 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
         let status = match state.get_termination_reason() {
             Some(TerminationReason::SolverConverged) => "converged".to_string(),
             _ if flat => "converged".to_string(),
-            Some(r) => r.text().to_string(),
-            None => "not terminated".to_string(),
+            Some(TerminationReason::MaxItersReached) => format!("stopped: {max_iters} iterations"),
+            Some(r) => format!("stopped: {}", r.text()),
+            None => "stopped".to_string(),
         };
         if cost < INVALID && best.as_ref().is_none_or(|b| cost < b.0) {
             best = Some((cost, theta, state.get_iter(), status));
@@ -362,8 +381,20 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
     let k = params.len() as f64;
     let n = lik.n();
     let ll = -cost * n.max(1.0);
+    let names: Vec<String> = lik.names().iter().map(|s| s.to_string()).collect();
+    let (status, explanation) = match degeneracy(&names, &params, &std_errors) {
+        Some(why) => ("degenerate".to_string(), Some(why)),
+        None if status == "converged" => (status, None),
+        None => (
+            "stopped".to_string(),
+            Some(format!(
+                "the optimizer stopped before its convergence test was met ({}); the parameters are the best point it found, and the standard errors describe that point",
+                status.trim_start_matches("stopped: ")
+            )),
+        ),
+    };
     Ok(MleFit {
-        names: lik.names().iter().map(|s| s.to_string()).collect(),
+        names,
         params,
         std_errors,
         log_likelihood: ll,
@@ -372,6 +403,118 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
         n,
         iterations,
         status,
+        explanation,
+    })
+}
+
+/// Why a fit is degenerate, in words, or None: parameters that ran to the edge of the
+/// space (a limit of the model: one purchase rate for everyone, nobody dropping out, one
+/// spend level), or an information matrix that is singular (standard errors undefined) or
+/// nearly so (a standard error over 1,000 times its estimate).
+pub fn degeneracy(names: &[String], p: &[f64], se: &[Option<f64>]) -> Option<String> {
+    let get = |n: &str| names.iter().position(|x| x == n).map(|i| p[i]);
+    let big = |v: Option<f64>| v.is_some_and(|v| v > EDGE);
+    let small = |v: Option<f64>| v.is_some_and(|v| v < 1.0 / EDGE);
+    let g = |v: f64| crate::format::num(v, 3);
+    let mut why: Vec<String> = Vec::new();
+    // Purchase rates: λ ~ Gamma(r, α).
+    if let (Some(r), Some(al)) = (get("r"), get("alpha")) {
+        if big(Some(r)) || big(Some(al)) {
+            why.push(format!(
+                "purchase rates do not differ between customers: r and α grew without bound together (r/α = {} purchases per period), so the gamma mixture became one Poisson rate for everyone",
+                g(r / al)
+            ));
+        }
+    }
+    // Drop-out after a purchase: p ~ Beta(a, b).
+    if let (Some(a), Some(b)) = (get("a"), get("b")) {
+        if small(Some(a)) || (big(Some(b)) && !big(Some(a))) {
+            why.push(format!(
+                "customers do not drop out: the drop-out probability after a purchase, a/(a+b) = {}, tends to zero",
+                g(a / (a + b))
+            ));
+        } else if big(Some(a)) && big(Some(b)) {
+            why.push(format!(
+                "drop-out probabilities do not differ between customers (a/(a+b) = {} for everyone)",
+                g(a / (a + b))
+            ));
+        }
+    }
+    // Drop-out rates: μ ~ Gamma(s, β).
+    if let (Some(sh), Some(be)) = (get("s"), get("beta")) {
+        if small(Some(sh)) || (big(Some(be)) && !big(Some(sh))) {
+            why.push(format!(
+                "customers do not drop out: the mean drop-out rate s/β = {} per period tends to zero",
+                g(sh / be)
+            ));
+        } else if big(Some(sh)) && big(Some(be)) {
+            why.push(format!(
+                "drop-out rates do not differ between customers (s/β = {} per period for everyone)",
+                g(sh / be)
+            ));
+        }
+    }
+    // Spend: Gamma(p, ν), ν ~ Gamma(q, γ).
+    if let (Some(pp), Some(q), Some(gm)) = (get("p"), get("q"), get("gamma")) {
+        if big(Some(q)) || big(Some(gm)) {
+            why.push(format!(
+                "mean spend does not differ between customers: q and γ grew without bound together (mean spend p·γ/(q−1) = {} for everyone)",
+                g(pp * gm / (q - 1.0))
+            ));
+        }
+        if big(Some(pp)) {
+            why.push("a customer's spend does not vary from one transaction to the next (p grew without bound)".into());
+        }
+    }
+    // BG/BB: purchase probability ~ Beta(α, β), drop-out probability ~ Beta(γ, δ).
+    if let (Some(al), Some(be), Some(gm), Some(de)) =
+        (get("alpha"), get("beta"), get("gamma"), get("delta"))
+    {
+        if big(Some(al)) && big(Some(be)) {
+            why.push(format!(
+                "purchase probabilities do not differ between customers (α/(α+β) = {} for everyone)",
+                g(al / (al + be))
+            ));
+        }
+        if small(Some(gm)) || (big(Some(de)) && !big(Some(gm))) {
+            why.push(format!(
+                "customers do not drop out: the drop-out probability γ/(γ+δ) = {} tends to zero",
+                g(gm / (gm + de))
+            ));
+        } else if big(Some(gm)) && big(Some(de)) {
+            why.push(format!(
+                "drop-out probabilities do not differ between customers (γ/(γ+δ) = {} for everyone)",
+                g(gm / (gm + de))
+            ));
+        }
+    }
+    let edge: Vec<&String> = names
+        .iter()
+        .zip(p)
+        .filter(|(_, v)| **v > EDGE || **v < 1.0 / EDGE)
+        .map(|(n, _)| n)
+        .collect();
+    if why.is_empty() && !edge.is_empty() {
+        why.push(format!(
+            "{} ran to the edge of the parameter space",
+            edge.iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    let unidentified = se
+        .iter()
+        .zip(p)
+        .any(|(s, v)| s.is_none_or(|s| !s.is_finite() || s > 1e3 * v.abs()));
+    if why.is_empty() && unidentified {
+        why.push("the likelihood is flat in some direction (the information matrix is singular or nearly so): these data do not identify every parameter, and their standard errors are undefined".into());
+    }
+    (!why.is_empty()).then(|| {
+        format!(
+            "{}. The model's limit still gives predictions, but these parameters and their standard errors describe a boundary, not an estimate",
+            why.join("; ")
+        )
     })
 }
 

@@ -64,24 +64,34 @@ impl<'a> ParetoNbd<'a> {
 
     /// ln L for one customer.
     pub fn ln_l(p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
-        tuple_ln_l(p, x, big_t, ln_f(p, x, t_x), ln_f(p, x, big_t)).0
+        one_tuple(p, x, t_x, big_t).0 .0
     }
 
     /// P(alive at T) of every tuple, in tuple order (FHL 2005 note, eq. 11).
     pub fn p_alive_tuples(&self, p: &[f64]) -> Vec<f64> {
-        let f = self.pair_terms(p);
+        let f = if integral_form(p) {
+            Vec::new()
+        } else {
+            self.pair_terms(p)
+        };
         (0..self.d.x.len())
             .into_par_iter()
             .map(|i| {
-                p_alive_from(
-                    p,
-                    self.d.x[i],
-                    self.d.t[i],
-                    f[self.at_tx[i]].0,
-                    f[self.at_t[i]].0,
-                )
+                let ((ln_l, _), first) = self.tuple(p, &f, i);
+                (first - ln_l).exp()
             })
             .collect()
+    }
+
+    /// Tuple `i`'s (ln L with its gradient, ln of the alive-at-T term): from its pair terms
+    /// when they are available, else from the integral form.
+    fn tuple(&self, p: &[f64], f: &[Graded], i: usize) -> (Graded, f64) {
+        let d = self.d;
+        let (x, t_x, t) = (d.x[i], d.t_x[i], d.t[i]);
+        match (f.get(self.at_tx[i]), f.get(self.at_t[i])) {
+            (Some(a), Some(b)) if a.0.is_finite() && b.0.is_finite() => tuple_ln_l(p, x, t, *a, *b),
+            _ => tuple_integral(p, x, t_x, t),
+        }
     }
 
     fn pair_terms(&self, p: &[f64]) -> Vec<Graded> {
@@ -102,7 +112,12 @@ impl Likelihood for ParetoNbd<'_> {
         if !p.iter().all(|v| *v > 0.0 && v.is_finite()) {
             return None;
         }
-        let f = self.pair_terms(p);
+        let integral = integral_form(p);
+        let f = if integral {
+            Vec::new()
+        } else {
+            self.pair_terms(p)
+        };
         let d = self.d;
         let partial: Vec<Graded> = (0..d.x.len())
             .collect::<Vec<_>>()
@@ -110,7 +125,7 @@ impl Likelihood for ParetoNbd<'_> {
             .map(|chunk| {
                 let (mut ll, mut g) = (0.0, [0.0; 4]);
                 for &i in chunk {
-                    let (l, gi) = tuple_ln_l(p, d.x[i], d.t[i], f[self.at_tx[i]], f[self.at_t[i]]);
+                    let (l, gi) = self.tuple(p, &f, i).0;
                     ll += d.count[i] * l;
                     for k in 0..4 {
                         g[k] += d.count[i] * gi[k];
@@ -131,8 +146,9 @@ impl Likelihood for ParetoNbd<'_> {
 }
 
 /// ln L of one tuple and its gradient from its two pair terms ln F(t_x), ln F(T):
-/// ln L = head + ln(e^first + e^second), second = ln(s/(r+s+x)) + ln(F(t_x) − F(T)).
-fn tuple_ln_l(p: &[f64], x: f64, big_t: f64, f_tx: Graded, f_t: Graded) -> Graded {
+/// ln L = head + ln(e^first + e^second), second = ln(s/(r+s+x)) + ln(F(t_x) − F(T));
+/// with ln(head·first), the alive-at-T term, for P(alive).
+fn tuple_ln_l(p: &[f64], x: f64, big_t: f64, f_tx: Graded, f_t: Graded) -> (Graded, f64) {
     let (r, al, s, be) = (p[0], p[1], p[2], p[3]);
     let (la, lb) = ((al + big_t).ln(), (be + big_t).ln());
     let head = ln_gamma(r + x) - ln_gamma(r) + r * al.ln() + s * be.ln();
@@ -164,21 +180,129 @@ fn tuple_ln_l(p: &[f64], x: f64, big_t: f64, f_tx: Graded, f_t: Graded) -> Grade
     for k in 0..4 {
         g[k] = g_head[k] + w1 * g_first[k] + w2 * g_second[k];
     }
-    (head + m + (e1 + e2).ln(), g)
+    ((head + m + (e1 + e2).ln(), g), head + first)
 }
 
-/// P(alive) from the pair terms: 1 / (1 + s/(r+s+x) · (α+T)^(r+x) (β+T)^s (F(t_x) − F(T))).
-fn p_alive_from(p: &[f64], x: f64, big_t: f64, l_tx: f64, l_t: f64) -> f64 {
+/// Whether the parameters are in the region where the closed form loses its precision:
+/// r or s so large (the gamma heterogeneity collapsing to one rate, as fits of steady
+/// buyers reach) that ln Γ(r) and r ln α, each ~10⁶ and more, would cancel to the
+/// likelihood's few digits. There the integral form is used for every tuple.
+fn integral_form(p: &[f64]) -> bool {
+    p[0] > 1e5 || p[2] > 1e5
+}
+
+/// ln Γ(r+x) − ln Γ(r) − x ln r and its derivative in r (ψ(r+x) − ψ(r) − x/r): a sum of
+/// small terms for whole x when r is large, log-gammas otherwise.
+fn gamma_ratio(r: f64, x: f64) -> (f64, f64) {
+    if r > 1e4 && x.fract() == 0.0 && x <= 1e5 {
+        let (mut v, mut d) = (0.0, 0.0);
+        for i in 0..x as u64 {
+            let fi = i as f64;
+            v += (fi / r).ln_1p();
+            d += 1.0 / (r + fi) - 1.0 / r;
+        }
+        (v, d)
+    } else {
+        (
+            ln_gamma(r + x) - ln_gamma(r) - x * r.ln(),
+            digamma(r + x) - digamma(r) - x / r,
+        )
+    }
+}
+
+/// ln L of one tuple and its gradient from the integral form of Fader, Hardie & Lee's note
+/// (the derivation before its eq. 5):
+/// L = e^(A(T) − s·ln1p(T/β)) + (s/β) ∫_{t_x}^{T} e^(A(τ) − (s+1)·ln1p(τ/β)) dτ, with
+/// A(τ) = [ln Γ(r+x) − ln Γ(r) − x ln r] + x ln(r/α) − (r+x)·ln1p(τ/α),
+/// every piece accurate at any scale (r, α → ∞ with r/α fixed is the Poisson limit); the
+/// integral and its derivatives by double-exponential quadrature. Also returns the
+/// alive-at-T term's log, for P(alive). Used where the ₂F₁ series would need millions of
+/// terms or lose precision (see [`integral_form`], [`ln_2f1_a1`]).
+fn tuple_integral(p: &[f64], x: f64, t_x: f64, big_t: f64) -> (Graded, f64) {
     let (r, al, s, be) = (p[0], p[1], p[2], p[3]);
-    let ln_a0 = l_tx + (-(l_t - l_tx).exp_m1()).ln();
-    let ln_ratio =
-        (s / (r + s + x)).ln() + (r + x) * (al + big_t).ln() + s * (be + big_t).ln() + ln_a0;
-    1.0 / (1.0 + ln_ratio.exp())
+    let (gr, dgr) = gamma_ratio(r, x);
+    let ln_ra = (r / al).ln();
+    let a_of = |tau: f64| gr + x * ln_ra - (r + x) * (tau / al).ln_1p();
+    let da_of = |tau: f64| {
+        [
+            dgr + x / r - (tau / al).ln_1p(),
+            (r * tau / al - x) / (al + tau),
+        ]
+    };
+    let first = a_of(big_t) - s * (big_t / be).ln_1p();
+    let da = da_of(big_t);
+    let g_first = [
+        da[0],
+        da[1],
+        -(big_t / be).ln_1p(),
+        s * big_t / (be * (be + big_t)),
+    ];
+    if big_t <= t_x {
+        return ((first, g_first), first);
+    }
+    let phi = |tau: f64| a_of(tau) - (s + 1.0) * (tau / be).ln_1p();
+    let dphi = |tau: f64| {
+        let da = da_of(tau);
+        [
+            da[0],
+            da[1],
+            -(tau / be).ln_1p(),
+            (s + 1.0) * tau / (be * (be + tau)),
+        ]
+    };
+    let phi0 = phi(t_x);
+    // The integrand falls from 1 at t_x; aim at 1e-13 of the integral's size.
+    let slope = ((r + x) / (al + t_x) + (s + 1.0) / (be + t_x)).max(1e-300);
+    let width = (big_t - t_x).min(1.0 / slope);
+    let tol = 1e-13 * width;
+    let integral = |k: Option<usize>| {
+        quadrature::integrate(
+            |tau: f64| {
+                let e = (phi(tau) - phi0).exp();
+                match k {
+                    None => e,
+                    Some(k) => e * dphi(tau)[k],
+                }
+            },
+            t_x,
+            big_t,
+            match k {
+                None => tol,
+                Some(k) => tol * (dphi(t_x)[k].abs() + dphi(big_t)[k].abs()).max(1e-300),
+            },
+        )
+        .integral
+    };
+    let i0 = integral(None);
+    let second = s.ln() - be.ln() + phi0 + i0.ln();
+    let mut g_second = [0.0; 4];
+    for (k, g) in g_second.iter_mut().enumerate() {
+        *g = integral(Some(k)) / i0;
+    }
+    g_second[2] += 1.0 / s;
+    g_second[3] -= 1.0 / be;
+    let m = first.max(second);
+    let (e1, e2) = ((first - m).exp(), (second - m).exp());
+    let (w1, w2) = (e1 / (e1 + e2), e2 / (e1 + e2));
+    let g: [f64; 4] = std::array::from_fn(|k| w1 * g_first[k] + w2 * g_second[k]);
+    ((m + (e1 + e2).ln(), g), first)
+}
+
+/// ln L, its gradient and the alive-at-T term of one customer, by whichever form applies.
+fn one_tuple(p: &[f64], x: f64, t_x: f64, big_t: f64) -> (Graded, f64) {
+    if !integral_form(p) {
+        let (a, b) = (ln_f(p, x, t_x), ln_f(p, x, big_t));
+        if a.0.is_finite() && b.0.is_finite() {
+            return tuple_ln_l(p, x, big_t, a, b);
+        }
+    }
+    tuple_integral(p, x, t_x, big_t)
 }
 
 /// Pareto/NBD: probability the customer is still alive (FHL 2005 note, eq. 11).
 pub fn pnbd_p_alive(p: &[f64], x: f64, t_x: f64, big_t: f64) -> f64 {
-    p_alive_from(p, x, big_t, ln_f(p, x, t_x).0, ln_f(p, x, big_t).0)
+    let ((ln_l, _), first) = one_tuple(p, x, t_x, big_t);
+    (first - ln_l).exp()
 }
 
 /// Pareto/NBD: expected transactions in the next `t` periods (FHL 2005 note, eq. 12).
@@ -284,9 +408,10 @@ fn ln_2f1_a1(a: f64, b: f64, z: f64, w: f64) -> (f64, f64, f64, f64) {
             return v;
         }
     }
-    // Within 10⁻⁵ of 1 the series needs millions of terms: such a point (one of α, β
-    // 100,000 times the other and the age) is treated as outside the parameter space.
-    if w.is_nan() || w < 1e-5 {
+    // Within 10⁻³ of 1 the series would need tens of thousands of terms and more: such a
+    // pair (one of α, β a thousand times the other and the age) is left to the integral
+    // form ([`tuple_integral`]).
+    if w.is_nan() || w < 1e-3 {
         return (f64::NAN, f64::NAN, f64::NAN, f64::NAN);
     }
     let (ls, se, sc, sz) = ln_s(a + 1.0 - b, a + 1.0, z);
