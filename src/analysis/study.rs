@@ -218,17 +218,46 @@ pub fn use_outcome(table: &mut CustomerTable, outcome: &str) -> Result<()> {
                     "--outcome clv needs customer lifetime value: add the transaction log to the study as a table with level = \"transaction\" and a [clv] section".into(),
                 ));
             }
-            let bad = table
+            // Customers without a CLV (no purchases in the log, or no spend model) cannot
+            // have CLV as their outcome: left out of this analysis, counted.
+            let total = table.df.height();
+            let with_clv = table
                 .df
                 .clone()
                 .lazy()
-                .filter(col("clv").is_finite().not().or(col("clv").is_null()))
-                .collect()?
-                .height();
-            if bad > 0 {
-                return Err(Error::Degenerate(format!(
-                    "{bad} customers have no CLV (no spend model could be fitted: see the clv warnings), so CLV cannot be the chain's outcome"
-                )));
+                .filter(col("clv").is_not_null().and(col("clv").is_finite()))
+                .collect()?;
+            if with_clv.height() == 0 {
+                return Err(Error::Degenerate(
+                    "no customer has a CLV (no spend model could be fitted: see the clv warnings), so CLV cannot be the chain's outcome".into(),
+                ));
+            }
+            if with_clv.height() < total {
+                let gone = total - with_clv.height();
+                table.diagnostics.warnings.push(format!(
+                    "{gone} of {total} customers have no CLV (no purchases in the transaction log) and are left out of the chain with CLV as its outcome"
+                ));
+                table.diagnostics.dropped.push(Dropped {
+                    stage: "customers".into(),
+                    reason: "no CLV (no purchases in the transaction log), with --outcome clv"
+                        .into(),
+                    unit: "customers".into(),
+                    count: gone,
+                    examples: vec![],
+                });
+                table.diagnostics.customers = with_clv.height();
+                table.df = with_clv;
+                // Segment sizes as analysed.
+                for sc in table.diagnostics.segments.iter_mut() {
+                    sc.customers = table
+                        .df
+                        .column(cols::SEGMENT)?
+                        .as_materialized_series()
+                        .str()?
+                        .iter()
+                        .filter(|v| *v == Some(sc.segment.as_str()))
+                        .count();
+                }
             }
             table.df = table
                 .df

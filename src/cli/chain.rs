@@ -82,6 +82,7 @@ impl InferenceArgs {
             covariates: study.roles.covariates.clone(),
             moderators: study.roles.moderators.clone(),
             quadratic: study.options.quadratic,
+            units: study.units.clone(),
             ..Default::default()
         })
     }

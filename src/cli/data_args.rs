@@ -107,6 +107,15 @@ pub struct DataArgs {
     #[arg(long, value_name = "RULE")]
     pub segment_rule: Option<String>,
 
+    /// Allow a column:COL segment rule on a column with more than 12 values.
+    #[arg(long)]
+    pub allow_many_segments: bool,
+
+    /// The unit of money amounts, e.g. "USD k" (said with every amount in the summary,
+    /// the headers and the charts); overrides the study's `units`.
+    #[arg(long, value_name = "UNIT")]
+    pub units: Option<String>,
+
     #[command(flatten)]
     pub file: FileArgs,
 
@@ -193,12 +202,28 @@ impl DataArgs {
                 return Err(Error::Usage("give --study FILE, or --data FILE with the role flags (--id, --satisfaction, --share-of-wallet, --revenue, --profit)".into()))
             }
         };
+        self.apply(&mut study, covariates, moderators)?;
+        Ok(study)
+    }
+
+    /// The flags that change any study, the bundled sample's included: the audit's
+    /// options, the segment rule, units, covariates and moderators.
+    pub fn apply(
+        &self,
+        study: &mut Study,
+        covariates: &[String],
+        moderators: &[String],
+    ) -> Result<()> {
         if self.audit.allow_out_of_range {
             study.options.allow_out_of_range = true;
         }
         study.options.missing_codes.merge(self.audit.codes()?);
         if let Some(rule) = &self.segment_rule {
             study.segments = SegmentRule::parse_cli(rule)?;
+        }
+        study.options.allow_many_segments |= self.allow_many_segments;
+        if let Some(u) = &self.units {
+            study.units = Some(u.clone());
         }
         for c in covariates {
             if !study.roles.covariates.contains(c) {
@@ -210,7 +235,7 @@ impl DataArgs {
                 study.roles.moderators.push(c.clone());
             }
         }
-        Ok(study)
+        Ok(())
     }
 }
 
@@ -223,7 +248,8 @@ pub fn study_or_sample(
 ) -> Result<(Option<tempfile::TempDir>, Study)> {
     if data.is_empty() {
         eprintln!("No --study or --data given: using the bundled brokerage sample (81 simulated B2B clients).");
-        let (dir, study) = profitchain::data::sample::brokerage()?;
+        let (dir, mut study) = profitchain::data::sample::brokerage()?;
+        data.apply(&mut study, covariates, moderators)?;
         Ok((Some(dir), study))
     } else {
         Ok((None, data.study(covariates, moderators)?))

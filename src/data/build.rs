@@ -310,20 +310,59 @@ pub fn build_with(
         seen.extend(t.df.get_column_names().iter().map(|s| s.to_string()));
     }
 
-    // 3. The inner join; every id lost there is counted once, under the first table (in
-    // study order) that lacks it. Ids a table removed itself were counted in step 2.
+    // 3. The join: an inner join of the survey and customer tables (each holds model
+    // variables), then a left join of the transaction log's summary, which is optional: a
+    // customer without purchases keeps the survey and finance data, with empty CLV columns
+    // (counted). Every id lost is counted once, under the first table (in study order) that
+    // lacks it. Ids a table removed itself were counted in step 2.
     let mut joined: Option<LazyFrame> = None;
-    for t in &loaded {
+    for t in loaded.iter().filter(|t| t.level != Level::Transaction) {
         let lf = t.df.clone().lazy();
         joined = Some(match joined {
             None => lf,
             Some(acc) => acc.inner_join(lf, col(id.as_str()), col(id.as_str())),
         });
     }
-    let joined = joined
-        .ok_or_else(|| Error::Internal("no tables".into()))?
-        .sort([id.as_str()], Default::default())
-        .collect()?;
+    let mut joined = joined.ok_or_else(|| Error::Internal("no tables".into()))?;
+    for t in loaded.iter().filter(|t| t.level == Level::Transaction) {
+        let have =
+            t.df.clone()
+                .lazy()
+                .select([col(id.as_str())])
+                .with_column(lit(true).alias("__has"));
+        let without = joined
+            .clone()
+            .join(
+                have,
+                [col(id.as_str())],
+                [col(id.as_str())],
+                JoinArgs::new(JoinType::Left),
+            )
+            .filter(col("__has").is_null())
+            .select([col(id.as_str())])
+            .sort([id.as_str()], Default::default())
+            .collect()?;
+        if without.height() > 0 {
+            diag.add(audit::Finding::new(
+                "optional-table",
+                &t.name,
+                None,
+                without.height(),
+                first_ids(&without, &id)?,
+                &[
+                    ("what", "CLV".into()),
+                    ("what_zh", "客户生命周期价值".into()),
+                ],
+            ));
+        }
+        joined = joined.join(
+            t.df.clone().lazy(),
+            [col(id.as_str())],
+            [col(id.as_str())],
+            JoinArgs::new(JoinType::Left),
+        );
+    }
+    let joined = joined.sort([id.as_str()], Default::default()).collect()?;
     diag.joined_customers = joined.height();
     let names: Vec<String> = loaded.iter().map(|t| t.name.clone()).collect();
     diag.customers_read =
@@ -427,6 +466,11 @@ pub fn build_with(
         .with_column(segment_expr(&study.segments)?)
         .collect()?;
     let segments = segment_order(&df, &study.segments)?;
+    if let SegmentRule::Column { column } = &study.segments {
+        if segments.len() > MAX_SEGMENTS && !study.options.allow_many_segments {
+            return Err(many_segments(&df, column, &segments)?.into_error());
+        }
+    }
     if segments.len() == 1 && study.segments != SegmentRule::None {
         diag.warnings.push(format!(
             "the segment rule '{}' puts every customer in one segment ('{}'), so no segments are compared; choose another rule or use `none`",
@@ -541,6 +585,31 @@ fn study_missing_codes(
         }
     }
     Ok(study.options.missing_codes.clone())
+}
+
+/// A `column:` segment rule on a column with more values than this is refused (unless
+/// allowed): a segment per value is for a handful of groups, not a measure.
+pub const MAX_SEGMENTS: usize = 12;
+
+/// The finding that refuses a segment column with many values, suggesting a threshold at
+/// its median when it is numeric.
+fn many_segments(df: &DataFrame, column: &str, segments: &[String]) -> Result<audit::Finding> {
+    let median = df
+        .column(column)
+        .ok()
+        .filter(|c| c.dtype().is_primitive_numeric())
+        .and_then(|c| c.cast(&DataType::Float64).ok())
+        .and_then(|c| c.f64().ok().and_then(|f| f.median()))
+        .map(|m| crate::format::num(m, 3))
+        .unwrap_or_else(|| "VALUE".into());
+    Ok(audit::Finding::new(
+        "segment-many-values",
+        "segments",
+        Some(column),
+        segments.len(),
+        segments.iter().take(5).cloned().collect(),
+        &[("median", median)],
+    ))
 }
 
 /// Table indices, customer-level tables first, each group in study order.

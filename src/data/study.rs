@@ -316,6 +316,10 @@ pub struct Study {
     /// Language of the reports: `en` (default) or `zh`; `report --lang` overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// The unit of money amounts (revenue, profit, cost, CLV), e.g. "USD k" or "万元": said
+    /// with every amount in summaries, headers and chart axes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<String>,
     /// Input tables, joined on the customer id.
     #[serde(rename = "table")]
     pub tables: Vec<TableSpec>,
@@ -391,6 +395,7 @@ impl Study {
             clv: None,
             csi: None,
             language: None,
+            units: None,
             base_dir: PathBuf::new(),
             from_flags: true,
         };

@@ -515,10 +515,6 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
         .or(col("amount").is_null())
         .or(col("amount").is_finite().not());
     let valid = missing.clone().not();
-    let after_obs = match obs_end {
-        Some(o) => valid.clone().and(col("day").gt(lit(o))),
-        None => lit(false),
-    };
     let counts = base
         .clone()
         .lazy()
@@ -528,12 +524,6 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
                 .sum()
                 .cast(DataType::UInt64)
                 .alias("missing"),
-            valid.clone().sum().cast(DataType::UInt64).alias("valid"),
-            after_obs
-                .clone()
-                .sum()
-                .cast(DataType::UInt64)
-                .alias("after"),
             col("day").filter(valid.clone()).min().alias("first"),
             col("day").filter(valid.clone()).max().alias("last"),
         ])
@@ -542,7 +532,6 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
         Ok(counts.column(c)?.get(0)?.extract::<u64>().unwrap_or(0) as usize)
     };
     diag.rows_missing = get("missing")?;
-    diag.rows_after_observation_end = get("after")?;
     let (Some(first_day), Some(last_day)) = (
         counts.column("first")?.i32()?.get(0),
         counts.column("last")?.i32()?.get(0),
@@ -559,12 +548,25 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
     diag.last_date = Some(date_text(last_day));
     check_ends(spec, file, cal_end, obs_end, first_day, last_day)?;
 
-    // Returns, within the observation window.
-    let (base, returns) = super::returns::apply(
-        base.lazy().filter(valid.and(after_obs.not())).collect()?,
-        spec.returns,
-    )?;
+    // Returns: a refund reverses its purchase wherever the two fall (the clean log has
+    // neither); then the rows after the observation end are left out (counted).
+    let (base, returns) =
+        super::returns::apply(base.lazy().filter(valid).collect()?, spec.returns)?;
     diag.returns = returns;
+    let after = match obs_end {
+        Some(o) => col("day").gt(lit(o)),
+        None => lit(false),
+    };
+    diag.rows_after_observation_end = base
+        .clone()
+        .lazy()
+        .select([after.clone().sum().cast(DataType::UInt64).alias("n")])
+        .collect()?
+        .column("n")?
+        .get(0)?
+        .extract::<u64>()
+        .unwrap_or(0) as usize;
+    let base = base.lazy().filter(after.not()).collect()?;
     let nonpos = base
         .clone()
         .lazy()

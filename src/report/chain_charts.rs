@@ -373,11 +373,19 @@ fn clip_line(
 /// segment on the same axes, each a density in its own colour, so overlapping segments do
 /// not muddy each other; every panel shows every segment's fitted line, its own drawn
 /// boldly. Axes run from the 0.5th to the 99.5th percentile.
-pub fn link_svg(link: &Link, lang: Lang) -> Result<String> {
-    let (xn, yn) = match lang {
-        Lang::En => (link.x.replace('_', " "), link.y.replace('_', " ")),
-        _ => (lang.name(&link.x), lang.name(&link.y)),
+pub fn link_svg(link: &Link, lang: Lang, units: Option<&str>) -> Result<String> {
+    // Money axes carry the study's unit: "revenue (USD k)".
+    let named = |n: &str| {
+        let base = match lang {
+            Lang::En => n.replace('_', " "),
+            _ => lang.name(n),
+        };
+        match units {
+            Some(u) if n == "revenue" || n == "profit" => format!("{base} ({u})"),
+            _ => base,
+        }
     };
+    let (xn, yn) = (named(&link.x), named(&link.y));
     let pad = |(lo, hi): (f64, f64), d: bool| {
         let p = if d { 0.6 } else { (hi - lo) * 0.03 };
         (lo - p)..(hi + p)

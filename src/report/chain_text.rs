@@ -48,6 +48,9 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
             ]
         )
     );
+    if let Some(u) = &o.units {
+        let _ = writeln!(s, "{}", lang.f("txt_units", &[("u", u)]));
+    }
     let d = &r.diagnostics;
     let dropped = d.customers_dropped();
     if dropped > 0 {
@@ -84,6 +87,18 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
         comparison_block(&mut s, c, lang);
     }
     s
+}
+
+/// The basis of the total effect's significance, one per statement: its bootstrap interval
+/// when resampled (the bottom line's basis), else the regression's p-value.
+pub fn total_basis(m: &crate::analysis::chain::Mediation, lang: Lang) -> String {
+    match &m.total_effect_interval {
+        Some(i) if i.ci_low.is_finite() && i.ci_high.is_finite() => lang.f(
+            "txt_boot_ci",
+            &[("lo", &num(i.ci_low, 3)), ("hi", &num(i.ci_high, 3))],
+        ),
+        _ => format!("p {}", pvalue(m.total_effect.p_value)),
+    }
 }
 
 /// The covariance type's name in `lang` (`nonrobust` → 常规; HC0–HC3 as they are).
@@ -216,8 +231,15 @@ fn segment_block(s: &mut String, seg: &SegmentResult, lang: Lang) {
                     ("d", &num(m.direct_effect.estimate, 4)),
                     ("dp", &pvalue(m.direct_effect.p_value)),
                     ("t", &num(m.total_effect.estimate, 4)),
-                    ("tp", &pvalue(m.total_effect.p_value)),
-                    ("pm", &num(m.proportion_mediated, 3)),
+                    ("tp", &total_basis(m, lang)),
+                    (
+                        "pm",
+                        &match (m.proportion_mediated, &m.proportion_mediated_note) {
+                            (Some(pm), _) => num(pm, 3),
+                            (None, Some(note)) => lang.message(note),
+                            (None, None) => "n/a".into(),
+                        },
+                    ),
                 ]
             )
         );

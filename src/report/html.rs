@@ -73,7 +73,7 @@ pub fn render(
     let mut scatter = Vec::new();
     let mut scatter_files = Vec::new();
     for l in links {
-        let svg = super::chain_charts::link_svg(l, lang)?;
+        let svg = super::chain_charts::link_svg(l, lang, o.units.as_deref())?;
         let file = format!("scatter_{}_{}.svg", l.x, l.y);
         scatter.push(svg.clone());
         scatter_files.push(file.clone());

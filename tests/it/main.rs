@@ -13,6 +13,7 @@ mod first_day;
 mod formats;
 mod fuzz;
 mod language;
+mod messy;
 mod metrics;
 mod nist;
 mod peers;

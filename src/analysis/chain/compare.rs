@@ -111,7 +111,16 @@ pub(super) fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> 
         .hypotheses
         .iter()
         .zip(&rb.hypotheses)
-        .map(|(ha, hb)| crate::analysis::chain_summary::comparison_line(ha, &ra.name, hb, &rb.name))
+        .map(|(ha, hb)| {
+            crate::analysis::chain_summary::comparison_line_in(
+                ha,
+                &ra.name,
+                hb,
+                &rb.name,
+                super::outcome_word(opts),
+                opts.units.as_deref(),
+            )
+        })
         .collect();
     Ok(Comparison {
         segment_a: ra.name.clone(),

@@ -52,12 +52,16 @@ pub(super) fn verdicts(
             supported: significant && iv.estimate > 0.0,
             verdict: verdict_of(significant, iv.estimate).into(),
             estimate: iv.estimate,
-            p_value: Some(s.p_value),
+            // One basis for significance per statement: the bootstrap interval when
+            // resampled (Sobel's p stays in `mediation.sobel`), else Sobel's p.
+            p_value: (opts.bootstrap == 0).then_some(s.p_value),
             ci_low: (opts.bootstrap > 0).then_some(iv.ci_low),
             ci_high: (opts.bootstrap > 0).then_some(iv.ci_high),
             basis,
         }
     };
+    // With `--outcome clv` the Y of the chain is customer lifetime value.
+    let y = super::outcome_word(opts);
     vec![
         positive(
             "H1",
@@ -67,7 +71,7 @@ pub(super) fn verdicts(
         ),
         positive(
             "H2",
-            "Revenue is positively related to profit",
+            &format!("Revenue is positively related to {y}"),
             &b2,
             "Y: coefficient of revenue",
         ),
@@ -79,7 +83,7 @@ pub(super) fn verdicts(
         ),
         mediated(
             "H4",
-            "Revenue mediates share of wallet -> profit",
+            &format!("Revenue mediates share of wallet -> {y}"),
             5,
             &sobels[1],
         ),

@@ -155,13 +155,14 @@ pub(super) fn estimate(
     ];
     let sobels = vec![sobel("H3", &a1, &d21), sobel("H4", &d21, &b2)];
     let total = coef_in(regs, "T_profit_sat", "satisfaction");
-    let proportion = point[3] / total.estimate;
     let total_effect_interval = (opts.bootstrap > 0).then(|| {
         let k = INDIRECT_PATHS.len();
         let d: Vec<f64> = draws.iter().map(|r| r[k]).collect();
         let j: Vec<f64> = jack.iter().map(|r| r[k]).collect();
         bootstrap::interval(point[k], &d, &j, opts.confidence)
     });
+    let (proportion, proportion_note) =
+        proportion_mediated(point[3], &total, total_effect_interval.as_ref(), opts.alpha);
 
     Ok(Estimated {
         mediation: Mediation {
@@ -173,7 +174,36 @@ pub(super) fn estimate(
             total_effect: total,
             total_effect_interval,
             proportion_mediated: proportion,
+            proportion_mediated_note: proportion_note,
         },
         draws,
     })
+}
+
+/// The proportion mediated, total indirect / total, when it means something (see
+/// [`Mediation::proportion_mediated`]); else why not.
+fn proportion_mediated(
+    indirect: f64,
+    total: &Path,
+    interval: Option<&bootstrap::Interval>,
+    alpha: f64,
+) -> (Option<f64>, Option<String>) {
+    let significant = match interval {
+        Some(i) => i.ci_low > 0.0 || i.ci_high < 0.0,
+        None => total.p_value < alpha,
+    };
+    let share = indirect / total.estimate;
+    if !significant {
+        (
+            None,
+            Some("not reported: the total effect is not significant, so a share of it is not meaningful".into()),
+        )
+    } else if !(0.0..=1.0).contains(&share) {
+        (
+            None,
+            Some("not reported: the indirect and direct effects have opposite signs (inconsistent mediation), so the indirect part is not a share of the total".into()),
+        )
+    } else {
+        (Some(share), None)
+    }
 }

@@ -61,10 +61,23 @@ pub struct ChainOptions {
     /// from the study's transaction log, in the profit column's place).
     #[serde(default = "profit_outcome")]
     pub outcome: String,
+    /// The unit of money amounts (revenue, profit, CLV), e.g. `USD k`: said with every
+    /// amount in the summary, the text header and the charts' axes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<String>,
 }
 
 fn profit_outcome() -> String {
     "profit".into()
+}
+
+/// The chain's Y in words: `profit`, or `CLV` with `--outcome clv`.
+pub fn outcome_word(opts: &ChainOptions) -> &'static str {
+    if opts.outcome == "clv" {
+        "CLV"
+    } else {
+        "profit"
+    }
 }
 
 impl Default for ChainOptions {
@@ -80,6 +93,7 @@ impl Default for ChainOptions {
             quadratic: false,
             spearman: false,
             outcome: profit_outcome(),
+            units: None,
         }
     }
 }

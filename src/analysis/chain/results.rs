@@ -78,8 +78,14 @@ pub struct Mediation {
     /// Bootstrap interval of the total effect (c' + total indirect), the bottom line of the
     /// chain; `None` without resampling.
     pub total_effect_interval: Option<Interval>,
-    /// Total indirect / total effect.
-    pub proportion_mediated: f64,
+    /// Total indirect / total effect, when it means something: the total effect is
+    /// significant (its bootstrap interval excludes 0, or without resamples its regression
+    /// p-value is below alpha) and the indirect part lies between 0 and the whole (same sign;
+    /// with the direct effect of the opposite sign — inconsistent mediation — it would exceed
+    /// 1 and mislead). `None` otherwise, with the reason in `proportion_mediated_note`.
+    pub proportion_mediated: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proportion_mediated_note: Option<String>,
 }
 
 /// A hypothesis verdict.

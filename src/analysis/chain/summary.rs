@@ -42,31 +42,64 @@ pub fn effect_step(id: &str) -> f64 {
     }
 }
 
-/// The evidence behind a hypothesis verdict, in the data's units.
+/// How an amount reads with the study's unit: `+30.9 USD k` (or just `+30.9`).
+fn money(x: f64, units: Option<&str>) -> String {
+    match units {
+        Some(u) => format!("{} {u}", signed(x)),
+        None => signed(x),
+    }
+}
+
+/// The evidence behind a hypothesis verdict, in the data's units: share-of-wallet effects
+/// per 10 percentage points, with the per-unit coefficient of the tables beside them so the
+/// two never look inconsistent; money in the study's unit; Y as the outcome names it.
 pub fn evidence(h: &Hypothesis) -> String {
+    evidence_in(h, "profit", None)
+}
+
+/// [`evidence`] for outcome `y` (`profit` or `CLV`) and money unit `units`.
+pub fn evidence_in(h: &Hypothesis, y: &str, units: Option<&str>) -> String {
     let scale = effect_step(&h.id);
-    let unit = match h.id.as_str() {
-        "H1" => " revenue per 10 percentage points of share of wallet",
-        "H2" => " profit per unit of revenue",
-        "H3" => " revenue per satisfaction point",
-        "H4" => " profit per 10 percentage points of share of wallet",
-        _ => "",
+    let (what, money_effect) = match h.id.as_str() {
+        "H1" => (
+            " revenue per 10 percentage points of share of wallet".to_string(),
+            true,
+        ),
+        "H2" => (format!(" {y} per unit of revenue"), false),
+        "H3" => (" revenue per satisfaction point".to_string(), true),
+        "H4" => (
+            format!(" {y} per 10 percentage points of share of wallet"),
+            true,
+        ),
+        _ => (String::new(), false),
+    };
+    let value = |x: f64| {
+        if money_effect {
+            money(x, units)
+        } else {
+            signed(x)
+        }
+    };
+    let per_unit = if scale != 1.0 {
+        format!(", i.e. {} per unit as in the tables", amount(h.estimate, 4))
+    } else {
+        String::new()
     };
     match (h.ci_low, h.ci_high) {
         (Some(lo), Some(hi)) => format!(
-            "indirect effect {}{unit}, CI [{}, {}]",
-            signed(h.estimate * scale),
+            "indirect effect {}{what}{per_unit}, CI [{}, {}]",
+            value(h.estimate * scale),
             amount(lo * scale, 3),
             amount(hi * scale, 3)
         ),
         _ if h.id == "H3" || h.id == "H4" => format!(
-            "indirect effect {}{unit}, Sobel {}",
-            signed(h.estimate * scale),
+            "indirect effect {}{what}{per_unit}, Sobel {}",
+            value(h.estimate * scale),
             p_text(h.p_value)
         ),
         _ => format!(
-            "{}{unit}, {}",
-            signed(h.estimate * scale),
+            "{}{what}{per_unit}, {}",
+            value(h.estimate * scale),
             p_text(h.p_value)
         ),
     }
@@ -74,7 +107,19 @@ pub fn evidence(h: &Hypothesis) -> String {
 
 /// One plain-language line comparing a hypothesis across two segments.
 pub fn comparison_line(ha: &Hypothesis, a: &str, hb: &Hypothesis, b: &str) -> String {
-    let (ea, eb) = (evidence(ha), evidence(hb));
+    comparison_line_in(ha, a, hb, b, "profit", None)
+}
+
+/// [`comparison_line`] for outcome `y` and money unit `units`.
+pub fn comparison_line_in(
+    ha: &Hypothesis,
+    a: &str,
+    hb: &Hypothesis,
+    b: &str,
+    y: &str,
+    units: Option<&str>,
+) -> String {
+    let (ea, eb) = (evidence_in(ha, y, units), evidence_in(hb, y, units));
     let id = &ha.id;
     match (ha.verdict.as_str(), hb.verdict.as_str()) {
         ("supported", "supported") => {
@@ -119,6 +164,19 @@ pub struct BottomLine {
     /// The part through share of wallet and revenue (total indirect effect), with its
     /// interval when finite.
     pub via: Option<(f64, Option<(f64, f64)>)>,
+    /// The direct effect c' (satisfaction → profit with share of wallet and revenue held).
+    pub direct: f64,
+}
+
+impl BottomLine {
+    /// The indirect and direct effects pull in opposite directions (inconsistent
+    /// mediation): the indirect part is then no share of the whole and must not read as one.
+    pub fn inconsistent(&self) -> bool {
+        match self.via {
+            Some((v, _)) => v * self.direct < 0.0,
+            None => false,
+        }
+    }
 }
 
 /// The total effect of satisfaction on profit in one segment, with its interval: the
@@ -149,6 +207,7 @@ pub fn bottom_line_parts(s: &SegmentResult) -> Option<BottomLine> {
         });
     Some(BottomLine {
         estimate: m.total_effect.estimate,
+        direct: m.direct_effect.estimate,
         ci_low: lo,
         ci_high: hi,
         bootstrap,
@@ -163,39 +222,72 @@ pub fn bottom_line_parts(s: &SegmentResult) -> Option<BottomLine> {
     })
 }
 
+/// Customers a segment needs per coefficient of its profit equation for a bottom line:
+/// below, its paths are estimated and shown, but a one-sentence verdict on them would be
+/// noise presented as a finding (40 segments of 7 customers would each get one).
+pub const MIN_PER_COEFFICIENT: usize = 5;
+
+/// The customers a bottom line needs in `s` (5 per coefficient of its profit equation).
+pub fn bottom_line_minimum(s: &SegmentResult) -> usize {
+    let k = s
+        .regressions
+        .iter()
+        .find(|r| r.model == "Y")
+        .map_or(4, |r| r.result.terms.len());
+    MIN_PER_COEFFICIENT * k
+}
+
 fn bottom_line(s: &SegmentResult, opts: &ChainOptions) -> Option<String> {
-    let b = bottom_line_parts(s)?;
-    let reading = match b.reading {
-        1 => "more satisfied customers are more profitable",
-        -1 => "more satisfied customers are LESS profitable",
-        _ => "no clear link between satisfaction and profit",
-    };
     let who = if s.name == "all" {
         "all customers".to_string()
     } else {
         format!("{} customers", s.name)
     };
+    let min = bottom_line_minimum(s);
+    if s.n < min {
+        return Some(format!(
+            "No bottom line for {who} (n = {}): too few customers; a bottom line needs at least {min} ({MIN_PER_COEFFICIENT} per coefficient of the profit equation). Its estimates are in the tables.",
+            s.n
+        ));
+    }
+    let b = bottom_line_parts(s)?;
+    let y = super::outcome_word(opts);
+    let units = opts.units.as_deref();
+    let reading = match (b.reading, y) {
+        (1, "CLV") => "more satisfied customers have a higher CLV".to_string(),
+        (-1, "CLV") => "more satisfied customers have a LOWER CLV".to_string(),
+        (_, "CLV") => "no clear link between satisfaction and CLV".to_string(),
+        (1, _) => "more satisfied customers are more profitable".to_string(),
+        (-1, _) => "more satisfied customers are LESS profitable".to_string(),
+        _ => "no clear link between satisfaction and profit".to_string(),
+    };
+    let interval = |lo: f64, hi: f64| format!("[{}, {}]", amount(lo, 3), amount(hi, 3));
     let via = match b.via {
+        // Inconsistent mediation: the two paths pull in opposite directions.
+        Some((est, ci)) if b.inconsistent() => format!(
+            "; the indirect path through share of wallet and revenue ({}{}) and the direct path ({}) pull in opposite directions",
+            money(est, units),
+            ci.map(|(lo, hi)| format!(" {}", interval(lo, hi))).unwrap_or_default(),
+            money(b.direct, units)
+        ),
         Some((est, Some((lo, hi)))) => format!(
-            "; of this, {} [{}, {}] runs through share of wallet and revenue",
-            signed(est),
-            amount(lo, 3),
-            amount(hi, 3)
+            "; of this, {} {} runs through share of wallet and revenue",
+            money(est, units),
+            interval(lo, hi)
         ),
         Some((est, None)) => format!(
             "; of this, {} runs through share of wallet and revenue",
-            signed(est)
+            money(est, units)
         ),
         None => String::new(),
     };
     Some(format!(
-        "Bottom line, {who} (n = {}): {reading} — one more satisfaction point goes with {} profit ({:.0}% {} CI [{}, {}]){via}.",
+        "Bottom line, {who} (n = {}): {reading} — one more satisfaction point goes with {} {y} ({:.0}% {} CI {}){via}.",
         thousands(s.n as f64, 0),
-        signed(b.estimate),
+        money(b.estimate, units),
         opts.confidence * 100.0,
         if b.bootstrap { "bootstrap" } else { "regression" },
-        amount(b.ci_low, 3),
-        amount(b.ci_high, 3)
+        interval(b.ci_low, b.ci_high)
     ))
 }
 
@@ -223,7 +315,7 @@ pub fn summary(
                     "Pooled over all customers, {} reverses: \"{}\" is contradicted by a significant negative effect ({}). The segment results show where this comes from.",
                     h.id,
                     h.statement,
-                    evidence(h)
+                    evidence_in(h, super::outcome_word(opts), opts.units.as_deref())
                 ));
             }
         }
@@ -245,7 +337,7 @@ pub fn summary(
                     s.name,
                     h.statement,
                     h.verdict,
-                    evidence(h)
+                    evidence_in(h, super::outcome_word(opts), opts.units.as_deref())
                 ));
             }
         }

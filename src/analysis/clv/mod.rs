@@ -504,7 +504,7 @@ fn totals_of(segment: &str, rows: &[(f64, f64, f64, f64)], all_clv: f64) -> ClvT
 }
 
 /// Totals per segment of a customer table carrying `p_alive`, `expected_transactions`,
-/// `clv` and the text column `segment` (in `order`).
+/// `clv` and the text column `segment` (in `order`), over the customers with a CLV.
 pub fn segment_totals(
     customers: &DataFrame,
     segment: &str,
@@ -516,7 +516,12 @@ pub fn segment_totals(
         .lazy()
         .group_by([col(segment).cast(DataType::String).alias("__segment")])
         .agg([
-            len().cast(DataType::Float64).alias("n"),
+            // Customers with a CLV (a customer without purchases in the log has none).
+            col("clv")
+                .is_not_null()
+                .sum()
+                .cast(DataType::Float64)
+                .alias("n"),
             col("expected_transactions").sum().alias("e"),
             col("clv").sum().alias("clv"),
             col("p_alive").mean().alias("alive"),

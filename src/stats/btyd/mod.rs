@@ -579,6 +579,94 @@ mod tests {
         assert!(fit(&Nowhere, &[vec![1.0]], 50).is_err());
     }
 
+    /// The likelihoods stay accurate in their limits (issue #21, item 7): as r, α → ∞ with
+    /// r/α = λ and nobody dropping out, BG/NBD, MBG/NBD and Pareto/NBD become a Poisson process
+    /// with rate λ for everyone, L = λˣ e^(−λT); as q, γ → ∞ with q/γ = ν, Gamma-Gamma's mean
+    /// spend is Gamma(px, xν). Before, ln Γ(r) and r ln α cancelled to a log-likelihood of 0.00.
+    #[test]
+    fn likelihoods_reach_their_limits_accurately() {
+        let rfm = RfmTuples {
+            x: vec![0.0, 1.0, 4.0, 12.0, 40.0],
+            t_x: vec![0.0, 3.5, 20.0, 30.0, 37.0],
+            t: vec![38.0, 30.0, 35.0, 31.0, 38.0],
+            count: vec![10.0, 4.0, 2.0, 1.0, 3.0],
+        };
+        // (A drop-out rate of 1e-12 would still matter against e^(−λT) ≈ 3e-12: the
+        // Pareto/NBD's limit needs s/β far below that.)
+        let lambda: f64 = 0.7;
+        let poisson: f64 = (0..rfm.x.len())
+            .map(|i| rfm.count[i] * (rfm.x[i] * lambda.ln() - lambda * rfm.t[i]))
+            .sum();
+        for r in [1e8, 1e10, 1e12] {
+            let nbd = [r, r / lambda, 1e-12, 1e6];
+            for (name, ll) in [
+                ("BG/NBD", BgNbd(&rfm).value_grad(&nbd).unwrap().0),
+                ("MBG/NBD", MbgNbd(&rfm).value_grad(&nbd).unwrap().0),
+                (
+                    "Pareto/NBD",
+                    ParetoNbd::new(&rfm)
+                        .value_grad(&[r, r / lambda, 1e-30, 1.0])
+                        .unwrap()
+                        .0,
+                ),
+            ] {
+                assert!(
+                    (ll - poisson).abs() < 1e-6 * poisson.abs(),
+                    "{name} at r = {r:e}: {ll} vs {poisson}"
+                );
+            }
+        }
+        let spend = SpendTuples {
+            x: vec![1.0, 3.0, 7.0],
+            mean: vec![20.0, 35.5, 12.0],
+            count: vec![5.0, 2.0, 1.0],
+        };
+        let (p, nu): (f64, f64) = (2.5, 0.08);
+        let want: f64 = (0..3)
+            .map(|i| {
+                let (x, m) = (spend.x[i], spend.mean[i]);
+                spend.count[i]
+                    * (p * x * (x * nu).ln() + (p * x - 1.0) * m.ln()
+                        - x * nu * m
+                        - ln_gamma(p * x))
+            })
+            .sum();
+        for q in [1e9, 1e12] {
+            let got = GammaGamma(&spend).value_grad(&[p, q, q / nu]).unwrap().0;
+            assert!(
+                (got - want).abs() < 1e-7 * want.abs(),
+                "q {q:e}: {got} vs {want}"
+            );
+        }
+    }
+
+    /// A log of steady buyers (one rate, no drop-out) gives a degenerate fit with its
+    /// explanation, not "converged", and parameters inside the search bounds.
+    #[test]
+    fn a_fit_at_the_limit_is_degenerate_and_says_why() {
+        // x ≈ λT for everyone: no heterogeneity in rates, nobody lapsing.
+        let rfm = RfmTuples {
+            x: vec![18.0, 19.0, 20.0, 21.0, 22.0, 20.0],
+            t_x: vec![38.0, 39.0, 39.5, 39.8, 39.9, 39.0],
+            t: vec![40.0; 6],
+            count: vec![40.0, 60.0, 80.0, 60.0, 40.0, 20.0],
+        };
+        for m in [PurchaseModel::BgNbd, PurchaseModel::ParetoNbd] {
+            let f = m.fit(&rfm, None).unwrap();
+            assert_eq!(f.status, "degenerate", "{m:?}: {f:?}");
+            let why = f.explanation.unwrap_or_default();
+            assert!(
+                why.contains("do not differ") || why.contains("do not drop out"),
+                "{why}"
+            );
+            assert!(
+                f.params.iter().all(|p| p.is_finite() && *p <= 1.01e10),
+                "{:?}",
+                f.params
+            );
+        }
+    }
+
     #[test]
     fn gradients_match_finite_differences() {
         let rfm = RfmTuples {

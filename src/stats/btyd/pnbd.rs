@@ -568,6 +568,58 @@ mod tests {
         }
     }
 
+    /// The integral form (used where the ₂F₁ series is slow or cancels) equals the closed
+    /// form where both apply, and its gradient equals central differences.
+    #[test]
+    fn integral_form_matches_the_closed_form() {
+        for p in [
+            [0.553, 10.578, 0.606, 11.669],
+            [0.553, 11.669, 0.606, 10.578],
+            [2.5, 7.0, 1.5, 70.0],
+        ] {
+            for (x, tx, t) in [
+                (0.0, 0.0, 38.0),
+                (1.0, 12.5, 38.0),
+                (7.0, 30.0, 36.0),
+                (26.0, 30.9, 31.0),
+            ] {
+                let (a, b) = (ln_f(&p, x, tx), ln_f(&p, x, t));
+                let ((closed, gc), alive_c) = tuple_ln_l(&p, x, t, a, b);
+                let ((integral, gi), alive_i) = tuple_integral(&p, x, tx, t);
+                assert!(
+                    (closed - integral).abs() < 1e-10 * closed.abs().max(1.0),
+                    "{p:?} {x} {tx} {t}: {closed} vs {integral}"
+                );
+                assert!((alive_c - alive_i).abs() < 1e-9 * alive_c.abs().max(1.0));
+                for k in 0..4 {
+                    assert!(
+                        (gc[k] - gi[k]).abs() < 1e-7 * gc[k].abs().max(1.0),
+                        "{p:?} {x} ∂{k}: {} vs {}",
+                        gc[k],
+                        gi[k]
+                    );
+                }
+            }
+        }
+        // Deep in the Poisson limit, against central differences.
+        let p = [1e7, 2e7, 0.3, 5.0];
+        let g = tuple_integral(&p, 5.0, 20.0, 38.0).0 .1;
+        for k in 0..4 {
+            let h = 1e-5 * p[k];
+            let (mut u, mut d) = (p, p);
+            u[k] += h;
+            d[k] -= h;
+            let num = (tuple_integral(&u, 5.0, 20.0, 38.0).0 .0
+                - tuple_integral(&d, 5.0, 20.0, 38.0).0 .0)
+                / (2.0 * h);
+            assert!(
+                (num - g[k]).abs() < 1e-4 * num.abs().max(1e-6),
+                "∂{k}: {num} vs {}",
+                g[k]
+            );
+        }
+    }
+
     /// ln F and its gradient against the plain ₂F₁ series and central differences, on both
     /// sides of α = β and at the switch.
     #[test]

@@ -2,8 +2,8 @@
 
 Run from this folder: python3 make_messy.py
 Written with Python 3.11.7, pyreadstat 1.3.7, pandas 3.1.1, numpy 2.4.6, openpyxl 3.1.5,
-XlsxWriter 3.3.1. Deterministic (fixed seeds). The outputs are committed; the tests only read
-them. Each file reproduces what analysts' real exports do (README, "The input audit").
+XlsxWriter 3.3.1. The contents are deterministic (fixed seeds; the SPSS files carry their
+writing time in the header). The outputs are committed; the tests only read them. Each file reproduces what analysts' real exports do (README, "The input audit").
 """
 import datetime
 import random
@@ -50,6 +50,7 @@ ids = {f"B{i:03d}": f"{i:04d}" for i in range(1, 82)}
 fin = accounts.copy()
 fin["client_id"] = fin["client_id"].map(ids)
 wb = xlsxwriter.Workbook("finance.xlsx")
+wb.set_properties({"created": datetime.datetime(2025, 1, 15)})
 ws = wb.add_worksheet("FY2024")
 ws.write(0, 0, "Brokerage accounts, FY2024 (USD thousands)")
 ws.write(1, 0, "Exported from finance on 2025-01-15")
@@ -79,7 +80,7 @@ clean_fin.to_csv("finance_clean.csv", index=False)
 tx = pd.read_csv(SRC + "retail-bank/transactions.csv").head(3000).copy()
 tx["customer"] = tx["household_id"].str.replace("H", "0", regex=False)
 tx["date"] = pd.to_datetime(tx["date"])
-orders, clean_orders = [], []
+orders = []
 for k, row in enumerate(tx.itertuples(index=False)):
     amt = round(float(row.amount), 2)
     orders.append((row.customer, row.date, amt))
@@ -87,11 +88,7 @@ for k, row in enumerate(tx.itertuples(index=False)):
     if kind == 0:  # refunded in full 11 days later
         orders.append((row.customer, row.date + pd.Timedelta(days=11), -amt))
     elif kind == 7:  # a partial refund 3 days later
-        part = round(amt * 0.25, 2)
-        orders.append((row.customer, row.date + pd.Timedelta(days=3), -part))
-        clean_orders.append((row.customer, row.date, round(amt - part, 2)))
-    else:
-        clean_orders.append((row.customer, row.date, amt))
+        orders.append((row.customer, row.date + pd.Timedelta(days=3), -round(amt * 0.25, 2)))
 orders.sort(key=lambda o: o[1])
 def money(v):
     return ("-$" if v < 0 else "$") + f"{abs(v):,.2f}"
@@ -100,6 +97,22 @@ pd.DataFrame({
     "order_date": [o[1].strftime("%m/%d/%Y") for o in orders],
     "amount": [money(o[2]) for o in orders],
 }).to_csv("orders.csv", index=False)
+# The clean log by the documented rule, written independently here: each refund, in file
+# order, reverses the same customer's latest purchase on or before its date that can still
+# absorb it (an exact amount first); a full refund removes the purchase, a partial one
+# reduces it; refunds that match nothing are dropped.
+rows = [list(o) + [i] for i, o in enumerate(orders)]
+left = {i: o[2] for i, o in enumerate(orders) if o[2] > 0}
+for i, (c, d, a) in enumerate(orders):
+    if a >= 0:
+        continue
+    cands = [j for j in left if orders[j][0] == c and orders[j][1] <= d and left[j] >= -a * (1 - 1e-12)]
+    if not cands:
+        continue
+    exact = [j for j in cands if abs(orders[j][2] + a) <= 1e-9 * orders[j][2]]
+    pick = max(exact or cands, key=lambda j: (orders[j][1], j))
+    left[pick] += a
+clean_orders = [(orders[j][0], orders[j][1], round(left[j], 2)) for j in sorted(left) if left[j] > 1e-9 * orders[j][2]]
 pd.DataFrame({
     "customer_id": [o[0] for o in clean_orders],
     "order_date": [o[1].strftime("%Y-%m-%d") for o in clean_orders],
@@ -129,11 +142,12 @@ for c in range(1000):
 pd.DataFrame(rows, columns=["id", "date", "amount"]).to_csv("steady.csv", index=False)
 
 # --- 6. Ids that differ only by zeros or spaces -----------------------------------------------
+# "5", "05" and "005" are three customers; " 7 " and "7" are one; an id of spaces is none.
 with open("ids.csv", "w") as f:
     f.write("id,date,amount\n")
-    for d in range(1, 8):
-        for i in ["5", "05", "005", " 7 ", "7"]:
-            f.write(f"{i},2024-0{1 + d % 6}-1{d},{10 + d}\n")
+    for i, n in [("5", 2), ("05", 3), ("005", 4), (" 7 ", 2), ("7", 3)]:
+        for d in range(n):
+            f.write(f"{i},2024-0{1 + d}-{10 + len(i) + 3 * n},{10 + d}\n")
     f.write("   ,2024-02-02,9\n")
 
 # --- 7. Broken CSVs ------------------------------------------------------------------------
@@ -152,6 +166,7 @@ open("utf16.csv", "wb").write(("\n".join(acc) + "\n").encode("utf-16"))
 
 # --- 8. A workbook whose first sheet is empty --------------------------------------------------
 wb = xlsxwriter.Workbook("empty_first_sheet.xlsx")
+wb.set_properties({"created": datetime.datetime(2025, 1, 15)})
 wb.add_worksheet("Cover")
 ws = wb.add_worksheet("accounts")
 ws.write_row(0, 0, list(accounts.columns))
@@ -174,3 +189,34 @@ pyreadstat.write_sav(num, "survey_numeric_ids.sav")
 na = accounts.copy()
 na["client_id"] = na["client_id"].str[1:].astype(int).astype(str)
 na.to_csv("accounts_numeric_ids.csv", index=False)
+
+# --- Studies over the corpus -------------------------------------------------------------
+STUDY = """name = "{name}"
+[[table]]
+name = "survey"
+path = "{survey}"
+level = "respondent"
+respondent = "respondent_id"
+[[table]]
+name = "accounts"
+path = "{accounts}"{sheet}
+[roles]
+id = "client_id"
+satisfaction = "satisfaction"
+share_of_wallet = "share_of_wallet_pct"
+revenue = "revenue"
+cost = "cost_to_serve"
+[options]
+min_respondents = 3
+share_of_wallet_scale = "percent"
+"""
+for name, survey_file, acc, sheet in [
+    ("refused", "brokerage_refused.sav", "brokerage_accounts.csv", ""),
+    ("refused-zh", "brokerage_refused_zh.sav", "brokerage_accounts.csv", ""),
+    ("clean", "brokerage_survey_clean.csv", "brokerage_accounts.csv", ""),
+    ("finance", "finance_survey.csv", "finance.xlsx", ""),
+    ("finance-clean", "finance_survey.csv", "finance_clean.csv", ""),
+    ("numeric-ids", "survey_numeric_ids.sav", "accounts_numeric_ids.csv", ""),
+]:
+    with open(f"{name}.toml", "w") as f:
+        f.write(STUDY.format(name=name, survey=survey_file, accounts=acc, sheet=sheet))
