@@ -17,9 +17,9 @@ impl Likelihood for GammaGamma<'_> {
     }
 
     /// ln f = ln Γ(px+q) − ln Γ(px) − ln Γ(q) + q ln γ + (px−1) ln m̄ + px ln x − (px+q) ln(γ+m̄x),
-    /// evaluated as [ln Γ(q+px) − ln Γ(q) − px ln q] + px ln(q/(γ+m̄x)) − q·ln1p(m̄x/γ) − ln Γ(px)
-    /// + (px−1) ln m̄ + px ln x, which stays accurate as q, γ → ∞ with q/γ fixed (mean spend the
-    /// same for everyone), where ln Γ(q) and q ln γ would cancel.
+    /// evaluated as the sum of [ln Γ(q+px) − ln Γ(q) − px ln q], px ln(q/(γ+m̄x)),
+    /// −q·ln1p(m̄x/γ), −ln Γ(px), (px−1) ln m̄ and px ln x, which stays accurate as q, γ → ∞
+    /// with q/γ fixed (mean spend the same for everyone), where ln Γ(q) and q ln γ would cancel.
     fn value_grad(&self, par: &[f64]) -> Option<(f64, Vec<f64>)> {
         let (p, q, g) = (par[0], par[1], par[2]);
         if !(p > 0.0 && q > 0.0 && g > 0.0) || par.iter().any(|v| !v.is_finite()) {
