@@ -42,9 +42,15 @@ pub struct Driver {
     /// Bootstrap percentile CIs (absolute, R² units), when bootstrapped.
     pub shapley_ci: Option<[f64; 2]>,
     pub relative_weight_ci: Option<[f64; 2]>,
-    /// Mean rating (performance).
+    /// Mean rating (performance) and its t interval.
     pub mean: f64,
-    /// Importance–performance quadrant.
+    #[serde(default)]
+    pub mean_ci: [f64; 2],
+    /// Importance–performance quadrant: `priority: improve`, `strength: keep up`,
+    /// `maintain: possible overkill`, `low priority` — or, where an interval straddles the
+    /// mean line it is compared with, `not distinguishable (importance)`, `(performance)` or
+    /// `(both)`. Without bootstrap intervals importance is compared by its point estimate
+    /// (said in `quadrant_basis`).
     pub quadrant: String,
 }
 
@@ -56,6 +62,19 @@ pub struct DriverGroup {
     pub r_squared: f64,
     pub drivers: Vec<Driver>,
     pub rows_dropped: Vec<RowsDropped>,
+    /// The lines that divide the quadrants: the mean Shapley importance (R²/p, in % of R²:
+    /// 100/p) and the mean of the drivers' mean ratings.
+    #[serde(default)]
+    pub mean_importance_pct: f64,
+    #[serde(default)]
+    pub mean_performance: f64,
+    /// The lowest and highest rating any driver received: the performance axis of the chart
+    /// shows this whole range, so small differences look small.
+    #[serde(default)]
+    pub rating_range: [f64; 2],
+    /// How the quadrants were decided.
+    #[serde(default)]
+    pub quadrant_basis: String,
 }
 
 /// The `drivers` output.
@@ -78,12 +97,29 @@ fn importances(cp: &CrossProducts) -> Option<Vec<f64>> {
     out.iter().all(|v| v.is_finite()).then_some(out)
 }
 
-fn quadrant(importance_high: bool, performance_high: bool) -> &'static str {
+/// Which side of a line an interval lies on: Some(true) above, Some(false) below, None when
+/// it straddles the line (not distinguishable from it).
+fn side(interval: [f64; 2], line: f64) -> Option<bool> {
+    if interval[0] > line {
+        Some(true)
+    } else if interval[1] < line {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The quadrant of a driver whose importance and performance intervals lie on the given
+/// sides of the two mean lines.
+fn quadrant(importance_high: Option<bool>, performance_high: Option<bool>) -> &'static str {
     match (importance_high, performance_high) {
-        (true, true) => "strength: keep up",
-        (true, false) => "priority: improve",
-        (false, true) => "maintain: possible overkill",
-        (false, false) => "low priority",
+        (Some(true), Some(true)) => "strength: keep up",
+        (Some(true), Some(false)) => "priority: improve",
+        (Some(false), Some(true)) => "maintain: possible overkill",
+        (Some(false), Some(false)) => "low priority",
+        (None, Some(_)) => "not distinguishable (importance)",
+        (Some(_), None) => "not distinguishable (performance)",
+        (None, None) => "not distinguishable (both)",
     }
 }
 
@@ -155,11 +191,36 @@ fn one_group(
         .iter()
         .map(|c| c.iter().sum::<f64>() / c.len() as f64)
         .collect();
+    // Performance intervals: the t interval of each mean rating.
+    let n = cols[0].len() as f64;
+    let t = crate::stats::regression::t_quantile(0.5 + opts.confidence / 2.0, (n - 1.0).max(1.0));
+    let mean_ci: Vec<[f64; 2]> = cols[..p]
+        .iter()
+        .zip(&means)
+        .map(|(c, m)| {
+            let sd = (c.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+            let h = t * sd / n.sqrt();
+            [m - h, m + h]
+        })
+        .collect();
+    let rating_range = cols[..p]
+        .iter()
+        .flatten()
+        .fold([f64::INFINITY, f64::NEG_INFINITY], |[lo, hi], v| {
+            [lo.min(*v), hi.max(*v)]
+        });
     let mean_importance = r2 / p as f64;
     let mean_performance = means.iter().sum::<f64>() / p as f64;
+    let resampled = !draws.is_empty();
     let drivers = (0..p)
         .map(|j| {
             let t = &reg.terms[j + 1];
+            // Importance: its bootstrap interval against the mean line, or the point
+            // estimate when not resampled.
+            let importance = match ci(j) {
+                Some(c) => side(c, mean_importance),
+                None => Some(point[j] >= mean_importance),
+            };
             Driver {
                 name: opts.drivers[j].clone(),
                 coefficient: t.estimate,
@@ -173,17 +234,26 @@ fn one_group(
                 shapley_ci: ci(j),
                 relative_weight_ci: ci(p + j),
                 mean: means[j],
-                quadrant: quadrant(point[j] >= mean_importance, means[j] >= mean_performance)
-                    .into(),
+                mean_ci: mean_ci[j],
+                quadrant: quadrant(importance, side(mean_ci[j], mean_performance)).into(),
             }
         })
         .collect();
+    let conf = format!("{:.0}%", opts.confidence * 100.0);
     Ok(DriverGroup {
         group: group.to_string(),
         n: fit.n,
         r_squared: r2,
         drivers,
         rows_dropped: frame.dropped,
+        mean_importance_pct: 100.0 / p as f64,
+        mean_performance,
+        rating_range,
+        quadrant_basis: if resampled {
+            format!("{conf} bootstrap intervals of importance and {conf} t intervals of performance against the mean lines; a driver whose interval straddles a line is not distinguishable from it")
+        } else {
+            format!("importance by its point estimate (no bootstrap: run with --bootstrap for noise-aware quadrants), performance by its {conf} t interval against the mean line")
+        },
     })
 }
 

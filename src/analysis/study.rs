@@ -45,7 +45,8 @@ pub fn build(study: &Study) -> Result<Built> {
         study.tables.iter().find(|t| t.level == Level::Transaction),
         study.clv.as_ref(),
     ) else {
-        let table = build::build_with(study, prepared)?;
+        let mut table = build::build_with(study, prepared)?;
+        carry_csi_audit(&mut table, csi.as_ref());
         return Ok(Built {
             csi: with_segments(study, &table, csi)?,
             table,
@@ -96,6 +97,7 @@ pub fn build(study: &Study) -> Result<Built> {
         .collect()?;
     prepared.insert(spec.name.clone(), per_customer);
     let mut table = build::build_with(study, prepared)?;
+    carry_csi_audit(&mut table, csi.as_ref());
 
     // The log's own row counts in the diagnostics.
     let d = &rfm.diagnostics;
@@ -156,6 +158,41 @@ pub fn build(study: &Study) -> Result<Built> {
         table,
         clv: Some(result),
     })
+}
+
+/// The survey table of a `[csi]` study was read and audited before the model was fitted:
+/// its notes (declared missing codes, codes read as missing, totals) belong to the build's
+/// diagnostics like any table's.
+fn carry_csi_audit(table: &mut CustomerTable, csi: Option<&crate::analysis::csi::CsiResult>) {
+    let Some(r) = csi else { return };
+    let d = &r.diagnostics;
+    for f in &d.audit {
+        if !table
+            .diagnostics
+            .audit
+            .iter()
+            .any(|g| g.message == f.message)
+        {
+            table.diagnostics.add(f.clone());
+        }
+    }
+    for n in &d.notes {
+        if !table.diagnostics.notes.contains(n) {
+            table.diagnostics.notes.push(n.clone());
+        }
+    }
+    if let (Some(read), Some(input)) = (
+        d.inputs.first(),
+        table
+            .diagnostics
+            .inputs
+            .iter_mut()
+            .find(|i| i.level == "respondent"),
+    ) {
+        if input.declared_missing.is_empty() {
+            input.declared_missing = read.declared_missing.clone();
+        }
+    }
 }
 
 /// The CSI study with its comparison between the built table's segments.
@@ -272,4 +309,136 @@ pub fn use_outcome(table: &mut CustomerTable, outcome: &str) -> Result<()> {
             "--outcome '{outcome}': use profit or clv"
         ))),
     }
+}
+
+/// The report's survey sections: metrics (CSAT, NPS, CES) and key drivers per segment, on
+/// the respondents the chain analysed (valid satisfaction rating, customers in the table),
+/// with the basis of each section's n and, for a section the study asks for that cannot be
+/// computed, the reason (shown in its place).
+#[derive(Debug, Clone, Default)]
+pub struct SurveySections {
+    pub metrics: Option<crate::analysis::metrics::MetricsOutput>,
+    pub drivers: Option<crate::analysis::drivers::DriversOutput>,
+    /// What each section's n counts.
+    pub metrics_basis: String,
+    pub drivers_basis: String,
+    /// (section, why) for sections asked for but not computed.
+    pub not_computed: Vec<(String, String)>,
+}
+
+/// Bootstrap resamples behind the report's key-driver quadrants.
+pub const REPORT_DRIVER_RESAMPLES: usize = 1000;
+
+/// Compute the survey sections a study asks for (`roles.recommend`, `roles.effort`,
+/// `roles.attributes`, a satisfaction rating with a declared scale for CSAT).
+pub fn survey_sections(
+    study: &Study,
+    table: &CustomerTable,
+    opts: &crate::analysis::chain::ChainOptions,
+) -> Result<SurveySections> {
+    use crate::analysis::drivers::{self, DriverOptions};
+    use crate::analysis::metrics::{self, MetricsOptions, Scale};
+    let r = &study.roles;
+    let mut out = SurveySections::default();
+    if r.attributes.is_empty() && r.recommend.is_none() && r.effort.is_none() {
+        return Ok(out);
+    }
+    let Some((df, rows_read)) = build::respondents_with_segments(study, table)? else {
+        out.not_computed.push((
+            "metrics".into(),
+            "the study has no respondent-level table to compute survey metrics and key drivers on"
+                .into(),
+        ));
+        return Ok(out);
+    };
+    let file = "survey table";
+    let has = |c: &str| df.schema().contains(c);
+    let index = study.csi.is_some() && r.satisfaction.ends_with("_index");
+    let csat = match study.options.satisfaction_scale {
+        Some([low, high]) if has(&r.satisfaction) => {
+            Some((r.satisfaction.clone(), Scale { low, high }))
+        }
+        _ if index => {
+            out.not_computed.push((
+                "csat".into(),
+                format!("CSAT is not computed: satisfaction is the satisfaction index '{}', computed from the CSI model's items, not a rating respondents gave (its mean and interval are in the satisfaction-index section)", r.satisfaction),
+            ));
+            None
+        }
+        _ => None,
+    };
+    out.metrics_basis = format!(
+        "{} respondents of the {} customers analysed, each with a valid '{}' rating (the same respondents as the chain; {} survey rows read)",
+        crate::format::thousands(df.height() as f64, 0),
+        crate::format::thousands(table.df.height() as f64, 0),
+        r.satisfaction,
+        crate::format::thousands(rows_read as f64, 0)
+    );
+    let metric_asked = csat.is_some() || r.recommend.is_some() || r.effort.is_some();
+    if metric_asked {
+        out.metrics = Some(metrics::run(
+            &df,
+            file,
+            &MetricsOptions {
+                csat,
+                nps: r.recommend.clone(),
+                ces: r.effort.clone().map(|c| {
+                    (
+                        c,
+                        Scale {
+                            low: 1.0,
+                            high: 7.0,
+                        },
+                    )
+                }),
+                csi: None,
+                retained: None,
+                by: Some(cols::SEGMENT.into()),
+                rollup_id: None,
+                confidence: opts.confidence,
+                defaulted_scales: vec![],
+            },
+        )?);
+    }
+    if r.attributes.len() >= 2 {
+        if has(&r.satisfaction) {
+            let d = drivers::run(
+                &df,
+                file,
+                &DriverOptions {
+                    target: r.satisfaction.clone(),
+                    drivers: r.attributes.clone(),
+                    by: Some(cols::SEGMENT.into()),
+                    bootstrap: REPORT_DRIVER_RESAMPLES,
+                    seed: opts.seed,
+                    confidence: opts.confidence,
+                },
+            )?;
+            let dropped: usize = d
+                .groups
+                .iter()
+                .flat_map(|g| g.rows_dropped.iter().map(|x| x.rows))
+                .sum();
+            out.drivers_basis = format!(
+                "the same respondents with every attribute rated ({} left out for a missing attribute rating); quadrants from {} bootstrap resamples",
+                crate::format::thousands(dropped as f64, 0),
+                crate::format::thousands(REPORT_DRIVER_RESAMPLES as f64, 0)
+            );
+            out.drivers = Some(d);
+        } else {
+            out.not_computed.push((
+                "drivers".into(),
+                format!(
+                    "Key drivers are not computed: the outcome '{}' is not a column of the survey table{}",
+                    r.satisfaction,
+                    if index {
+                        " (it is the satisfaction index, computed from the CSI model; the satisfaction-index section's importance–performance map shows what drives it)"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+    }
+    Ok(out)
 }

@@ -5,8 +5,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use profitchain::analysis::chain;
-use profitchain::analysis::drivers::{self, DriverOptions, DriversOutput};
-use profitchain::analysis::metrics::{self, MetricsOptions, MetricsOutput, Scale};
 use profitchain::analysis::value::{self, ValueOptions};
 use profitchain::data::build::cols;
 use profitchain::report::{chain as chain_render, export, html};
@@ -30,7 +28,17 @@ pub struct ReportArgs {
 }
 
 pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
+    // The output folder is checked before anything else is done or said.
+    if args.out.extension().is_some() && !args.out.is_dir() {
+        return Err(Error::Usage(format!(
+            "report writes a folder (report.html, report.md, charts and tables inside it), but -o {} names a file; give a folder, e.g. -o {}",
+            args.out.display(),
+            args.out.with_extension("").display()
+        )));
+    }
+    export::check_dir(&args.out, args.force, "-o")?;
     let (_sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
+    super::not_an_input(&[args.out.as_path()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let built = profitchain::analysis::study::build(&study)?;
     let table = built.table;
@@ -53,14 +61,13 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     let sizes = value::segment_profit(&table.df, &table.segments)?;
     // Render everything before writing anything.
     let links = chain::links(&table)?;
-    let survey = survey_sections(&study, &table, &opts)?;
+    let survey = profitchain::analysis::study::survey_sections(&study, &table, &opts)?;
     let rendered = html::render(
         &result,
         Some(&value),
         &sizes,
         &links,
-        survey.0.as_ref(),
-        survey.1.as_ref(),
+        &survey,
         &html::Sections {
             clv: built.clv.as_ref(),
             csi: built.csi.as_ref(),
@@ -70,9 +77,18 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     let mut exp = chain_render::export_in(&result, lang)?;
     exp.overview.extend(html::overview_blocks(
         &sizes,
-        survey.0.as_ref(),
-        survey.1.as_ref(),
+        survey.metrics.as_ref(),
+        survey.drivers.as_ref(),
     )?);
+    // The customer table (one row per customer, as analysed) and, with a purchase log, the
+    // CLV study in summary.json, so everything the report says can be checked.
+    exp.tables.push(export::Table {
+        name: "customers".into(),
+        df: table.df.clone(),
+    });
+    if let Some(c) = &built.clv {
+        exp.json = with_clv(&exp.json, c)?;
+    }
     export::write(&args.out, &mut exp, args.force)?;
     let charts = args.out.join("charts");
     std::fs::create_dir_all(&charts).map_err(|e| Error::Write {
@@ -91,64 +107,10 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// Metrics and key drivers per segment, on the study's respondent table, when the study
-/// names survey items (recommend, effort) or attribute ratings.
-fn survey_sections(
-    study: &profitchain::data::Study,
-    table: &profitchain::data::CustomerTable,
-    opts: &profitchain::analysis::chain::ChainOptions,
-) -> Result<(Option<MetricsOutput>, Option<DriversOutput>)> {
-    let r = &study.roles;
-    if r.attributes.is_empty() && r.recommend.is_none() && r.effort.is_none() {
-        return Ok((None, None));
-    }
-    let Some((df, _)) = profitchain::data::build::respondents_with_segments(study, table)? else {
-        return Ok((None, None));
-    };
-    let file = "survey table";
-    let has = |c: &str| df.schema().contains(c);
-    let metrics = metrics::run(
-        &df,
-        file,
-        &MetricsOptions {
-            csat: study
-                .options
-                .satisfaction_scale
-                .filter(|_| has(&r.satisfaction))
-                .map(|[low, high]| (r.satisfaction.clone(), Scale { low, high })),
-            nps: r.recommend.clone(),
-            ces: r.effort.clone().map(|c| {
-                (
-                    c,
-                    Scale {
-                        low: 1.0,
-                        high: 7.0,
-                    },
-                )
-            }),
-            csi: None,
-            retained: None,
-            by: Some(cols::SEGMENT.into()),
-            rollup_id: None,
-            confidence: opts.confidence,
-            defaulted_scales: vec![],
-        },
-    )?;
-    let drivers = if r.attributes.len() >= 2 && has(&r.satisfaction) {
-        Some(drivers::run(
-            &df,
-            file,
-            &DriverOptions {
-                target: r.satisfaction.clone(),
-                drivers: r.attributes.clone(),
-                by: Some(cols::SEGMENT.into()),
-                bootstrap: 0,
-                seed: opts.seed,
-                confidence: opts.confidence,
-            },
-        )?)
-    } else {
-        None
-    };
-    Ok((Some(metrics), drivers))
+/// The chain's summary JSON with the CLV study added under `clv`.
+fn with_clv(json: &str, clv: &profitchain::analysis::clv::ClvResult) -> Result<String> {
+    let mut v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| Error::Internal(e.to_string()))?;
+    v["clv"] = serde_json::to_value(clv).map_err(|e| Error::Internal(e.to_string()))?;
+    super::to_json(&v)
 }

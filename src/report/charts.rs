@@ -95,15 +95,35 @@ pub fn importance_performance_svg(
 ) -> Result<String> {
     let xs: Vec<f64> = group.drivers.iter().map(|d| d.shapley_pct).collect();
     let ys: Vec<f64> = group.drivers.iter().map(|d| d.mean).collect();
-    let x_max = xs.iter().copied().fold(0.0, f64::max) * 1.25 + 1.0;
-    let (y_lo, y_hi) = (
-        ys.iter().copied().fold(f64::INFINITY, f64::min),
-        ys.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-    );
-    let pad = (y_hi - y_lo).max(1e-9) * 0.25;
+    // Importance intervals in % of R².
+    let x_ci: Vec<Option<[f64; 2]>> = group
+        .drivers
+        .iter()
+        .map(|d| {
+            d.shapley_ci
+                .map(|[lo, hi]| [100.0 * lo / group.r_squared, 100.0 * hi / group.r_squared])
+        })
+        .collect();
+    let x_max = xs
+        .iter()
+        .zip(&x_ci)
+        .map(|(x, c)| c.map_or(*x, |c| c[1].max(*x)))
+        .fold(0.0, f64::max)
+        * 1.25
+        + 1.0;
+    // Performance: the whole range of ratings given, so that a difference of a few hundredths
+    // of a point looks as small as it is (never an axis zoomed onto the means).
+    let [lo, hi] = group.rating_range;
+    let (y_lo, y_hi) = if lo.is_finite() && hi > lo {
+        (lo, hi)
+    } else {
+        let m = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
+        (m - 0.5, m + 0.5)
+    };
+    let pad = (y_hi - y_lo) * 0.05;
     let (y_min, y_max) = (y_lo - pad, y_hi + pad);
-    let mx = 100.0 / xs.len().max(1) as f64;
-    let my = ys.iter().sum::<f64>() / ys.len().max(1) as f64;
+    let mx = group.mean_importance_pct;
+    let my = group.mean_performance;
     theme::svg((720, 480), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, theme::caption_style(18))
@@ -181,6 +201,21 @@ pub fn importance_performance_svg(
             }
             placed.push((px + 8, px + 8 + w, y));
             offsets[i] = y - py;
+        }
+        // Intervals: importance across, performance up and down.
+        let whisker = PALETTE[0].mix(0.6).stroke_width(2);
+        for (i, d) in group.drivers.iter().enumerate() {
+            if let Some([a, b]) = x_ci[i] {
+                chart
+                    .draw_series(LineSeries::new([(a, d.mean), (b, d.mean)], whisker))
+                    .map_err(chart_err)?;
+            }
+            chart
+                .draw_series(LineSeries::new(
+                    [(d.shapley_pct, d.mean_ci[0]), (d.shapley_pct, d.mean_ci[1])],
+                    whisker,
+                ))
+                .map_err(chart_err)?;
         }
         chart
             .draw_series(group.drivers.iter().enumerate().map(|(i, d)| {

@@ -70,6 +70,11 @@ pub fn text_in(out: &DriversOutput, lang: Lang) -> String {
                 );
             }
         }
+        let _ = writeln!(
+            s,
+            "  {}",
+            lang.f("dr_basis", &[("basis", &lang.message(&g.quadrant_basis))])
+        );
         for d in &g.rows_dropped {
             let _ = writeln!(
                 s,

@@ -34,10 +34,10 @@ pub fn render(
     value: Option<&ValueResult>,
     sizes: &[SegmentProfit],
     links: &[crate::analysis::chain::Link],
-    metrics: Option<&crate::analysis::metrics::MetricsOutput>,
-    drivers: Option<&crate::analysis::drivers::DriversOutput>,
+    survey: &crate::analysis::study::SurveySections,
     extra: &Sections,
 ) -> Result<Rendered> {
+    let (metrics, drivers) = (survey.metrics.as_ref(), survey.drivers.as_ref());
     let clv = extra.clv;
     let lang = extra.lang;
     let o = &chain.options;
@@ -90,7 +90,7 @@ pub fn render(
                 .iter()
                 .map(|g| {
                     json!({
-                        "group": lang.name(&g.group), "n": g.n,
+                        "group": lang.name(&g.group), "n": super::format::thousands(g.n as f64, 0),
                         "csat": g.csat.as_ref().map(|c| format!("{} ({} {:.1}%)", num(c.mean, 3), lang.t("top2box"), c.top2box)).unwrap_or_default(),
                         "nps": g.nps.as_ref().map(|n| format!("{:.1} [{:.1}, {:.1}]", n.score, n.ci_low, n.ci_high)).unwrap_or_default(),
                         "ces": g.ces.as_ref().map(|c| num(c.mean, 3)).unwrap_or_default(),
@@ -112,7 +112,7 @@ pub fn render(
         );
         charts_out.push((file.clone(), svg.clone()));
         driver_groups.push(json!({
-            "group": lang.name(&g.group), "n": g.n, "r2": num(g.r_squared, 3), "chart": svg, "file": file,
+            "group": lang.name(&g.group), "n": super::format::thousands(g.n as f64, 0), "r2": num(g.r_squared, 3), "chart": svg, "file": file,
             "rows": g.drivers.iter().map(|d| json!({"name": d.name, "coef": num(d.coefficient, 3), "p": pvalue(d.p_value),
                 "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": super::format::fixed(d.mean, 2), "quadrant": lang.message(&d.quadrant)})).collect::<Vec<_>>(),
         }));
@@ -272,7 +272,10 @@ pub fn render(
     let max_points = crate::analysis::chain::MAX_SCATTER_POINTS;
     let ctx = context! {
         study => chain.study, customers => super::format::thousands(d.customers as f64, 0), has_examples => d.rows().iter().any(|r| !r.examples.is_empty()), options, summary, diagnostics, segment_sizes,
-        alpha => o.alpha, moderation, metric_cols, diagrams, diagram_files, comparisons, hypotheses, correlations,
+        alpha => o.alpha, moderation, metric_cols,
+        metrics_basis => (!survey.metrics_basis.is_empty()).then(|| lang.message(&survey.metrics_basis)),
+        drivers_basis => (!survey.drivers_basis.is_empty()).then(|| lang.message(&survey.drivers_basis)),
+        not_computed => survey.not_computed.iter().map(|(_, why)| lang.message(why)).collect::<Vec<_>>(), diagrams, diagram_files, comparisons, hypotheses, correlations,
         whale, whale_text, clv => clv_section, csi => csi_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
         t => lang.messages(),
         paths_caption => lang.f("paths_caption", &[("alpha", &o.alpha)]),

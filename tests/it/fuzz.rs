@@ -291,8 +291,7 @@ fn run_case(csv: &str, f: &str, seg_rule: u8, percent: bool) -> Result<(), TestC
             val.as_ref(),
             &sizes,
             &links,
-            None,
-            None,
+            &Default::default(),
             &Default::default(),
         ),
     )?;

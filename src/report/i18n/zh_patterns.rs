@@ -99,6 +99,9 @@ const PATTERNS: &[(&str, &str)] = &[
     ("priority: improve", "优先改进"),
     ("low priority", "次要"),
     ("maintain: possible overkill", "维持：可能投入过度"),
+    ("not distinguishable (importance)", "无法区分（重要性区间跨越均值线）"),
+    ("not distinguishable (performance)", "无法区分（表现区间跨越均值线）"),
+    ("not distinguishable (both)", "无法区分（重要性与表现区间均跨越均值线）"),
 ];
 
 /// The values a message fills into `pattern`'s `{}` slots, if it has that form.
