@@ -84,6 +84,16 @@ fn numeric_roles(study: &Study) -> Vec<&str> {
     v
 }
 
+/// Whether value labels describe a rating scale ("Very satisfied", "Agree", measure ordinal
+/// or scale) rather than categories.
+pub(crate) fn rating_labels(cm: &super::load::ColumnMeta) -> bool {
+    matches!(cm.measure.as_deref(), Some("ordinal") | Some("scale"))
+        || cm.value_labels.iter().any(|(_, l)| {
+            let l = l.to_lowercase();
+            RATING_WORDS.iter().any(|w| l.contains(w))
+        })
+}
+
 /// Whether a numeric column with value labels holds categories.
 fn labelled_categories(df: &DataFrame, name: &str, meta: &TableMeta) -> Result<bool> {
     let Some(cm) = meta.columns.get(name) else {
@@ -259,16 +269,27 @@ pub(crate) fn aggregate_respondents(
             "category-rollup",
             table,
             None,
-            categories.len(),
+            0,
             vec![],
-            &[(
-                "columns",
-                categories
-                    .iter()
-                    .map(|c| format!("'{c}'"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )],
+            &[
+                (
+                    "columns",
+                    categories
+                        .iter()
+                        .map(|c| format!("'{c}'"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                (
+                    "kind",
+                    if categories.len() == 1 {
+                        "is a category (value labels or text)"
+                    } else {
+                        "are categories (value labels or text)"
+                    }
+                    .into(),
+                ),
+            ],
         ));
     }
     let vanished = ids_before

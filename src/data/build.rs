@@ -621,7 +621,7 @@ fn preference_order(tables: &[Loaded]) -> Vec<usize> {
 }
 
 /// Numeric columns the roles name (before derivation), without duplicates.
-fn numeric_role_columns(study: &Study) -> Vec<String> {
+pub(crate) fn numeric_role_columns(study: &Study) -> Vec<String> {
     let r = &study.roles;
     let mut out: Vec<String> = Vec::new();
     let mut add = |c: &str| {

@@ -350,6 +350,28 @@ fn default_name() -> String {
 impl Study {
     /// Read and validate a study file.
     pub fn from_file(path: &Path) -> Result<Self> {
+        if path.is_dir() {
+            let studies: Vec<String> = std::fs::read_dir(path)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .map(|e| e.path())
+                        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                        .map(|p| p.display().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            return Err(Error::MissingFile {
+                path: path.to_path_buf(),
+                reason: if studies.is_empty() {
+                    "it is a folder, not a study file; name the study's .toml file (README, \"Study file reference\"), or use --data FILE with the role flags".into()
+                } else {
+                    format!(
+                        "it is a folder, not a study file; name the study's .toml file, e.g. --study {}",
+                        studies.join(" or --study ")
+                    )
+                },
+            });
+        }
         let text = std::fs::read_to_string(path).map_err(|e| Error::MissingFile {
             path: path.to_path_buf(),
             reason: e.to_string(),

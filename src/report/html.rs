@@ -164,9 +164,20 @@ pub fn render(
         .rows()
         .iter()
         .map(|x| {
-            json!({"stage": lang.message(&x.stage), "what": lang.message(&x.what), "unit": x.unit,
+            json!({"stage": lang.message(&x.stage), "what": super::text::diag_message(d, lang, &x.what), "unit": x.unit,
                 "count": x.count.map(|c| super::format::thousands(c as f64, 0)).unwrap_or_default(),
                 "examples": x.examples, "warning": x.stage == "warning"})
+        })
+        .collect();
+    // The input audit: every rule that fired on the inputs, as a data-quality table.
+    let audit: Vec<Value> = d
+        .audit
+        .iter()
+        .map(|f| {
+            json!({"rule": f.rule, "severity": lang.t(&format!("severity_{:?}", f.severity).to_lowercase()),
+                "count": if f.count > 0 { super::format::thousands(f.count as f64, 0) } else { String::new() },
+                "message": if lang == super::i18n::Lang::Zh { f.message_zh.clone() } else { f.message.clone() },
+                "warning": f.severity != crate::data::audit::Severity::Note})
         })
         .collect();
     let segment_sizes: Vec<Value> = sizes
@@ -272,7 +283,7 @@ pub fn render(
     let max_points = crate::analysis::chain::MAX_SCATTER_POINTS;
     let ctx = context! {
         study => chain.study, customers => super::format::thousands(d.customers as f64, 0), has_examples => d.rows().iter().any(|r| !r.examples.is_empty()), options, summary, diagnostics, segment_sizes,
-        alpha => o.alpha, moderation, metric_cols,
+        alpha => o.alpha, moderation, metric_cols, audit,
         metrics_basis => (!survey.metrics_basis.is_empty()).then(|| lang.message(&survey.metrics_basis)),
         drivers_basis => (!survey.drivers_basis.is_empty()).then(|| lang.message(&survey.drivers_basis)),
         not_computed => survey.not_computed.iter().map(|(_, why)| lang.message(why)).collect::<Vec<_>>(), diagrams, diagram_files, comparisons, hypotheses, correlations,

@@ -250,6 +250,23 @@ pub fn inspection_in(x: &Inspection, lang: Lang) -> String {
             );
         }
     }
+    if x.audit.is_empty() {
+        let _ = writeln!(s, "  {}", lang.t("i_audit_clean"));
+    } else {
+        let _ = writeln!(s, "  {}", lang.t("i_audit"));
+        for f in &x.audit {
+            let label = match f.severity {
+                crate::data::audit::Severity::Stop => "i_stop",
+                crate::data::audit::Severity::Warn => "txt_warning",
+                crate::data::audit::Severity::Note => "d_note",
+            };
+            let text = match lang {
+                Lang::Zh => &f.message_zh,
+                _ => &f.message,
+            };
+            let _ = writeln!(s, "    {}{text}", lang.t(label));
+        }
+    }
     s
 }
 

@@ -304,7 +304,7 @@ mod tests {
                         k.trim_end_matches("_zh").to_string()
                     }
                 })
-                .filter(|k| !["are", "were", "they", "it"].contains(&k.as_str()))
+                .filter(|k| !["are", "were", "they", "it", "repeat", "kind"].contains(&k.as_str()))
                 .collect()
         };
         for (id, r) in rules {

@@ -251,7 +251,7 @@ pub fn audit_table(
         df = drop_totals(df, meta, ctx, &mut findings)?;
     }
     if let (Some(id), Some(hint)) = (&ctx.id, &ctx.unique_id) {
-        check_unique(&df, id, meta, ctx, hint)?;
+        findings.extend(check_unique(&df, id, meta, ctx, hint)?);
     }
     df = apply_missing_codes(df, meta, ctx, &mut findings)?;
     for r in &ctx.ratings {
@@ -424,35 +424,29 @@ fn drop_totals(
     Ok(keep)
 }
 
-/// Error when an id repeats, naming the first repeated ids and the rows that hold them.
+/// When an id repeats: the `duplicate-id` finding (a stop), naming the file's id column,
+/// the first repeated ids and the rows that hold them.
 fn check_unique(
     df: &DataFrame,
     id: &str,
     meta: &TableMeta,
     ctx: &TableAudit,
     hint: &str,
-) -> Result<()> {
+) -> Result<Option<Finding>> {
     let dup = df
         .clone()
         .lazy()
         .filter(col(id).is_not_null())
         .group_by([col(id)])
-        .agg([
-            len().alias("__n"),
-            col("__row").head(Some(3)).alias("__rows"),
-        ])
+        .agg([len().alias("__n"), col("__row").head(Some(3)).alias("__rows")])
         .filter(col("__n").gt(lit(1)))
         .sort([id], Default::default())
         .collect()?;
     if dup.height() == 0 {
-        return Ok(());
+        return Ok(None);
     }
     let ids = dup.column(id)?.as_materialized_series().str()?.clone();
-    let rows = dup
-        .column("__rows")?
-        .as_materialized_series()
-        .list()?
-        .clone();
+    let rows = dup.column("__rows")?.as_materialized_series().list()?.clone();
     let mut examples = Vec::new();
     for (i, r) in ids.iter().zip(rows.amortized_iter()).take(EXAMPLES) {
         let at: Vec<String> = match r {
@@ -467,13 +461,20 @@ fn check_unique(
         };
         examples.push(format!("'{}' ({})", i.unwrap_or(""), at.join(", ")));
     }
-    Err(crate::Error::DuplicateId {
-        file: ctx.file.clone(),
-        column: id.to_string(),
-        count: dup.height(),
-        examples: examples.join("; "),
-        hint: hint.to_string(),
-    })
+    let n = dup.height();
+    Ok(Some(Finding::new(
+        "duplicate-id",
+        &ctx.table,
+        Some(id),
+        n,
+        vec![],
+        &[
+            ("file", ctx.file.clone()),
+            ("repeat", if n == 1 { "repeats" } else { "repeat" }.into()),
+            ("shown", examples.join("; ")),
+            ("hint", hint.to_string()),
+        ],
+    )))
 }
 
 /// Survey columns: rating roles, labelled columns, numeric columns of survey tables.
@@ -625,6 +626,7 @@ fn role_zh(role: &str) -> &'static str {
         "covariate" => "协变量",
         "moderator" => "调节变量",
         "item" => "测量题项",
+        "rating" => "评分",
         _ => "变量",
     }
 }
