@@ -17,7 +17,7 @@ pub enum Error {
     MissingFile { path: PathBuf, reason: String },
 
     /// The file extension does not name a supported format.
-    #[error("'{path}': unknown file type '{ext}'. Use .csv/.txt, .parquet, .ipc/.arrow/.feather, .ndjson/.jsonl, .sav/.zsav (SPSS), .dta (Stata), or .xlsx/.xlsm/.xlsb/.xls/.ods (Excel, LibreOffice).")]
+    #[error("'{path}': unknown file type '{ext}'. profitchain reads .csv, .tsv/.tab (tab-separated), .txt/.dat (whitespace-separated), .parquet, .ipc/.arrow/.feather, .ndjson/.jsonl, .sav/.zsav (SPSS), .dta (Stata), and .xlsx/.xlsm/.xlsb/.xls/.ods (Excel, LibreOffice).")]
     UnknownExtension { path: PathBuf, ext: String },
 
     /// A file with a known extension whose contents cannot be read as that format (a
@@ -124,13 +124,20 @@ impl Error {
     }
 }
 
-/// Closest name to `wanted` among `candidates` (Jaro-Winkler via `strsim`), if any is close.
+/// Closest name to `wanted` among `candidates`, if any is close: by Jaro-Winkler similarity
+/// (at least 0.7; `strsim`), or one edit away (two for names of six or more characters), so
+/// a doubled or dropped letter (`qq3` for `q3`) is caught too.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     let lw = wanted.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&lw, &c.to_lowercase()), c))
-        .filter(|(s, _)| *s >= 0.7)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c.to_string())
+        .filter_map(|c| {
+            let lc = c.to_lowercase();
+            let jw = strsim::jaro_winkler(&lw, &lc);
+            let edits = strsim::levenshtein(&lw, &lc);
+            let near = edits <= 1 || (edits <= 2 && lw.chars().count() >= 6);
+            (jw >= 0.7 || (near && lw.chars().count() >= 2)).then_some((jw, edits, c))
+        })
+        .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
+        .map(|(_, _, c)| c.to_string())
 }

@@ -38,9 +38,7 @@ fn id_for<'a>(ids: &'a [String], file: &std::path::Path) -> Option<&'a str> {
     let name = file.file_name().map(|n| n.to_string_lossy().to_string());
     ids.iter()
         .filter_map(|i| i.split_once('='))
-        .find(|(f, _)| {
-            std::path::Path::new(f) == file || Some(f.to_string()) == name
-        })
+        .find(|(f, _)| std::path::Path::new(f) == file || Some(f.to_string()) == name)
         .map(|(_, c)| c)
         .or_else(|| ids.iter().find(|i| !i.contains('=')).map(String::as_str))
 }

@@ -438,7 +438,10 @@ fn check_unique(
         .lazy()
         .filter(col(id).is_not_null())
         .group_by([col(id)])
-        .agg([len().alias("__n"), col("__row").head(Some(3)).alias("__rows")])
+        .agg([
+            len().alias("__n"),
+            col("__row").head(Some(3)).alias("__rows"),
+        ])
         .filter(col("__n").gt(lit(1)))
         .sort([id], Default::default())
         .collect()?;
@@ -446,7 +449,11 @@ fn check_unique(
         return Ok(None);
     }
     let ids = dup.column(id)?.as_materialized_series().str()?.clone();
-    let rows = dup.column("__rows")?.as_materialized_series().list()?.clone();
+    let rows = dup
+        .column("__rows")?
+        .as_materialized_series()
+        .list()?
+        .clone();
     let mut examples = Vec::new();
     for (i, r) in ids.iter().zip(rows.amortized_iter()).take(EXAMPLES) {
         let at: Vec<String> = match r {

@@ -191,9 +191,17 @@ fn read_sheet(path: &Path, opts: &ReadOptions) -> Result<Table> {
                 && filled.iter().all(|c| matches!(c, Data::String(_)))
         })
         .ok_or_else(|| {
+            let hint = if opts.sheet.is_none() && names.len() > 1 {
+                format!(
+                    "It is the workbook's first sheet; its sheets are {}: name the one with the data with sheet = \"…\" in the study's table block, or --sheet.",
+                    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                )
+            } else {
+                "Put the column names in one row above the data.".to_string()
+            };
             unreadable(
                 format!("sheet '{sheet}' has no header row (a row of column names) in its first {HEADER_SEARCH} rows"),
-                "Put the column names in one row above the data.",
+                &hint,
             )
         })?;
     let header = rows[header_at];

@@ -9,6 +9,7 @@ pub mod meta;
 pub mod numbers;
 mod spss;
 mod stata;
+mod text;
 
 use std::path::Path;
 
@@ -25,6 +26,10 @@ const CSV_INFER_ROWS: usize = 10_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
+    /// Tab-separated text (`.tsv`, `.tab`): CSV with a tab separator.
+    Tsv,
+    /// Whitespace-separated text (`.txt`, `.dat`), with or without a header line.
+    Whitespace,
     Parquet,
     Ipc,
     NdJson,
@@ -45,6 +50,8 @@ impl Format {
             .unwrap_or_default();
         match ext.as_str() {
             "csv" => Ok(Format::Csv),
+            "tsv" | "tab" => Ok(Format::Tsv),
+            "txt" | "dat" => Ok(Format::Whitespace),
             "parquet" | "pq" => Ok(Format::Parquet),
             "ipc" | "arrow" | "feather" => Ok(Format::Ipc),
             "ndjson" | "jsonl" => Ok(Format::NdJson),
@@ -149,13 +156,13 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     };
     let p = || PlRefPath::try_from_path(path);
     match Format::from_path(path)? {
-        Format::Csv => read_csv(path, opts).map(|df| Table {
-            df,
-            meta: TableMeta {
-                origin: meta::Origin::Lines { first: 2 },
-                ..Default::default()
-            },
-        }),
+        Format::Whitespace => text::read(path, opts),
+        Format::Tsv => {
+            let mut o = opts.clone();
+            o.separator = o.separator.or(Some(b'\t'));
+            read_table_as_csv(path, &o)
+        }
+        Format::Csv => read_table_as_csv(path, opts),
         Format::Parquet => LazyFrame::scan_parquet(p()?, ScanArgsParquet::default())?
             .collect()
             .map_err(|e| read_error(path, e))
@@ -173,6 +180,16 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
         Format::Stata => stata::read(path),
         Format::Workbook => excel::read(path, opts),
     }
+}
+
+fn read_table_as_csv(path: &Path, opts: &ReadOptions) -> Result<Table> {
+    read_csv(path, opts).map(|df| Table {
+        df,
+        meta: TableMeta {
+            origin: meta::Origin::Lines { first: 2 },
+            ..Default::default()
+        },
+    })
 }
 
 fn read_csv(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {

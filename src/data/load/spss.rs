@@ -25,6 +25,19 @@ pub(super) fn read(path: &Path) -> Result<Table> {
         Ok(Err(e)) => return Err(unreadable(path, &e.to_string())),
         Err(_) => return Err(unreadable(path, "the reader stopped on malformed data")),
     };
+    // A file cut short still parses up to where it ends: its header says how many cases
+    // it should hold.
+    if let Some(declared) = dict.number_rows {
+        if (batch.num_rows() as i64) < declared {
+            return Err(unreadable(
+                path,
+                &format!(
+                    "its header declares {declared} cases but only {} could be read: the file is cut short",
+                    batch.num_rows()
+                ),
+            ));
+        }
+    }
     let mut meta = TableMeta {
         origin: super::meta::Origin::Spss,
         ..Default::default()

@@ -76,10 +76,16 @@ impl PlsModel {
             }
             for i in &c.items {
                 if let Some(other) = seen.insert(i.clone(), c.name.clone()) {
-                    return Err(err(format!(
-                        "item '{i}' is in two blocks, '{other}' and '{}'; each item measures one construct",
-                        c.name
-                    )));
+                    return Err(err(if other == c.name {
+                        format!(
+                            "item '{i}' is listed twice in block '{other}'; list each item once"
+                        )
+                    } else {
+                        format!(
+                            "item '{i}' is in two blocks, '{other}' and '{}'; each item measures one construct",
+                            c.name
+                        )
+                    }));
                 }
                 if let Some(cols) = columns {
                     if !cols.contains(i) {
@@ -284,7 +290,14 @@ impl ModelFile {
             } else {
                 ""
             };
-            Error::Usage(format!("model file {src}: {msg}{hint}"))
+            let at = e
+                .span()
+                .map(|sp| {
+                    let (line, col) = crate::data::study::line_col(text, sp.start);
+                    format!(" (line {line}, column {col})")
+                })
+                .unwrap_or_default();
+            Error::Usage(format!("model file {src}: {msg}{at}{hint}"))
         })
     }
 
