@@ -14,7 +14,7 @@ use super::data_args::DataArgs;
 pub struct BuildArgs {
     #[command(flatten)]
     pub data: DataArgs,
-    /// Output table: .csv or .parquet.
+    /// Output table: .csv, .parquet or .xlsx.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Also write the diagnostics as JSON to this file.
@@ -24,9 +24,13 @@ pub struct BuildArgs {
 
 pub fn run(args: BuildArgs, lang: Option<&str>) -> Result<()> {
     let study = args.data.study(&[], &[])?;
+    let outputs: Vec<&std::path::Path> = std::iter::once(args.output.as_path())
+        .chain(args.diagnostics_json.as_deref())
+        .collect();
+    super::not_an_input(&outputs, &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let mut table = profitchain::analysis::study::build(&study)?.table;
-    output::write_table(&args.output, &mut table.df)?;
+    super::write_table(&args.output, &mut table.df)?;
     if let Some(p) = &args.diagnostics_json {
         output::write_text(p, &(super::to_json(&table.diagnostics)? + "\n"))?;
     }

@@ -96,7 +96,7 @@ pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
         &["text", "json", "markdown", "csv", "xlsx"],
     )?;
     args.export.check()?;
-    let (_sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
+    let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
     super::not_an_input(
         &args.output.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
         &super::study_inputs(&study),
@@ -122,5 +122,7 @@ pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
         _ => Rendered::Text(render::text_in(&result, lang)),
     };
     args.export.write(|| render::export(&result))?;
-    super::emit_output(&args.output, out)
+    super::emit_output(&args.output, out)?;
+    super::data_args::sample_note(&sample_dir);
+    Ok(())
 }

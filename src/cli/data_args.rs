@@ -240,18 +240,25 @@ impl DataArgs {
 }
 
 /// The study of the data arguments, or the bundled brokerage sample when none were given
-/// (said on stderr). Keep the returned folder alive while the study's files are read.
+/// (said on stderr by [`sample_note`] once the command has succeeded, so an error is the
+/// only thing it prints). Keep the returned folder alive while the study's files are read.
 pub fn study_or_sample(
     data: &DataArgs,
     covariates: &[String],
     moderators: &[String],
 ) -> Result<(Option<tempfile::TempDir>, Study)> {
     if data.is_empty() {
-        eprintln!("No --study or --data given: using the bundled brokerage sample (81 simulated B2B clients).");
         let (dir, mut study) = profitchain::data::sample::brokerage()?;
         data.apply(&mut study, covariates, moderators)?;
         Ok((Some(dir), study))
     } else {
         Ok((None, data.study(covariates, moderators)?))
+    }
+}
+
+/// Say that the bundled sample was used (when `sample` is its folder).
+pub fn sample_note(sample: &Option<tempfile::TempDir>) {
+    if sample.is_some() {
+        eprintln!("No --study or --data given: used the bundled brokerage sample (81 simulated B2B clients).");
     }
 }

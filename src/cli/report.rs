@@ -37,7 +37,7 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
         )));
     }
     export::check_dir(&args.out, args.force, "-o")?;
-    let (_sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
+    let (sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
     super::not_an_input(&[args.out.as_path()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let built = profitchain::analysis::study::build(&study)?;
@@ -100,6 +100,7 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     }
     output::write_text(&args.out.join("report.md"), &rendered.markdown)?;
     output::write_text(&args.out.join("report.html"), &rendered.html)?;
+    super::data_args::sample_note(&sample_dir);
     eprintln!(
         "Wrote the report to {}",
         args.out.join("report.html").display()

@@ -199,6 +199,10 @@ fn xlsx_err(e: rust_xlsxwriter::XlsxError) -> Error {
     Error::Internal(format!("xlsx: {e}"))
 }
 
+fn dt_is_date(d: &DataType) -> bool {
+    matches!(d, DataType::Date)
+}
+
 /// Excel number format of a column, by its name: p-values with 4 decimals, percentages
 /// with 1, counts with thousands separators, other numbers with thousands separators and
 /// 4 decimals.
@@ -239,6 +243,26 @@ fn write_df(
                     }
                 }
                 width = width.max(6.0);
+            }
+            DataType::Date | DataType::Datetime(_, _) => {
+                // Dates as Excel dates (serial days since 1899-12-30), formatted as dates.
+                let date = dt_is_date(c.dtype());
+                let fmt = Format::new().set_num_format(if date {
+                    "yyyy-mm-dd"
+                } else {
+                    "yyyy-mm-dd hh:mm"
+                });
+                let ms = c
+                    .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))?
+                    .cast(&DataType::Int64)?;
+                for (i, v) in ms.as_materialized_series().i64()?.iter().enumerate() {
+                    if let Some(v) = v {
+                        let serial = v as f64 / 86_400_000.0 + 25_569.0;
+                        ws.write_number_with_format(row0 + 1 + i as u32, colx, serial, &fmt)
+                            .map_err(xlsx_err)?;
+                    }
+                }
+                width = width.max(if date { 11.0 } else { 17.0 });
             }
             dt if dt.is_primitive_numeric() => {
                 let fmt = Format::new().set_num_format(number_format(name, dt.is_integer()));
@@ -402,13 +426,11 @@ pub fn latex_models(caption: &str, columns: &[(String, &RegressionResult)]) -> S
     s
 }
 
-/// A sheet name in `lang` (`sheet_NAME` in the message table), at most 31 characters.
-fn sheet_name(lang: Lang, name: &str) -> String {
-    let shown = lang
-        .messages()
-        .get(&format!("sheet_{name}"))
-        .map_or(name, String::as_str);
-    shown.chars().take(31).collect()
+/// A sheet's name: the table's English key in every language (at most 31 characters), so
+/// `pandas.read_excel(sheet_name="coefficients")` and formulas referring to sheets work on
+/// a Chinese workbook too; the headers and text cells are translated.
+fn sheet_name(_lang: Lang, name: &str) -> String {
+    name.chars().take(31).collect()
 }
 
 /// `df` as a reader of `lang` sees it: headers from `col_NAME` in the message table, and
