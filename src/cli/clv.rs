@@ -15,8 +15,9 @@ use super::Rendered;
 /// Customer lifetime value from a transaction log (BG/NBD + Gamma-Gamma).
 #[derive(Debug, Args)]
 pub struct ClvArgs {
-    /// Transaction log: one row per purchase (CSV, Parquet, IPC, NDJSON, or
-    /// whitespace-separated .txt/.dat without a header, whose columns are column_1, ...).
+    /// Transaction log, one row per purchase: CSV/TSV, whitespace .txt/.dat (a header line
+    /// is recognised; without one the columns are column_1, ...), Parquet, IPC/Arrow, NDJSON,
+    /// SPSS, Stata, Excel or ODS. A negative amount is a refund (see --returns).
     #[arg(long, value_name = "FILE")]
     pub transactions: PathBuf,
     /// Customer id column.

@@ -16,7 +16,8 @@ use super::Rendered;
 /// Satisfaction index model: PLS path modeling of multi-item survey data.
 #[derive(Debug, Args)]
 pub struct CsiArgs {
-    /// Respondent-level survey data (one row per respondent, one column per item).
+    /// Respondent-level survey data (one row per respondent, one column per item): CSV/TSV,
+    /// .txt/.dat, Parquet, IPC, NDJSON, SPSS, Stata, Excel or ODS.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Model file (TOML): template = "ecsi"/"acsi" with [items], or [[construct]] blocks

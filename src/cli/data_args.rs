@@ -60,7 +60,8 @@ pub struct DataArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "data")]
     pub study: Option<PathBuf>,
 
-    /// One pre-joined table, one row per customer (instead of --study).
+    /// One pre-joined table, one row per customer (instead of --study): CSV/TSV, .txt/.dat,
+    /// Parquet, IPC, NDJSON, SPSS, Stata, Excel or ODS.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
 

@@ -15,7 +15,8 @@ use super::Rendered;
 /// Key-driver analysis: OLS, Shapley (LMG) importance and Johnson's relative weights.
 #[derive(Debug, Args)]
 pub struct DriversArgs {
-    /// Table with the outcome and the attribute ratings (respondent or customer level).
+    /// Table with the outcome and the attribute ratings (respondent or customer level)
+    /// CSV/TSV, .txt/.dat, Parquet, IPC, NDJSON, SPSS, Stata, Excel, ODS.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Outcome column.

@@ -18,7 +18,8 @@ use super::Rendered;
 /// CSAT, NPS, CES, a weighted satisfaction index (CSI) and retention, overall or by group.
 #[derive(Debug, Args)]
 pub struct MetricsArgs {
-    /// Survey table (respondent level, or one row per customer).
+    /// Survey table (respondent level, or one row per customer):
+    /// CSV/TSV, .txt/.dat, Parquet, IPC, NDJSON, SPSS, Stata, Excel, ODS.
     #[arg(
         long,
         value_name = "FILE",

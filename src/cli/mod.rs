@@ -124,7 +124,9 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Arguments every analysis command shares for `--export DIR`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ExportArgs {
-    /// Also write tidy CSV tables, summary.json, summary.xlsx and tables.tex into DIR.
+    /// Also write the result's tidy tables (one CSV each), summary.json and summary.xlsx
+    /// into DIR (created if missing); regress and chain add tables.tex (LaTeX), clv and csi
+    /// their charts (charts/*.svg), and a run with audit findings diagnostics.csv.
     #[arg(long, value_name = "DIR")]
     pub export: Option<std::path::PathBuf>,
     /// Allow --export into an existing, non-empty folder.

@@ -16,7 +16,8 @@ use super::Rendered;
 /// Fit an OLS formula with full inference, overall or per group.
 #[derive(Debug, Args)]
 pub struct RegressArgs {
-    /// Table to fit (CSV, Parquet, IPC/Arrow, NDJSON).
+    /// Table to fit: CSV/TSV, whitespace .txt/.dat, Parquet, IPC/Arrow, NDJSON, SPSS
+    /// .sav/.zsav, Stata .dta, Excel .xlsx/.xlsm/.xlsb/.xls or .ods.
     #[arg(
         long,
         value_name = "FILE",

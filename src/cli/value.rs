@@ -15,7 +15,8 @@ use super::Rendered;
 /// Allocation Rule.
 #[derive(Debug, Args)]
 pub struct ValueArgs {
-    /// Customer table (one row per customer).
+    /// Customer table, one row per customer:
+    /// CSV/TSV, .txt/.dat, Parquet, IPC, NDJSON, SPSS, Stata, Excel, ODS.
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     /// Customer id column.

@@ -1,6 +1,7 @@
 //! Integration tests, in one binary so polars is linked once.
 
 mod builder;
+mod catalogue;
 mod chain;
 mod charts;
 mod cli;

@@ -449,8 +449,15 @@ fn fit_warning(label: &str, f: &MleFit) -> Option<String> {
     match f.status.as_str() {
         "converged" => None,
         "degenerate" => Some(format!(
-            "{label} is a degenerate fit: {}. What to try: MBG/NBD (one-time buyers may drop out), a shorter time unit or a longer history",
-            f.explanation.as_deref().unwrap_or("parameters at the edge of the space")
+            "{label} is a degenerate fit: {}. {}",
+            f.explanation
+                .as_deref()
+                .unwrap_or("parameters at the edge of the space"),
+            if label == "Gamma-Gamma" {
+                "Expected spend is still defined (the limit); check the amounts: one price for everything, or amounts rounded to a few values, leave nothing to model"
+            } else {
+                "What to try: MBG/NBD (one-time buyers may drop out), a shorter time unit or a longer history"
+            }
         )),
         _ => Some(format!(
             "{label}: {} (after {} iterations)",
