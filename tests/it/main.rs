@@ -15,6 +15,7 @@ mod formats;
 mod fuzz;
 mod language;
 mod messy;
+mod messy_mixes;
 mod metrics;
 mod nist;
 mod peers;
