@@ -188,9 +188,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
         .height();
     if no_spend > 0 {
         warnings.push(format!(
-            "{no_spend} repeat customer{} no positive repeat spend (every repeat purchase free, or refunded): left out of the Gamma-Gamma fit, {} the population's mean spend",
-            if no_spend == 1 { " has" } else { "s have" },
-            if no_spend == 1 { "its expected spend is" } else { "their expected spend is" }
+            "{no_spend} repeat customers without positive repeat spend (every repeat purchase free, or refunded) are left out of the Gamma-Gamma fit; their expected spend is the population's mean spend"
         ));
     }
     let corr = (spend.x.len() >= 3).then(|| {

@@ -94,6 +94,59 @@ const PATTERNS: &[(&str, &str)] = &[
     ("customers", "客户"),
     ("warning", "警告"),
     ("note", "说明"),
+    // Report sections' bases and the audit's further sentences (issue #21).
+    (
+        "{} respondents of the {} customers analysed, each with a valid '{}' rating (the same respondents as the chain; {} survey rows read)",
+        "已纳入分析的 {1} 位客户中给出有效“{2}”评分的 {0} 位受访者（与链式分析相同的受访者；共读取 {3} 行调查数据）",
+    ),
+    (
+        "the same respondents with every attribute rated ({} left out for a missing attribute rating); quadrants from {} bootstrap resamples",
+        "上述受访者中各属性均有评分者（{0} 人因属性评分缺失未纳入）；象限依据 {1} 次自助法重抽样",
+    ),
+    (
+        "{} bootstrap intervals of importance and {} t intervals of performance against the mean lines; a driver whose interval straddles a line is not distinguishable from it",
+        "以重要性的 {0} 自助法置信区间和表现的 {1} t 置信区间与均值线比较；区间跨越均值线的驱动因素视为无法区分",
+    ),
+    (
+        "importance by its point estimate (no bootstrap: run with --bootstrap for noise-aware quadrants), performance by its {} t interval against the mean line",
+        "重要性按点估计（未做自助法：用 --bootstrap 可得到考虑抽样误差的象限），表现按其 {0} t 置信区间与均值线比较",
+    ),
+    (
+        "the {} customers without a repeat purchase have P(alive) = 1 by construction: the BG/NBD lets a customer drop out only after a repeat purchase. The MBG/NBD (--model mbgnbd) lets one-time buyers drop out too",
+        "{0} 位没有重复购买的客户按模型设定存活概率为 1：BG/NBD 只允许客户在重复购买之后流失。MBG/NBD（--model mbgnbd）允许只购买一次的客户流失",
+    ),
+    (
+        "not reported: the total effect is not significant, so a share of it is not meaningful",
+        "不报告：总效应不显著，其占比没有意义",
+    ),
+    (
+        "not reported: the indirect and direct effects have opposite signs (inconsistent mediation), so the indirect part is not a share of the total",
+        "不报告：间接效应与直接效应方向相反（不一致中介），间接部分不是总效应中的一部分",
+    ),
+    (
+        "HTMT of {} and {} is {}, above {}: the two constructs may not be distinct (discriminant validity in doubt); check their items or merge the constructs",
+        "{0} 与 {1} 的 HTMT 为 {2}，高于 {3}：两个构念可能无法区分（区分效度存疑）；请检查其题项或合并构念",
+    ),
+    (
+        "{} repeat customers without positive repeat spend (every repeat purchase free, or refunded) are left out of the Gamma-Gamma fit; their expected spend is the population's mean spend",
+        "{0} 位重复购买客户没有正的重复消费（重复购买均为免费或已退款），未纳入 Gamma-Gamma 拟合；其预期消费额取总体平均消费额",
+    ),
+    (
+        "{} of {} customers have no CLV (no purchases in the transaction log) and are left out of the chain with CLV as its outcome",
+        "{1} 位客户中有 {0} 位没有客户生命周期价值（交易记录中无购买），以客户生命周期价值为结果变量的链式分析未纳入这些客户",
+    ),
+    (
+        "{} is a degenerate fit: {}. {}",
+        "{0} 为退化拟合（参数处于边界）：{1}。{2}",
+    ),
+    (
+        "CSAT is not computed: satisfaction is the satisfaction index '{}', computed from the CSI model's items, not a rating respondents gave (its mean and interval are in the satisfaction-index section)",
+        "未计算客户满意度评分（CSAT）：客户满意度为由满意度指数模型题项计算的指数“{0}”，而非受访者直接给出的评分（其均值与置信区间见客户满意度指数一节）",
+    ),
+    (
+        "Key drivers are not computed: the outcome '{}' is not a column of the survey table (it is the satisfaction index, computed from the CSI model; the satisfaction-index section's importance–performance map shows what drives it)",
+        "未计算关键驱动因素：结果变量“{0}”不是调查表中的列（它是由满意度指数模型计算的指数；客户满意度指数一节的重要性—表现图显示其驱动因素）",
+    ),
     // Driver quadrants.
     ("strength: keep up", "优势：继续保持"),
     ("priority: improve", "优先改进"),
