@@ -286,6 +286,94 @@ fn matching(df: &DataFrame, pred: Expr, column: &str) -> Result<(usize, Vec<(usi
     Ok((hits.height(), first))
 }
 
+fn is_total_label(v: &str) -> bool {
+    let t = v.trim();
+    t.len() <= 24 && TOTAL_LABELS.iter().any(|l| t.eq_ignore_ascii_case(l))
+}
+
+/// Rows (0-based) of `df` that are total rows, and whether each was found by its label:
+/// one scan of the text columns (the id's, and another text cell where the id is blank),
+/// and for the sums one pass of column totals, then only the rows whose first numeric
+/// column equals half its column total are checked in full.
+fn total_rows(df: &DataFrame, ctx: &TableAudit) -> Result<Vec<(usize, bool)>> {
+    let schema = df.schema().clone();
+    let id = ctx.id.as_deref().filter(|id| schema.contains(id));
+    let text_cols: Vec<String> = schema
+        .iter()
+        .filter(|(_, t)| **t == DataType::String)
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let mut found: std::collections::BTreeMap<usize, bool> = Default::default();
+    // Labels: in the id, or in any text cell of a row whose id is blank.
+    let ids = match id {
+        Some(id) => Some(df.column(id)?.cast(&DataType::String)?),
+        None => None,
+    };
+    let ids = ids.as_ref().map(|c| c.str()).transpose()?;
+    let mut blanks: Vec<usize> = Vec::new();
+    match ids {
+        Some(c) => {
+            for (i, v) in c.iter().enumerate() {
+                match v.map(str::trim) {
+                    None | Some("") => blanks.push(i),
+                    Some(v) if is_total_label(v) => {
+                        found.insert(i, true);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None => blanks.extend(0..df.height()),
+    }
+    if !blanks.is_empty() && blanks.len() <= df.height() / 2 + 1 {
+        for name in text_cols.iter().filter(|c| Some(c.as_str()) != id) {
+            let c = df.column(name)?.str()?.clone();
+            for &i in &blanks {
+                if c.get(i).is_some_and(is_total_label) {
+                    found.insert(i, true);
+                }
+            }
+        }
+    }
+    // Sums: numbers equal to the sum of the other rows (2·v = Σ, this row included) in
+    // every numeric column the row fills, at least two of them, not all zero.
+    let numeric: Vec<String> = schema
+        .iter()
+        .filter(|(n, t)| {
+            t.is_primitive_numeric()
+                && n.as_str() != "__row"
+                && Some(n.as_str()) != id
+                && !ctx.skip.iter().any(|s| s == n.as_str())
+        })
+        .map(|(n, _)| n.to_string())
+        .collect();
+    if numeric.len() >= 2 {
+        let values: Vec<Float64Chunked> = numeric
+            .iter()
+            .map(|c| Ok(df.column(c)?.cast(&DataType::Float64)?.f64()?.clone()))
+            .collect::<Result<_>>()?;
+        let totals: Vec<f64> = values.iter().map(|v| v.sum().unwrap_or(0.0)).collect();
+        let close = |v: f64, total: f64| (2.0 * v - total).abs() <= 1e-9 * total.abs() + 1e-9;
+        if let Some(k) = totals.iter().position(|t| *t != 0.0) {
+            for (i, v) in values[k].iter().enumerate() {
+                let Some(v) = v else { continue };
+                if !close(v, totals[k]) {
+                    continue;
+                }
+                let filled: Vec<(f64, f64)> = values
+                    .iter()
+                    .zip(&totals)
+                    .filter_map(|(c, t)| c.get(i).map(|v| (v, *t)))
+                    .collect();
+                if filled.len() >= 2 && filled.iter().all(|(v, t)| close(*v, *t)) {
+                    found.entry(i).or_insert(false);
+                }
+            }
+        }
+    }
+    Ok(found.into_iter().collect())
+}
+
 fn drop_totals(
     df: DataFrame,
     meta: &TableMeta,
@@ -295,133 +383,59 @@ fn drop_totals(
     if df.height() < 3 {
         return Ok(df);
     }
-    let schema = df.schema().clone();
-    let text_cols: Vec<String> = schema
-        .iter()
-        .filter(|(_, t)| **t == DataType::String)
-        .map(|(n, _)| n.to_string())
-        .collect();
-    let numeric: Vec<String> = schema
-        .iter()
-        .filter(|(n, t)| {
-            t.is_primitive_numeric()
-                && n.as_str() != "__row"
-                && Some(n.as_str()) != ctx.id.as_deref()
-                && !ctx.skip.iter().any(|s| s == n.as_str())
-        })
-        .map(|(n, _)| n.to_string())
-        .collect();
-    let labels: Vec<String> = TOTAL_LABELS.iter().map(|s| s.to_string()).collect();
-    let label_series = Series::new("l".into(), labels);
-    let is_label = |c: &str| {
-        col(c)
-            .str()
-            .strip_chars(lit(NULL))
-            .str()
-            .to_lowercase()
-            .is_in(lit(label_series.clone()).implode(false), false)
-    };
-    let id_blank = match &ctx.id {
-        Some(id) if schema.contains(id) => col(id)
-            .cast(DataType::String)
-            .str()
-            .strip_chars(lit(NULL))
-            .fill_null(lit(""))
-            .eq(lit("")),
-        _ => lit(true),
-    };
-    // A total label in the id, or in any text cell of a row without an id.
-    let mut labelled = lit(false);
-    if let Some(id) = ctx
-        .id
-        .as_deref()
-        .filter(|id| text_cols.iter().any(|c| c == id))
-    {
-        labelled = labelled.or(is_label(id).fill_null(lit(false)));
+    let rows = total_rows(&df, ctx)?;
+    if rows.is_empty() {
+        return Ok(df);
     }
-    for c in &text_cols {
-        labelled = labelled.or(id_blank.clone().and(is_label(c).fill_null(lit(false))));
-    }
-    // Numbers equal to the sum of the other rows: 2·v = Σ (this row included), in every
-    // numeric column the row fills, at least two of them, not all zero.
-    let summed = if numeric.len() >= 2 {
-        let mut all = lit(true);
-        let mut filled = lit(0u32);
-        let mut nonzero = lit(false);
-        for c in &numeric {
-            let v = col(c.as_str()).cast(DataType::Float64);
-            let total = v.clone().sum();
-            let close = super::abs(lit(2.0) * v.clone() - total.clone())
-                .lt_eq(lit(1e-9) * super::abs(total.clone()) + lit(1e-9));
-            all = all.and(v.clone().is_null().or(close));
-            filled = filled + v.clone().is_not_null().cast(DataType::UInt32);
-            nonzero = nonzero.or(v.neq(lit(0.0)).fill_null(lit(false)));
-        }
-        all.and(filled.gt_eq(lit(2u32))).and(nonzero)
-    } else {
-        lit(false)
-    };
-    let flagged = df
-        .lazy()
-        .with_columns([labelled.alias("__label"), summed.alias("__sum")])
-        .collect()?;
-    let total = flagged
-        .clone()
-        .lazy()
-        .filter(col("__label").or(col("__sum")))
-        .collect()?;
-    let keep = flagged
-        .lazy()
-        .filter(col("__label").or(col("__sum")).not())
-        .drop(by_name(["__label", "__sum"], true, false))
-        .collect()?;
-    if total.height() > 0 {
-        let rows = total.column("__row")?.idx()?.clone();
-        let by_label = total.column("__label")?.bool()?.clone();
-        let mut examples = Vec::new();
-        for (r, l) in rows.iter().zip(by_label.iter()).take(EXAMPLES) {
-            let r = r.unwrap_or(0) as usize;
-            let what = match (&ctx.id, l) {
-                (Some(id), Some(true)) => {
-                    let v = total
-                        .clone()
-                        .lazy()
-                        .filter(col("__row").eq(lit(r as IdxSize)))
-                        .select([col(id.as_str()).cast(DataType::String)])
-                        .collect()?;
-                    let label = v
-                        .column(id)?
-                        .as_materialized_series()
-                        .str()?
-                        .get(0)
-                        .map(str::to_string);
-                    match label {
-                        Some(l) if !l.trim().is_empty() => {
-                            format!("'{}' at {}", l.trim(), meta.origin.row(r))
-                        }
-                        _ => meta.origin.row(r),
-                    }
-                }
-                _ => meta.origin.row(r),
+    let id = ctx.id.as_deref().filter(|id| df.schema().contains(*id));
+    let positions: Vec<usize> = rows.iter().map(|(r, _)| *r).collect();
+    let examples: Vec<String> = rows
+        .iter()
+        .take(EXAMPLES)
+        .map(|(r, labelled)| {
+            let row = df
+                .column("__row")
+                .ok()
+                .and_then(|c| c.idx().ok()?.get(*r))
+                .map_or(*r, |v| v as usize);
+            let label = match (id, labelled) {
+                (Some(id), true) => df
+                    .column(id)
+                    .ok()
+                    .and_then(|c| c.cast(&DataType::String).ok())
+                    .and_then(|c| c.str().ok()?.get(*r).map(|v| v.trim().to_string()))
+                    .filter(|v| !v.is_empty()),
+                _ => None,
             };
-            examples.push(what);
+            match label {
+                Some(l) => format!("'{l}' at {}", meta.origin.row(row)),
+                None => meta.origin.row(row),
+            }
+        })
+        .collect();
+    let labelled_n = rows.iter().filter(|(_, l)| *l).count();
+    let what = match (labelled_n, rows.len() - labelled_n) {
+        (_, 0) => "labelled as a total",
+        (0, _) => "their numbers are the sum of the other rows",
+        _ => "labelled as a total, or their numbers are the sum of the other rows",
+    };
+    findings.push(Finding::new(
+        "total-row",
+        &ctx.table,
+        ctx.id.as_deref(),
+        rows.len(),
+        examples.clone(),
+        &[("what", format!("{what}: {}", examples.join("; ")))],
+    ));
+    let keep: Vec<bool> = {
+        let mut k = vec![true; df.height()];
+        for p in positions {
+            k[p] = false;
         }
-        let labelled_n = by_label.iter().filter(|v| *v == Some(true)).count();
-        let what = match (labelled_n, total.height() - labelled_n) {
-            (_, 0) => "labelled as a total",
-            (0, _) => "their numbers are the sum of the other rows",
-            _ => "labelled as a total, or their numbers are the sum of the other rows",
-        };
-        findings.push(Finding::new(
-            "total-row",
-            &ctx.table,
-            ctx.id.as_deref(),
-            total.height(),
-            examples.clone(),
-            &[("what", format!("{what}: {}", examples.join("; ")))],
-        ));
-    }
-    Ok(keep)
+        k
+    };
+    let mask = BooleanChunked::from_slice("__keep".into(), &keep);
+    Ok(df.filter(&mask)?)
 }
 
 /// When an id repeats: the `duplicate-id` finding (a stop), naming the file's id column,
@@ -433,6 +447,11 @@ fn check_unique(
     ctx: &TableAudit,
     hint: &str,
 ) -> Result<Option<Finding>> {
+    // One hash pass when every id is distinct (the usual case).
+    let ids = df.column(id)?;
+    if ids.n_unique()? == ids.len() - ids.null_count() + usize::from(ids.null_count() > 0) {
+        return Ok(None);
+    }
     let dup = df
         .clone()
         .lazy()
