@@ -387,7 +387,7 @@ fn drop_totals(
     if rows.is_empty() {
         return Ok(df);
     }
-    let id = ctx.id.as_deref().filter(|id| df.schema().contains(*id));
+    let id = ctx.id.as_deref().filter(|id| df.schema().contains(id));
     let positions: Vec<usize> = rows.iter().map(|(r, _)| *r).collect();
     let examples: Vec<String> = rows
         .iter()
