@@ -24,10 +24,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+pub mod codes;
 pub mod ids;
 pub mod table;
 
-pub use table::{audit_table, MissingCodes, RatingColumn, TableAudit};
+pub use codes::{MissingCodes, RatingColumn};
+pub use table::{audit_table, TableAudit};
 
 /// What a finding does to the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
