@@ -24,10 +24,13 @@ pub struct BuildArgs {
 
 pub fn run(args: BuildArgs, lang: Option<&str>) -> Result<()> {
     let study = args.data.study(&[], &[])?;
-    let outputs: Vec<&std::path::Path> = std::iter::once(args.output.as_path())
-        .chain(args.diagnostics_json.as_deref())
-        .collect();
-    super::not_an_input(&outputs, &super::study_inputs(&study))?;
+    super::not_an_input(
+        &[
+            Some(args.output.as_path()),
+            args.diagnostics_json.as_deref(),
+        ],
+        &super::study_inputs(&study),
+    )?;
     let lang = super::language(lang, Some(&study))?;
     let mut table = profitchain::analysis::study::build(&study)?.table;
     super::write_table(&args.output, &mut table.df)?;

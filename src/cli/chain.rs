@@ -92,15 +92,11 @@ pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
-        "text",
         &["text", "json", "markdown", "csv", "xlsx"],
+        &args.export,
     )?;
-    args.export.check()?;
     let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
-    super::not_an_input(
-        &args.output.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
-        &super::study_inputs(&study),
-    )?;
+    super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let mut table = profitchain::analysis::study::build(&study)?.table;
     profitchain::analysis::study::use_outcome(&mut table, &args.outcome)?;

@@ -90,17 +90,13 @@ pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
-        "text",
         &["text", "json", "csv", "xlsx"],
+        &args.export,
     )?;
-    args.export.check()?;
-    let outputs: Vec<&std::path::Path> = args
-        .output
-        .iter()
-        .chain(&args.customers_out)
-        .map(|p| p.as_path())
-        .collect();
-    super::not_an_input(&outputs, std::slice::from_ref(&args.transactions))?;
+    super::not_an_input(
+        &[args.output.as_deref(), args.customers_out.as_deref()],
+        std::slice::from_ref(&args.transactions),
+    )?;
     let model = PurchaseModel::parse(&args.model)?;
     let compare = compared_models(args.compare.as_deref(), model)?;
     let mut read = args.file.options()?;

@@ -108,17 +108,13 @@ pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
-        "text",
         &["text", "json", "csv", "xlsx"],
+        &args.export,
     )?;
-    args.export.check()?;
-    let outputs: Vec<&std::path::Path> = args
-        .output
-        .iter()
-        .chain(&args.scores_out)
-        .map(|p| p.as_path())
-        .collect();
-    super::not_an_input(&outputs, &[args.data.clone(), args.model.clone()])?;
+    super::not_an_input(
+        &[args.output.as_deref(), args.scores_out.as_deref()],
+        &[args.data.clone(), args.model.clone()],
+    )?;
     let scale = match &args.scale {
         Some(s) => Some(parse_scale(s)?),
         None => None,

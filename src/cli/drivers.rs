@@ -65,17 +65,13 @@ pub fn run(args: DriversArgs, lang: Option<&str>) -> Result<()> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
-        "text",
         &["text", "json", "csv", "xlsx"],
+        &args.export,
     )?;
-    args.export.check()?;
-    let outputs: Vec<&std::path::Path> = args
-        .output
-        .iter()
-        .chain(&args.svg)
-        .map(|p| p.as_path())
-        .collect();
-    super::not_an_input(&outputs, std::slice::from_ref(&args.data))?;
+    super::not_an_input(
+        &[args.output.as_deref(), args.svg.as_deref()],
+        std::slice::from_ref(&args.data),
+    )?;
     let drivers: Vec<String> = args.drivers.iter().map(|d| d.trim().to_string()).collect();
     let mut numeric = drivers.clone();
     numeric.push(args.target.clone());

@@ -95,10 +95,9 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
-        "text",
         &["text", "json", "csv", "xlsx"],
+        &args.export,
     )?;
-    args.export.check()?;
     let study_lang = match &args.study {
         Some(s) if args.data.is_none() => Study::from_file(s)?.language,
         _ => None,
@@ -294,10 +293,7 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
     out.wave_retention = wave;
     out.notes.splice(0..0, study_notes);
     out.diagnostics = diagnostics;
-    super::not_an_input(
-        &args.output.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
-        &inputs,
-    )?;
+    super::not_an_input(&[args.output.as_deref()], &inputs)?;
     let rendered = match format.as_str() {
         "json" => Rendered::Text(super::to_json(&out)? + "\n"),
         "csv" => Rendered::Text(regression::csv(&mut render::tidy(&out)?)?),

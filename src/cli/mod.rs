@@ -160,13 +160,15 @@ impl ExportArgs {
 /// The format of a command's main output. The extension of `-o FILE` chooses it where it
 /// names one (`.txt`, `.json`, `.csv`, `.md`, `.xlsx`); an explicit `--format` that
 /// contradicts it is an error, and a format the command does not write is named with the
-/// ones it does. Without either, `default`.
+/// ones it does. Without either, text. The `--export` folder is checked here too, so
+/// that every output option is refused before any work is done.
 pub fn output_format(
     output: &Option<std::path::PathBuf>,
     flag: Option<&str>,
-    default: &str,
     supported: &[&str],
+    export: &ExportArgs,
 ) -> Result<String> {
+    export.check()?;
     let by_ext = output.as_ref().and_then(|p| {
         let ext = p.extension()?.to_string_lossy().to_lowercase();
         Some(match ext.as_str() {
@@ -198,15 +200,18 @@ pub fn output_format(
             "--format {f}: this command writes {list}"
         ))),
         (None, Some(f)) => Ok(f.to_string()),
-        (None, None) => Ok(default.to_string()),
+        (None, None) => Ok("text".to_string()),
     }
 }
 
 /// Refuse to write an output over one of the inputs (`-o survey.csv` would destroy the
 /// data it was computed from).
-pub fn not_an_input(outputs: &[&std::path::Path], inputs: &[std::path::PathBuf]) -> Result<()> {
+pub fn not_an_input(
+    outputs: &[Option<&std::path::Path>],
+    inputs: &[std::path::PathBuf],
+) -> Result<()> {
     let canon = |p: &std::path::Path| std::fs::canonicalize(p).ok();
-    for o in outputs {
+    for o in outputs.iter().flatten() {
         let Some(co) = canon(o) else { continue };
         if inputs.iter().any(|i| canon(i).as_ref() == Some(&co)) {
             return Err(Error::Usage(format!(

@@ -62,10 +62,9 @@ pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
-        "text",
         &["text", "json", "csv", "markdown", "xlsx"],
+        &args.export,
     )?;
-    args.export.check()?;
     let formula = Formula::parse(&args.formula)?;
     let (df, file, id, diagnostics, inputs) = match (&args.data, &args.study) {
         (Some(path), _) => {
@@ -133,10 +132,7 @@ pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
         }
         (None, None) => return Err(Error::Usage("give --data FILE or --study FILE".into())),
     };
-    super::not_an_input(
-        &args.output.iter().map(|p| p.as_path()).collect::<Vec<_>>(),
-        &inputs,
-    )?;
+    super::not_an_input(&[args.output.as_deref()], &inputs)?;
     let lang = super::language(lang, None)?;
     let opts = RegressOptions {
         formula: args.formula.clone(),

@@ -38,7 +38,7 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     }
     export::check_dir(&args.out, args.force, "-o")?;
     let (sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
-    super::not_an_input(&[args.out.as_path()], &super::study_inputs(&study))?;
+    super::not_an_input(&[Some(args.out.as_path())], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let built = profitchain::analysis::study::build(&study)?;
     let table = built.table;

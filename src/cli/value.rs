@@ -69,17 +69,13 @@ pub fn run(args: ValueArgs, lang: Option<&str>) -> Result<()> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
-        "text",
         &["text", "json", "csv", "xlsx"],
+        &args.export,
     )?;
-    args.export.check()?;
-    let outputs: Vec<&std::path::Path> = args
-        .output
-        .iter()
-        .chain(&args.svg)
-        .map(|p| p.as_path())
-        .collect();
-    super::not_an_input(&outputs, std::slice::from_ref(&args.data))?;
+    super::not_an_input(
+        &[args.output.as_deref(), args.svg.as_deref()],
+        std::slice::from_ref(&args.data),
+    )?;
     let retention = args.retention.as_deref().map(|r| match r.parse::<f64>() {
         Ok(v) => Retention::Rate(v),
         Err(_) => Retention::Column(r.to_string()),

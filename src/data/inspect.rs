@@ -91,23 +91,7 @@ pub fn inspect(path: &Path, id: Option<&str>, read: &load::ReadOptions) -> Resul
     };
     let (df, more) = audit::audit_table(df, &meta, &ctx)?;
     findings.extend(more);
-    let columns = df
-        .columns()
-        .iter()
-        .zip(load::missing_counts(&df))
-        .map(|(c, (name, missing))| {
-            let m = meta.columns.get(&name).cloned().unwrap_or_default();
-            ColumnInfo {
-                dtype: c.dtype().to_string(),
-                missing,
-                label: m.label,
-                value_labels: m.value_labels,
-                declared_missing: m.declared_missing,
-                missing_codes: m.missing_codes,
-                name,
-            }
-        })
-        .collect();
+    let columns = column_infos(&df, &meta);
     let id = match id {
         Some(id) => {
             load::require_column(&df, &file, id)?;
@@ -214,23 +198,7 @@ pub fn inspect_study(study: &Study) -> Result<Vec<Inspection>> {
         let ctx = super::build::table_audit(study, spec, &study.options.missing_codes);
         let (df, more) = audit::audit_table(df, &meta, &ctx)?;
         findings.extend(more);
-        let columns = df
-            .columns()
-            .iter()
-            .zip(load::missing_counts(&df))
-            .map(|(c, (name, missing))| {
-                let m = meta.columns.get(&name).cloned().unwrap_or_default();
-                ColumnInfo {
-                    dtype: c.dtype().to_string(),
-                    missing,
-                    label: m.label,
-                    value_labels: m.value_labels,
-                    declared_missing: m.declared_missing,
-                    missing_codes: m.missing_codes,
-                    name,
-                }
-            })
-            .collect();
+        let columns = column_infos(&df, &meta);
         out.push(Inspection {
             path: file,
             table: Some(spec.name.clone()),
@@ -241,4 +209,24 @@ pub fn inspect_study(study: &Study) -> Result<Vec<Inspection>> {
         });
     }
     Ok(out)
+}
+
+/// Each column's type, missing count and metadata (label, value labels, declared missing).
+fn column_infos(df: &DataFrame, meta: &load::TableMeta) -> Vec<ColumnInfo> {
+    df.columns()
+        .iter()
+        .zip(load::missing_counts(df))
+        .map(|(c, (name, missing))| {
+            let m = meta.columns.get(&name).cloned().unwrap_or_default();
+            ColumnInfo {
+                dtype: c.dtype().to_string(),
+                missing,
+                label: m.label,
+                value_labels: m.value_labels,
+                declared_missing: m.declared_missing,
+                missing_codes: m.missing_codes,
+                name,
+            }
+        })
+        .collect()
 }

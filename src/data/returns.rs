@@ -204,15 +204,7 @@ fn net(rows: DataFrame, mut counts: ReturnCounts) -> Result<(DataFrame, ReturnCo
                 .collect::<Vec<f64>>(),
         ),
     ])?;
-    let before = rows
-        .clone()
-        .lazy()
-        .select([col("id").n_unique().alias("n")])
-        .collect()?
-        .column("n")?
-        .get(0)?
-        .extract::<u64>()
-        .unwrap_or(0);
+    let before = customers(&rows)?;
     let out = rows
         .lazy()
         .join(
@@ -235,17 +227,14 @@ fn net(rows: DataFrame, mut counts: ReturnCounts) -> Result<(DataFrame, ReturnCo
         )
         .drop(by_name(["__r", "__new"], true, false))
         .collect()?;
-    let after = out
-        .clone()
-        .lazy()
-        .select([col("id").n_unique().alias("n")])
-        .collect()?
-        .column("n")?
-        .get(0)?
-        .extract::<u64>()
-        .unwrap_or(0);
-    counts.customers_emptied = (before - after) as usize;
+    let after = customers(&out)?;
+    counts.customers_emptied = before - after;
     Ok((out, counts))
+}
+
+/// The number of distinct customer ids.
+fn customers(df: &DataFrame) -> Result<usize> {
+    Ok(df.column("id")?.n_unique()?)
 }
 
 #[cfg(test)]

@@ -407,6 +407,20 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
     })
 }
 
+/// The limits of a drop-out mixture with shape `shape` and scale (or second shape)
+/// `other`: a shape that vanishes (or a scale that grows alone) means nobody drops out —
+/// `none` says how; both growing together means one drop-out rate for everyone — `same`.
+fn drop_out(shape: f64, other: f64, none: String, same: String) -> Option<String> {
+    let big = |v: f64| v > EDGE;
+    if shape < 1.0 / EDGE || (big(other) && !big(shape)) {
+        Some(format!("customers do not drop out: {none}"))
+    } else if big(shape) && big(other) {
+        Some(same)
+    } else {
+        None
+    }
+}
+
 /// Why a fit is degenerate, in words, or None: parameters that ran to the edge of the
 /// space (a limit of the model: one purchase rate for everyone, nobody dropping out, one
 /// spend level), or an information matrix that is singular (standard errors undefined) or
@@ -414,7 +428,6 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
 pub fn degeneracy(names: &[String], p: &[f64], se: &[Option<f64>]) -> Option<String> {
     let get = |n: &str| names.iter().position(|x| x == n).map(|i| p[i]);
     let big = |v: Option<f64>| v.is_some_and(|v| v > EDGE);
-    let small = |v: Option<f64>| v.is_some_and(|v| v < 1.0 / EDGE);
     let g = |v: f64| crate::format::num(v, 3);
     let mut why: Vec<String> = Vec::new();
     // Purchase rates: λ ~ Gamma(r, α).
@@ -428,31 +441,27 @@ pub fn degeneracy(names: &[String], p: &[f64], se: &[Option<f64>]) -> Option<Str
     }
     // Drop-out after a purchase: p ~ Beta(a, b).
     if let (Some(a), Some(b)) = (get("a"), get("b")) {
-        if small(Some(a)) || (big(Some(b)) && !big(Some(a))) {
-            why.push(format!(
-                "customers do not drop out: the drop-out probability after a purchase, a/(a+b) = {}, tends to zero",
-                g(a / (a + b))
-            ));
-        } else if big(Some(a)) && big(Some(b)) {
-            why.push(format!(
-                "drop-out probabilities do not differ between customers (a/(a+b) = {} for everyone)",
-                g(a / (a + b))
-            ));
-        }
+        why.extend(drop_out(
+            a,
+            b,
+            format!("the drop-out probability after a purchase, a/(a+b) = {}, tends to zero", g(a / (a + b))),
+            format!("drop-out probabilities do not differ between customers (a/(a+b) = {} for everyone)", g(a / (a + b))),
+        ));
     }
     // Drop-out rates: μ ~ Gamma(s, β).
     if let (Some(sh), Some(be)) = (get("s"), get("beta")) {
-        if small(Some(sh)) || (big(Some(be)) && !big(Some(sh))) {
-            why.push(format!(
-                "customers do not drop out: the mean drop-out rate s/β = {} per period tends to zero",
+        why.extend(drop_out(
+            sh,
+            be,
+            format!(
+                "the mean drop-out rate s/β = {} per period tends to zero",
                 g(sh / be)
-            ));
-        } else if big(Some(sh)) && big(Some(be)) {
-            why.push(format!(
+            ),
+            format!(
                 "drop-out rates do not differ between customers (s/β = {} per period for everyone)",
                 g(sh / be)
-            ));
-        }
+            ),
+        ));
     }
     // Spend: Gamma(p, ν), ν ~ Gamma(q, γ).
     if let (Some(pp), Some(q), Some(gm)) = (get("p"), get("q"), get("gamma")) {
@@ -476,17 +485,12 @@ pub fn degeneracy(names: &[String], p: &[f64], se: &[Option<f64>]) -> Option<Str
                 g(al / (al + be))
             ));
         }
-        if small(Some(gm)) || (big(Some(de)) && !big(Some(gm))) {
-            why.push(format!(
-                "customers do not drop out: the drop-out probability γ/(γ+δ) = {} tends to zero",
-                g(gm / (gm + de))
-            ));
-        } else if big(Some(gm)) && big(Some(de)) {
-            why.push(format!(
-                "drop-out probabilities do not differ between customers (γ/(γ+δ) = {} for everyone)",
-                g(gm / (gm + de))
-            ));
-        }
+        why.extend(drop_out(
+            gm,
+            de,
+            format!("the drop-out probability γ/(γ+δ) = {} tends to zero", g(gm / (gm + de))),
+            format!("drop-out probabilities do not differ between customers (γ/(γ+δ) = {} for everyone)", g(gm / (gm + de))),
+        ));
     }
     let edge: Vec<&String> = names
         .iter()
