@@ -16,6 +16,7 @@ mod fuzz;
 mod language;
 mod messy;
 mod messy_mixes;
+mod messy_summaries;
 mod metrics;
 mod nist;
 mod peers;
