@@ -8,10 +8,13 @@
 //!   the simulator.
 //! * [`stats`]: OLS on linfa with full inference, robust covariance, formulas, diagnostics.
 //! * [`report`]: rendering of result structs.
+//! * [`cli`]: the `profitchain` command's arguments and orchestration, one module per
+//!   subcommand; the Python bindings run the same verbs through it.
 //! * [`output`]: atomic file writing; [`format`]: how numbers read for people (used by
 //!   messages at every level and by the renderers).
 
 pub mod analysis;
+pub mod cli;
 pub mod data;
 pub mod error;
 pub mod format;

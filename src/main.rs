@@ -3,7 +3,7 @@
 
 use clap::Parser;
 
-mod cli;
+use profitchain::cli;
 
 fn main() {
     let args = cli::Cli::parse();

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::report::text;
-use profitchain::{output, Result};
+use crate::report::text;
+use crate::{output, Result};
 
 use super::data_args::DataArgs;
 
@@ -22,7 +22,7 @@ pub struct BuildArgs {
     pub diagnostics_json: Option<PathBuf>,
 }
 
-pub fn run(args: BuildArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: BuildArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let study = args.data.study(&[], &[])?;
     super::not_an_input(
         &[
@@ -32,18 +32,43 @@ pub fn run(args: BuildArgs, lang: Option<&str>) -> Result<()> {
         &super::study_inputs(&study),
     )?;
     let lang = super::language(lang, Some(&study))?;
-    let mut table = profitchain::analysis::study::build(&study)?.table;
-    super::write_table(&args.output, &mut table.df)?;
-    if let Some(p) = &args.diagnostics_json {
-        output::write_text(p, &(super::to_json(&table.diagnostics)? + "\n"))?;
-    }
-    print!("{}", text::diagnostics_in(&table.diagnostics, lang));
-    println!(
-        "{}",
+    let table = crate::analysis::study::build(&study)?.table;
+    let json = super::to_json(&table.diagnostics)? + "\n";
+    let main = super::Rendered::Text(format!(
+        "{}{}\n",
+        text::diagnostics_in(&table.diagnostics, lang),
         lang.f(
             "d_wrote",
             &[("n", &table.df.height()), ("path", &args.output.display())]
         )
-    );
-    Ok(())
+    ));
+    let export = crate::report::export::Export {
+        tables: vec![
+            crate::report::export::Table {
+                name: "customers".into(),
+                df: table.df.clone(),
+            },
+            crate::report::export::Table {
+                name: "diagnostics".into(),
+                df: crate::report::export::diagnostics_table(&table.diagnostics)?,
+            },
+        ],
+        json: json.clone(),
+        lang,
+        ..Default::default()
+    };
+    let (output, diagnostics_json) = (args.output.clone(), args.diagnostics_json.clone());
+    let mut df = table.df.clone();
+    let mut o = super::Outcome::new("build", json.clone(), main, table.diagnostics, |d, l| {
+        Ok(text::diagnostics_in(d, l))
+    })
+    .then(Box::new(move || {
+        super::write_table(&output, &mut df)?;
+        match &diagnostics_json {
+            Some(p) => output::write_text(p, &json),
+            None => Ok(()),
+        }
+    }));
+    o.export = Some(export);
+    Ok(o)
 }

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::chain::{self, ChainOptions, DEFAULT_SEED};
-use profitchain::data::Study;
-use profitchain::report::chain as render;
-use profitchain::stats::CovType;
-use profitchain::Result;
+use crate::analysis::chain::{self, ChainOptions, DEFAULT_SEED};
+use crate::data::Study;
+use crate::report::chain as render;
+use crate::stats::CovType;
+use crate::Result;
 
-use profitchain::report::export;
+use crate::report::export;
 
 use super::data_args::{study_or_sample, DataArgs};
 use super::Rendered;
@@ -88,7 +88,7 @@ impl InferenceArgs {
     }
 }
 
-pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
@@ -98,8 +98,8 @@ pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
     let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
     super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
-    let mut table = profitchain::analysis::study::build(&study)?.table;
-    profitchain::analysis::study::use_outcome(&mut table, &args.outcome)?;
+    let mut table = crate::analysis::study::build(&study)?.table;
+    crate::analysis::study::use_outcome(&mut table, &args.outcome)?;
     let opts = ChainOptions {
         quadratic: args.quadratic || study.options.quadratic,
         spearman: args.spearman,
@@ -117,8 +117,11 @@ pub fn run(args: ChainArgs, lang: Option<&str>) -> Result<()> {
         "xlsx" => Rendered::Bytes(export::workbook(&render::export_in(&result, lang)?)?),
         _ => Rendered::Text(render::text_in(&result, lang)),
     };
-    args.export.write(|| render::export(&result))?;
-    super::emit_output(&args.output, out)?;
-    super::data_args::sample_note(&sample_dir);
-    Ok(())
+    let json = render::json_in(&result, lang)? + "\n";
+    let export = render::export(&result)?;
+    let mut o = super::Outcome::new("chain", json, out, result, |r, l| Ok(render::text_in(r, l)))
+        .to(&args.output)
+        .with_export(export, &args.export);
+    o.notes.extend(super::data_args::sample_note(&sample_dir));
+    Ok(o)
 }

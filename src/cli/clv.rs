@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::clv::{self, ClvOptions};
-use profitchain::data::transactions::{self, Returns, TimeUnit, TxSpec};
-use profitchain::report::{clv as render, export};
-use profitchain::stats::btyd::PurchaseModel;
-use profitchain::Result;
+use crate::analysis::clv::{self, ClvOptions};
+use crate::data::transactions::{self, Returns, TimeUnit, TxSpec};
+use crate::report::{clv as render, export};
+use crate::stats::btyd::PurchaseModel;
+use crate::Result;
 
 use super::Rendered;
 
@@ -86,7 +86,7 @@ pub struct ClvArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
@@ -134,12 +134,18 @@ pub fn run(args: ClvArgs, lang: Option<&str>) -> Result<()> {
         )?)?),
         _ => Rendered::Text(render::text_in(&result, super::language(lang, None)?)),
     };
-    if let Some(p) = &args.customers_out {
-        super::write_table(p, &mut customers)?;
-    }
-    args.export
-        .write(|| render::export(&result, customers.clone()))?;
-    super::emit_output(&args.output, rendered)
+    let json = super::to_json(&result)? + "\n";
+    let export = render::export(&result, customers.clone())?;
+    let customers_out = args.customers_out.clone();
+    Ok(super::Outcome::new("clv", json, rendered, result, |r, l| {
+        Ok(render::text_in(r, l))
+    })
+    .to(&args.output)
+    .with_export(export, &args.export)
+    .then(Box::new(move || match &customers_out {
+        Some(p) => super::write_table(p, &mut customers),
+        None => Ok(()),
+    })))
 }
 
 /// `--compare` as models: a list, or `all` for the continuous-time ones.
@@ -148,7 +154,7 @@ fn compared_models(list: Option<&str>, main: PurchaseModel) -> Result<Vec<Purcha
         return Ok(Vec::new());
     };
     if main == PurchaseModel::BgBb {
-        return Err(profitchain::Error::Usage(
+        return Err(crate::Error::Usage(
             "--compare applies to the continuous-time models; BG/BB works on discrete periods and is not compared with them".into(),
         ));
     }
@@ -161,7 +167,7 @@ fn compared_models(list: Option<&str>, main: PurchaseModel) -> Result<Vec<Purcha
     }
     list.split(',')
         .map(|m| match PurchaseModel::parse(m.trim())? {
-            PurchaseModel::BgBb => Err(profitchain::Error::Usage(
+            PurchaseModel::BgBb => Err(crate::Error::Usage(
                 "--compare: bgbb works on discrete periods; run it with --model bgbb".into(),
             )),
             m => Ok(m),

@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use profitchain::analysis::csi::{self, CsiOptions, Missing};
-use profitchain::data::audit::TableAudit;
-use profitchain::report::{csi as render, export};
-use profitchain::stats::pls::{Scheme, Settings};
-use profitchain::{Error, Result};
+use crate::analysis::csi::{self, CsiOptions, Missing};
+use crate::data::audit::TableAudit;
+use crate::report::{csi as render, export};
+use crate::stats::pls::{Scheme, Settings};
+use crate::{Error, Result};
 
 use super::Rendered;
 
@@ -41,7 +41,7 @@ pub struct CsiArgs {
     #[arg(long, default_value_t = 5000)]
     pub bootstrap: usize,
     /// Bootstrap seed; the same seed gives identical output.
-    #[arg(long, default_value_t = profitchain::analysis::chain::DEFAULT_SEED)]
+    #[arg(long, default_value_t = crate::analysis::chain::DEFAULT_SEED)]
     pub seed: u64,
     /// Confidence level of intervals.
     #[arg(long, default_value_t = 0.95)]
@@ -104,7 +104,7 @@ fn parse_scale(s: &str) -> Result<[f64; 2]> {
     }
 }
 
-pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
@@ -176,19 +176,10 @@ pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
         result.group_indices = csi::group_indices(&result, &prep.cols, labels)?;
     }
     // Everything is computed before anything is written.
-    let scores = match &args.scores_out {
-        Some(_) => {
-            let ids: Vec<String> = args.respondent.iter().chain(&args.id).cloned().collect();
-            Some(csi::scores_table(
-                &result,
-                &prep,
-                &df,
-                &ids,
-                &audited.table.meta.origin,
-            )?)
-        }
-        None => None,
-    };
+    // The scores table (respondent ids, indices, why a respondent was left out): written by
+    // --scores-out, and a table of the Python result.
+    let ids: Vec<String> = args.respondent.iter().chain(&args.id).cloned().collect();
+    let mut scores = csi::scores_table(&result, &prep, &df, &ids, &audited.table.meta.origin)?;
     let lang = super::language(lang, None)?;
     let rendered = match format.as_str() {
         "json" => Rendered::Text(super::to_json(&result)? + "\n"),
@@ -196,9 +187,20 @@ pub fn run(args: CsiArgs, lang: Option<&str>) -> Result<()> {
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&result)?)?),
         _ => Rendered::Text(render::text_in(&result, lang)),
     };
-    if let (Some(p), Some(mut scores)) = (&args.scores_out, scores) {
-        super::write_table(p, &mut scores)?;
-    }
-    args.export.write(|| render::export(&result))?;
-    super::emit_output(&args.output, rendered)
+    let json = super::to_json(&result)? + "\n";
+    let export = render::export(&result)?;
+    let scores_out = args.scores_out.clone();
+    let mut o = super::Outcome::new("csi", json, rendered, result, |r, l| {
+        Ok(render::text_in(r, l))
+    })
+    .to(&args.output)
+    .with_export(export, &args.export);
+    o.tables.push(crate::report::export::Table {
+        name: "scores".into(),
+        df: scores.clone(),
+    });
+    Ok(o.then(Box::new(move || match &scores_out {
+        Some(p) => super::write_table(p, &mut scores),
+        None => Ok(()),
+    })))
 }

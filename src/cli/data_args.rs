@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::data::study::{Options, Roles, SowScale};
-use profitchain::data::{SegmentRule, Study};
-use profitchain::{Error, Result};
+use crate::data::study::{Options, Roles, SowScale};
+use crate::data::{SegmentRule, Study};
+use crate::{Error, Result};
 
 /// How to read a table file beyond its extension (`--data`, `--transactions`, inspected
 /// files); a study file sets the same per table (`sheet`, `encoding`, `separator`,
@@ -30,14 +30,14 @@ pub struct FileArgs {
 
 impl FileArgs {
     /// The read options these flags describe.
-    pub fn options(&self) -> Result<profitchain::data::load::ReadOptions> {
-        Ok(profitchain::data::load::ReadOptions {
+    pub fn options(&self) -> Result<crate::data::load::ReadOptions> {
+        Ok(crate::data::load::ReadOptions {
             sheet: self.sheet.clone(),
             encoding: self.encoding.clone(),
             separator: self
                 .separator
                 .as_deref()
-                .map(profitchain::data::load::ReadOptions::parse_separator)
+                .map(crate::data::load::ReadOptions::parse_separator)
                 .transpose()?,
             decimal_comma: self.decimal_comma,
             text_columns: Vec::new(),
@@ -139,8 +139,8 @@ pub struct AuditArgs {
 
 impl AuditArgs {
     /// The codes the flags declare.
-    pub fn codes(&self) -> Result<profitchain::data::audit::MissingCodes> {
-        profitchain::data::audit::MissingCodes::parse_flags(&self.missing_codes)
+    pub fn codes(&self) -> Result<crate::data::audit::MissingCodes> {
+        crate::data::audit::MissingCodes::parse_flags(&self.missing_codes)
     }
 }
 
@@ -249,7 +249,7 @@ pub fn study_or_sample(
     moderators: &[String],
 ) -> Result<(Option<tempfile::TempDir>, Study)> {
     if data.is_empty() {
-        let (dir, mut study) = profitchain::data::sample::brokerage()?;
+        let (dir, mut study) = crate::data::sample::brokerage()?;
         data.apply(&mut study, covariates, moderators)?;
         Ok((Some(dir), study))
     } else {
@@ -258,8 +258,8 @@ pub fn study_or_sample(
 }
 
 /// Say that the bundled sample was used (when `sample` is its folder).
-pub fn sample_note(sample: &Option<tempfile::TempDir>) {
-    if sample.is_some() {
-        eprintln!("No --study or --data given: used the bundled brokerage sample (81 simulated B2B clients).");
-    }
+pub fn sample_note(sample: &Option<tempfile::TempDir>) -> Option<String> {
+    sample.as_ref().map(|_| {
+        "No --study or --data given: used the bundled brokerage sample (81 simulated B2B clients).".to_string()
+    })
 }

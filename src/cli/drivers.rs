@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::chain::DEFAULT_SEED;
-use profitchain::analysis::drivers::{self, DriverOptions};
-use profitchain::data::audit::{self, RatingColumn, TableAudit};
-use profitchain::report::{charts, drivers as render, export, regression};
-use profitchain::{output, Result};
+use crate::analysis::chain::DEFAULT_SEED;
+use crate::analysis::drivers::{self, DriverOptions};
+use crate::data::audit::{self, RatingColumn, TableAudit};
+use crate::report::{charts, drivers as render, export, regression};
+use crate::{output, Result};
 
 use super::Rendered;
 
@@ -61,7 +61,7 @@ pub struct DriversArgs {
     pub audit: super::data_args::AuditArgs,
 }
 
-pub fn run(args: DriversArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: DriversArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
@@ -134,9 +134,17 @@ pub fn run(args: DriversArgs, lang: Option<&str>) -> Result<()> {
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
         _ => Rendered::Text(render::text_in(&out, lang)),
     };
-    for (p, svg) in &charts_out {
-        output::write_text(p, svg)?;
-    }
-    args.export.write(|| render::export(&out))?;
-    super::emit_output(&args.output, rendered)
+    let json = super::to_json(&out)? + "\n";
+    let export = render::export(&out)?;
+    Ok(super::Outcome::new("drivers", json, rendered, out, |o, l| {
+        Ok(render::text_in(o, l))
+    })
+    .to(&args.output)
+    .with_export(export, &args.export)
+    .then(Box::new(move || {
+        for (p, svg) in &charts_out {
+            output::write_text(p, svg)?;
+        }
+        Ok(())
+    })))
 }

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::data::inspect::{inspect, inspect_study};
-use profitchain::data::Study;
-use profitchain::report::text;
-use profitchain::{Error, Result};
+use crate::data::inspect::{inspect, inspect_study};
+use crate::data::Study;
+use crate::report::text;
+use crate::{Error, Result};
 
 /// Show each table's schema, row count, missing values, id uniqueness and the input audit:
 /// what an analysis would stop on, warn about or do to the data.
@@ -43,7 +43,7 @@ fn id_for<'a>(ids: &'a [String], file: &std::path::Path) -> Option<&'a str> {
         .or_else(|| ids.iter().find(|i| !i.contains('=')).map(String::as_str))
 }
 
-pub fn run(args: InspectArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: InspectArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let read = args.file.options()?;
     let reports = match &args.study {
         Some(path) => {
@@ -73,12 +73,27 @@ pub fn run(args: InspectArgs, lang: Option<&str>) -> Result<()> {
         }
     };
     let lang = super::language(lang, None)?;
-    if args.json {
-        println!("{}", super::to_json(&reports)?);
+    let json = super::to_json(&reports)? + "\n";
+    let main = super::Rendered::Text(if args.json {
+        json.clone()
     } else {
-        for r in &reports {
-            print!("{}", text::inspection_in(r, lang));
-        }
-    }
-    Ok(())
+        text_in(&reports, lang)?
+    });
+    Ok(super::Outcome::new(
+        "inspect",
+        json,
+        main,
+        reports,
+        |r, l| text_in(r, l),
+    ))
+}
+
+fn text_in(
+    reports: &[crate::data::inspect::Inspection],
+    lang: crate::report::i18n::Lang,
+) -> Result<String> {
+    Ok(reports
+        .iter()
+        .map(|r| text::inspection_in(r, lang))
+        .collect())
 }

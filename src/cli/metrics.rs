@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::drivers::{self, DriverOptions};
-use profitchain::analysis::metrics::{self, MetricsOptions, Scale};
-use profitchain::data::audit::{self, RatingColumn, TableAudit};
-use profitchain::data::build::respondents_with_segments;
-use profitchain::data::study::Level;
-use profitchain::data::{load, Study};
-use profitchain::report::{export, metrics as render, regression};
-use profitchain::{Error, Result};
+use crate::analysis::drivers::{self, DriverOptions};
+use crate::analysis::metrics::{self, MetricsOptions, Scale};
+use crate::data::audit::{self, RatingColumn, TableAudit};
+use crate::data::build::respondents_with_segments;
+use crate::data::study::Level;
+use crate::data::{load, Study};
+use crate::report::{export, metrics as render, regression};
+use crate::{Error, Result};
 
 use super::Rendered;
 
@@ -91,7 +91,7 @@ pub struct MetricsArgs {
     pub audit: super::data_args::AuditArgs,
 }
 
-pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(mut args: MetricsArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
@@ -105,7 +105,7 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
     let lang = super::language(lang.or(study_lang.as_deref()), None)?;
     let mut study_notes = Vec::new();
     let labels: load::TableMeta;
-    let diagnostics: profitchain::data::Diagnostics;
+    let diagnostics: crate::data::Diagnostics;
     let inputs: Vec<PathBuf>;
     let (df, file) = match (&args.data, &args.study) {
         (Some(p), _) => {
@@ -120,7 +120,7 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
             study.options.missing_codes.merge(args.audit.codes()?);
             study.options.allow_out_of_range |= args.audit.allow_out_of_range;
             inputs = super::study_inputs(&study);
-            let table = profitchain::analysis::study::build(&study)?.table;
+            let table = crate::analysis::study::build(&study)?.table;
             labels = table.labels.clone();
             diagnostics = table.diagnostics.clone();
             match respondents_with_segments(&study, &table)? {
@@ -300,8 +300,13 @@ pub fn run(mut args: MetricsArgs, lang: Option<&str>) -> Result<()> {
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
         _ => Rendered::Text(render::text_in(&out, lang)),
     };
-    args.export.write(|| render::export(&out))?;
-    super::emit_output(&args.output, rendered)
+    let json = super::to_json(&out)? + "\n";
+    let export = render::export(&out)?;
+    Ok(super::Outcome::new("metrics", json, rendered, out, |o, l| {
+        Ok(render::text_in(o, l))
+    })
+    .to(&args.output)
+    .with_export(export, &args.export))
 }
 
 /// The audit of a survey table given with --data: its rating columns on their declared

@@ -2,7 +2,9 @@
 
 use clap::{Parser, Subcommand};
 
-use profitchain::{Error, Result};
+use crate::{Error, Result};
+
+pub use outcome::Outcome;
 
 pub mod build;
 pub mod chain;
@@ -12,6 +14,7 @@ pub mod data_args;
 pub mod drivers;
 pub mod inspect;
 pub mod metrics;
+pub mod outcome;
 pub mod regress;
 pub mod report;
 pub mod simulate;
@@ -103,21 +106,27 @@ pub enum Command {
     Report(report::ReportArgs),
 }
 
-/// Run a parsed command.
+/// Run a parsed command: compute everything, then write it.
 pub fn run(cli: Cli) -> Result<()> {
+    compute(cli)?.write(true)
+}
+
+/// Compute a parsed command's outcome without writing anything (the command line writes
+/// it; the Python bindings return it).
+pub fn compute(cli: Cli) -> Result<Outcome> {
     let lang = cli.lang.as_deref();
     match cli.command {
-        Command::Inspect(a) => inspect::run(a, lang),
-        Command::Build(a) => build::run(a, lang),
-        Command::Simulate(a) => simulate::run(a, lang),
-        Command::Regress(a) => regress::run(a, lang),
-        Command::Chain(a) => chain::run(a, lang),
-        Command::Value(a) => value::run(a, lang),
-        Command::Clv(a) => clv::run(a, lang),
-        Command::Csi(a) => csi::run(a, lang),
-        Command::Drivers(a) => drivers::run(a, lang),
-        Command::Metrics(a) => metrics::run(a, lang),
-        Command::Report(a) => report::run(a, lang),
+        Command::Inspect(a) => inspect::compute(a, lang),
+        Command::Build(a) => build::compute(a, lang),
+        Command::Simulate(a) => simulate::compute(a, lang),
+        Command::Regress(a) => regress::compute(a, lang),
+        Command::Chain(a) => chain::compute(a, lang),
+        Command::Value(a) => value::compute(a, lang),
+        Command::Clv(a) => clv::compute(a, lang),
+        Command::Csi(a) => csi::compute(a, lang),
+        Command::Drivers(a) => drivers::compute(a, lang),
+        Command::Metrics(a) => metrics::compute(a, lang),
+        Command::Report(a) => report::compute(a, lang),
     }
 }
 
@@ -139,7 +148,7 @@ impl ExportArgs {
     /// folder should be, or a non-empty folder without --force, is an error with the fix.
     pub fn check(&self) -> Result<()> {
         match &self.export {
-            Some(dir) => profitchain::report::export::check_dir(dir, self.force, "--export"),
+            Some(dir) => crate::report::export::check_dir(dir, self.force, "--export"),
             None => Ok(()),
         }
     }
@@ -147,11 +156,11 @@ impl ExportArgs {
     /// Write the export built by `make` when --export was given.
     pub fn write(
         &self,
-        make: impl FnOnce() -> Result<profitchain::report::export::Export>,
+        make: impl FnOnce() -> Result<crate::report::export::Export>,
     ) -> Result<()> {
         if let Some(dir) = &self.export {
             let mut e = make()?;
-            profitchain::report::export::write(dir, &mut e, self.force)?;
+            crate::report::export::write(dir, &mut e, self.force)?;
         }
         Ok(())
     }
@@ -224,7 +233,7 @@ pub fn not_an_input(
 }
 
 /// The files a study reads (its tables, and the `[csi]` model file).
-pub fn study_inputs(study: &profitchain::data::Study) -> Vec<std::path::PathBuf> {
+pub fn study_inputs(study: &crate::data::Study) -> Vec<std::path::PathBuf> {
     let mut v: Vec<std::path::PathBuf> = study.tables.iter().map(|t| study.resolve(t)).collect();
     if let Some(c) = &study.csi {
         v.push(study.base_dir.join(&c.model));
@@ -238,7 +247,7 @@ pub fn emit_output(output: &Option<std::path::PathBuf>, out: Rendered) -> Result
     match out {
         Rendered::Text(t) => emit(output, &t),
         Rendered::Bytes(b) => match output {
-            Some(p) => profitchain::output::atomic_write(p, |f| {
+            Some(p) => crate::output::atomic_write(p, |f| {
                 use std::io::Write as _;
                 f.write_all(&b).map_err(|e| Error::Write {
                     path: p.clone(),
@@ -258,15 +267,15 @@ pub fn write_table(path: &std::path::Path, df: &mut polars::prelude::DataFrame) 
         .extension()
         .is_some_and(|e| e.to_string_lossy().eq_ignore_ascii_case("xlsx"));
     if !xlsx {
-        return profitchain::output::write_table(path, df);
+        return crate::output::write_table(path, df);
     }
     let name = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "table".into());
-    let bytes = profitchain::report::export::xlsx(
+    let bytes = crate::report::export::xlsx(
         &[],
-        &[profitchain::report::export::Table {
+        &[crate::report::export::Table {
             name,
             df: df.clone(),
         }],
@@ -281,22 +290,32 @@ pub enum Rendered {
     Bytes(Vec<u8>),
 }
 
+impl Rendered {
+    /// The text, when the output is text.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            Rendered::Text(t) => Some(t),
+            Rendered::Bytes(_) => None,
+        }
+    }
+}
+
 /// Write `text` to `output`, or print it when no file is given.
 /// The language of a command's human-readable output: `--lang`, else the study file's
 /// `language`, else English.
 pub fn language(
     flag: Option<&str>,
-    study: Option<&profitchain::data::Study>,
-) -> Result<profitchain::report::i18n::Lang> {
+    study: Option<&crate::data::Study>,
+) -> Result<crate::report::i18n::Lang> {
     match flag.or(study.and_then(|s| s.language.as_deref())) {
-        Some(l) => profitchain::report::i18n::Lang::parse(l),
+        Some(l) => crate::report::i18n::Lang::parse(l),
         None => Ok(Default::default()),
     }
 }
 
 pub fn emit(output: &Option<std::path::PathBuf>, text: &str) -> Result<()> {
     match output {
-        Some(p) => profitchain::output::write_text(p, text),
+        Some(p) => crate::output::write_text(p, text),
         None => {
             print!("{text}");
             Ok(())

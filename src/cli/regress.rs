@@ -4,12 +4,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::regress::{regress, RegressOptions};
-use profitchain::data::audit::{self, RatingColumn, TableAudit};
-use profitchain::data::Study;
-use profitchain::report::{export, regression as render, text};
-use profitchain::stats::{CovType, Formula};
-use profitchain::{Error, Result};
+use crate::analysis::regress::{regress, RegressOptions, RegressOutput};
+use crate::data::audit::{self, RatingColumn, TableAudit};
+use crate::data::Study;
+use crate::report::{export, regression as render, text};
+use crate::stats::{CovType, Formula};
+use crate::{Error, Result};
 
 use super::Rendered;
 
@@ -58,7 +58,7 @@ pub struct RegressArgs {
     pub audit: super::data_args::AuditArgs,
 }
 
-pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
@@ -99,7 +99,7 @@ pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
                     Error::NonNumeric { column, .. } => column.clone(),
                     _ => String::new(),
                 };
-                profitchain::stats::formula::as_category_hint(e, &column)
+                crate::stats::formula::as_category_hint(e, &column)
             })?;
             let t = a.table;
             // A labelled code column used as categories, C(region), shows its labels.
@@ -121,7 +121,7 @@ pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
             let mut s = Study::from_file(study)?;
             s.options.missing_codes.merge(args.audit.codes()?);
             s.options.allow_out_of_range |= args.audit.allow_out_of_range;
-            let table = profitchain::analysis::study::build(&s)?.table;
+            let table = crate::analysis::study::build(&s)?.table;
             (
                 table.df,
                 format!("customer table of {}", study.display()),
@@ -148,16 +148,22 @@ pub fn run(args: RegressArgs, lang: Option<&str>) -> Result<()> {
         "csv" => Rendered::Text(render::csv(&mut render::tidy(&out)?)?),
         "markdown" => Rendered::Text(render::markdown(&out)),
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
-        _ => Rendered::Text(
-            text::audit_block(&out.diagnostics, lang, "")
-                + &out
-                    .models
-                    .iter()
-                    .map(render::text)
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-        ),
+        _ => Rendered::Text(text_in(&out, lang)?),
     };
-    args.export.write(|| render::export(&out))?;
-    super::emit_output(&args.output, rendered)
+    let json = super::to_json(&out)? + "\n";
+    let export = render::export(&out)?;
+    Ok(super::Outcome::new("regress", json, rendered, out, text_in)
+        .to(&args.output)
+        .with_export(export, &args.export))
+}
+
+/// The text output: the audit's findings, then each model.
+fn text_in(out: &RegressOutput, lang: crate::report::i18n::Lang) -> Result<String> {
+    Ok(text::audit_block(&out.diagnostics, lang, "")
+        + &out
+            .models
+            .iter()
+            .map(render::text)
+            .collect::<Vec<_>>()
+            .join("\n"))
 }

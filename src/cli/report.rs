@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::chain;
-use profitchain::analysis::value::{self, ValueOptions};
-use profitchain::data::build::cols;
-use profitchain::report::{chain as chain_render, export, html};
-use profitchain::{output, Error, Result};
+use crate::analysis::chain;
+use crate::analysis::value::{self, ValueOptions};
+use crate::data::build::cols;
+use crate::report::{chain as chain_render, export, html};
+use crate::{output, Error, Result};
 
 use super::data_args::{study_or_sample, DataArgs};
 
@@ -27,7 +27,7 @@ pub struct ReportArgs {
     pub force: bool,
 }
 
-pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     // The output folder is checked before anything else is done or said.
     if args.out.extension().is_some() && !args.out.is_dir() {
         return Err(Error::Usage(format!(
@@ -40,7 +40,7 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     let (sample_dir, study) = study_or_sample(&args.data, &[], &[])?;
     super::not_an_input(&[Some(args.out.as_path())], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
-    let built = profitchain::analysis::study::build(&study)?;
+    let built = crate::analysis::study::build(&study)?;
     let table = built.table;
     let opts = args.inference.options(&study)?;
     let result = chain::run(&table, &opts)?;
@@ -61,7 +61,7 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     let sizes = value::segment_profit(&table.df, &table.segments)?;
     // Render everything before writing anything.
     let links = chain::links(&table)?;
-    let survey = profitchain::analysis::study::survey_sections(&study, &table, &opts)?;
+    let survey = crate::analysis::study::survey_sections(&study, &table, &opts)?;
     let rendered = html::render(
         &result,
         Some(&value),
@@ -89,27 +89,40 @@ pub fn run(args: ReportArgs, lang: Option<&str>) -> Result<()> {
     if let Some(c) = &built.clv {
         exp.json = with_clv(&exp.json, c)?;
     }
-    export::write(&args.out, &mut exp, args.force)?;
-    let charts = args.out.join("charts");
-    std::fs::create_dir_all(&charts).map_err(|e| Error::Write {
-        path: charts.clone(),
-        reason: e.to_string(),
-    })?;
-    for (name, svg) in &rendered.charts {
-        output::write_text(&charts.join(name), svg)?;
-    }
-    output::write_text(&args.out.join("report.md"), &rendered.markdown)?;
-    output::write_text(&args.out.join("report.html"), &rendered.html)?;
-    super::data_args::sample_note(&sample_dir);
-    eprintln!(
+    let json = exp.json.clone();
+    let tables = exp.tables.clone();
+    let (out, force) = (args.out.clone(), args.force);
+    let mut o = super::Outcome::new(
+        "report",
+        json,
+        super::Rendered::Text(String::new()),
+        result,
+        |r, l| Ok(chain_render::text_in(r, l)),
+    )
+    .then(Box::new(move || {
+        export::write(&out, &mut exp, force)?;
+        let charts = out.join("charts");
+        std::fs::create_dir_all(&charts).map_err(|e| Error::Write {
+            path: charts.clone(),
+            reason: e.to_string(),
+        })?;
+        for (name, svg) in &rendered.charts {
+            output::write_text(&charts.join(name), svg)?;
+        }
+        output::write_text(&out.join("report.md"), &rendered.markdown)?;
+        output::write_text(&out.join("report.html"), &rendered.html)
+    }));
+    o.tables = tables;
+    o.notes.extend(super::data_args::sample_note(&sample_dir));
+    o.notes.push(format!(
         "Wrote the report to {}",
         args.out.join("report.html").display()
-    );
-    Ok(())
+    ));
+    Ok(o)
 }
 
 /// The chain's summary JSON with the CLV study added under `clv`.
-fn with_clv(json: &str, clv: &profitchain::analysis::clv::ClvResult) -> Result<String> {
+fn with_clv(json: &str, clv: &crate::analysis::clv::ClvResult) -> Result<String> {
     let mut v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| Error::Internal(e.to_string()))?;
     v["clv"] = serde_json::to_value(clv).map_err(|e| Error::Internal(e.to_string()))?;

@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::data::simulate;
-use profitchain::Result;
+use crate::data::simulate;
+use crate::report::export::Table;
+use crate::Result;
 
 /// Generate a sample study with known truth: raw tables, study.toml and truth.json.
 #[derive(Debug, Args)]
@@ -27,16 +28,51 @@ pub struct SimulateArgs {
     pub force: bool,
 }
 
-pub fn run(args: SimulateArgs, _lang: Option<&str>) -> Result<()> {
+pub fn compute(args: SimulateArgs, _lang: Option<&str>) -> Result<super::Outcome> {
+    crate::report::export::check_dir(&args.out, args.force, "--out")?;
     let mut sim = simulate::simulate(&args.scenario, args.seed, args.customers)?;
-    profitchain::report::export::prepare_dir(&args.out, args.force)?;
-    simulate::write(&mut sim, &args.out)?;
-    eprintln!(
+    let note = format!(
         "Wrote {} ({} survey rows, {} accounts) to {}",
         args.scenario,
         sim.survey.height(),
         sim.accounts.height(),
         args.out.display()
     );
-    Ok(())
+    let json = super::to_json(&serde_json::json!({
+        "scenario": args.scenario,
+        "seed": args.seed,
+        "study_toml": sim.study_toml,
+        "truth": sim.truth,
+    }))? + "\n";
+    let mut tables = vec![
+        Table {
+            name: "survey".into(),
+            df: sim.survey.clone(),
+        },
+        Table {
+            name: "accounts".into(),
+            df: sim.accounts.clone(),
+        },
+    ];
+    if let Some(t) = &sim.transactions {
+        tables.push(Table {
+            name: "transactions".into(),
+            df: t.clone(),
+        });
+    }
+    let (out, force) = (args.out.clone(), args.force);
+    let mut o = super::Outcome::new(
+        "simulate",
+        json.clone(),
+        super::Rendered::Text(String::new()),
+        json,
+        |j, _| Ok(j.clone()),
+    )
+    .then(Box::new(move || {
+        crate::report::export::prepare_dir(&out, force)?;
+        simulate::write(&mut sim, &out)
+    }));
+    o.tables = tables;
+    o.notes.push(note);
+    Ok(o)
 }

@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use profitchain::analysis::value::{self, Retention, ValueOptions};
-use profitchain::data::audit::{self, TableAudit};
-use profitchain::report::{charts, export, regression, value as render};
-use profitchain::{output, Error, Result};
+use crate::analysis::value::{self, Retention, ValueOptions};
+use crate::data::audit::{self, TableAudit};
+use crate::report::{charts, export, regression, value as render};
+use crate::{output, Error, Result};
 
 use super::Rendered;
 
@@ -65,7 +65,7 @@ pub struct ValueArgs {
     pub file: super::data_args::FileArgs,
 }
 
-pub fn run(args: ValueArgs, lang: Option<&str>) -> Result<()> {
+pub fn compute(args: ValueArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
         args.format.as_deref(),
@@ -131,9 +131,18 @@ pub fn run(args: ValueArgs, lang: Option<&str>) -> Result<()> {
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&result)?)?),
         _ => Rendered::Text(render::text_in(&result, lang)),
     };
-    if let (Some(p), Some(svg)) = (&args.svg, &whale) {
-        output::write_text(p, svg)?;
-    }
-    args.export.write(|| render::export(&result))?;
-    super::emit_output(&args.output, rendered)
+    let json = super::to_json(&result)? + "\n";
+    let export = render::export(&result)?;
+    let svg = args.svg.clone();
+    Ok(
+        super::Outcome::new("value", json, rendered, result, |r, l| {
+            Ok(render::text_in(r, l))
+        })
+        .to(&args.output)
+        .with_export(export, &args.export)
+        .then(Box::new(move || match (&svg, &whale) {
+            (Some(p), Some(svg)) => output::write_text(p, svg),
+            _ => Ok(()),
+        })),
+    )
 }

@@ -350,6 +350,11 @@ fn default_name() -> String {
 impl Study {
     /// Read and validate a study file.
     pub fn from_file(path: &Path) -> Result<Self> {
+        if let Some((text, base_dir)) = crate::data::load::memory::study(path) {
+            let mut study = Self::from_toml(&text, &path.display().to_string())?;
+            study.base_dir = base_dir;
+            return Ok(study);
+        }
         if path.is_dir() {
             let studies: Vec<String> = std::fs::read_dir(path)
                 .map(|d| {

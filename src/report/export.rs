@@ -14,6 +14,7 @@ use crate::output;
 use crate::stats::RegressionResult;
 
 /// A named tidy table (file `NAME.csv`, sheet `NAME`).
+#[derive(Clone)]
 pub struct Table {
     pub name: String,
     pub df: DataFrame,
@@ -30,6 +31,7 @@ pub enum Block {
 }
 
 /// What an export writes.
+#[derive(Default)]
 pub struct Export {
     /// The workbook's first sheet for a manager: the plain-language summary, segment sizes
     /// and profit, metrics and drivers. Empty: no overview sheet.

@@ -5,6 +5,7 @@
 
 mod csv;
 mod excel;
+pub mod memory;
 pub mod meta;
 pub mod numbers;
 mod spss;
@@ -111,6 +112,9 @@ pub(crate) fn quietly<T>(f: impl FnOnce() -> T + std::panic::UnwindSafe) -> std:
 /// Lazily scan a table; the extension picks the reader. The formats polars cannot scan
 /// (SPSS, Stata, workbooks, CSV in another encoding) are read, then made lazy.
 pub fn scan(path: &Path) -> Result<LazyFrame> {
+    if let Some(df) = memory::get(path) {
+        return Ok(df.lazy());
+    }
     check_path(path)?;
     let p = PlRefPath::try_from_path(path)?;
     Ok(match Format::from_path(path)? {
@@ -122,6 +126,9 @@ pub fn scan(path: &Path) -> Result<LazyFrame> {
 }
 
 fn check_path(path: &Path) -> Result<()> {
+    if memory::get(path).is_some() {
+        return Ok(());
+    }
     if path.is_dir() {
         return Err(Error::MissingFile {
             path: path.to_path_buf(),
@@ -149,11 +156,14 @@ pub fn read(path: &Path, opts: &ReadOptions) -> Result<DataFrame> {
 /// type (a stray "n/a" in a numeric column), the file is read again with types inferred
 /// from every row, so the column comes back as text and [`require_numeric`] can name the cell.
 pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
-    check_path(path)?;
     let plain = |df: DataFrame| Table {
         df,
         meta: TableMeta::default(),
     };
+    if let Some(df) = memory::get(path) {
+        return Ok(plain(df));
+    }
+    check_path(path)?;
     let p = || PlRefPath::try_from_path(path);
     match Format::from_path(path)? {
         Format::Whitespace => text::read(path, opts),

@@ -1,0 +1,337 @@
+//! `profitchain._core`: the Python bindings' native module. A thin layer over the library:
+//! it parses a verb's arguments with the command line's own parser, registers the
+//! analyst's DataFrames (through the Arrow C stream interface, without copying) and study
+//! texts where the commands read files, runs the verb with the GIL released, and hands the
+//! outcome back. No statistics here; the Python package builds its API on these calls.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Mutex;
+
+use clap::{CommandFactory, Parser};
+use polars::prelude::*;
+use polars_arrow::ffi::{ArrowArrayStream, ArrowArrayStreamReader};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyCapsule};
+
+use profitchain::cli::{Cli, Outcome};
+use profitchain::data::load::memory;
+use profitchain::report::i18n::Lang;
+
+create_exception!(
+    _core,
+    InputError,
+    PyValueError,
+    "Bad input: the command line's exit 2, with its message."
+);
+create_exception!(
+    _core,
+    InternalError,
+    PyRuntimeError,
+    "An internal failure (the command line's exit 1)."
+);
+
+fn to_py(e: profitchain::Error) -> PyErr {
+    match e.exit_code() {
+        2 => InputError::new_err(e.to_string()),
+        _ => InternalError::new_err(e.to_string()),
+    }
+}
+
+fn lang(code: &str) -> PyResult<Lang> {
+    Lang::parse(code).map_err(to_py)
+}
+
+/// The verbs and their options, from the command line's own definition (JSON): the Python
+/// package makes one function per verb from it, so a new command gets its binding by
+/// construction.
+#[pyfunction]
+fn verbs() -> PyResult<String> {
+    let cmd = Cli::command();
+    let globals: Vec<serde_json::Value> = cmd.get_arguments().map(arg_json).collect();
+    let verbs: Vec<serde_json::Value> = cmd
+        .get_subcommands()
+        .map(|s| {
+            serde_json::json!({
+                "name": s.get_name(),
+                "about": s.get_about().map(|a| a.to_string()),
+                "examples": s.get_after_help().map(|a| a.to_string()),
+                "args": s.get_arguments().filter(|a| !matches!(a.get_id().as_str(), "help" | "version")).map(arg_json).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::to_string(&serde_json::json!({"verbs": verbs, "globals": globals}))
+        .map_err(|e| InternalError::new_err(e.to_string()))
+}
+
+fn arg_json(a: &clap::Arg) -> serde_json::Value {
+    let takes = a.get_action().takes_values();
+    serde_json::json!({
+        "id": a.get_id().as_str(),
+        "long": a.get_long(),
+        "positional": a.is_positional(),
+        "help": a.get_help().map(|h| h.to_string()),
+        "takes_value": takes,
+        "multiple": matches!(a.get_action(), clap::ArgAction::Append)
+            || a.get_num_args().is_some_and(|n| n.max_values() > 1),
+        "nargs": a.get_num_args().map(|n| n.min_values()),
+        "required": a.is_required_set(),
+        "default": a.get_default_values().iter().map(|v| v.to_string_lossy().to_string()).collect::<Vec<_>>(),
+        "choices": a.get_possible_values().iter().map(|v| v.get_name().to_string()).collect::<Vec<_>>(),
+        "value_names": a.get_value_names().map(|v| v.iter().map(|s| s.to_string()).collect::<Vec<_>>()),
+    })
+}
+
+/// A DataFrame registered where commands read files, for as long as the handle lives.
+#[pyclass(module = "profitchain._core")]
+struct Frame {
+    guard: memory::Registered,
+    #[pyo3(get)]
+    rows: usize,
+}
+
+#[pymethods]
+impl Frame {
+    /// The path commands accept for this frame.
+    #[getter]
+    fn path(&self) -> String {
+        self.guard.path.display().to_string()
+    }
+}
+
+/// Register an object with `__arrow_c_stream__` (a polars DataFrame, a pyarrow Table) under
+/// `name`. Columns are taken over, not copied (strings in Arrow's large-string layout are
+/// converted to polars' string views).
+#[pyfunction]
+fn frame(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<Frame> {
+    let df = import_stream(obj)?;
+    let rows = df.height();
+    Ok(Frame {
+        guard: memory::register(name, df),
+        rows,
+    })
+}
+
+fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<DataFrame> {
+    let capsule = obj.call_method0("__arrow_c_stream__")?;
+    let capsule = capsule.cast::<PyCapsule>()?;
+    let ptr = capsule
+        .pointer_checked(Some(c"arrow_array_stream"))?
+        .as_ptr() as *mut ArrowArrayStream;
+    // Take the stream over; the capsule keeps a released one (its destructor then does nothing).
+    let stream = unsafe { std::ptr::replace(ptr, ArrowArrayStream::empty()) };
+    let mut reader = unsafe { ArrowArrayStreamReader::try_new(Box::new(stream)) }
+        .map_err(|e| InputError::new_err(format!("the DataFrame could not be read: {e}")))?;
+    let fields = match reader.field().dtype() {
+        polars_arrow::datatypes::ArrowDataType::Struct(f) => f.clone(),
+        other => {
+            return Err(InputError::new_err(format!(
+                "expected a table (a stream of record batches), got {other:?}"
+            )))
+        }
+    };
+    let mut columns: Vec<Vec<Box<dyn polars_arrow::array::Array>>> = vec![Vec::new(); fields.len()];
+    while let Some(chunk) = unsafe { reader.next() } {
+        let chunk = chunk.map_err(|e| InputError::new_err(e.to_string()))?;
+        let s = chunk
+            .as_any()
+            .downcast_ref::<polars_arrow::array::StructArray>()
+            .ok_or_else(|| InputError::new_err("a batch of the stream is not a record batch"))?;
+        for (c, a) in columns.iter_mut().zip(s.values()) {
+            c.push(a.clone());
+        }
+    }
+    let mut out = Vec::with_capacity(fields.len());
+    for (f, chunks) in fields.iter().zip(columns) {
+        let s = if chunks.is_empty() {
+            Series::new_empty(f.name.clone(), &DataType::from_arrow_field(f))
+        } else {
+            Series::try_from((f.name.clone(), chunks))
+                .map_err(|e| InputError::new_err(format!("column '{}': {e}", f.name)))?
+        };
+        out.push(s.into_column());
+    }
+    DataFrame::new_infer_height(out).map_err(|e| InputError::new_err(e.to_string()))
+}
+
+/// A study text registered where `--study` reads files; relative table paths resolve
+/// against `base_dir`.
+#[pyclass(module = "profitchain._core")]
+struct StudyText {
+    guard: memory::RegisteredStudy,
+}
+
+#[pymethods]
+impl StudyText {
+    #[getter]
+    fn path(&self) -> String {
+        self.guard.path.display().to_string()
+    }
+}
+
+#[pyfunction]
+fn study_text(name: &str, toml: String, base_dir: String) -> StudyText {
+    StudyText {
+        guard: memory::register_study(name, toml, base_dir.into()),
+    }
+}
+
+/// A study given as JSON (a Python dict) in TOML, the study file's language.
+#[pyfunction]
+fn json_to_toml(json: &str) -> PyResult<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| InputError::new_err(e.to_string()))?;
+    let t = toml::Value::try_from(v).map_err(|e| {
+        InputError::new_err(format!("the study dict cannot be written as a study file: {e} (None values are not allowed: leave the key out)"))
+    })?;
+    toml::to_string(&t).map_err(|e| InputError::new_err(e.to_string()))
+}
+
+/// Run `profitchain ARGV…` (without the program name) and return its outcome; nothing is
+/// written. The GIL is released while it runs; a panic becomes `InternalError`.
+#[pyfunction]
+fn run(py: Python<'_>, argv: Vec<String>) -> PyResult<PyOutcome> {
+    let cli = Cli::try_parse_from(std::iter::once("profitchain".to_string()).chain(argv)).map_err(
+        |e| {
+            InputError::new_err(
+                e.render()
+                    .to_string()
+                    .trim_start_matches("error: ")
+                    .trim()
+                    .to_string(),
+            )
+        },
+    )?;
+    let lang = cli.lang.clone();
+    let out = py.detach(move || catch_unwind(AssertUnwindSafe(|| profitchain::cli::compute(cli))));
+    match out {
+        Ok(Ok(o)) => Ok(PyOutcome {
+            lang: lang.unwrap_or_else(|| "en".into()),
+            inner: Mutex::new(o),
+        }),
+        Ok(Err(e)) => Err(to_py(e)),
+        Err(p) => Err(InternalError::new_err(format!(
+            "internal error (a bug; please report it with the input): {}",
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
+/// What a verb produced (see `profitchain::cli::Outcome`).
+#[pyclass(module = "profitchain._core", name = "Outcome")]
+struct PyOutcome {
+    lang: String,
+    inner: Mutex<Outcome>,
+}
+
+impl PyOutcome {
+    fn with<T>(&self, f: impl FnOnce(&mut Outcome) -> PyResult<T>) -> PyResult<T> {
+        let mut o = self
+            .inner
+            .lock()
+            .map_err(|_| InternalError::new_err("the result is unavailable after a failure"))?;
+        f(&mut o)
+    }
+}
+
+#[pymethods]
+impl PyOutcome {
+    #[getter]
+    fn verb(&self) -> PyResult<String> {
+        self.with(|o| Ok(o.verb.to_string()))
+    }
+
+    /// Exactly the command line's `--format json` output.
+    fn json(&self) -> PyResult<String> {
+        self.with(|o| Ok(o.json.clone()))
+    }
+
+    /// The text output in `lang` (en or zh; default: the run's language).
+    #[pyo3(signature = (lang=None))]
+    fn text(&self, lang: Option<&str>) -> PyResult<String> {
+        let l = self::lang(lang.unwrap_or(&self.lang))?;
+        self.with(|o| (o.text)(l).map_err(to_py))
+    }
+
+    /// The names of the result's tables (those `--export` writes, then the others).
+    fn table_names(&self) -> PyResult<Vec<String>> {
+        self.with(|o| {
+            Ok(o.export
+                .iter()
+                .flat_map(|e| e.tables.iter())
+                .chain(o.tables.iter())
+                .map(|t| t.name.clone())
+                .collect())
+        })
+    }
+
+    /// A table as Arrow IPC bytes.
+    fn table<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyBytes>> {
+        let mut df = self.with(|o| {
+            o.export
+                .iter()
+                .flat_map(|e| e.tables.iter())
+                .chain(o.tables.iter())
+                .find(|t| t.name == name)
+                .map(|t| t.df.clone())
+                .ok_or_else(|| PyValueError::new_err(format!("no table '{name}'")))
+        })?;
+        let mut buf = Vec::new();
+        IpcWriter::new(&mut buf)
+            .finish(&mut df)
+            .map_err(|e| InternalError::new_err(e.to_string()))?;
+        Ok(PyBytes::new(py, &buf))
+    }
+
+    /// The summary.json `--export` writes.
+    fn export_json(&self) -> PyResult<Option<String>> {
+        self.with(|o| Ok(o.export.as_ref().map(|e| e.json.clone())))
+    }
+
+    /// The charts (file name, SVG) of the export.
+    fn charts(&self) -> PyResult<Vec<(String, String)>> {
+        self.with(|o| {
+            Ok(o.export
+                .iter()
+                .flat_map(|e| e.files.iter())
+                .filter(|(n, _)| n.ends_with(".svg"))
+                .cloned()
+                .collect())
+        })
+    }
+
+    /// The summary workbook (`summary.xlsx`) as bytes.
+    fn workbook<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let bytes = self.with(|o| match &o.export {
+            Some(e) => profitchain::report::export::workbook(e)
+                .map(Some)
+                .map_err(to_py),
+            None => Ok(None),
+        })?;
+        Ok(bytes.map(|b| PyBytes::new(py, &b)))
+    }
+
+    /// Write the files the call named (-o, --export, charts, customer tables, folders).
+    fn write_files(&self, py: Python<'_>) -> PyResult<()> {
+        self.with(|o| py.detach(|| o.write_files()).map_err(to_py))
+    }
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("InputError", m.py().get_type::<InputError>())?;
+    m.add("InternalError", m.py().get_type::<InternalError>())?;
+    m.add_function(wrap_pyfunction!(verbs, m)?)?;
+    m.add_function(wrap_pyfunction!(frame, m)?)?;
+    m.add_function(wrap_pyfunction!(study_text, m)?)?;
+    m.add_function(wrap_pyfunction!(json_to_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_class::<Frame>()?;
+    m.add_class::<StudyText>()?;
+    m.add_class::<PyOutcome>()?;
+    Ok(())
+}
