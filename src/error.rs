@@ -12,6 +12,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 /// Everything that can go wrong in profitchain.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The analysis was interrupted (Ctrl-C in a notebook).
+    #[error("interrupted")]
+    Interrupted,
+
     /// An input file does not exist or cannot be opened.
     #[error("cannot read '{path}': {reason}. Check the path (relative paths in a study file are resolved from the study file's folder).")]
     MissingFile { path: PathBuf, reason: String },

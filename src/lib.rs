@@ -19,6 +19,7 @@ pub mod data;
 pub mod error;
 pub mod format;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod stats;
 

@@ -189,22 +189,50 @@ fn json_to_toml(json: &str) -> PyResult<String> {
 }
 
 /// Run `profitchain ARGV…` (without the program name) and return its outcome; nothing is
-/// written. The GIL is released while it runs; a panic becomes `InternalError`.
+/// written. The work runs on its own thread with the GIL released; every 50 ms the call
+/// reports progress to `progress(done, total)` (when given) and checks for Ctrl-C, which
+/// stops the resampling and raises `KeyboardInterrupt`. A panic becomes `InternalError`.
 #[pyfunction]
-fn run(py: Python<'_>, argv: Vec<String>) -> PyResult<PyOutcome> {
+#[pyo3(signature = (argv, progress=None))]
+fn run(py: Python<'_>, argv: Vec<String>, progress: Option<Py<PyAny>>) -> PyResult<PyOutcome> {
     let cli = Cli::try_parse_from(std::iter::once("profitchain".to_string()).chain(argv)).map_err(
         |e| {
-            InputError::new_err(
-                e.render()
-                    .to_string()
-                    .trim_start_matches("error: ")
-                    .trim()
-                    .to_string(),
-            )
+            let text = e.render().to_string();
+            let text = text.trim_start_matches("error: ");
+            let text = text
+                .split("\n\nFor more information")
+                .next()
+                .unwrap_or(text);
+            InputError::new_err(text.trim().replace("--help", "help(profitchain.VERB)"))
         },
     )?;
     let lang = cli.lang.clone();
-    let out = py.detach(move || catch_unwind(AssertUnwindSafe(|| profitchain::cli::compute(cli))));
+    profitchain::progress::set_quiet(true);
+    profitchain::progress::reset();
+    let worker = std::thread::spawn(move || {
+        catch_unwind(AssertUnwindSafe(|| profitchain::cli::compute(cli)))
+    });
+    let mut last = (u64::MAX, 0);
+    while !worker.is_finished() {
+        py.detach(|| std::thread::sleep(std::time::Duration::from_millis(50)));
+        if let Err(e) = py.check_signals() {
+            profitchain::progress::cancel();
+            let _ = py.detach(|| worker.join());
+            profitchain::progress::reset();
+            return Err(e);
+        }
+        let now = profitchain::progress::current();
+        if let (Some(cb), true) = (&progress, now != last && now.1 > 0) {
+            cb.call1(py, now)?;
+            last = now;
+        }
+    }
+    let out = py.detach(|| worker.join()).unwrap_or_else(Err);
+    if let (Some(cb), (_, total)) = (&progress, profitchain::progress::current()) {
+        if total > 0 {
+            cb.call1(py, (total, total))?;
+        }
+    }
     match out {
         Ok(Ok(o)) => Ok(PyOutcome {
             lang: lang.unwrap_or_else(|| "en".into()),
@@ -255,6 +283,16 @@ impl PyOutcome {
     fn text(&self, lang: Option<&str>) -> PyResult<String> {
         let l = self::lang(lang.unwrap_or(&self.lang))?;
         self.with(|o| (o.text)(l).map_err(to_py))
+    }
+
+    /// The report's HTML page for this result (chain, report), or None.
+    #[pyo3(signature = (lang=None))]
+    fn html(&self, lang: Option<&str>) -> PyResult<Option<String>> {
+        let l = self::lang(lang.unwrap_or(&self.lang))?;
+        self.with(|o| match &o.html {
+            Some(f) => f(l).map(Some).map_err(to_py),
+            None => Ok(None),
+        })
     }
 
     /// The names of the result's tables (those `--export` writes, then the others).

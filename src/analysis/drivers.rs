@@ -283,14 +283,10 @@ pub fn run(df: &DataFrame, file: &str, opts: &DriverOptions) -> Result<DriversOu
                 .collect::<Result<_>>()?
         }
     };
-    let progress = if opts.bootstrap > 0 {
-        ProgressBar::with_draw_target(
-            Some((opts.bootstrap * groups.len()) as u64),
-            indicatif::ProgressDrawTarget::stderr(),
-        )
-    } else {
-        ProgressBar::hidden()
-    };
+    let progress = crate::progress::bar(
+        (opts.bootstrap * groups.len()) as u64,
+        "bootstrap {bar:40} {pos}/{len} resamples ({eta})",
+    );
     let out = groups
         .iter()
         .map(|(g, d)| one_group(d, file, opts, g, &progress))

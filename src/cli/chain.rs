@@ -119,9 +119,23 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
     };
     let json = render::json_in(&result, lang)? + "\n";
     let export = render::export(&result)?;
+    // The report's chain sections (segment sizes, path diagrams, links), for notebooks.
+    let shared = std::sync::Arc::new(result.clone());
     let mut o = super::Outcome::new("chain", json, out, result, |r, l| Ok(render::text_in(r, l)))
         .to(&args.output)
         .with_export(export, &args.export);
+    // Computed only when asked for (the command line never does).
+    o.html = Some(Box::new(move |lang| {
+        let sections = crate::report::html::Sections {
+            clv: None,
+            csi: None,
+            lang,
+        };
+        let survey = crate::analysis::study::SurveySections::default();
+        let sizes = crate::analysis::value::segment_profit(&table.df, &table.segments)?;
+        let links = chain::links(&table)?;
+        Ok(crate::report::html::render(&shared, None, &sizes, &links, &survey, &sections)?.html)
+    }));
     o.notes.extend(super::data_args::sample_note(&sample_dir));
     Ok(o)
 }

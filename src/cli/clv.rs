@@ -137,7 +137,22 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let json = super::to_json(&result)? + "\n";
     let export = render::export(&result, customers.clone())?;
     let customers_out = args.customers_out.clone();
-    Ok(super::Outcome::new("clv", json, rendered, result, |r, l| {
+    // The holdout check in one row (the Python result's `holdout`).
+    let holdout = result
+        .holdout
+        .as_ref()
+        .map(|h| {
+            polars::df!(
+                "model" => [result.model_label.as_str()],
+                "periods" => [h.length],
+                "expected_total" => [h.expected_total],
+                "actual_total" => [h.actual_total],
+                "mae" => [h.mae],
+                "rmse" => [h.rmse],
+            )
+        })
+        .transpose()?;
+    let mut o = super::Outcome::new("clv", json, rendered, result, |r, l| {
         Ok(render::text_in(r, l))
     })
     .to(&args.output)
@@ -145,7 +160,14 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
     .then(Box::new(move || match &customers_out {
         Some(p) => super::write_table(p, &mut customers),
         None => Ok(()),
-    })))
+    }));
+    if let Some(df) = holdout {
+        o.tables.push(export::Table {
+            name: "holdout".into(),
+            df,
+        });
+    }
+    Ok(o)
 }
 
 /// `--compare` as models: a list, or `all` for the continuous-time ones.

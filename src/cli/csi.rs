@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::analysis::csi::{self, CsiOptions, Missing};
 use crate::data::audit::TableAudit;
@@ -153,14 +152,12 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
         target: args.target.clone(),
         consistent: args.consistent,
     };
-    let bar = if args.bootstrap > 0 && args.output.is_some() {
-        ProgressBar::new(args.bootstrap as u64).with_style(
-            ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        )
-    } else {
-        ProgressBar::hidden()
-    };
+    // On a terminal the bar only goes with -o (standard output carries the result).
+    let shown = args.output.is_some() || crate::progress::is_quiet();
+    let bar = crate::progress::bar(
+        if shown { args.bootstrap as u64 } else { 0 },
+        "bootstrap {bar:40} {pos}/{len} ({eta})",
+    );
     let mut result = csi::run(
         &model,
         &prep.cols,
@@ -199,6 +196,19 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
         name: "scores".into(),
         df: scores.clone(),
     });
+    // The 0-100 indices per construct (the Python result's `indices`).
+    let constructs = o
+        .export
+        .as_ref()
+        .and_then(|e| e.tables.iter().find(|t| t.name == "constructs"));
+    if let Some(c) = constructs {
+        let df =
+            c.df.select(["construct", "index_mean", "index_ci_low", "index_ci_high"])?;
+        o.tables.push(crate::report::export::Table {
+            name: "indices".into(),
+            df,
+        });
+    }
     Ok(o.then(Box::new(move || match &scores_out {
         Some(p) => super::write_table(p, &mut scores),
         None => Ok(()),

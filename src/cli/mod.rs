@@ -115,7 +115,7 @@ pub fn run(cli: Cli) -> Result<()> {
 /// it; the Python bindings return it).
 pub fn compute(cli: Cli) -> Result<Outcome> {
     let lang = cli.lang.as_deref();
-    match cli.command {
+    let out = match cli.command {
         Command::Inspect(a) => inspect::compute(a, lang),
         Command::Build(a) => build::compute(a, lang),
         Command::Simulate(a) => simulate::compute(a, lang),
@@ -127,7 +127,10 @@ pub fn compute(cli: Cli) -> Result<Outcome> {
         Command::Drivers(a) => drivers::compute(a, lang),
         Command::Metrics(a) => metrics::compute(a, lang),
         Command::Report(a) => report::compute(a, lang),
-    }
+    }?;
+    // Interrupted resampling leaves gaps: never a result.
+    crate::progress::check()?;
+    Ok(out)
 }
 
 /// Arguments every analysis command shares for `--export DIR`.

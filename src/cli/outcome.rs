@@ -39,6 +39,9 @@ pub struct Outcome {
     pub export_dir: Option<(PathBuf, bool)>,
     /// The text output in a language.
     pub text: TextFn,
+    /// The report's HTML for this result in a language (a whole page, charts inline as
+    /// SVG), for the commands the report covers.
+    pub html: Option<TextFn>,
     /// Further files, written after the main output is ready (in order).
     pub writes: Vec<Write>,
     /// Lines for standard error after success (e.g. which sample was used).
@@ -64,6 +67,7 @@ impl Outcome {
             tables: Vec::new(),
             export_dir: None,
             text: Box::new(move |lang| render(&result, lang)),
+            html: None,
             writes: Vec::new(),
             notes: Vec::new(),
         }

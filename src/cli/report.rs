@@ -91,6 +91,7 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     }
     let json = exp.json.clone();
     let tables = exp.tables.clone();
+    let page = rendered.html.clone();
     let (out, force) = (args.out.clone(), args.force);
     let mut o = super::Outcome::new(
         "report",
@@ -113,6 +114,7 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
         output::write_text(&out.join("report.html"), &rendered.html)
     }));
     o.tables = tables;
+    o.html = Some(Box::new(move |_| Ok(page.clone())));
     o.notes.extend(super::data_args::sample_note(&sample_dir));
     o.notes.push(format!(
         "Wrote the report to {}",

@@ -524,6 +524,9 @@ where
         .into_par_iter()
         .map(|first| {
             let count = group.min(b - first);
+            if crate::progress::cancelled() {
+                return vec![vec![f64::NAN; width]; count];
+            }
             let out: Vec<Vec<f64>> = data
                 .group_sums(first, count, seed, kernel)
                 .iter()

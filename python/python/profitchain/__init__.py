@@ -147,6 +147,29 @@ def _argv(verb: str, kwargs: Dict[str, Any], call: _Call) -> List[str]:
     return argv + positional
 
 
+def _progress_bar(verb: str) -> Any:
+    """A tqdm bar for the resampling (when tqdm is installed), and how to close it."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None, lambda: None
+    state: Dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = tqdm(total=total, desc=f"{verb}: bootstrap", unit=" resamples", leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close() -> None:
+        if "bar" in state:
+            state["bar"].close()
+
+    return update, close
+
+
 def _run(verb: str, kwargs: Dict[str, Any]) -> "Result":
     call = _Call()
     writes = any(kwargs.get(k) is not None for k in _WRITES)
@@ -155,7 +178,11 @@ def _run(verb: str, kwargs: Dict[str, Any]) -> "Result":
         name, value = _PLACEHOLDER[verb]
         if kw.get(name) is None:
             kw[name] = os.path.join(os.getcwd(), ".profitchain-not-written", value)
-    outcome = _core.run(_argv(verb, kw, call)[0:])
+    progress, close = _progress_bar(verb)
+    try:
+        outcome = _core.run(_argv(verb, kw, call), progress)
+    finally:
+        close()
     if writes:
         outcome.write_files()
     res = Result(outcome, verb, kwargs)

@@ -35,24 +35,38 @@ _MAIN = {
 }
 
 
+def _cell(column: str, v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:
+            return ""
+        if column.startswith("p_value") or column == "p":
+            return "<0.001" if v < 0.001 else f"{v:.3f}"
+        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    return str(v)
+
+
 def _table(df: Any, limit: int = 30) -> str:
     cols = df.columns
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
     rows = []
     for r in df.head(limit).iter_rows():
-        cells = []
-        for v in r:
-            if isinstance(v, float):
-                s = "" if v != v else f"{v:.4g}"
-            else:
-                s = "" if v is None else str(v)
-            cells.append(f"<td>{html.escape(s)}</td>")
+        cells = [f"<td>{html.escape(_cell(c, v))}</td>" for c, v in zip(cols, r)]
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p><i>{df.height - limit:,} more rows</i></p>" if df.height > limit else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
 def render(res: Any, lang: str | None = None) -> str:
+    page = res._o.html(lang)
+    if page is not None:
+        # The report's own page (its sections for this result, charts inline), isolated in
+        # a frame so that its style does not touch the notebook's.
+        return (
+            '<iframe style="width:100%;height:900px;border:1px solid #ddd" '
+            f'srcdoc="{html.escape(page, quote=True)}"></iframe>'
+        )
     parts = [_STYLE, '<div class="pc-result">', f"<h3>profitchain {html.escape(res.verb)}</h3>"]
     d = res.to_dict()
     summary = d.get("summary") if isinstance(d, dict) else None

@@ -29,7 +29,6 @@ pub mod summary;
 
 use std::collections::BTreeMap;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -128,16 +127,10 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
     // With `--segment-rule none` the only segment is `all` itself.
     names.extend(table.segments.iter().filter(|s| *s != "all").cloned());
     let total_resamples = (opts.bootstrap * names.len()) as u64;
-    let progress = if opts.bootstrap > 0 {
-        let pb = ProgressBar::with_draw_target(Some(total_resamples), ProgressDrawTarget::stderr());
-        pb.set_style(
-            ProgressStyle::with_template("bootstrap {bar:40} {pos}/{len} resamples ({eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        pb
-    } else {
-        ProgressBar::hidden()
-    };
+    let progress = crate::progress::bar(
+        total_resamples,
+        "bootstrap {bar:40} {pos}/{len} resamples ({eta})",
+    );
     let mut work = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let df = if name == "all" {
