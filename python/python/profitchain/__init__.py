@@ -3,8 +3,8 @@ same Rust core (no second implementation), with results as polars DataFrames.
 
 >>> import profitchain as pc
 >>> res = pc.chain(bootstrap=0)                 # the bundled brokerage sample
->>> res.coefficients.columns[:3]
-['segment', 'model', 'term']
+>>> res.coefficients.columns[:4]
+['segment', 'model', 'outcome', 'term']
 >>> "Bottom line" in res.summary()
 True
 
@@ -316,7 +316,9 @@ def _docstring(spec: dict) -> str:
     lines += ["    lang (value): en or zh, the language of summary() and the HTML"]
     if spec.get("examples"):
         lines += ["", "Command-line " + spec["examples"].strip()]
-    return "\n".join(lines)
+    from ._examples import example
+
+    return "\n".join(lines) + example(spec["name"])
 
 
 def _make(verb: str) -> Callable[..., Result]:

@@ -25,7 +25,7 @@ _STYLE = """
 # The tables shown first, per verb (the rest are listed by name).
 _MAIN = {
     "chain": ["hypotheses", "coefficients", "indirect_effects", "comparisons"],
-    "regress": ["coefficients", "models"],
+    "regress": ["coefficients"],
     "clv": ["parameters", "holdout", "segments"],
     "csi": ["indices", "paths", "reliability"],
     "drivers": ["drivers"],
