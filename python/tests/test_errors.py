@@ -48,3 +48,11 @@ def test_audit_findings_are_python_warnings(tmp_path):
 def test_internal_errors_are_internal_error():
     assert issubclass(pc.InternalError, RuntimeError)
     assert not issubclass(pc.InternalError, ValueError)
+
+
+def test_a_file_option_without_its_destination_is_refused(brokerage, tmp_path):
+    with pytest.raises(pc.InputError, match="give output= too"):
+        pc.build(study="study.toml", diagnostics_json=str(tmp_path / "d.json"))
+    assert not (tmp_path / "d.json").exists()
+    pc.build(study="study.toml", output=str(tmp_path / "c.csv"), diagnostics_json=str(tmp_path / "d.json"))
+    assert (tmp_path / "c.csv").exists() and (tmp_path / "d.json").exists()

@@ -41,7 +41,7 @@ _WRITES = {"output", "export", "svg", "customers_out", "scores_out", "diagnostic
 # Required output options of verbs whose results are also useful without writing.
 _PLACEHOLDER = {"build": ("output", "customers.parquet"), "simulate": ("out", "sample"), "report": ("out", "report")}
 # Options whose value is a table: DataFrames are handed over in memory.
-_TABLE_OPTIONS = {"data", "transactions", "next_wave", "files", "covariates_file"}
+_TABLE_OPTIONS = {"data", "transactions", "next_wave", "files"}
 
 
 def _key(arg: dict) -> str:
@@ -177,6 +177,9 @@ def _run(verb: str, kwargs: Dict[str, Any]) -> "Result":
     if verb in _PLACEHOLDER:
         name, value = _PLACEHOLDER[verb]
         if kw.get(name) is None:
+            if writes:
+                raise InputError(f"{verb}(): give {name}= too (where to write), or leave out the other file options")
+            # Required by the command line, never written here: the result holds the data.
             kw[name] = os.path.join(os.getcwd(), ".profitchain-not-written", value)
     progress, close = _progress_bar(verb)
     try:
