@@ -207,11 +207,27 @@ fn run(py: Python<'_>, argv: Vec<String>, progress: Option<Py<PyAny>>) -> PyResu
         },
     )?;
     let lang = cli.lang.clone();
+    let o = guarded(py, progress.as_ref(), move || {
+        profitchain::cli::compute(cli)
+    })?;
+    Ok(PyOutcome {
+        lang: lang.unwrap_or_else(|| "en".into()),
+        inner: Mutex::new(o),
+    })
+}
+
+/// Run `work` on its own thread with the GIL released: every 50 ms report progress to
+/// `progress(done, total)` and check for Ctrl-C (which stops the resampling and raises
+/// `KeyboardInterrupt`); an error becomes `InputError`/`InternalError`, a panic
+/// `InternalError` — it never unwinds into Python.
+fn guarded<T: Send + 'static>(
+    py: Python<'_>,
+    progress: Option<&Py<PyAny>>,
+    work: impl FnOnce() -> profitchain::Result<T> + Send + 'static,
+) -> PyResult<T> {
     profitchain::progress::set_quiet(true);
     profitchain::progress::reset();
-    let worker = std::thread::spawn(move || {
-        catch_unwind(AssertUnwindSafe(|| profitchain::cli::compute(cli)))
-    });
+    let worker = std::thread::spawn(move || catch_unwind(AssertUnwindSafe(work)));
     let mut last = (u64::MAX, 0);
     while !worker.is_finished() {
         py.detach(|| std::thread::sleep(std::time::Duration::from_millis(50)));
@@ -222,22 +238,19 @@ fn run(py: Python<'_>, argv: Vec<String>, progress: Option<Py<PyAny>>) -> PyResu
             return Err(e);
         }
         let now = profitchain::progress::current();
-        if let (Some(cb), true) = (&progress, now != last && now.1 > 0) {
+        if let (Some(cb), true) = (progress, now != last && now.1 > 0) {
             cb.call1(py, now)?;
             last = now;
         }
     }
     let out = py.detach(|| worker.join()).unwrap_or_else(Err);
-    if let (Some(cb), (_, total)) = (&progress, profitchain::progress::current()) {
+    if let (Some(cb), (_, total)) = (progress, profitchain::progress::current()) {
         if total > 0 {
             cb.call1(py, (total, total))?;
         }
     }
     match out {
-        Ok(Ok(o)) => Ok(PyOutcome {
-            lang: lang.unwrap_or_else(|| "en".into()),
-            inner: Mutex::new(o),
-        }),
+        Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(to_py(e)),
         Err(p) => Err(InternalError::new_err(format!(
             "internal error (a bug; please report it with the input): {}",
@@ -247,6 +260,14 @@ fn run(py: Python<'_>, argv: Vec<String>, progress: Option<Py<PyAny>>) -> PyResu
                 .unwrap_or_default()
         ))),
     }
+}
+
+/// Panics inside the boundary, for the test that no panic reaches Python.
+#[pyfunction]
+fn _panic_inside(py: Python<'_>) -> PyResult<()> {
+    guarded(py, None, || -> profitchain::Result<()> {
+        panic!("a deliberate panic")
+    })
 }
 
 /// What a verb produced (see `profitchain::cli::Outcome`).
@@ -368,6 +389,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(study_text, m)?)?;
     m.add_function(wrap_pyfunction!(json_to_toml, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_inside, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<StudyText>()?;
     m.add_class::<PyOutcome>()?;

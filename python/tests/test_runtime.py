@@ -64,3 +64,20 @@ def test_ctrl_c_stops_a_long_bootstrap(bank):
     timer.cancel()
     # The next call runs normally (nothing left cancelled).
     assert pc.chain(study="study.toml", bootstrap=200).to_dict()["options"]["bootstrap"] == 200
+
+
+def test_a_panic_never_reaches_python():
+    with pytest.raises(pc.InternalError, match="a deliberate panic"):
+        _core._panic_inside()
+    # The interpreter and the package carry on.
+    assert pc.chain(bootstrap=0).to_dict()["segments"]
+
+
+def test_progress_is_reported_during_a_bootstrap(bank):
+    seen = []
+    _core.run(["chain", "--study", "study.toml", "--bootstrap", "20000"], lambda done, total: seen.append((done, total)))
+    assert seen, "no progress reported"
+    totals = {t for _, t in seen}
+    assert totals == {60_000}  # 20,000 resamples for all and each of the two segments
+    assert seen[-1] == (60_000, 60_000)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

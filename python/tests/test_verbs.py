@@ -130,3 +130,51 @@ def test_files_are_written_only_where_named(brokerage, tmp_path):
     rep = res.report(str(tmp_path / "rep"))
     assert (tmp_path / "rep" / "report.html").exists()
     assert "customers" in rep.table_names
+
+
+def _no_paths(d):
+    """A result's dict without the input names (a frame's is /DataFrame:NAME)."""
+    if isinstance(d, dict):
+        return {k: _no_paths(v) for k, v in d.items() if k not in ("path", "file", "table", "inputs", "study")}
+    if isinstance(d, list):
+        return [_no_paths(v) for v in d]
+    return d
+
+
+CASES = {
+    "regress": ("retail-bank", "survey.csv", dict(formula="satisfaction ~ quality + service")),
+    "metrics": ("retail-bank", "survey.csv", dict(csat="satisfaction", csat_scale="1-10", nps="recommend")),
+    "drivers": ("retail-bank", "survey.csv", dict(drivers=["quality", "service", "price"], bootstrap=50)),
+    "value": ("brokerage", "accounts.csv", dict(id="client_id", revenue="revenue", cost="cost_to_serve")),
+    "clv": ("retail-bank", "transactions.csv", dict(id="household_id", date="date", amount="amount",
+                                                   calibration_end="2024-12-29", time_unit="week")),
+    "csi": ("retail-bank", "survey.csv", dict(model="csi_model.toml", bootstrap=0)),
+}
+
+
+@pytest.mark.parametrize("verb", sorted(CASES))
+def test_each_verb_from_a_path_polars_and_pandas(verb, monkeypatch):
+    folder, file, options = CASES[verb]
+    monkeypatch.chdir(SAMPLES / folder)
+    key = "transactions" if verb == "clv" else "data"
+    frame = pl.read_csv(file)
+    results = [getattr(pc, verb)(**{key: x}, **options) for x in (file, frame, frame.to_pandas())]
+    dicts = [_no_paths(r.to_dict()) for r in results]
+    assert dicts[1] == dicts[0]
+    assert dicts[2] == dicts[0]
+    names = results[0].table_names
+    assert names and all(r.table_names == names for r in results)
+
+
+@pytest.mark.parametrize("verb", sorted(CASES))
+def test_each_verb_json_is_the_cli_json(verb, cli, monkeypatch):
+    folder, file, options = CASES[verb]
+    monkeypatch.chdir(SAMPLES / folder)
+    key = "transactions" if verb == "clv" else "data"
+    res = getattr(pc, verb)(**{key: file}, **options)
+    args = [verb, f"--{key}", file]
+    for k, v in options.items():
+        args += [f"--{k.replace('_', '-')}", ",".join(v) if isinstance(v, list) else str(v)]
+    out = cli(*args, "--format", "json", cwd=SAMPLES / folder)
+    assert out.returncode == 0, out.stderr
+    assert res.to_json() == out.stdout
