@@ -262,8 +262,10 @@ clv.customers.sort("clv", descending=True).head(5)
     ("md", """
 ## 4. A satisfaction index
 
-A PLS path model (ECSI style) on the survey items: quality drives perceived value, and both
-drive satisfaction. The model file maps constructs to items; the indices run 0–100.
+A PLS path model on the survey items: the product (quality, price) and the service (staff,
+convenience) drive satisfaction. The attribute ratings are distinct aspects rather than
+repeated measures of one thing, so their blocks are formative (mode B). The model file maps
+constructs to items; the indices run 0–100.
 """),
     ("code", """
 print(open("retail-bank/csi_model.toml").read())

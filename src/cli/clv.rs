@@ -152,11 +152,16 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
             )
         })
         .transpose()?;
-    let mut o = super::Outcome::new("clv", json, rendered, result, |r, l| {
+    let shared = std::sync::Arc::new(result);
+    let mut o = super::Outcome::shared("clv", json, rendered, shared.clone(), |r, l| {
         Ok(render::text_in(r, l))
     })
     .to(&args.output)
     .with_export(export, &args.export)
+    .with_html(shared, |c| crate::report::html::Standalone {
+        clv: Some(c),
+        ..Default::default()
+    })
     .then(Box::new(move || match &customers_out {
         Some(p) => super::write_table(p, &mut customers),
         None => Ok(()),

@@ -11,6 +11,7 @@ use crate::stats::pls::{Scheme, Settings};
 use crate::{Error, Result};
 
 use super::Rendered;
+use crate::report::html::Standalone;
 
 /// Satisfaction index model: PLS path modeling of multi-item survey data.
 #[derive(Debug, Args)]
@@ -187,11 +188,16 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let json = super::to_json(&result)? + "\n";
     let export = render::export(&result)?;
     let scores_out = args.scores_out.clone();
-    let mut o = super::Outcome::new("csi", json, rendered, result, |r, l| {
+    let shared = std::sync::Arc::new(result);
+    let mut o = super::Outcome::shared("csi", json, rendered, shared.clone(), |r, l| {
         Ok(render::text_in(r, l))
     })
     .to(&args.output)
-    .with_export(export, &args.export);
+    .with_export(export, &args.export)
+    .with_html(shared, |c| Standalone {
+        csi: Some(c),
+        ..Default::default()
+    });
     o.tables.push(crate::report::export::Table {
         name: "scores".into(),
         df: scores.clone(),

@@ -11,6 +11,7 @@ use crate::report::{charts, drivers as render, export, regression};
 use crate::{output, Result};
 
 use super::Rendered;
+use crate::report::html::Standalone;
 
 /// Key-driver analysis: OLS, Shapley (LMG) importance and Johnson's relative weights.
 #[derive(Debug, Args)]
@@ -136,15 +137,22 @@ pub fn compute(args: DriversArgs, lang: Option<&str>) -> Result<super::Outcome> 
     };
     let json = super::to_json(&out)? + "\n";
     let export = render::export(&out)?;
-    Ok(super::Outcome::new("drivers", json, rendered, out, |o, l| {
-        Ok(render::text_in(o, l))
-    })
-    .to(&args.output)
-    .with_export(export, &args.export)
-    .then(Box::new(move || {
-        for (p, svg) in &charts_out {
-            output::write_text(p, svg)?;
-        }
-        Ok(())
-    })))
+    let shared = std::sync::Arc::new(out);
+    Ok(
+        super::Outcome::shared("drivers", json, rendered, shared.clone(), |o, l| {
+            Ok(render::text_in(o, l))
+        })
+        .to(&args.output)
+        .with_export(export, &args.export)
+        .with_html(shared, |d| Standalone {
+            drivers: Some(d),
+            ..Default::default()
+        })
+        .then(Box::new(move || {
+            for (p, svg) in &charts_out {
+                output::write_text(p, svg)?;
+            }
+            Ok(())
+        })),
+    )
 }

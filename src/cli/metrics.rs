@@ -14,6 +14,7 @@ use crate::report::{export, metrics as render, regression};
 use crate::{Error, Result};
 
 use super::Rendered;
+use crate::report::html::Standalone;
 
 /// CSAT, NPS, CES, a weighted satisfaction index (CSI) and retention, overall or by group.
 #[derive(Debug, Args)]
@@ -302,11 +303,18 @@ pub fn compute(mut args: MetricsArgs, lang: Option<&str>) -> Result<super::Outco
     };
     let json = super::to_json(&out)? + "\n";
     let export = render::export(&out)?;
-    Ok(super::Outcome::new("metrics", json, rendered, out, |o, l| {
-        Ok(render::text_in(o, l))
-    })
-    .to(&args.output)
-    .with_export(export, &args.export))
+    let shared = std::sync::Arc::new(out);
+    Ok(
+        super::Outcome::shared("metrics", json, rendered, shared.clone(), |o, l| {
+            Ok(render::text_in(o, l))
+        })
+        .to(&args.output)
+        .with_export(export, &args.export)
+        .with_html(shared, |m| Standalone {
+            metrics: Some(m),
+            ..Default::default()
+        }),
+    )
 }
 
 /// The audit of a survey table given with --data: its rating columns on their declared

@@ -57,7 +57,17 @@ impl Outcome {
         result: T,
         render: fn(&T, Lang) -> Result<String>,
     ) -> Self {
-        let result = Arc::new(result);
+        Self::shared(verb, json, main, Arc::new(result), render)
+    }
+
+    /// [`Outcome::new`] for a result shared with other renderers.
+    pub fn shared<T: Send + Sync + 'static>(
+        verb: &'static str,
+        json: String,
+        main: Rendered,
+        result: Arc<T>,
+        render: fn(&T, Lang) -> Result<String>,
+    ) -> Self {
         Outcome {
             verb,
             json,
@@ -83,6 +93,18 @@ impl Outcome {
     pub fn with_export(mut self, export: Export, args: &super::ExportArgs) -> Self {
         self.export = Some(export);
         self.export_dir = args.export.clone().map(|d| (d, args.force));
+        self
+    }
+
+    /// The report's section for `result` as its HTML (see [`crate::report::html::standalone`]).
+    pub fn with_html<T: Send + Sync + 'static>(
+        mut self,
+        result: Arc<T>,
+        render: fn(&T) -> crate::report::html::Standalone<'_>,
+    ) -> Self {
+        self.html = Some(Box::new(move |lang| {
+            crate::report::html::standalone(&render(&result), lang)
+        }));
         self
     }
 

@@ -10,6 +10,7 @@ use crate::report::{charts, export, regression, value as render};
 use crate::{output, Error, Result};
 
 use super::Rendered;
+use crate::report::html::Standalone;
 
 /// Customer profitability: whale curve, profit and revenue deciles, CLV, Wallet
 /// Allocation Rule.
@@ -134,12 +135,17 @@ pub fn compute(args: ValueArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let json = super::to_json(&result)? + "\n";
     let export = render::export(&result)?;
     let svg = args.svg.clone();
+    let shared = std::sync::Arc::new(result);
     Ok(
-        super::Outcome::new("value", json, rendered, result, |r, l| {
+        super::Outcome::shared("value", json, rendered, shared.clone(), |r, l| {
             Ok(render::text_in(r, l))
         })
         .to(&args.output)
         .with_export(export, &args.export)
+        .with_html(shared, |v| Standalone {
+            value: Some(v),
+            ..Default::default()
+        })
         .then(Box::new(move || match (&svg, &whale) {
             (Some(p), Some(svg)) => output::write_text(p, svg),
             _ => Ok(()),

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::charts;
 use super::format::{num, pvalue};
+use super::i18n::Lang;
 use crate::analysis::chain::ChainResult;
 use crate::analysis::value::{SegmentProfit, ValueResult};
 use crate::error::{Error, Result};
@@ -84,69 +85,9 @@ pub fn render(
         .iter()
         .any(|l| l.series.iter().any(|s| s.density.is_some()));
     let outside = links.iter().map(|l| l.outside).max().unwrap_or(0);
-    let metric_rows: Vec<Value> = metrics
-        .map(|m| {
-            m.groups
-                .iter()
-                .map(|g| {
-                    json!({
-                        "group": lang.name(&g.group), "n": super::format::thousands(g.n as f64, 0),
-                        "csat": g.csat.as_ref().map(|c| format!("{} ({} {:.1}%)", num(c.mean, 3), lang.t("top2box"), c.top2box)).unwrap_or_default(),
-                        "nps": g.nps.as_ref().map(|n| format!("{:.1} [{:.1}, {:.1}]", n.score, n.ci_low, n.ci_high)).unwrap_or_default(),
-                        "ces": g.ces.as_ref().map(|c| num(c.mean, 3)).unwrap_or_default(),
-                    })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut driver_groups = Vec::new();
-    for g in drivers.map(|d| d.groups.as_slice()).unwrap_or_default() {
-        let svg = charts::importance_performance_svg(
-            g,
-            &lang.f("chart_ipma_title", &[("group", &lang.name(&g.group))]),
-            lang,
-        )?;
-        let file = format!(
-            "drivers_{}.svg",
-            g.group.replace(|c: char| !c.is_alphanumeric(), "_")
-        );
-        charts_out.push((file.clone(), svg.clone()));
-        driver_groups.push(json!({
-            "group": lang.name(&g.group), "n": super::format::thousands(g.n as f64, 0), "r2": num(g.r_squared, 3), "chart": svg, "file": file,
-            "rows": g.drivers.iter().map(|d| json!({"name": d.name, "coef": num(d.coefficient, 3), "p": pvalue(d.p_value),
-                "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": super::format::fixed(d.mean, 2), "quadrant": lang.message(&d.quadrant)})).collect::<Vec<_>>(),
-        }));
-    }
-    let whale = match value {
-        Some(v) => {
-            let svg = charts::whale_curve_svg(
-                &v.whale_curve,
-                "Whale curve: cumulative profit by customer rank",
-                &v.profit_base,
-                lang,
-            )?;
-            charts_out.push(("whale_curve.svg".into(), svg.clone()));
-            Some(svg)
-        }
-        None => None,
-    };
-    let whale_text = value.map(|v| {
-        let f1 = |x: f64| format!("{x:.1}");
-        lang.f(
-            "whale_text",
-            &[
-                ("total", &super::format::money(v.total_profit)),
-                ("c", &f1(v.peak_customer_pct)),
-                ("p", &f1(v.peak_profit_pct)),
-                ("base", &lang.message(&v.profit_base)),
-                (
-                    "back",
-                    &f1(v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct)),
-                ),
-                ("u", &f1(v.unprofitable_share)),
-            ],
-        )
-    });
+    let metric_rows = metric_rows(metrics, lang);
+    let driver_groups = driver_groups(drivers, lang, &mut charts_out)?;
+    let (whale, whale_text) = whale(value, lang, &mut charts_out)?;
     let clv_section = match clv {
         Some(r) => Some(super::html_sections::clv_context(r, &mut charts_out, lang)?),
         None => None,
@@ -259,10 +200,7 @@ pub fn render(
                 }).collect::<Vec<_>>()})
         })
         .collect();
-    let has = |f: fn(&crate::analysis::metrics::GroupMetrics) -> bool| {
-        metrics.is_some_and(|m| m.groups.iter().any(f))
-    };
-    let metric_cols = json!({"csat": has(|g| g.csat.is_some()), "nps": has(|g| g.nps.is_some()), "ces": has(|g| g.ces.is_some())});
+    let metric_cols = metric_cols(metrics);
     let options = lang.f(
         "options",
         &[
@@ -298,9 +236,7 @@ pub fn render(
         thinned_md => lang.f("thinned_md", &[("n", &max_points)]),
         generated => lang.f("generated", &[("version", &env!("CARGO_PKG_VERSION"))]),
     };
-    let mut env = Environment::new();
-    env.add_template("report.html", HTML).map_err(tpl_err)?;
-    env.add_template("report.md", MARKDOWN).map_err(tpl_err)?;
+    let env = environment()?;
     let html = env
         .get_template("report.html")
         .map_err(tpl_err)?
@@ -316,6 +252,188 @@ pub fn render(
         markdown,
         charts: charts_out,
     })
+}
+
+/// The report's templates: the page, its style, its sections (each also rendered alone by
+/// [`standalone`]), the Markdown.
+fn environment() -> Result<Environment<'static>> {
+    let mut env = Environment::new();
+    for (name, text) in [
+        ("report.html", HTML),
+        ("report.md", MARKDOWN),
+        ("section.html", include_str!("templates/section.html")),
+        ("style.html", include_str!("templates/style.html")),
+        (
+            "sections/metrics.html",
+            include_str!("templates/sections/metrics.html"),
+        ),
+        (
+            "sections/drivers.html",
+            include_str!("templates/sections/drivers.html"),
+        ),
+        (
+            "sections/whale.html",
+            include_str!("templates/sections/whale.html"),
+        ),
+        (
+            "sections/csi.html",
+            include_str!("templates/sections/csi.html"),
+        ),
+        (
+            "sections/clv.html",
+            include_str!("templates/sections/clv.html"),
+        ),
+    ] {
+        env.add_template(name, text).map_err(tpl_err)?;
+    }
+    Ok(env)
+}
+
+/// The metrics table's rows (CSAT, NPS, CES per group).
+fn metric_rows(
+    metrics: Option<&crate::analysis::metrics::MetricsOutput>,
+    lang: Lang,
+) -> Vec<Value> {
+    metrics
+        .map(|m| {
+            m.groups
+                .iter()
+                .map(|g| {
+                    json!({
+                        "group": lang.name(&g.group), "n": super::format::thousands(g.n as f64, 0),
+                        "csat": g.csat.as_ref().map(|c| format!("{} ({} {:.1}%)", num(c.mean, 3), lang.t("top2box"), c.top2box)).unwrap_or_default(),
+                        "nps": g.nps.as_ref().map(|n| format!("{:.1} [{:.1}, {:.1}]", n.score, n.ci_low, n.ci_high)).unwrap_or_default(),
+                        "ces": g.ces.as_ref().map(|c| num(c.mean, 3)).unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Which metric columns the table shows.
+fn metric_cols(metrics: Option<&crate::analysis::metrics::MetricsOutput>) -> Value {
+    let has = |f: fn(&crate::analysis::metrics::GroupMetrics) -> bool| {
+        metrics.is_some_and(|m| m.groups.iter().any(f))
+    };
+    json!({"csat": has(|g| g.csat.is_some()), "nps": has(|g| g.nps.is_some()), "ces": has(|g| g.ces.is_some())})
+}
+
+/// The key-driver groups: table rows and importance–performance chart each.
+fn driver_groups(
+    drivers: Option<&crate::analysis::drivers::DriversOutput>,
+    lang: Lang,
+    charts_out: &mut Vec<(String, String)>,
+) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for g in drivers.map(|d| d.groups.as_slice()).unwrap_or_default() {
+        let svg = charts::importance_performance_svg(
+            g,
+            &lang.f("chart_ipma_title", &[("group", &lang.name(&g.group))]),
+            lang,
+        )?;
+        let file = format!(
+            "drivers_{}.svg",
+            g.group.replace(|c: char| !c.is_alphanumeric(), "_")
+        );
+        charts_out.push((file.clone(), svg.clone()));
+        out.push(json!({
+            "group": lang.name(&g.group), "n": super::format::thousands(g.n as f64, 0), "r2": num(g.r_squared, 3), "chart": svg, "file": file,
+            "rows": g.drivers.iter().map(|d| json!({"name": d.name, "coef": num(d.coefficient, 3), "p": pvalue(d.p_value),
+                "shapley": format!("{:.1}%", d.shapley_pct), "rw": format!("{:.1}%", d.relative_weight_pct), "mean": super::format::fixed(d.mean, 2), "quadrant": lang.message(&d.quadrant)})).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(out)
+}
+
+/// The whale curve's chart and sentence.
+fn whale(
+    value: Option<&ValueResult>,
+    lang: Lang,
+    charts_out: &mut Vec<(String, String)>,
+) -> Result<(Option<String>, Option<String>)> {
+    let Some(v) = value else {
+        return Ok((None, None));
+    };
+    let svg = charts::whale_curve_svg(
+        &v.whale_curve,
+        "Whale curve: cumulative profit by customer rank",
+        &v.profit_base,
+        lang,
+    )?;
+    charts_out.push(("whale_curve.svg".into(), svg.clone()));
+    let f1 = |x: f64| format!("{x:.1}");
+    let text = lang.f(
+        "whale_text",
+        &[
+            ("total", &super::format::money(v.total_profit)),
+            ("c", &f1(v.peak_customer_pct)),
+            ("p", &f1(v.peak_profit_pct)),
+            ("base", &lang.message(&v.profit_base)),
+            (
+                "back",
+                &f1(v.peak_profit_pct - v.whale_curve.last().map_or(0.0, |p| p.profit_pct)),
+            ),
+            ("u", &f1(v.unprofitable_share)),
+        ],
+    );
+    Ok((Some(svg), Some(text)))
+}
+
+/// Results shown alone, each as the report's own section.
+#[derive(Default, Clone, Copy)]
+pub struct Standalone<'a> {
+    pub metrics: Option<&'a crate::analysis::metrics::MetricsOutput>,
+    pub drivers: Option<&'a crate::analysis::drivers::DriversOutput>,
+    pub value: Option<&'a ValueResult>,
+    pub clv: Option<&'a crate::analysis::clv::ClvResult>,
+    pub csi: Option<&'a crate::analysis::csi::CsiResult>,
+}
+
+/// A page with the report's sections for results computed on their own (a notebook shows
+/// `profitchain.drivers(...)` the way the report shows its key drivers): the report's
+/// style and section templates, charts inline.
+pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
+    let mut charts_out = Vec::new();
+    let mut sections = Vec::new();
+    if r.metrics.is_some() {
+        sections.push("metrics");
+    }
+    if r.drivers.is_some() {
+        sections.push("drivers");
+    }
+    if r.value.is_some() {
+        sections.push("whale");
+    }
+    if r.csi.is_some() {
+        sections.push("csi");
+    }
+    if r.clv.is_some() {
+        sections.push("clv");
+    }
+    let (whale, whale_text) = whale(r.value, lang, &mut charts_out)?;
+    let clv = match r.clv {
+        Some(c) => Some(super::html_sections::clv_context(c, &mut charts_out, lang)?),
+        None => None,
+    };
+    let csi = match r.csi {
+        Some(c) => Some(super::html_sections::csi_context(c, &mut charts_out, lang)?),
+        None => None,
+    };
+    let no_strings: Vec<String> = Vec::new();
+    let ctx = context! {
+        sections, t => lang.messages(),
+        metric_rows => metric_rows(r.metrics, lang), metric_cols => metric_cols(r.metrics),
+        driver_groups => driver_groups(r.drivers, lang, &mut charts_out)?,
+        drivers_basis => r.drivers.and_then(|d| d.groups.first()).map(|g| lang.message(&g.quadrant_basis)),
+        not_computed => no_strings,
+        whale, whale_text, clv, csi,
+    };
+    environment()?
+        .get_template("section.html")
+        .map_err(tpl_err)?
+        .render(&ctx)
+        .map_err(tpl_err)
 }
 
 /// Optional report sections from a study's transaction log and satisfaction-index model.

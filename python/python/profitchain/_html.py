@@ -65,6 +65,8 @@ def render(res: Any, lang: str | None = None) -> str:
         # a frame so that its style does not touch the notebook's.
         return (
             '<iframe style="width:100%;height:900px;border:1px solid #ddd" '
+            # As tall as its page where the notebook allows it (else 900 px, scrolling).
+            "onload=\"try{this.style.height=(this.contentWindow.document.body.scrollHeight+80)+'px'}catch(e){}\" "
             f'srcdoc="{html.escape(page, quote=True)}"></iframe>'
         )
     parts = [_STYLE, '<div class="pc-result">', f"<h3>profitchain {html.escape(res.verb)}</h3>"]
