@@ -178,3 +178,21 @@ def test_each_verb_json_is_the_cli_json(verb, cli, monkeypatch):
     out = cli(*args, "--format", "json", cwd=SAMPLES / folder)
     assert out.returncode == 0, out.stderr
     assert res.to_json() == out.stdout
+
+
+def test_customer_table_verbs_from_a_frame_with_role_flags(brokerage, tmp_path):
+    customers = pc.build(study="study.toml").customers
+    path = tmp_path / "customers.csv"
+    customers.write_csv(path)
+    roles = dict(id="client_id", satisfaction="satisfaction", share_of_wallet="share_of_wallet",
+                 revenue="revenue", profit="profit")
+    for verb, extra in [("chain", dict(bootstrap=100)), ("build", {}), ("report", dict(bootstrap=0))]:
+        from_frame = getattr(pc, verb)(data=customers, **roles, **extra)
+        from_path = getattr(pc, verb)(data=str(path), **roles, **extra)
+        assert from_frame.table_names == from_path.table_names, verb
+        for name in from_frame.table_names:
+            if name != "diagnostics":
+                assert from_frame.table(name).equals(from_path.table(name)), (verb, name)
+    profiles = pc.inspect(files=[customers, str(path)], id=["client_id"]).to_dict()
+    assert profiles[0]["rows"] == profiles[1]["rows"] == 81
+    assert [c["name"] for c in profiles[0]["columns"]] == [c["name"] for c in profiles[1]["columns"]]
