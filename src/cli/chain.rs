@@ -68,6 +68,11 @@ pub struct InferenceArgs {
     /// Covariance type for standard errors.
     #[arg(long, default_value = "nonrobust", value_parser = ["nonrobust", "hc0", "hc1", "hc2", "hc3"])]
     pub se: String,
+    /// What the bootstrap resamples: customers, or blocks (1,000 groups of customers by a
+    /// hash of their id: the same intervals within Monte Carlo error, far faster on large
+    /// samples); auto uses blocks from 200,000 customers in a segment.
+    #[arg(long, default_value = "auto", value_parser = ["auto", "customers", "blocks"])]
+    pub resampling: String,
 }
 
 impl InferenceArgs {
@@ -83,6 +88,8 @@ impl InferenceArgs {
             moderators: study.roles.moderators.clone(),
             quadratic: study.options.quadratic,
             units: study.units.clone(),
+            resampling: crate::stats::blocks::Resampling::parse(&self.resampling)?,
+            id: Some(study.roles.id.clone()),
             ..Default::default()
         })
     }

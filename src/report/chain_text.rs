@@ -51,6 +51,33 @@ pub fn text_in(r: &ChainResult, lang: Lang) -> String {
     if let Some(u) = &o.units {
         let _ = writeln!(s, "{}", lang.f("txt_units", &[("u", u)]));
     }
+    // Segments whose resamples drew hash blocks of customers, not customers.
+    let blocked: Vec<String> = r
+        .segments
+        .iter()
+        .filter(|x| {
+            x.mediation
+                .as_ref()
+                .is_some_and(|m| m.resampled_groups.is_some())
+        })
+        .map(|x| lang.name(&x.name))
+        .collect();
+    if !blocked.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}",
+            lang.f(
+                "txt_blocks",
+                &[
+                    (
+                        "k",
+                        &crate::format::thousands(crate::stats::blocks::BLOCKS as f64, 0)
+                    ),
+                    ("segments", &blocked.join(lang.t("list_sep"))),
+                ]
+            )
+        );
+    }
     let d = &r.diagnostics;
     let dropped = d.customers_dropped();
     if dropped > 0 {

@@ -111,8 +111,33 @@ impl BootData {
         self.n
     }
 
-    fn terms(&self) -> usize {
+    /// Number of variables.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Standardized value of variable `j` in row `i`.
+    pub(crate) fn value(&self, j: usize, i: usize) -> f64 {
+        self.cols[j][i]
+    }
+
+    /// Terms of the packed sums: Σw, Σwz (k), Σwzzᵀ (upper triangle).
+    pub(crate) fn terms(&self) -> usize {
         1 + self.k + self.k * (self.k + 1) / 2
+    }
+
+    /// Cross-products from packed sums (see [`BootData::terms`]).
+    pub(crate) fn cross_products(&self, sums: &[f64]) -> CrossProducts {
+        self.to_cross_products(sums)
+    }
+
+    /// The packed sums of cross-products (the inverse of [`BootData::cross_products`]).
+    pub(crate) fn sums_of(&self, cp: &CrossProducts) -> Vec<f64> {
+        let mut v = Vec::with_capacity(self.terms());
+        v.push(cp.w);
+        v.extend_from_slice(&cp.lin);
+        v.extend_from_slice(&cp.quad);
+        v
     }
 
     fn blocks(&self) -> usize {

@@ -1,6 +1,7 @@
 //! Statistics: OLS on linfa with full inference, robust covariances, formulas and
 //! regression diagnostics.
 
+pub mod blocks;
 pub mod bootstrap;
 pub mod btyd;
 pub mod correlation;

@@ -22,5 +22,6 @@ mod nist;
 mod peers;
 mod pls;
 mod report;
+mod scale;
 mod simulate;
 mod value;

@@ -13,6 +13,7 @@ use super::ChainOptions;
 use crate::data::build::cols;
 use crate::data::load;
 use crate::error::Result;
+use crate::stats::blocks::{self, BlockData};
 use crate::stats::bootstrap::{self, BootData, CrossProducts, Interval};
 use crate::stats::correlation;
 
@@ -31,6 +32,7 @@ pub(super) fn estimate(
     opts: &ChainOptions,
     seed: u64,
     progress: &ProgressBar,
+    segment: &str,
 ) -> Result<Estimated> {
     // Bootstrap of the serial model (+ covariates).
     let mut boot_cols = data.to_vec();
@@ -67,7 +69,25 @@ pub(super) fn estimate(
             cp_.estimate + i1 + i2 + i3,
         ]
     };
-    let (draws, jack) = if opts.bootstrap > 0 {
+    let blocks = opts.bootstrap > 0 && opts.resampling.uses_blocks(bd.n(), segment)?;
+    let (draws, jack) = if blocks {
+        let groups = match opts.id.as_deref().filter(|c| df.schema().contains(c)) {
+            Some(c) => {
+                let ids = df.column(c)?.cast(&DataType::String)?;
+                let ids = ids.str()?;
+                blocks::groups_of(ids.iter().map(|v| v.unwrap_or("")), seed)
+            }
+            None => {
+                let rows: Vec<String> = (0..bd.n()).map(|i| i.to_string()).collect();
+                blocks::groups_of(rows.iter().map(String::as_str), seed)
+            }
+        };
+        let bl = BlockData::new(&bd, &groups)?;
+        (
+            bl.resample(opts.bootstrap, seed, &stat, progress),
+            bl.jackknife(&stat),
+        )
+    } else if opts.bootstrap > 0 {
         (
             bootstrap::resample(&bd, opts.bootstrap, seed, &stat, progress),
             bootstrap::jackknife(&bd, &stat),
@@ -175,6 +195,7 @@ pub(super) fn estimate(
             total_effect_interval,
             proportion_mediated: proportion,
             proportion_mediated_note: proportion_note,
+            resampled_groups: blocks.then_some(crate::stats::blocks::BLOCKS),
         },
         draws,
     })

@@ -64,6 +64,17 @@ pub struct ChainOptions {
     /// amount in the summary, the text header and the charts' axes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub units: Option<String>,
+    /// What the bootstrap resamples: customers, or hash blocks of customers in large
+    /// segments (see [`crate::stats::blocks`]); `auto` chooses by segment size.
+    #[serde(default, skip_serializing_if = "is_auto")]
+    pub resampling: crate::stats::blocks::Resampling,
+    /// The customer id column, whose values key the hash blocks (row numbers without it).
+    #[serde(skip)]
+    pub id: Option<String>,
+}
+
+fn is_auto(r: &crate::stats::blocks::Resampling) -> bool {
+    *r == crate::stats::blocks::Resampling::Auto
 }
 
 fn profit_outcome() -> String {
@@ -92,6 +103,8 @@ impl Default for ChainOptions {
             quadratic: false,
             spearman: false,
             outcome: profit_outcome(),
+            resampling: Default::default(),
+            id: None,
             units: None,
         }
     }

@@ -86,6 +86,9 @@ pub struct Mediation {
     pub proportion_mediated: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proportion_mediated_note: Option<String>,
+    /// Groups resampled by the hash-block bootstrap (absent: customers were resampled).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resampled_groups: Option<usize>,
 }
 
 /// A hypothesis verdict.

@@ -106,7 +106,7 @@ pub(super) fn segment(
         .spearman
         .then(|| correlation::matrix(&var_names, &slices, true));
 
-    let est = super::mediation::estimate(&regressions, &data, &df, opts, seed, progress)?;
+    let est = super::mediation::estimate(&regressions, &data, &df, opts, seed, progress, name)?;
     let hypotheses = super::hypotheses::verdicts(&regressions, &est.mediation, opts);
 
     let conditional_effects = match fits.get("M1_extended") {
