@@ -91,3 +91,62 @@ fn auto_chooses_by_segment_size() {
         .to_string();
     assert!(err.contains("segment 'all' has 81 customers"), "{err}");
 }
+
+/// The duplicate-respondent check without the two-key count: respondent numbers that
+/// repeat across customers (R1, R2 in every customer) are fine; the same respondent twice
+/// in one customer is still refused, naming the pair.
+#[test]
+fn repeated_respondents_are_found_without_a_two_key_count() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let study = crate::common::write(
+        dir.path(),
+        "study.toml",
+        r#"
+[[table]]
+name = "survey"
+path = "survey.csv"
+level = "respondent"
+respondent = "rid"
+[[table]]
+name = "accounts"
+path = "accounts.csv"
+[roles]
+id = "cid"
+satisfaction = "sat"
+share_of_wallet = "sow"
+revenue = "revenue"
+profit = "profit"
+"#,
+    );
+    let mut accounts = String::from("cid,sow,revenue,profit\n");
+    let mut survey = String::from("cid,rid,sat\n");
+    for c in 0..40 {
+        accounts.push_str(&format!(
+            "C{c},{},{},{}\n",
+            0.1 + 0.01 * c as f64,
+            100 + 7 * c,
+            10 - c % 7
+        ));
+        for r in 1..=3 {
+            survey.push_str(&format!("C{c},R{r},{}\n", 1 + (c + r) % 10));
+        }
+    }
+    crate::common::write(dir.path(), "accounts.csv", &accounts);
+    crate::common::write(dir.path(), "survey.csv", &survey);
+    let s = profitchain::data::Study::from_file(&study).unwrap();
+    assert_eq!(
+        profitchain::analysis::study::build(&s)
+            .unwrap()
+            .table
+            .df
+            .height(),
+        40
+    );
+    survey.push_str("C7,R2,5\n");
+    crate::common::write(dir.path(), "survey.csv", &survey);
+    let err = profitchain::analysis::study::build(&s)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("cid + rid") && err.contains("C7"), "{err}");
+}

@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::build::cols;
 use crate::data::CustomerTable;
 use crate::error::{Error, Result};
-use crate::stats::{CovType, OlsFit};
+use crate::stats::CovType;
 
 pub use links::{links, Density, Link, LinkSeries, DENSITY_ABOVE, MAX_SCATTER_POINTS};
 pub use models::INDIRECT_PATHS;
@@ -110,10 +110,20 @@ impl Default for ChainOptions {
     }
 }
 
+/// A fit's size and residual sum of squares (the Chow test's inputs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FitSummary {
+    pub(crate) n: usize,
+    pub(crate) p: usize,
+    pub(crate) rss: f64,
+}
+
 /// Internal per-segment state kept for comparisons.
 pub(crate) struct SegmentWork {
     pub(crate) result: SegmentResult,
-    pub(crate) fits: BTreeMap<String, OlsFit>,
+    /// What the segment comparisons need of each fit (not the fit itself: its n × p
+    /// matrices would be held for every segment at once).
+    pub(crate) fits: BTreeMap<String, FitSummary>,
     pub(crate) draws: Vec<Vec<f64>>,
     pub(crate) df: DataFrame,
 }

@@ -126,7 +126,17 @@ pub(super) fn segment(
             mediation: Some(est.mediation),
             conditional_effects,
         },
-        fits,
+        fits: fits
+            .into_iter()
+            .map(|(k, f)| {
+                let s = super::FitSummary {
+                    n: f.n,
+                    p: f.p,
+                    rss: f.rss,
+                };
+                (k, s)
+            })
+            .collect(),
         draws: est.draws,
         df,
     })
