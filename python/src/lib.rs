@@ -239,7 +239,13 @@ fn guarded<T: Send + 'static>(
         }
         let now = profitchain::progress::current();
         if let (Some(cb), true) = (progress, now != last && now.1 > 0) {
-            cb.call1(py, now)?;
+            if let Err(e) = cb.call1(py, now) {
+                // A failing progress callback stops the work as Ctrl-C does.
+                profitchain::progress::cancel();
+                let _ = py.detach(|| worker.join());
+                profitchain::progress::reset();
+                return Err(e);
+            }
             last = now;
         }
     }

@@ -81,3 +81,12 @@ def test_progress_is_reported_during_a_bootstrap(bank):
     assert totals == {60_000}  # 20,000 resamples for all and each of the two segments
     assert seen[-1] == (60_000, 60_000)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_a_failing_progress_callback_stops_the_work_cleanly(bank):
+    def fail(done, total):
+        raise RuntimeError("progress display broke")
+
+    with pytest.raises(RuntimeError, match="progress display broke"):
+        _core.run(["chain", "--study", "study.toml", "--bootstrap", "100000"], fail)
+    assert pc.chain(study="study.toml", bootstrap=100).to_dict()["options"]["bootstrap"] == 100
