@@ -15,6 +15,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule};
 
+use profitchain::analysis::clv;
 use profitchain::cli::{Cli, Outcome};
 use profitchain::data::load::memory;
 use profitchain::report::i18n::Lang;
@@ -386,6 +387,45 @@ impl PyOutcome {
     }
 }
 
+/// Fit the CLV models from additive summaries (`profitchain::analysis::clv::Summaries` as
+/// JSON) with options (`ClvOptions` as JSON); returns the fitted models as JSON. The Spark
+/// path's driver calls this on the tuple counts its executors computed.
+#[pyfunction]
+fn clv_fit(py: Python<'_>, summaries: &str, options: &str) -> PyResult<String> {
+    let s: clv::Summaries = serde_json::from_str(summaries)
+        .map_err(|e| InputError::new_err(format!("CLV summaries: {e}")))?;
+    let o: clv::ClvOptions = serde_json::from_str(options)
+        .map_err(|e| InputError::new_err(format!("CLV options: {e}")))?;
+    let fitted = py.detach(|| clv::summaries::fit(&s, &o)).map_err(to_py)?;
+    serde_json::to_string(&fitted).map_err(|e| InternalError::new_err(e.to_string()))
+}
+
+/// Per-customer P(alive), expected transactions, expected spend and CLV from fitted models
+/// (the JSON `clv_fit` returns): the values `profitchain clv` gives the same customers.
+/// Spark's executors call this on each Arrow batch.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn clv_predict(
+    py: Python<'_>,
+    fitted: &str,
+    x: Vec<f64>,
+    t_x: Vec<f64>,
+    t: Vec<f64>,
+    mean_spend: Vec<f64>,
+) -> PyResult<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)> {
+    let f: clv::Fitted = serde_json::from_str(fitted)
+        .map_err(|e| InputError::new_err(format!("fitted CLV models: {e}")))?;
+    let rows = py
+        .detach(|| clv::summaries::predict(&f, &x, &t_x, &t, &mean_spend))
+        .map_err(to_py)?;
+    Ok((
+        rows.iter().map(|r| r.0).collect(),
+        rows.iter().map(|r| r.1).collect(),
+        rows.iter().map(|r| r.2).collect(),
+        rows.iter().map(|r| r.3).collect(),
+    ))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", m.py().get_type::<InputError>())?;
@@ -395,6 +435,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(study_text, m)?)?;
     m.add_function(wrap_pyfunction!(json_to_toml, m)?)?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
+    m.add_function(wrap_pyfunction!(clv_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(clv_predict, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_inside, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<StudyText>()?;

@@ -702,3 +702,89 @@ fn pareto_nbd_recovers_a_simulated_log() {
         );
     }
 }
+
+/// The summaries' path (what Spark's executors and a streaming pass compute): the tuple
+/// counts of the customers split into k parts and added up fit the same models as the
+/// whole log, and predicting each customer from the fit gives `clv::run`'s values.
+#[test]
+fn fits_from_summaries_split_any_way_equal_the_whole_log() {
+    use profitchain::analysis::clv::{self, summaries, ClvOptions, Summaries};
+    use std::collections::BTreeMap;
+    let rfm = cdnow(TimeUnit::Week);
+    let opts = ClvOptions::default();
+    let (whole, customers) = clv::run(&rfm, &opts).unwrap();
+    let col = |c: &str| f64_values(&rfm.df, c).unwrap();
+    let (x, t_x, t, mean) = (col("x"), col("t_x"), col("T"), col("mean_spend"));
+    for k in [1usize, 7, 64] {
+        // Part i holds customers i, i + k, i + 2k, ...; each part's counts, then added up.
+        let mut tuples: BTreeMap<[u64; 3], f64> = BTreeMap::new();
+        let mut spend: BTreeMap<[u64; 2], f64> = BTreeMap::new();
+        let mut no_spend = 0;
+        for part in 0..k {
+            for i in (part..x.len()).step_by(k) {
+                *tuples
+                    .entry([x[i].to_bits(), t_x[i].to_bits(), t[i].to_bits()])
+                    .or_default() += 1.0;
+                if x[i] > 0.0 && mean[i] > 0.0 {
+                    *spend
+                        .entry([x[i].to_bits(), mean[i].to_bits()])
+                        .or_default() += 1.0;
+                } else if x[i] > 0.0 {
+                    no_spend += 1;
+                }
+            }
+        }
+        let s = Summaries {
+            time_unit: TimeUnit::Week,
+            discrete: false,
+            tuples: tuples
+                .iter()
+                .map(|(k, n)| {
+                    [
+                        f64::from_bits(k[0]),
+                        f64::from_bits(k[1]),
+                        f64::from_bits(k[2]),
+                        *n,
+                    ]
+                })
+                .collect(),
+            spend: spend
+                .iter()
+                .map(|(k, n)| [f64::from_bits(k[0]), f64::from_bits(k[1]), *n])
+                .collect(),
+            no_spend,
+        };
+        let fitted = summaries::fit(&s, &opts).unwrap();
+        assert_eq!(fitted.purchase.params, whole.purchase.params, "k = {k}");
+        assert_eq!(
+            fitted.gamma_gamma.as_ref().unwrap().params,
+            whole.gamma_gamma.as_ref().unwrap().params
+        );
+        assert_eq!(fitted.customers as usize, rfm.df.height());
+        let values = summaries::predict(&fitted, &x, &t_x, &t, &mean).unwrap();
+        let want_clv = f64_values(&customers, "clv").unwrap();
+        let want_alive = f64_values(&customers, "p_alive").unwrap();
+        for i in 0..x.len() {
+            assert!((values[i].3 - want_clv[i]).abs() <= 1e-9 * want_clv[i].abs().max(1.0));
+            assert!((values[i].0 - want_alive[i]).abs() <= 1e-12);
+        }
+    }
+    // A summary that cannot be a customer's is refused, naming it.
+    let fitted = summaries::fit(
+        &Summaries {
+            time_unit: TimeUnit::Week,
+            tuples: vec![
+                [1.0, 2.0, 30.0, 5.0],
+                [0.0, 0.0, 30.0, 9.0],
+                [2.0, 5.0, 20.0, 3.0],
+                [3.0, 9.0, 25.0, 4.0],
+            ],
+            spend: vec![[1.0, 10.0, 5.0], [2.0, 12.0, 3.0], [3.0, 9.0, 4.0]],
+            ..Default::default()
+        },
+        &opts,
+    )
+    .unwrap();
+    let err = summaries::predict(&fitted, &[1.0], &[5.0], &[3.0], &[f64::NAN]).unwrap_err();
+    assert!(err.to_string().contains("0 ≤ t_x ≤ T"), "{err}");
+}

@@ -15,12 +15,13 @@ use crate::data::load::f64_values;
 use crate::data::transactions::{self, Rfm, TimeUnit, TxDiagnostics};
 use crate::error::{Error, Result};
 use crate::stats::btyd::{self, GammaGamma, MleFit, PurchaseModel};
-use crate::stats::correlation;
 
 mod holdout;
 mod predict;
+pub mod summaries;
 
 pub use holdout::{Holdout, HoldoutRow, TrackingRow};
+pub use summaries::{Fitted, Summaries};
 
 /// Options of a CLV run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,67 +113,9 @@ pub struct ClvResult {
 /// Fit the models on `rfm` and predict per customer; returns the result and the customer
 /// table with `p_alive`, `expected_transactions`, `expected_spend` and `clv` added.
 pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
-    if !(opts.horizon > 0.0 && opts.horizon.is_finite()) {
-        return Err(Error::Usage(format!(
-            "--horizon {} must be positive",
-            opts.horizon
-        )));
-    }
-    if opts.horizon * rfm.unit.days() > 100.0 * 365.25 {
-        return Err(Error::Usage(format!(
-            "--horizon {} {}s reaches beyond 100 years; CLV is computed period by period, so give a horizon in the time unit (e.g. 52 weeks, 60 months)",
-            opts.horizon,
-            format!("{:?}", rfm.unit).to_lowercase()
-        )));
-    }
-    if !(opts.discount >= 0.0 && opts.discount.is_finite()) {
-        return Err(Error::Usage(format!(
-            "--discount {} must be a yearly rate ≥ 0 (e.g. 0.1)",
-            opts.discount
-        )));
-    }
-    if !(opts.margin > 0.0 && opts.margin <= 1.0) {
-        return Err(Error::Usage(format!(
-            "--margin {} must be a share of spend in (0, 1] (0.3 = 30% of spend is profit; 1 = CLV in revenue)",
-            opts.margin
-        )));
-    }
+    summaries::check_options(opts, rfm.unit)?;
     let tuples = transactions::rfm_tuples(rfm)?;
-    if tuples.x.iter().all(|x| *x == 0.0) {
-        return Err(Error::Degenerate(
-            "no customer made a repeat purchase in the calibration period, so purchase rates and drop-out cannot be told apart (the model is not identified); use a later --calibration-end".into(),
-        ));
-    }
-    // Fewer distinct purchase histories than parameters cannot identify the model.
-    let k = 4;
-    if tuples.x.len() < k {
-        return Err(Error::Degenerate(format!(
-            "{} customers with {} distinct purchase histories (x, t_x, T) cannot identify the {} parameters of {}; a purchase model needs many customers (hundreds at least)",
-            rfm.df.height(),
-            tuples.x.len(),
-            k,
-            opts.model.label()
-        )));
-    }
-    let mut warnings = Vec::new();
-    let model = opts.model;
-    let purchase = model.fit(&tuples, None)?;
-    warnings.extend(fit_warning(model.label(), &purchase));
-    let mut compared = Vec::new();
-    for &m in opts.compare.iter().filter(|m| **m != model) {
-        let fit = m.fit(&tuples, Some(&purchase))?;
-        warnings.extend(fit_warning(m.label(), &fit));
-        compared.push(ComparedFit {
-            model: m,
-            label: m.label().into(),
-            fit,
-        });
-    }
     let spend = transactions::spend_tuples(rfm)?;
-    let gg = spend_model(&spend, &mut warnings);
-    if let Some(g) = &gg {
-        warnings.extend(fit_warning("Gamma-Gamma", g));
-    }
     let no_spend = rfm
         .df
         .clone()
@@ -186,63 +129,32 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
         )
         .collect()?
         .height();
-    if no_spend > 0 {
-        warnings.push(format!(
-            "{no_spend} repeat customers without positive repeat spend (every repeat purchase free, or refunded) are left out of the Gamma-Gamma fit; their expected spend is the population's mean spend"
-        ));
-    }
-    let corr = (spend.x.len() >= 3).then(|| {
-        // Customer-level correlation (tuples expanded by their counts).
-        let (mut xs, mut ms) = (Vec::new(), Vec::new());
-        for i in 0..spend.x.len() {
-            for _ in 0..spend.count[i] as usize {
-                xs.push(spend.x[i]);
-                ms.push(spend.mean[i]);
-            }
-        }
-        correlation::pearson(&xs, &ms)
-    });
-    if let Some(r) = corr {
-        if r.abs() > 0.3 {
-            warnings.push(format!("frequency and mean spend correlate (r = {r:.2}): the Gamma-Gamma model assumes they are independent"));
-        }
-    }
+    let fitted = summaries::fit(
+        &Summaries {
+            time_unit: rfm.unit,
+            discrete: rfm.discrete,
+            tuples: (0..tuples.x.len())
+                .map(|i| [tuples.x[i], tuples.t_x[i], tuples.t[i], tuples.count[i]])
+                .collect(),
+            spend: (0..spend.x.len())
+                .map(|i| [spend.x[i], spend.mean[i], spend.count[i]])
+                .collect(),
+            no_spend,
+        },
+        opts,
+    )?;
+    let model = opts.model;
 
     // Per customer. Purchase predictions depend on (x, t_x, T) only: once per distinct
     // tuple, each customer finding its tuple through a polars join.
     let (x, t) = (f64_values(&rfm.df, "x")?, f64_values(&rfm.df, "T")?);
     let mean_spend = f64_values(&rfm.df, "mean_spend")?;
-    let p = &purchase.params;
+    let p = &fitted.purchase.params;
     let hold_len = rfm.holdout_length;
-    let frame = predict::Frame {
-        horizon: opts.horizon,
-        discount: opts.discount,
-        per_year: 365.25 / rfm.unit.days(),
-        holdout: hold_len,
-    };
-    let per_tuple = predict::predict(model, p, &tuples, &frame);
+    let per_tuple = predict::predict(model, p, &tuples, &fitted.frame(hold_len));
     let tuple_of = tuple_index(rfm, &tuples)?;
-    let population_spend = gg.as_ref().map(|g| {
-        // A customer without repeat spend: the population mean p·γ/(q − 1).
-        g.params[0] * g.params[2] / (g.params[1] - 1.0)
-    });
     let rows: Vec<(f64, f64, f64, f64)> = (0..x.len())
-        .map(|i| {
-            let pt = &per_tuple[tuple_of[i]];
-            let spend = match (&gg, population_spend) {
-                (Some(g), _) if x[i] > 0.0 && mean_spend[i] > 0.0 => {
-                    btyd::gamma_gamma_expected(&g.params, x[i], mean_spend[i])
-                }
-                (_, Some(m)) => m,
-                _ => f64::NAN,
-            };
-            (
-                pt.p_alive,
-                pt.expected,
-                spend,
-                pt.discounted * spend * opts.margin,
-            )
-        })
+        .map(|i| fitted.values(&per_tuple[tuple_of[i]], x[i], mean_spend[i]))
         .collect();
     // Predictions must be probabilities and non-negative counts; anything else is a
     // numerical breakdown, never a number to report.
@@ -257,7 +169,8 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             rfm.df.column("id")?.get(bad)?.str_value(),
             rows[bad].0,
             rows[bad].1,
-            purchase
+            fitted
+                .purchase
                 .explanation
                 .as_deref()
                 .map(|e| format!(" — {e}"))
@@ -277,8 +190,9 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
         column("clv", |r| r.3.is_finite().then_some(r.3)),
     ])?;
     // An empty spend or CLV says why.
-    if gg.is_none() {
-        let why = warnings
+    if fitted.gamma_gamma.is_none() {
+        let why = fitted
+            .warnings
             .iter()
             .find(|w| w.contains("CLV not computed"))
             .cloned()
@@ -291,7 +205,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
         let actual = f64_values(&rfm.df, "holdout")?;
         let last = |pt: &predict::TuplePrediction| pt.holdout.last().copied().unwrap_or(0.0);
         let mut expected = vec![tuple_of.iter().map(|&k| last(&per_tuple[k])).collect()];
-        for c in &compared {
+        for c in &fitted.compared {
             let e = predict::expected_at(c.model, &c.fit.params, &tuples, hold_len);
             expected.push(tuple_of.iter().map(|&k| e[k]).collect());
         }
@@ -315,7 +229,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
         None
     };
     let totals = totals_of("all", &rows, rows.iter().map(|r| r.3).sum());
-    let p_alive_grid = p_alive_grid(model, &purchase.params, &x, &t, rfm.discrete);
+    let p_alive_grid = p_alive_grid(model, &fitted.purchase.params, &x, &t, rfm.discrete);
     Ok((
         ClvResult {
             time_unit: rfm.unit,
@@ -323,17 +237,17 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             discrete: rfm.discrete,
             options: opts.clone(),
             diagnostics: rfm.diagnostics.clone(),
-            model_label: model.label().into(),
-            purchase,
-            compared,
-            gamma_gamma: gg,
-            spend_frequency_correlation: corr,
+            model_label: fitted.model_label,
+            purchase: fitted.purchase,
+            compared: fitted.compared,
+            gamma_gamma: fitted.gamma_gamma,
+            spend_frequency_correlation: fitted.spend_frequency_correlation,
             holdout,
             totals,
             p_alive_grid,
             by_segment: Vec::new(),
-            warnings,
-            p_alive_note: p_alive_note(model, &tuples),
+            warnings: fitted.warnings,
+            p_alive_note: fitted.p_alive_note,
         },
         customers,
     ))
