@@ -1,0 +1,380 @@
+"""profitchain on Apache Spark: the analyses on a Spark DataFrame, past one machine.
+
+Each analysis reduces its data to additive summaries. Spark computes them on the
+executors (SQL aggregates), the driver collects the small result, the Rust core fits the
+models exactly as ``profitchain clv`` does, and per-customer predictions are computed back
+on the executors from the fitted parameters (Arrow batches through ``mapInArrow`` into the
+same Rust code). For the same log the fitted parameters and every customer's values equal
+the one-machine path's (to 1e-9: sums of amounts may be added in another order), whatever
+the partitioning.
+
+Needs pyspark (3.4 or later) on the driver and this package installed on the executors
+(the same wheel). Only ``clv`` runs on Spark today; see README "At scale".
+
+>>> from profitchain import spark                                  # doctest: +SKIP
+>>> r = spark.clv(log, id="customer", date="date", amount="amount",
+...               calibration_end="1997-09-30")                     # doctest: +SKIP
+>>> r.fitted["purchase"]["params"], r.customers.show(5)            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any, Dict, List, Optional
+
+from . import _core
+
+__all__ = ["clv", "rfm", "SparkClv"]
+
+_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
+_MODELS = {"bgnbd": "bgnbd", "mbgnbd": "mbgnbd", "pnbd": "paretonbd"}
+_EPOCH = "1970-01-01"
+
+
+def _functions() -> Any:
+    try:
+        from pyspark.sql import functions as F
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "profitchain.spark needs pyspark: pip install pyspark (3.4 or later)"
+        ) from e
+    return F
+
+
+def _day_number(text: str, what: str) -> int:
+    import datetime as dt
+
+    try:
+        d = dt.date.fromisoformat(text)
+    except ValueError:
+        raise _core.InputError(f"{what} '{text}': give a date as YYYY-MM-DD") from None
+    return (d - dt.date(1970, 1, 1)).days
+
+
+def _date_text(day: int) -> str:
+    import datetime as dt
+
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
+
+
+def _days(sdf: Any, column: str, date_format: Optional[str]) -> Any:
+    """Days since 1970-01-01 of a date, timestamp, yyyymmdd integer or text column."""
+    F = _functions()
+    from pyspark.sql import types as T
+
+    dtype = sdf.schema[column].dataType
+    c = F.col(column)
+    if isinstance(dtype, (T.DateType, T.TimestampType)):
+        d = F.to_date(c)
+    elif isinstance(dtype, (T.IntegerType, T.LongType, T.ShortType)):
+        d = F.to_date(c.cast("string"), "yyyyMMdd")
+    elif date_format is not None:
+        d = F.to_date(c, date_format)
+    else:
+        d = F.to_date(F.substring(c.cast("string"), 1, 10), "yyyy-MM-dd")
+    return F.datediff(d, F.lit(_EPOCH).cast("date"))
+
+
+def _require(sdf: Any, columns: List[str]) -> None:
+    missing = [c for c in columns if c not in sdf.columns]
+    if missing:
+        raise _core.InputError(
+            f"the Spark DataFrame has no column {', '.join(repr(c) for c in missing)}; "
+            f"its columns are {', '.join(sdf.columns)}"
+        )
+
+
+def rfm(
+    sdf: Any,
+    *,
+    id: str,
+    date: str,
+    amount: str,
+    calibration_end: str,
+    time_unit: str = "week",
+    date_format: Optional[str] = None,
+    returns: str = "net",
+    allow_end_after_data: bool = False,
+    diagnostics: Optional[Dict[str, Any]] = None,
+) -> Any:
+    """The RFM summary per customer, computed by Spark: ``id``, ``x`` (repeat purchases),
+    ``t_x`` (recency), ``T`` (age) in time units, ``mean_spend`` (mean repeat spend, null
+    without repeat spend), as ``profitchain clv`` defines them (purchases on one day are one
+    transaction; ids are trimmed text, blank ids are missing). ``diagnostics``, when given,
+    is filled with the row counts."""
+    F = _functions()
+    if time_unit not in _DAYS:
+        raise _core.InputError(
+            f"time_unit '{time_unit}': use day, week, month or year"
+        )
+    if returns not in ("net", "drop", "keep"):
+        raise _core.InputError(
+            f"returns '{returns}': use net (a refund reverses its purchase), drop (refunds "
+            "removed) or keep (a refund counts as a purchase without spend)"
+        )
+    _require(sdf, [id, date, amount])
+    cal_end = _day_number(calibration_end, "calibration_end")
+    scale = _DAYS[time_unit]
+    rows = sdf.select(
+        F.trim(F.col(id).cast("string")).alias("id"),
+        _days(sdf, date, date_format).alias("day"),
+        F.col(amount).cast("double").alias("amount"),
+    ).withColumn("id", F.when(F.col("id") == "", None).otherwise(F.col("id")))
+    valid = (
+        F.col("id").isNotNull()
+        & F.col("day").isNotNull()
+        & F.col("amount").isNotNull()
+        & ~F.isnan("amount")
+        & (F.abs(F.col("amount")) != float("inf"))
+    )
+    counts = rows.agg(
+        F.count(F.lit(1)).alias("read"),
+        F.sum((~valid).cast("long")).alias("missing"),
+        F.min(F.when(valid, F.col("day"))).alias("first"),
+        F.max(F.when(valid, F.col("day"))).alias("last"),
+        F.sum((valid & (F.col("amount") < 0)).cast("long")).alias("returns"),
+        F.sum((valid & (F.col("amount") <= 0)).cast("long")).alias("non_positive"),
+    ).collect()[0]
+    diag = {
+        "rows_read": int(counts["read"]),
+        "rows_missing": int(counts["missing"] or 0),
+        "returns": int(counts["returns"] or 0),
+    }
+    if diag["rows_read"] == 0:
+        raise _core.InputError(
+            "the transaction log holds no purchases: check the Spark DataFrame"
+        )
+    if counts["first"] is None:
+        raise _core.InputError(
+            f"every one of the log's {diag['rows_read']} rows lacks an id, a date or an "
+            f"amount: check the columns '{id}', '{date}' and '{amount}'"
+        )
+    first, last = int(counts["first"]), int(counts["last"])
+    diag["first_date"], diag["last_date"] = _date_text(first), _date_text(last)
+    if cal_end < first:
+        raise _core.InputError(
+            f"calibration_end {calibration_end} falls before the first purchase "
+            f"({_date_text(first)}): no customer has a purchase to calibrate on. The log "
+            f"runs from {_date_text(first)} to {_date_text(last)}."
+        )
+    if not allow_end_after_data and cal_end > last + math.ceil(scale):
+        raise _core.InputError(
+            f"calibration_end {calibration_end} falls after the log's last purchase "
+            f"({_date_text(last)}): customers would look inactive for time the log does not "
+            "cover. Use an end within the data, or allow_end_after_data=True."
+        )
+    rows = rows.filter(valid)
+    if diag["returns"] > 0:
+        if returns == "net":
+            raise _core.InputError(
+                f"the log holds {diag['returns']} refunds (negative amounts); netting them "
+                "against the purchases they reverse (returns='net') runs on one machine "
+                "(profitchain.clv); on Spark, choose returns='drop' or returns='keep', or net "
+                "them in the warehouse first"
+            )
+        if returns == "drop":
+            rows = rows.filter(F.col("amount") >= 0)
+    if int(counts["non_positive"] or 0) == int(counts["read"]) - diag["rows_missing"]:
+        raise _core.InputError(
+            f"every amount in '{amount}' is zero or negative, so there is no spend to model; "
+            "check that amount names the sales column (not returns or discounts)"
+        )
+    in_cal = F.col("day") <= cal_end
+    positive = F.when(F.col("amount") > 0, F.col("amount")).otherwise(F.lit(0.0))
+    # One transaction per customer and day, spend summed; then one row per customer.
+    days = rows.groupBy("id", "day").agg(F.sum(positive).alias("spend"))
+    customers = days.groupBy("id").agg(
+        F.min("day").alias("first"),
+        F.sum(in_cal.cast("long")).cast("double").alias("n_cal"),
+        F.max(F.when(in_cal, F.col("day"))).alias("last"),
+        F.sum(F.when(in_cal, F.col("spend")).otherwise(F.lit(0.0))).alias("cal_spend"),
+        F.min_by("spend", "day").alias("first_spend"),
+    )
+    if diagnostics is not None:
+        diag["customers_after_calibration"] = customers.filter(
+            F.col("first") > cal_end
+        ).count()
+        diagnostics.update(diag)
+    x = F.col("n_cal") - F.lit(1.0)
+    mean = (F.col("cal_spend") - F.col("first_spend")) / x
+    # Periods as the one-machine path computes them: polars divides by a constant by
+    # multiplying with its reciprocal, which can differ from a division in the last bit.
+    per_day = F.lit(1.0 / scale)
+    return customers.filter(F.col("first") <= cal_end).select(
+        "id",
+        x.alias("x"),
+        ((F.col("last") - F.col("first")).cast("double") * per_day).alias("t_x"),
+        ((F.lit(cal_end) - F.col("first")).cast("double") * per_day).alias("T"),
+        # Rounded to a millionth of a currency unit, as on one machine, so the order in
+        # which amounts were added does not move the mean's last bit.
+        F.when(x > 0, F.floor(mean * F.lit(1e6) + F.lit(0.5)) / F.lit(1e6)).alias(
+            "mean_spend"
+        ),
+    )
+
+
+class SparkClv:
+    """The CLV study of a Spark DataFrame: ``fitted`` (the models, as ``profitchain clv
+    --format json`` reports them), ``summaries`` (the tuple counts they were fitted on),
+    ``diagnostics`` (row counts), ``customers`` (a Spark DataFrame: the RFM summary with
+    ``p_alive``, ``expected_transactions``, ``expected_spend`` and ``clv``, computed on the
+    executors) and ``totals()``."""
+
+    def __init__(
+        self,
+        fitted: Dict[str, Any],
+        summaries: Dict[str, Any],
+        diagnostics: Dict[str, Any],
+        customers: Any,
+    ) -> None:
+        self.fitted = fitted
+        self.summaries = summaries
+        self.diagnostics = diagnostics
+        self.customers = customers
+
+    @property
+    def params(self) -> Dict[str, float]:
+        """The purchase model's parameters by name."""
+        p = self.fitted["purchase"]
+        return dict(zip(p["names"], p["params"]))
+
+    @property
+    def warnings(self) -> List[str]:
+        return list(self.fitted.get("warnings", []))
+
+    def totals(self) -> Dict[str, float]:
+        """Customers, expected transactions and CLV summed, mean CLV and mean P(alive)
+        (Spark aggregates over ``customers``)."""
+        F = _functions()
+        r = self.customers.agg(
+            F.count(F.lit(1)).alias("customers"),
+            F.sum("expected_transactions").alias("expected_transactions"),
+            F.sum("clv").alias("clv"),
+            F.avg("clv").alias("mean_clv"),
+            F.avg("p_alive").alias("mean_p_alive"),
+        ).collect()[0]
+        return {k: (int(r[k]) if k == "customers" else r[k]) for k in r.asDict()}
+
+    def __repr__(self) -> str:
+        p = ", ".join(f"{k} = {v:.4g}" for k, v in self.params.items())
+        return (
+            f"<profitchain.spark CLV: {self.fitted['model_label']} ({p}) on "
+            f"{int(self.fitted['customers'])} customers>"
+        )
+
+
+def _predict_batches(fitted_json: str):  # type: ignore[no-untyped-def]
+    def predict(batches):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        from profitchain import _core as core
+
+        for b in batches:
+            cols = {n: b.column(n) for n in b.schema.names}
+            mean = [math.nan if v is None else v for v in cols["mean_spend"].to_pylist()]
+            p, e, s, c = core.clv_predict(
+                fitted_json,
+                cols["x"].to_pylist(),
+                cols["t_x"].to_pylist(),
+                cols["T"].to_pylist(),
+                mean,
+            )
+
+            def opt(v: List[float]) -> Any:
+                return pa.array([None if math.isnan(u) else u for u in v], pa.float64())
+
+            yield pa.RecordBatch.from_arrays(
+                [b.column(n) for n in b.schema.names]
+                + [pa.array(p, pa.float64()), pa.array(e, pa.float64()), opt(s), opt(c)],
+                names=list(b.schema.names)
+                + ["p_alive", "expected_transactions", "expected_spend", "clv"],
+            )
+
+    return predict
+
+
+def clv(
+    sdf: Any,
+    *,
+    id: str,
+    date: str,
+    amount: str,
+    calibration_end: str,
+    time_unit: str = "week",
+    horizon: float = 52.0,
+    discount: float = 0.1,
+    margin: float = 1.0,
+    model: str = "bgnbd",
+    compare: Optional[List[str]] = None,
+    date_format: Optional[str] = None,
+    returns: str = "net",
+    allow_end_after_data: bool = False,
+) -> SparkClv:
+    """Customer lifetime value of a Spark DataFrame of purchases (one row per purchase),
+    with the options of ``profitchain clv``: the RFM summary and its tuple counts on the
+    executors, the BG/NBD (MBG/NBD, Pareto/NBD) and Gamma-Gamma fits on the driver in Rust,
+    per-customer predictions back on the executors. The result's ``customers`` is a Spark
+    DataFrame (lazy: write it, or ``.toPandas()`` a sample)."""
+    F = _functions()
+    unknown = [m for m in [model] + list(compare or []) if m not in _MODELS]
+    if unknown:
+        raise _core.InputError(
+            f"model '{unknown[0]}': on Spark use bgnbd, mbgnbd or pnbd (bgbb's discrete "
+            "opportunities run on one machine: profitchain.clv)"
+        )
+    diag: Dict[str, Any] = {}
+    table = rfm(
+        sdf,
+        id=id,
+        date=date,
+        amount=amount,
+        calibration_end=calibration_end,
+        time_unit=time_unit,
+        date_format=date_format,
+        returns=returns,
+        allow_end_after_data=allow_end_after_data,
+        diagnostics=diag,
+    ).persist()
+    tuples = [
+        [float(r["x"]), float(r["t_x"]), float(r["T"]), float(r["n"])]
+        for r in table.groupBy("x", "t_x", "T").agg(F.count(F.lit(1)).alias("n")).collect()
+    ]
+    repeat = F.col("x") > 0
+    spend = [
+        [float(r["x"]), float(r["mean_spend"]), float(r["n"])]
+        for r in table.filter(repeat & (F.col("mean_spend") > 0))
+        .groupBy("x", "mean_spend")
+        .agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    ]
+    no_spend = table.filter(
+        repeat & (F.col("mean_spend").isNull() | (F.col("mean_spend") <= 0))
+    ).count()
+    summaries = {
+        "time_unit": time_unit,
+        "discrete": False,
+        "tuples": tuples,
+        "spend": spend,
+        "no_spend": no_spend,
+    }
+    diag["customers"] = int(sum(t[3] for t in tuples))
+    options = {
+        "horizon": float(horizon),
+        "discount": float(discount),
+        "margin": float(margin),
+        "model": _MODELS[model],
+        "compare": [_MODELS[m] for m in (compare or [])],
+    }
+    if diag["customers"] == 0:
+        raise _core.InputError(
+            f"no customer has a purchase by calibration_end {calibration_end}: every "
+            "purchase up to then is missing an id, a date or an amount, or was dropped"
+        )
+    fitted_json = _core.clv_fit(json.dumps(summaries), json.dumps(options))
+    schema = (
+        "id string, x double, t_x double, T double, mean_spend double, p_alive double, "
+        "expected_transactions double, expected_spend double, clv double"
+    )
+    customers = table.mapInArrow(_predict_batches(fitted_json), schema)
+    return SparkClv(json.loads(fitted_json), summaries, diag, customers)

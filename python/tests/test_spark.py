@@ -1,0 +1,103 @@
+"""profitchain.spark: the CLV study on a Spark DataFrame (local[2]) gives the one-machine
+answers, whatever the partitioning."""
+
+import math
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+import profitchain as pc
+from profitchain import spark as pcs
+
+pyspark = pytest.importorskip("pyspark", reason="scripts/test installs pyspark")
+
+LOG = Path(__file__).resolve().parents[2] / "notebooks-data" / "retail-bank" / "transactions.csv"
+ARGS = dict(id="household_id", date="date", amount="amount", calibration_end="2024-12-29")
+
+
+@pytest.fixture(scope="module")
+def session():
+    from pyspark.sql import SparkSession
+
+    # The executors' Python is this one (it has profitchain and pyarrow).
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    s = (
+        SparkSession.builder.master("local[2]")
+        .appName("profitchain-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate()
+    )
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def log(session):
+    return session.read.option("header", True).option("inferSchema", True).csv(str(LOG))
+
+
+@pytest.fixture(scope="module")
+def one_machine():
+    r = pc.clv(transactions=str(LOG), **ARGS)
+    return r.to_dict(), r.to_pandas("customers").set_index("id").sort_index()
+
+
+def close(a, b, tol=1e-9):
+    if a is None or b is None or (isinstance(a, float) and math.isnan(a)):
+        return (a is None or math.isnan(a)) and (b is None or math.isnan(b))
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 64])
+def test_clv_equals_the_one_machine_path_on_any_partitioning(log, one_machine, partitions):
+    expected, customers = one_machine
+    r = pcs.clv(log.repartition(partitions), **ARGS)
+    for a, b in zip(r.fitted["purchase"]["params"], expected["purchase"]["params"]):
+        assert close(a, b), (a, b)
+    for a, b in zip(r.fitted["gamma_gamma"]["params"], expected["gamma_gamma"]["params"]):
+        assert close(a, b), (a, b)
+    assert r.fitted["purchase"]["log_likelihood"] == pytest.approx(
+        expected["purchase"]["log_likelihood"], rel=1e-12
+    )
+    got = r.customers.toPandas().set_index("id").sort_index()
+    assert list(got.index) == list(customers.index)
+    for c in ["x", "t_x", "T", "p_alive", "expected_transactions", "expected_spend", "clv"]:
+        diff = (got[c] - customers[c]).abs() / customers[c].abs().clip(lower=1.0)
+        assert diff.max() <= 1e-9, (c, diff.max())
+    totals = r.totals()
+    assert totals["customers"] == expected["totals"]["customers"] == 20000
+    assert close(totals["clv"], expected["totals"]["clv"])
+    assert close(totals["mean_p_alive"], expected["totals"]["mean_p_alive"])
+    assert r.diagnostics["rows_read"] == expected["diagnostics"]["rows_read"]
+    assert r.diagnostics["customers"] == expected["diagnostics"]["customers"]
+
+
+def test_refunds_are_netted_on_one_machine_and_dropped_on_request(session, tmp_path):
+    import pandas as pd
+
+    df = pd.read_csv(LOG)
+    refunds = df.iloc[:40].assign(amount=lambda d: -d["amount"])
+    both = pd.concat([df, refunds])
+    path = tmp_path / "log.csv"
+    both.to_csv(path, index=False)
+    sdf = session.read.option("header", True).option("inferSchema", True).csv(str(path))
+    with pytest.raises(pc.InputError, match="40 refunds"):
+        pcs.clv(sdf, **ARGS)
+    dropped = pcs.clv(sdf.repartition(7), returns="drop", **ARGS)
+    expected = pc.clv(transactions=str(path), returns="drop", **ARGS).to_dict()
+    for a, b in zip(dropped.fitted["purchase"]["params"], expected["purchase"]["params"]):
+        assert close(a, b), (a, b)
+    assert dropped.diagnostics["returns"] == 40
+
+
+def test_bad_input_says_what_and_how(log):
+    with pytest.raises(pc.InputError, match="no column 'customer'"):
+        pcs.clv(log, **{**ARGS, "id": "customer"})
+    with pytest.raises(pc.InputError, match="after the log's last purchase"):
+        pcs.clv(log, **{**ARGS, "calibration_end": "2026-01-31"})
+    with pytest.raises(pc.InputError, match="bgbb"):
+        pcs.clv(log, model="bgbb", **ARGS)
