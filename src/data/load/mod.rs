@@ -8,6 +8,7 @@ mod excel;
 pub mod memory;
 pub mod meta;
 pub mod numbers;
+pub mod sources;
 mod spss;
 mod stata;
 mod text;
@@ -115,6 +116,12 @@ pub fn scan(path: &Path) -> Result<LazyFrame> {
     if let Some(df) = memory::get(path) {
         return Ok(df.lazy());
     }
+    if let Some(files) = sources::resolve(path)? {
+        return match files.format {
+            Format::Parquet | Format::Ipc => sources::scan(&files),
+            _ => Ok(read(path, &ReadOptions::default())?.lazy()),
+        };
+    }
     check_path(path)?;
     let p = PlRefPath::try_from_path(path)?;
     Ok(match Format::from_path(path)? {
@@ -162,6 +169,20 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     };
     if let Some(df) = memory::get(path) {
         return Ok(plain(df));
+    }
+    if let Some(files) = sources::resolve(path)? {
+        return match files.format {
+            Format::Parquet | Format::Ipc => sources::scan(&files)?
+                .collect()
+                .map_err(|e| read_error(path, e))
+                .map(plain),
+            Format::Tsv => {
+                let mut o = opts.clone();
+                o.separator = o.separator.or(Some(b'\t'));
+                sources::stack_csv(&files, path, |f| read_table_as_csv(f, &o))
+            }
+            _ => sources::stack_csv(&files, path, |f| read_table_as_csv(f, opts)),
+        };
     }
     check_path(path)?;
     let p = || PlRefPath::try_from_path(path);

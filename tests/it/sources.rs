@@ -1,0 +1,167 @@
+//! One table in many files: a hive-partitioned folder of Parquet (as Spark and warehouses
+//! export it), a glob of Parquet parts, a glob of CSV parts — each read as the single file
+//! it was cut from, in every command; and the mistakes such folders invite, named.
+
+use std::path::Path;
+
+use polars::prelude::*;
+use serde_json::Value;
+
+use crate::common::{bin, write};
+
+/// y = 1 + 2x + noise in two regions, as one CSV.
+fn table() -> DataFrame {
+    let n = 400;
+    let x: Vec<f64> = (0..n).map(|i| f64::from(i % 37) * 0.5).collect();
+    let y: Vec<f64> = (0..n)
+        .map(|i| 1.0 + 2.0 * x[i as usize] + f64::from((i * 7919) % 13) * 0.1)
+        .collect();
+    let region: Vec<&str> = (0..n)
+        .map(|i| if i % 3 == 0 { "North" } else { "South" })
+        .collect();
+    df!("x" => x, "y" => y, "region" => region).unwrap()
+}
+
+fn regress(data: &Path) -> Value {
+    let out = bin()
+        .args([
+            "regress",
+            "--formula",
+            "y ~ x",
+            "--by",
+            "region",
+            "--format",
+            "json",
+            "--data",
+        ])
+        .arg(data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        data.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn coefficients(v: &Value) -> Vec<(String, usize, f64, f64)> {
+    v["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| {
+            m["terms"].as_array().unwrap().iter().map(move |t| {
+                (
+                    m["group"].as_str().unwrap().to_string(),
+                    m["n"].as_u64().unwrap() as usize,
+                    t["estimate"].as_f64().unwrap(),
+                    t["std_error"].as_f64().unwrap(),
+                )
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn a_hive_folder_and_globs_of_parts_read_as_the_single_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut whole = table();
+    let single = dir.path().join("whole.csv");
+    CsvWriter::new(std::fs::File::create(&single).unwrap())
+        .finish(&mut whole)
+        .unwrap();
+    // region=North/part.parquet, region=South/part.parquet, and Spark's _SUCCESS marker.
+    let hive = dir.path().join("hive");
+    for region in ["North", "South"] {
+        let sub = hive.join(format!("region={region}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let mut part = whole
+            .clone()
+            .lazy()
+            .filter(col("region").eq(lit(region)))
+            .drop(cols(["region"]))
+            .collect()
+            .unwrap();
+        ParquetWriter::new(std::fs::File::create(sub.join("part-0.parquet")).unwrap())
+            .finish(&mut part)
+            .unwrap();
+    }
+    write(&hive, "_SUCCESS", "");
+    // Three row slices, as Parquet and as CSV.
+    let parts = dir.path().join("parts");
+    std::fs::create_dir_all(&parts).unwrap();
+    for (i, offset) in [0i64, 150, 300].iter().enumerate() {
+        let mut part = whole.slice(*offset, 150);
+        ParquetWriter::new(std::fs::File::create(parts.join(format!("p{i}.parquet"))).unwrap())
+            .finish(&mut part)
+            .unwrap();
+        CsvWriter::new(std::fs::File::create(parts.join(format!("p{i}.csv"))).unwrap())
+            .finish(&mut part)
+            .unwrap();
+    }
+    let want = coefficients(&regress(&single));
+    assert_eq!(want.len(), 4);
+    for source in [hive.clone(), parts.join("p*.parquet"), parts.join("p?.csv")] {
+        let got = coefficients(&regress(&source));
+        assert_eq!(got.len(), want.len(), "{}", source.display());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!((&g.0, g.1), (&w.0, w.1), "{}", source.display());
+            assert!(
+                (g.2 - w.2).abs() <= 1e-10 * w.2.abs().max(1.0),
+                "{g:?} vs {w:?}"
+            );
+            assert!(
+                (g.3 - w.3).abs() <= 1e-10 * w.3.abs().max(1.0),
+                "{g:?} vs {w:?}"
+            );
+        }
+    }
+    // inspect shows the hive column beside the file's own.
+    let out = bin().arg("inspect").arg(&hive).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("400 rows, 3 columns") && text.contains("region"),
+        "{text}"
+    );
+}
+
+#[test]
+fn folders_and_patterns_that_cannot_be_one_table_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = |data: &Path, expect: &[&str]| {
+        let out = bin()
+            .args(["regress", "--formula", "y ~ x", "--data"])
+            .arg(data)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", data.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error:"), "{err}");
+        for e in expect {
+            assert!(err.contains(e), "{err}\nshould contain: {e}");
+        }
+        assert!(out.stdout.is_empty());
+    };
+    fail(
+        &dir.path().join("nothing-*.parquet"),
+        &["no file matches this pattern"],
+    );
+    let mixed = dir.path().join("mixed");
+    std::fs::create_dir_all(&mixed).unwrap();
+    write(&mixed, "a.csv", "x,y\n1,2\n2,4\n3,5\n");
+    let mut df = df!("x" => [1.0, 2.0], "y" => [3.0, 4.0]).unwrap();
+    ParquetWriter::new(std::fs::File::create(mixed.join("b.parquet")).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    fail(&mixed, &["mixes file types", "a.csv", "b.parquet"]);
+    let odd = dir.path().join("odd");
+    std::fs::create_dir_all(&odd).unwrap();
+    write(&odd, "a.csv", "x,y\n1,2\n2,4\n3,5\n");
+    write(&odd, "b.csv", "x,z\n1,2\n2,4\n3,5\n");
+    fail(&odd, &["a.csv has the columns x, y but", "b.csv has x, z"]);
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(empty.join("sub")).unwrap();
+    fail(&empty, &["holds no table file"]);
+}
