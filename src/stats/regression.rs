@@ -193,16 +193,172 @@ impl RegressionResult {
         group: &str,
         labels: Option<&[String]>,
     ) -> Result<Self> {
-        if !(confidence > 0.0 && confidence < 1.0) {
-            return Err(Error::Usage(format!(
-                "--confidence {confidence} must be between 0 and 1"
-            )));
-        }
+        check_confidence(confidence)?;
+        let core = Core {
+            n: fit.n,
+            p: fit.p,
+            intercept: fit.intercept,
+            names: &fit.names,
+            y_name: &fit.y_name,
+            params: &fit.params,
+            v: fit.cov(cov),
+            rss: fit.rss,
+            tss: fit.tss,
+            x_sd: &fit.x_sd,
+            y_sd: fit.y_sd,
+            cond: fit.condition_number()?,
+            diagnostics: diagnostics(fit, labels),
+            solver: fit.solver.clone(),
+        };
+        core.assemble(cov, confidence, formula, group)
+    }
+
+    /// Summarize a model fitted from additive sums ([`super::moments`]) with its residual
+    /// sums: the same figures as [`RegressionResult::new`] on the rows, but the
+    /// Durbin–Watson statistic (row order), which is NaN.
+    pub fn from_moments(
+        fit: &super::moments::MomentFit,
+        res: &super::moments::Residuals,
+        cov: CovType,
+        confidence: f64,
+        formula: &str,
+        group: &str,
+    ) -> Result<Self> {
+        check_confidence(confidence)?;
         let n = fit.n as f64;
-        let p = fit.p as f64;
-        let df_resid = fit.df_resid();
-        let df_model = fit.df_model();
-        let v = fit.cov(cov);
+        let rss = res.powers[1];
+        let df_resid = n - fit.p as f64;
+        let a = &fit.xtx_inv;
+        let v = match cov {
+            CovType::Nonrobust => a * (rss / df_resid),
+            _ => {
+                let meat = match cov {
+                    CovType::HC0 | CovType::HC1 => &res.meat[0],
+                    CovType::HC2 => &res.meat[1],
+                    _ => &res.meat[2],
+                };
+                let m = ndarray::Array2::from_shape_fn((fit.p, fit.p), |(i, j)| meat[i][j]);
+                let v = a.dot(&m).dot(a);
+                if cov == CovType::HC1 {
+                    v * (n / df_resid)
+                } else {
+                    v
+                }
+            }
+        };
+        let vif = fit
+            .vif()
+            .into_iter()
+            .zip(&fit.names)
+            .filter_map(|(v, name)| v.map(|v| (name.clone(), v)))
+            .collect();
+        // Breusch–Pagan: n·R² of e² on the regressors, from Σe²x, Σe² and Σe⁴.
+        let g = ndarray::Array1::from(res.e2x.clone());
+        let explained = g.dot(&a.dot(&g));
+        let (s2, s4) = (res.powers[1], res.powers[3]);
+        let r2_aux = if fit.intercept {
+            (explained - s2 * s2 / n) / (s4 - s2 * s2 / n)
+        } else {
+            explained / s4
+        };
+        let bp_df = (fit.p - usize::from(fit.intercept)) as f64;
+        let bp_stat = n * r2_aux;
+        // Jarque–Bera from the central moments of the residuals.
+        let m1 = res.powers[0] / n;
+        let (p2, p3, p4) = (res.powers[1] / n, res.powers[2] / n, res.powers[3] / n);
+        let m2 = p2 - m1 * m1;
+        let m3 = p3 - 3.0 * m1 * p2 + 2.0 * m1.powi(3);
+        let m4 = p4 - 4.0 * m1 * p3 + 6.0 * m1 * m1 * p2 - 3.0 * m1.powi(4);
+        let skew = m3 / m2.powf(1.5);
+        let kurtosis = m4 / (m2 * m2);
+        let jb = n / 6.0 * (skew * skew + (kurtosis - 3.0).powi(2) / 4.0);
+        let diagnostics = RegressionDiagnostics {
+            vif,
+            breusch_pagan: Test {
+                statistic: bp_stat,
+                df: bp_df,
+                p_value: chi2_sf(bp_stat, bp_df),
+            },
+            jarque_bera: Test {
+                statistic: jb,
+                df: 2.0,
+                p_value: chi2_sf(jb, 2.0),
+            },
+            skew,
+            kurtosis,
+            durbin_watson: f64::NAN,
+            influential: fit.top_rows(res.top.clone(), rss),
+        };
+        let core = Core {
+            n: fit.n,
+            p: fit.p,
+            intercept: fit.intercept,
+            names: &fit.names,
+            y_name: &fit.y_name,
+            params: &fit.params,
+            v,
+            rss,
+            tss: fit.tss,
+            x_sd: &fit.x_sd,
+            y_sd: fit.y_sd,
+            cond: fit.condition_number()?,
+            diagnostics,
+            solver: "normal equations from additive sums (Cholesky)".into(),
+        };
+        let mut r = core.assemble(cov, confidence, formula, group)?;
+        r.warnings.push(
+            "Durbin-Watson not computed: it depends on the order of the rows, which a table summarised in parts does not have".into(),
+        );
+        Ok(r)
+    }
+
+    /// The coefficient row of `term`, if present.
+    pub fn term(&self, term: &str) -> Option<&TermResult> {
+        self.terms.iter().find(|t| t.term == term)
+    }
+}
+
+fn check_confidence(confidence: f64) -> Result<()> {
+    if !(confidence > 0.0 && confidence < 1.0) {
+        return Err(Error::Usage(format!(
+            "--confidence {confidence} must be between 0 and 1"
+        )));
+    }
+    Ok(())
+}
+
+/// What a regression summary is made of, however the model was fitted.
+struct Core<'a> {
+    n: usize,
+    p: usize,
+    intercept: bool,
+    names: &'a [String],
+    y_name: &'a str,
+    params: &'a ndarray::Array1<f64>,
+    /// The coefficients' covariance under the chosen type.
+    v: ndarray::Array2<f64>,
+    rss: f64,
+    tss: f64,
+    x_sd: &'a [f64],
+    y_sd: f64,
+    cond: f64,
+    diagnostics: RegressionDiagnostics,
+    solver: String,
+}
+
+impl Core<'_> {
+    fn assemble(
+        self,
+        cov: CovType,
+        confidence: f64,
+        formula: &str,
+        group: &str,
+    ) -> Result<RegressionResult> {
+        let n = self.n as f64;
+        let p = self.p as f64;
+        let df_resid = (self.n - self.p) as f64;
+        let df_model = (self.p - usize::from(self.intercept)) as f64;
+        let v = &self.v;
         // As statsmodels: t inference for the classical covariance, normal (z) inference
         // for the heteroskedasticity-robust ones (their justification is asymptotic).
         let use_t = cov == CovType::Nonrobust;
@@ -219,43 +375,42 @@ impl RegressionResult {
                 Box::new(crate::stats::correlation::normal_two_sided),
             )
         };
-        let terms: Vec<TermResult> = (0..fit.p)
+        let terms: Vec<TermResult> = (0..self.p)
             .map(|j| {
-                let est = fit.params[j];
+                let est = self.params[j];
                 let se = v[[j, j]].max(0.0).sqrt();
                 let t = est / se;
                 TermResult {
-                    term: fit.names[j].clone(),
+                    term: self.names[j].clone(),
                     estimate: est,
                     std_error: se,
                     statistic: t,
                     p_value: pval(t),
                     ci_low: est - tcrit * se,
                     ci_high: est + tcrit * se,
-                    beta: if fit.intercept && j == 0 {
+                    beta: if self.intercept && j == 0 {
                         None
                     } else {
-                        Some(est * fit.x_sd[j] / fit.y_sd)
+                        Some(est * self.x_sd[j] / self.y_sd)
                     },
                 }
             })
             .collect();
 
-        let r2 = 1.0 - fit.rss / fit.tss;
-        let k_const = if fit.intercept { 1.0 } else { 0.0 };
+        let r2 = 1.0 - self.rss / self.tss;
+        let k_const = if self.intercept { 1.0 } else { 0.0 };
         let adj = 1.0 - (n - k_const) / df_resid * (1.0 - r2);
-        let (f, fp) = wald_f(fit, &v, df_resid);
+        let (f, fp) = wald_f(self.params, self.intercept, v, df_resid);
         // Gaussian log-likelihood at the MLE of σ² (RSS/n), as statsmodels.
-        let llf = -n / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (fit.rss / n).ln() + 1.0);
-        let cond = fit.condition_number()?;
-        let diagnostics = diagnostics(fit, labels);
+        let llf = -n / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (self.rss / n).ln() + 1.0);
+        let cond = self.cond;
         let mut warnings = Vec::new();
         if cond > 1e6 {
             warnings.push(format!(
                 "condition number {cond:.3e} is large: the predictors may be strongly collinear or on very different scales (see VIF)"
             ));
         }
-        for (name, vif) in &diagnostics.vif {
+        for (name, vif) in &self.diagnostics.vif {
             if *vif > 10.0 {
                 warnings.push(format!("VIF of '{name}' is {} (> 10): its coefficient is imprecise because of collinearity", crate::format::num(*vif, 3)));
             }
@@ -263,8 +418,8 @@ impl RegressionResult {
         Ok(RegressionResult {
             group: group.to_string(),
             formula: formula.to_string(),
-            outcome: fit.y_name.clone(),
-            n: fit.n,
+            outcome: self.y_name.to_string(),
+            n: self.n,
             df_model,
             df_resid,
             r_squared: r2,
@@ -274,32 +429,32 @@ impl RegressionResult {
             log_likelihood: llf,
             aic: -2.0 * llf + 2.0 * p,
             bic: -2.0 * llf + p * n.ln(),
-            residual_std_error: fit.sigma2().sqrt(),
+            residual_std_error: (self.rss / df_resid).sqrt(),
             condition_number: cond,
-            solver: fit.solver.clone(),
+            solver: self.solver,
             se_type: cov.label().to_string(),
             inference: if use_t { "t" } else { "normal" }.to_string(),
             confidence,
             terms,
-            diagnostics,
+            diagnostics: self.diagnostics,
             rows_dropped: vec![],
             warnings,
         })
-    }
-
-    /// The coefficient row of `term`, if present.
-    pub fn term(&self, term: &str) -> Option<&TermResult> {
-        self.terms.iter().find(|t| t.term == term)
     }
 }
 
 /// Wald F test that every non-intercept coefficient is zero: F = b'V⁻¹b / q with V the
 /// (possibly robust) covariance of those coefficients; equals the classical F under the
 /// nonrobust covariance.
-fn wald_f(fit: &OlsFit, v: &ndarray::Array2<f64>, df_resid: f64) -> (f64, f64) {
+fn wald_f(
+    params: &ndarray::Array1<f64>,
+    intercept: bool,
+    v: &ndarray::Array2<f64>,
+    df_resid: f64,
+) -> (f64, f64) {
     use linfa_linalg::cholesky::CholeskyInplace;
     use linfa_linalg::triangular::{SolveTriangular, UPLO};
-    let idx: Vec<usize> = (usize::from(fit.intercept)..fit.p).collect();
+    let idx: Vec<usize> = (usize::from(intercept)..params.len()).collect();
     let q = idx.len();
     if q == 0 {
         return (f64::NAN, f64::NAN);
@@ -310,7 +465,7 @@ fn wald_f(fit: &OlsFit, v: &ndarray::Array2<f64>, df_resid: f64) -> (f64, f64) {
             sub[[a, b]] = v[[i, j]];
         }
     }
-    let b = ndarray::Array1::from_iter(idx.iter().map(|&i| fit.params[i]));
+    let b = ndarray::Array1::from_iter(idx.iter().map(|&i| params[i]));
     // Solve V z = b via Cholesky (V is symmetric positive definite).
     let f = match sub.cholesky_into() {
         Ok(l) => {
