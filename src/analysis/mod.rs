@@ -9,5 +9,6 @@ pub mod csi_study;
 pub mod drivers;
 pub mod metrics;
 pub mod regress;
+pub mod regress_parts;
 pub mod study;
 pub mod value;

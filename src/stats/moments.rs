@@ -65,12 +65,41 @@ impl Sums {
         s
     }
 
-    /// Add another part's sums (same shift).
+    /// Add another part's sums. With the same shift the sums add; otherwise both are
+    /// centered at their means and merged as Chan, Golub & LeVeque (1979) merge partial
+    /// variances: M = M_a + M_b + δδᵀ·n_a·n_b/n with δ the difference of the means.
     pub fn add(&mut self, other: &Sums) -> Result<()> {
+        let k = self.shift.len();
+        if other.shift.len() != k {
+            return Err(Error::Internal(format!(
+                "sums of {k} and {} columns cannot be added",
+                other.shift.len()
+            )));
+        }
+        if other.n == 0.0 {
+            return Ok(());
+        }
+        if self.n == 0.0 {
+            *self = other.clone();
+            return Ok(());
+        }
         if other.shift != self.shift {
-            return Err(Error::Internal(
-                "sums with different shifts cannot be added".into(),
-            ));
+            let (ma, ca) = self.centered();
+            let (mb, cb) = other.centered();
+            let n = self.n + other.n;
+            let w = self.n * other.n / n;
+            let delta: Vec<f64> = (0..k).map(|j| mb[j] - ma[j]).collect();
+            self.shift = (0..k).map(|j| ma[j] + delta[j] * other.n / n).collect();
+            self.sum = vec![0.0; k];
+            self.cross = (0..k)
+                .map(|a| {
+                    (0..k)
+                        .map(|b| ca[a][b] + cb[a][b] + delta[a] * delta[b] * w)
+                        .collect()
+                })
+                .collect();
+            self.n = n;
+            return Ok(());
         }
         self.n += other.n;
         for (a, b) in self.sum.iter_mut().zip(&other.sum) {
@@ -82,6 +111,23 @@ impl Sums {
             }
         }
         Ok(())
+    }
+}
+
+impl Sums {
+    /// The means and the cross-products centered at them.
+    fn centered(&self) -> (Vec<f64>, Vec<Vec<f64>>) {
+        let k = self.shift.len();
+        let d: Vec<f64> = self.sum.iter().map(|v| v / self.n).collect();
+        let mean = (0..k).map(|j| self.shift[j] + d[j]).collect();
+        let cross = (0..k)
+            .map(|a| {
+                (0..k)
+                    .map(|b| self.cross[a][b] - self.n * d[a] * d[b])
+                    .collect()
+            })
+            .collect();
+        (mean, cross)
     }
 }
 

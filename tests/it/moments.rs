@@ -162,3 +162,55 @@ fn a_constant_regressor_is_named() {
     let err = MomentFit::fit(&s, &["x".to_string()], "y", true).unwrap_err();
     assert!(err.to_string().contains("'x' is constant"), "{err}");
 }
+
+/// `regress --by` on a table cut into parts (rows dealt out as Spark or a stream would),
+/// each part's design built by the formula code, merged and finished in two passes:
+/// the one-machine models, group by group, influential rows named by the id.
+#[test]
+fn regress_in_parts_equals_regress_on_the_whole_table() {
+    use profitchain::analysis::regress::{self, RegressOptions};
+    use profitchain::analysis::regress_parts as parts;
+    let dir = tempfile::TempDir::new().unwrap();
+    let mut sim = profitchain::data::simulate::simulate("brokerage", 9, Some(3_000)).unwrap();
+    profitchain::data::simulate::write(&mut sim, dir.path()).unwrap();
+    let study = profitchain::data::Study::from_file(&dir.path().join("study.toml")).unwrap();
+    let table = profitchain::analysis::study::build(&study).unwrap().table;
+    let df = table.df.clone();
+    let formula = "revenue ~ satisfaction + share_of_wallet + log(tenure_years + 1)";
+    for se in [CovType::Nonrobust, CovType::HC3] {
+        let opts = RegressOptions {
+            formula: formula.into(),
+            by: Some("segment".into()),
+            se,
+            confidence: 0.95,
+            id: Some(table.id.clone()),
+        };
+        let want = regress::regress(&df, "customers", &opts).unwrap();
+        for k in [1usize, 7, 64] {
+            let n = df.height();
+            let chunk = n.div_ceil(k);
+            let slices: Vec<_> = (0..k)
+                .map(|i| df.slice((i * chunk) as i64, chunk))
+                .filter(|s| s.height() > 0)
+                .collect();
+            let mut p1 = Vec::new();
+            for s in &slices {
+                p1.extend(parts::part_sums(s, formula, Some("segment")).unwrap());
+            }
+            let merged = parts::merge(p1).unwrap();
+            let mut p2 = Vec::new();
+            for s in &slices {
+                p2.extend(
+                    parts::part_residuals(s, formula, Some("segment"), Some(&table.id), &merged)
+                        .unwrap(),
+                );
+            }
+            let got = parts::finish(&merged, p2, &opts).unwrap();
+            assert_eq!(got.models.len(), want.models.len());
+            for (g, w) in got.models.iter().zip(&want.models) {
+                assert_eq!(g.group, w.group);
+                same(g, w, 1e-9);
+            }
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! `regress` on a table held in parts (Spark partitions, batches of a stream): each part's
+//! design is built by the same formula code as on one machine, reduced to additive sums
+//! ([`crate::stats::moments`]), the sums of all parts are merged per group, and the
+//! models are finished from them in two passes (cross-products, then residuals).
+//!
+//! A part's design must have the same columns as every other part's: numeric terms always
+//! do; a categorical term does only when every part holds every level (the dummies are
+//! named after the levels), and a part that does not is an error saying so.
+
+use serde::{Deserialize, Serialize};
+
+use super::regress::{RegressOptions, RegressOutput};
+use crate::error::{Error, Result};
+use crate::stats::formula::RowsDropped;
+use crate::stats::moments::{MomentFit, Residuals, Sums};
+use crate::stats::{model_frame, Formula, RegressionResult};
+use polars::prelude::*;
+
+/// One group's pass-1 sums in one part (or merged over parts).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Part {
+    pub group: String,
+    /// Regressors without the intercept, and whether there is one.
+    pub names: Vec<String>,
+    pub intercept: bool,
+    pub response: String,
+    pub sums: Sums,
+    /// Rows left out for a missing value, per column.
+    pub dropped: Vec<RowsDropped>,
+}
+
+/// One group's pass-2 sums in one part.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResidualPart {
+    pub group: String,
+    pub residuals: Residuals,
+}
+
+/// The rows of `df` per group (`by` as text; everything is `all` without it).
+fn groups(df: &DataFrame, by: Option<&str>) -> Result<Vec<(String, DataFrame)>> {
+    let Some(by) = by else {
+        return Ok(vec![("all".to_string(), df.clone())]);
+    };
+    crate::data::load::require_column(df, "the table", by)?;
+    let keys = df.column(by)?.cast(&DataType::String)?;
+    if keys.null_count() > 0 {
+        return Err(Error::Degenerate(format!(
+            "grouping column '{by}' has {} missing values; fill or filter them first",
+            keys.null_count()
+        )));
+    }
+    let mut values: Vec<String> = keys
+        .as_materialized_series()
+        .str()?
+        .iter()
+        .flatten()
+        .map(str::to_string)
+        .collect();
+    values.sort();
+    values.dedup();
+    values
+        .into_iter()
+        .map(|g| Ok((g.clone(), super::regress::subset(df, by, &g)?)))
+        .collect()
+}
+
+/// Rows of a design as (regressors without the intercept…, response).
+fn rows(design: &crate::stats::Design) -> Vec<Vec<f64>> {
+    let off = usize::from(design.intercept);
+    (0..design.y.len())
+        .map(|i| {
+            let mut r: Vec<f64> = (off..design.x.ncols()).map(|j| design.x[[i, j]]).collect();
+            r.push(design.y[i]);
+            r
+        })
+        .collect()
+}
+
+/// Pass 1 on one part: per group, the sums of its design rows (shifted by its first row).
+pub fn part_sums(df: &DataFrame, formula: &str, by: Option<&str>) -> Result<Vec<Part>> {
+    let f = Formula::parse(formula)?;
+    let mut out = Vec::new();
+    for (group, sub) in groups(df, by)? {
+        if sub.height() == 0 {
+            continue;
+        }
+        let frame = model_frame(&f, &sub, "the part")?;
+        let d = &frame.design;
+        let rows = rows(d);
+        let Some(first) = rows.first() else { continue };
+        let shift = first.clone();
+        let off = usize::from(d.intercept);
+        out.push(Part {
+            group,
+            names: d.names[off..].to_vec(),
+            intercept: d.intercept,
+            response: d.y_name.clone(),
+            sums: Sums::of_rows(rows.iter().map(Vec::as_slice), &shift),
+            dropped: frame.dropped,
+        });
+    }
+    Ok(out)
+}
+
+/// Merge parts per group (groups in text order).
+pub fn merge(parts: Vec<Part>) -> Result<Vec<Part>> {
+    let mut merged: Vec<Part> = Vec::new();
+    for p in parts {
+        match merged.iter_mut().find(|m| m.group == p.group) {
+            None => merged.push(p),
+            Some(m) => {
+                if m.names != p.names || m.intercept != p.intercept {
+                    return Err(Error::Usage(format!(
+                        "group '{}': the parts of the table give different design columns ({} vs {}): a categorical term needs every level in every part. Use numeric (0/1) columns for categories, or repartition so each part holds every level.",
+                        p.group,
+                        m.names.join(", "),
+                        p.names.join(", ")
+                    )));
+                }
+                m.sums.add(&p.sums)?;
+                for d in p.dropped {
+                    match m.dropped.iter_mut().find(|x| x.column == d.column) {
+                        Some(x) => x.rows += d.rows,
+                        None => m.dropped.push(d),
+                    }
+                }
+            }
+        }
+    }
+    merged.sort_by(|a, b| a.group.cmp(&b.group));
+    Ok(merged)
+}
+
+fn fit_of(p: &Part) -> Result<MomentFit> {
+    MomentFit::fit(&p.sums, &p.names, &p.response, p.intercept).map_err(|e| match e {
+        Error::Degenerate(m) if p.group != "all" => {
+            Error::Degenerate(format!("group '{}': {m}", p.group))
+        }
+        other => other,
+    })
+}
+
+/// Pass 2 on one part: per group, the residual sums under the merged fits; rows are
+/// labelled by `id` (empty labels without it).
+pub fn part_residuals(
+    df: &DataFrame,
+    formula: &str,
+    by: Option<&str>,
+    id: Option<&str>,
+    merged: &[Part],
+) -> Result<Vec<ResidualPart>> {
+    let f = Formula::parse(formula)?;
+    let mut out = Vec::new();
+    for (group, sub) in groups(df, by)? {
+        if sub.height() == 0 {
+            continue;
+        }
+        let Some(m) = merged.iter().find(|m| m.group == group) else {
+            return Err(Error::Internal(format!(
+                "no pass-1 sums for group '{group}'"
+            )));
+        };
+        let fit = fit_of(m)?;
+        let frame = model_frame(&f, &sub, "the part")?;
+        let labels: Vec<String> = match id {
+            Some(id) => {
+                let s = sub.column(id)?.cast(&DataType::String)?;
+                let all: Vec<String> = s
+                    .as_materialized_series()
+                    .str()?
+                    .iter()
+                    .map(|v| v.unwrap_or("").to_string())
+                    .collect();
+                frame.rows.iter().map(|&i| all[i].clone()).collect()
+            }
+            None => vec![String::new(); frame.rows.len()],
+        };
+        let rows = rows(&frame.design);
+        let residuals = fit.residuals(rows.iter().map(Vec::as_slice).zip(labels));
+        out.push(ResidualPart { group, residuals });
+    }
+    Ok(out)
+}
+
+/// The models from the merged pass-1 sums and every part's pass-2 sums.
+pub fn finish(
+    merged: &[Part],
+    residuals: Vec<ResidualPart>,
+    opts: &RegressOptions,
+) -> Result<RegressOutput> {
+    let mut models = Vec::new();
+    for m in merged {
+        let fit = fit_of(m)?;
+        let mut res: Option<Residuals> = None;
+        for r in residuals.iter().filter(|r| r.group == m.group) {
+            match res.as_mut() {
+                None => res = Some(r.residuals.clone()),
+                Some(acc) => acc.add(&r.residuals),
+            }
+        }
+        let Some(mut res) = res else {
+            return Err(Error::Internal(format!(
+                "no pass-2 sums for group '{}'",
+                m.group
+            )));
+        };
+        let labelled = opts.id.is_some();
+        if !labelled {
+            res.top.clear();
+        }
+        let mut r = RegressionResult::from_moments(
+            &fit,
+            &res,
+            opts.se,
+            opts.confidence,
+            &opts.formula,
+            &m.group,
+        )?;
+        if !labelled {
+            r.warnings.push(
+                "the most influential rows are not listed: a table in parts has no row numbers; give the id column to name them".into(),
+            );
+        }
+        r.rows_dropped = m.dropped.clone();
+        models.push(r);
+    }
+    Ok(RegressOutput {
+        models,
+        diagnostics: Default::default(),
+    })
+}
