@@ -15,7 +15,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule};
 
-use profitchain::analysis::clv;
+use profitchain::analysis::{clv, regress_parts};
 use profitchain::cli::{Cli, Outcome};
 use profitchain::data::load::memory;
 use profitchain::report::i18n::Lang;
@@ -426,6 +426,82 @@ fn clv_predict(
     ))
 }
 
+/// The columns a formula reads (Spark selects only these).
+#[pyfunction]
+fn formula_columns(formula: &str) -> PyResult<Vec<String>> {
+    let f = profitchain::stats::Formula::parse(formula).map_err(to_py)?;
+    Ok(f.columns().into_iter().map(|(c, _)| c).collect())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(|e| InternalError::new_err(e.to_string()))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> PyResult<T> {
+    serde_json::from_str(text).map_err(|e| InputError::new_err(format!("{what}: {e}")))
+}
+
+/// `regress` pass 1 on one part (an Arrow table): per group, the design's sums (JSON).
+#[pyfunction]
+#[pyo3(signature = (table, formula, by=None))]
+fn regress_part(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    formula: &str,
+    by: Option<&str>,
+) -> PyResult<String> {
+    let df = import_stream(table)?;
+    let parts = py
+        .detach(|| regress_parts::part_sums(&df, formula, by))
+        .map_err(to_py)?;
+    json(&parts)
+}
+
+/// Merge the parts' pass-1 sums (each a JSON list) per group.
+#[pyfunction]
+fn regress_merge(parts: Vec<String>) -> PyResult<String> {
+    let mut all = Vec::new();
+    for p in &parts {
+        all.extend(parse::<Vec<regress_parts::Part>>(p, "regress part")?);
+    }
+    json(&regress_parts::merge(all).map_err(to_py)?)
+}
+
+/// `regress` pass 2 on one part: per group, the residual sums under the merged fits.
+#[pyfunction]
+#[pyo3(signature = (table, formula, merged, by=None, id=None))]
+fn regress_residuals(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    formula: &str,
+    merged: &str,
+    by: Option<&str>,
+    id: Option<&str>,
+) -> PyResult<String> {
+    let df = import_stream(table)?;
+    let merged: Vec<regress_parts::Part> = parse(merged, "merged sums")?;
+    let parts = py
+        .detach(|| regress_parts::part_residuals(&df, formula, by, id, &merged))
+        .map_err(to_py)?;
+    json(&parts)
+}
+
+/// The models from the merged sums and the parts' residual sums: `regress --format json`.
+#[pyfunction]
+fn regress_finish(merged: &str, residuals: Vec<String>, options: &str) -> PyResult<String> {
+    let merged: Vec<regress_parts::Part> = parse(merged, "merged sums")?;
+    let mut all = Vec::new();
+    for r in &residuals {
+        all.extend(parse::<Vec<regress_parts::ResidualPart>>(
+            r,
+            "residual part",
+        )?);
+    }
+    let opts: profitchain::analysis::regress::RegressOptions = parse(options, "regress options")?;
+    let out = regress_parts::finish(&merged, all, &opts).map_err(to_py)?;
+    profitchain::cli::to_json(&out).map_err(to_py)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", m.py().get_type::<InputError>())?;
@@ -437,6 +513,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(clv_fit, m)?)?;
     m.add_function(wrap_pyfunction!(clv_predict, m)?)?;
+    m.add_function(wrap_pyfunction!(formula_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(regress_part, m)?)?;
+    m.add_function(wrap_pyfunction!(regress_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(regress_residuals, m)?)?;
+    m.add_function(wrap_pyfunction!(regress_finish, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_inside, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<StudyText>()?;

@@ -101,3 +101,46 @@ def test_bad_input_says_what_and_how(log):
         pcs.clv(log, **{**ARGS, "calibration_end": "2026-01-31"})
     with pytest.raises(pc.InputError, match="bgbb"):
         pcs.clv(log, model="bgbb", **ARGS)
+
+
+@pytest.fixture(scope="module")
+def customers(tmp_path_factory):
+    """The retail-bank sample's customer table (20,000 households), as a CSV file."""
+    out = tmp_path_factory.mktemp("built") / "customers.csv"
+    study = LOG.parent / "study.toml"
+    pc.build(study=str(study), output=str(out))
+    return out
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 64])
+def test_regress_equals_the_one_machine_path_on_any_partitioning(session, customers, partitions):
+    sdf = session.read.option("header", True).option("inferSchema", True).csv(str(customers))
+    formula = "revenue ~ satisfaction + share_of_wallet + log(tenure_years + 1)"
+    want = pc.regress(
+        data=str(customers), formula=formula, by="segment", se="hc3", id="household_id"
+    ).to_dict()
+    got = pcs.regress(
+        sdf.repartition(partitions), formula=formula, by="segment", se="hc3", id="household_id"
+    ).to_dict()
+    assert [m["group"] for m in got["models"]] == [m["group"] for m in want["models"]]
+    for g, w in zip(got["models"], want["models"]):
+        assert g["n"] == w["n"]
+        for a, b in zip(g["terms"], w["terms"]):
+            for k in ["estimate", "std_error", "p_value", "ci_low", "ci_high"]:
+                assert close(a[k], b[k]), (g["group"], a["term"], k, a[k], b[k])
+        for k in ["r_squared", "f_statistic", "log_likelihood", "aic", "bic"]:
+            assert close(g[k], w[k]), (k, g[k], w[k])
+        for k in ["breusch_pagan", "jarque_bera"]:
+            assert close(g["diagnostics"][k]["statistic"], w["diagnostics"][k]["statistic"])
+        assert [r["row"] for r in g["diagnostics"]["influential"]] == [
+            r["row"] for r in w["diagnostics"]["influential"]
+        ]
+        assert g["diagnostics"]["durbin_watson"] is None
+        assert any("Durbin-Watson not computed" in x for x in g["warnings"])
+
+
+def test_regress_refuses_what_it_cannot_do(log):
+    with pytest.raises(pc.InputError, match="no column 'spend'"):
+        pcs.regress(log, formula="spend ~ amount")
+    with pytest.raises(pc.InputError, match="se 'hc9'"):
+        pcs.regress(log, formula="amount ~ amount", se="hc9")
