@@ -188,6 +188,14 @@ pub fn finish(
     residuals: Vec<ResidualPart>,
     opts: &RegressOptions,
 ) -> Result<RegressOutput> {
+    if merged.len() > super::regress::MAX_GROUPS {
+        return Err(Error::Usage(format!(
+            "--by {}: the column has {} distinct values; a result per value would not be readable. Group by a coarser column, at most {} groups.",
+            opts.by.as_deref().unwrap_or(""),
+            merged.len(),
+            super::regress::MAX_GROUPS
+        )));
+    }
     let mut models = Vec::new();
     for m in merged {
         let fit = fit_of(m)?;
@@ -228,4 +236,83 @@ pub fn finish(
         models,
         diagnostics: Default::default(),
     })
+}
+
+/// Run `f` on every batch of `lf` on polars' streaming engine (memory: one batch at a time
+/// per thread); the first error stops the run and is returned as it was raised.
+fn each_batch<T: Send + 'static>(
+    lf: LazyFrame,
+    f: impl Fn(&DataFrame) -> Result<Vec<T>> + Send + Sync + 'static,
+) -> Result<Vec<T>> {
+    use std::sync::{Arc, Mutex};
+    let out: Arc<Mutex<(Vec<T>, Option<Error>)>> = Arc::new(Mutex::new((Vec::new(), None)));
+    let sink = Arc::clone(&out);
+    let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
+        if df.height() == 0 {
+            return Ok(false);
+        }
+        let got = f(&df);
+        let mut guard = sink
+            .lock()
+            .map_err(|_| PolarsError::ComputeError("a batch failed".into()))?;
+        match got {
+            Ok(v) => {
+                guard.0.extend(v);
+                Ok(false)
+            }
+            Err(e) => {
+                guard.1.get_or_insert(e);
+                // Stop: the rest of the stream is not read.
+                Ok(true)
+            }
+        }
+    });
+    lf.sink_batches(callback, true, None)?
+        .collect_with_engine(Engine::Streaming)?;
+    let mut guard = out
+        .lock()
+        .map_err(|_| Error::Internal("a batch of the stream failed".into()))?;
+    if let Some(e) = guard.1.take() {
+        return Err(e);
+    }
+    Ok(std::mem::take(&mut guard.0))
+}
+
+/// `regress` on a table streamed from disk in batches (polars' streaming engine, only the
+/// columns the model reads): the two passes of [`part_sums`] and [`part_residuals`] over
+/// the batches, then [`finish`]. Memory is set by a batch and the sums, not by the table.
+pub fn stream(mut lf: LazyFrame, file: &str, opts: &RegressOptions) -> Result<RegressOutput> {
+    let f = Formula::parse(&opts.formula)?;
+    let mut wanted: Vec<String> = f.columns().into_iter().map(|(c, _)| c).collect();
+    for c in [&opts.by, &opts.id].into_iter().flatten() {
+        if !wanted.contains(c) {
+            wanted.push(c.clone());
+        }
+    }
+    let schema = lf.collect_schema()?;
+    let names: Vec<String> = schema.iter_names().map(|s| s.to_string()).collect();
+    if let Some(missing) = wanted.iter().find(|c| !schema.contains(c.as_str())) {
+        return Err(Error::MissingColumn {
+            file: file.to_string(),
+            column: missing.clone(),
+            suggestion: crate::error::closest(missing, names.iter().map(String::as_str)),
+            available: names.join(", "),
+        });
+    }
+    let lf = lf.select(wanted.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
+    let (formula, by) = (opts.formula.clone(), opts.by.clone());
+    let parts = each_batch(lf.clone(), move |df| part_sums(df, &formula, by.as_deref()))?;
+    if parts.is_empty() {
+        return Err(Error::Empty {
+            what: "the table".into(),
+            hint: "It has no rows to fit.".into(),
+        });
+    }
+    let merged = std::sync::Arc::new(merge(parts)?);
+    let m = std::sync::Arc::clone(&merged);
+    let (formula, by, id) = (opts.formula.clone(), opts.by.clone(), opts.id.clone());
+    let residuals = each_batch(lf, move |df| {
+        part_residuals(df, &formula, by.as_deref(), id.as_deref(), &m)
+    })?;
+    finish(&merged, residuals, opts)
 }

@@ -50,6 +50,12 @@ pub struct RegressArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Read --data in batches on polars' streaming engine (Parquet, IPC or CSV; a file, a
+    /// folder or a pattern): memory is set by a batch, not by the table. The models come
+    /// from additive sums in two passes (README, "At scale"): the same numbers, but no
+    /// Durbin-Watson, and the input audit's whole-table checks are not run.
+    #[arg(long, requires = "data")]
+    pub streaming: bool,
     #[command(flatten)]
     pub export: super::ExportArgs,
     #[command(flatten)]
@@ -66,6 +72,9 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
         &args.export,
     )?;
     let formula = Formula::parse(&args.formula)?;
+    if args.streaming {
+        return streaming(args, &format, lang);
+    }
     let (df, file, id, diagnostics, inputs) = match (&args.data, &args.study) {
         (Some(path), _) => {
             // The formula's columns go through the audit: numbers made numbers, labelled
@@ -143,7 +152,36 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
     };
     let mut out = regress(&df, &file, &opts)?;
     out.diagnostics = diagnostics;
-    let rendered = match format.as_str() {
+    outcome(out, &format, &args.output, &args.export, lang)
+}
+
+/// `regress --streaming`: the table read in batches, the models from additive sums.
+fn streaming(args: RegressArgs, format: &str, lang: Option<&str>) -> Result<super::Outcome> {
+    let Some(path) = &args.data else {
+        return Err(Error::Usage("--streaming reads --data FILE".into()));
+    };
+    super::not_an_input(&[args.output.as_deref()], std::slice::from_ref(path))?;
+    let lang = super::language(lang, None)?;
+    let opts = RegressOptions {
+        formula: args.formula.clone(),
+        by: args.by.clone(),
+        se: CovType::parse(&args.se)?,
+        confidence: args.confidence,
+        id: args.id.clone(),
+    };
+    let lf = crate::data::load::sources::stream_scan(path)?;
+    let out = crate::analysis::regress_parts::stream(lf, &path.display().to_string(), &opts)?;
+    outcome(out, format, &args.output, &args.export, lang)
+}
+
+fn outcome(
+    out: RegressOutput,
+    format: &str,
+    output: &Option<PathBuf>,
+    export_args: &super::ExportArgs,
+    lang: crate::report::i18n::Lang,
+) -> Result<super::Outcome> {
+    let rendered = match format {
         "json" => Rendered::Text(super::to_json(&out)? + "\n"),
         "csv" => Rendered::Text(render::csv(&mut render::tidy(&out)?)?),
         "markdown" => Rendered::Text(render::markdown(&out)),
@@ -153,8 +191,8 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
     let json = super::to_json(&out)? + "\n";
     let export = render::export(&out)?;
     Ok(super::Outcome::new("regress", json, rendered, out, text_in)
-        .to(&args.output)
-        .with_export(export, &args.export))
+        .to(output)
+        .with_export(export, export_args))
 }
 
 /// The text output: the audit's findings, then each model.

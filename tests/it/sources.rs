@@ -23,6 +23,10 @@ fn table() -> DataFrame {
 }
 
 fn regress(data: &Path) -> Value {
+    regress_with(data, &[])
+}
+
+fn regress_with(data: &Path, extra: &[&str]) -> Value {
     let out = bin()
         .args([
             "regress",
@@ -35,6 +39,7 @@ fn regress(data: &Path) -> Value {
             "--data",
         ])
         .arg(data)
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -118,6 +123,30 @@ fn a_hive_folder_and_globs_of_parts_read_as_the_single_file() {
             );
         }
     }
+    // Streamed in batches (regress --streaming), from the same sources and the single file:
+    // the same models from additive sums.
+    for source in [
+        single.clone(),
+        hive.clone(),
+        parts.join("p*.parquet"),
+        parts.join("p?.csv"),
+    ] {
+        let v = regress_with(&source, &["--streaming"]);
+        let got = coefficients(&v);
+        assert_eq!(got.len(), want.len(), "{}", source.display());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!((&g.0, g.1), (&w.0, w.1), "{}", source.display());
+            assert!(
+                (g.2 - w.2).abs() <= 1e-9 * w.2.abs().max(1.0),
+                "{g:?} vs {w:?}"
+            );
+            assert!(
+                (g.3 - w.3).abs() <= 1e-9 * w.3.abs().max(1.0),
+                "{g:?} vs {w:?}"
+            );
+        }
+        assert!(v["models"][0]["diagnostics"]["durbin_watson"].is_null());
+    }
     // inspect shows the hive column beside the file's own.
     let out = bin().arg("inspect").arg(&hive).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
@@ -148,6 +177,14 @@ fn folders_and_patterns_that_cannot_be_one_table_say_why() {
         &dir.path().join("nothing-*.parquet"),
         &["no file matches this pattern"],
     );
+    let sheet = write(dir.path(), "t.txt", "x y\n1 2\n2 4\n3 5\n4 4\n");
+    let out = bin()
+        .args(["regress", "--formula", "y ~ x", "--streaming", "--data"])
+        .arg(&sheet)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--streaming reads Parquet, IPC or CSV"));
     let mixed = dir.path().join("mixed");
     std::fs::create_dir_all(&mixed).unwrap();
     write(&mixed, "a.csv", "x,y\n1,2\n2,4\n3,5\n");

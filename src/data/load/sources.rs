@@ -252,3 +252,44 @@ pub fn stack_csv(
         },
     })
 }
+
+/// A table to stream in batches: Parquet or IPC (a file, a folder or a pattern) scanned by
+/// polars, or CSV/TSV (a file or a pattern) read by polars' lazy CSV reader with a header
+/// line (UTF-8; for other dialects, convert the file first).
+pub fn stream_scan(path: &Path) -> Result<LazyFrame> {
+    if super::memory::get(path).is_some() {
+        return super::scan(path);
+    }
+    let format = match resolve(path)? {
+        Some(files) => {
+            if matches!(files.format, Format::Parquet | Format::Ipc) {
+                return scan(&files);
+            }
+            files.format
+        }
+        None => {
+            if !path.is_file() {
+                return Err(Error::MissingFile {
+                    path: path.to_path_buf(),
+                    reason: "no such file".into(),
+                });
+            }
+            Format::from_path(path)?
+        }
+    };
+    match format {
+        Format::Parquet | Format::Ipc => super::scan(path),
+        Format::Csv | Format::Tsv => {
+            let p = PlRefPath::try_from_path(path)?;
+            Ok(LazyCsvReader::new(p)
+                .with_has_header(true)
+                .with_separator(if format == Format::Tsv { b'\t' } else { b',' })
+                .with_infer_schema_length(Some(super::CSV_INFER_ROWS))
+                .finish()?)
+        }
+        _ => Err(Error::Usage(format!(
+            "--streaming reads Parquet, IPC or CSV; '{}' is read whole (convert it, e.g. with `profitchain build -o table.parquet`, or leave out --streaming)",
+            path.display()
+        ))),
+    }
+}
