@@ -6,15 +6,20 @@ models exactly as ``profitchain clv`` does, and per-customer predictions are com
 on the executors from the fitted parameters (Arrow batches through ``mapInArrow`` into the
 same Rust code). For the same log the fitted parameters and every customer's values equal
 the one-machine path's (to 1e-9: sums of amounts may be added in another order), whatever
-the partitioning.
+the partitioning. ``regress`` runs the same way: each batch's design is built by the Rust
+formula code and reduced to sums, in two passes.
 
 Needs pyspark (3.4 or later) on the driver and this package installed on the executors
-(the same wheel). Only ``clv`` runs on Spark today; see README "At scale".
+(the same wheel). ``clv`` and ``regress`` run on Spark today; see README "At scale".
 
->>> from profitchain import spark                                  # doctest: +SKIP
->>> r = spark.clv(log, id="customer", date="date", amount="amount",
-...               calibration_end="1997-09-30")                     # doctest: +SKIP
->>> r.fitted["purchase"]["params"], r.customers.show(5)            # doctest: +SKIP
+Example (needs a Spark session; the tests in ``python/tests/test_spark.py`` run it)::
+
+    from profitchain import spark
+    r = spark.clv(log, id="customer", date="date", amount="amount",
+                  calibration_end="1997-09-30")
+    r.params, r.totals()
+    r.customers.write.parquet("clv/")
+    spark.regress(customers, formula="revenue ~ satisfaction", by="segment").to_dict()
 """
 
 from __future__ import annotations
