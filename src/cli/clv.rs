@@ -80,6 +80,13 @@ pub struct ClvArgs {
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Read the log in batches on polars' streaming engine (Parquet, IPC or CSV; a file, a
+    /// folder or a pattern), only its id, date and amount: memory is set by the customers
+    /// and their purchase days, not by the rows. The same summary and fits; the input
+    /// audit's whole-table checks, netting refunds, the holdout and BG/BB need the log in
+    /// memory (an error says so).
+    #[arg(long)]
+    pub streaming: bool,
     #[command(flatten)]
     pub export: super::ExportArgs,
     #[command(flatten)]
@@ -99,9 +106,7 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
     )?;
     let model = PurchaseModel::parse(&args.model)?;
     let compare = compared_models(args.compare.as_deref(), model)?;
-    let mut read = args.file.options()?;
-    read.text_columns = vec![args.id.clone()];
-    let log = transactions::read(&args.transactions, &read)?;
+    let streaming = args.streaming;
     let spec = TxSpec {
         id: args.id,
         date: args.date,
@@ -115,7 +120,16 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
         allow_end_after_data: args.allow_end_after_data,
         in_study: false,
     };
-    let rfm = transactions::summarize(&log, &args.transactions.display().to_string(), &spec)?;
+    let file = args.transactions.display().to_string();
+    let rfm = if streaming {
+        let lf = crate::data::load::sources::stream_scan(&args.transactions)?;
+        transactions::summarize_streaming(lf, &file, &spec)?
+    } else {
+        let mut read = args.file.options()?;
+        read.text_columns = vec![spec.id.clone()];
+        let log = transactions::read(&args.transactions, &read)?;
+        transactions::summarize(&log, &file, &spec)?
+    };
     let opts = ClvOptions {
         horizon: args.horizon,
         discount: args.discount,
@@ -123,7 +137,12 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
         model,
         compare,
     };
-    let (result, mut customers) = clv::run(&rfm, &opts)?;
+    let (mut result, mut customers) = clv::run(&rfm, &opts)?;
+    if streaming {
+        result.warnings.push(
+            "read with --streaming: the input audit's whole-table checks (Total rows, number forms in text) were not run on the log".into(),
+        );
+    }
     // Everything is rendered before anything is written.
     let rendered = match format.as_str() {
         "json" => Rendered::Text(super::to_json(&result)? + "\n"),

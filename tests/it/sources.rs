@@ -202,3 +202,106 @@ fn folders_and_patterns_that_cannot_be_one_table_say_why() {
     std::fs::create_dir_all(empty.join("sub")).unwrap();
     fail(&empty, &["holds no table file"]);
 }
+
+/// `clv --streaming` summarises the log in batches and gives the in-memory run's numbers:
+/// the same customers table byte for byte, the same fits; what it cannot do is refused.
+#[test]
+fn clv_streaming_gives_the_in_memory_answers() {
+    let log = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("notebooks-data/retail-bank/transactions.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(log.clone()))
+        .unwrap()
+        .finish()
+        .unwrap();
+    // The same log as Parquet parts (ids as text, dates as text).
+    let parts = dir.path().join("log");
+    std::fs::create_dir_all(&parts).unwrap();
+    let n = df.height();
+    let cuts = [0, n / 3, 2 * n / 3, n];
+    for i in 0..3 {
+        let mut part = df.slice(cuts[i] as i64, cuts[i + 1] - cuts[i]);
+        ParquetWriter::new(std::fs::File::create(parts.join(format!("p{i}.parquet"))).unwrap())
+            .finish(&mut part)
+            .unwrap();
+    }
+    let _ = &mut df;
+    let run = |data: &Path, extra: &[&str], format: &str| {
+        let out = bin()
+            .arg("clv")
+            .arg("--transactions")
+            .arg(data)
+            .args([
+                "--id",
+                "household_id",
+                "--date",
+                "date",
+                "--amount",
+                "amount",
+                "--calibration-end",
+                "2024-12-29",
+                "--format",
+                format,
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            out.stdout,
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (_, want_csv, _) = run(&log, &[], "csv");
+    let (_, want_json, _) = run(&log, &[], "json");
+    let want: Value = serde_json::from_slice(&want_json).unwrap();
+    for source in [log.clone(), parts.clone(), parts.join("p*.parquet")] {
+        let (code, csv, err) = run(&source, &["--streaming"], "csv");
+        assert_eq!(code, Some(0), "{err}");
+        assert!(
+            csv == want_csv,
+            "{}: the customers differ",
+            source.display()
+        );
+        let (_, json, _) = run(&source, &["--streaming"], "json");
+        let got: Value = serde_json::from_slice(&json).unwrap();
+        for k in ["purchase", "gamma_gamma", "totals"] {
+            assert_eq!(got[k], want[k], "{k}");
+        }
+        assert_eq!(
+            got["diagnostics"]["customers"],
+            want["diagnostics"]["customers"]
+        );
+        assert!(got["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("read with --streaming")));
+    }
+    // Refused, with the way out.
+    let (code, _, err) = run(
+        &log,
+        &["--streaming", "--observation-end", "2025-06-29"],
+        "json",
+    );
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("holdout check") && err.contains("leave out --streaming"),
+        "{err}"
+    );
+    let refunds = write(
+        dir.path(),
+        "refunds.csv",
+        &(std::fs::read_to_string(&log).unwrap() + "H00001,2024-02-01,-10.5\n"),
+    );
+    let (code, _, err) = run(&refunds, &["--streaming"], "json");
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("1 refunds") && err.contains("--returns drop or keep"),
+        "{err}"
+    );
+    let (code, _, err) = run(&refunds, &["--streaming", "--returns", "drop"], "json");
+    assert_eq!(code, Some(0), "{err}");
+}

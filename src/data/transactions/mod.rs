@@ -11,6 +11,7 @@
 
 mod checks;
 mod dates;
+mod stream;
 
 use std::path::Path;
 
@@ -23,6 +24,7 @@ use crate::error::{Error, Result};
 use checks::{check_amounts, check_ends};
 pub(crate) use dates::day_number;
 use dates::{date_text, day_expr, period_of};
+pub use stream::summarize_streaming;
 
 /// Time unit of x, t_x and T.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

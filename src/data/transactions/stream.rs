@@ -1,0 +1,304 @@
+//! The RFM summary of a purchase log too large to hold in memory (`clv --streaming`): the
+//! log is read in batches on polars' streaming engine, only its id, date and amount
+//! columns, and reduced to one row per customer in two grouped aggregations (customer-days,
+//! then customers); memory is set by those groups, not by the rows or the other columns.
+//!
+//! The summary is [`super::summarize`]'s, number for number (test): one transaction per
+//! customer and day, spend of positive amounts, the first day's spend taken out of the
+//! repeat mean (`min_by` the day), the mean rounded to a millionth. What the in-memory path
+//! does besides, and this one does not: the input audit's whole-table checks (Total rows,
+//! text number forms), netting refunds against their purchases (`--returns drop` or `keep`
+//! here), the holdout and BG/BB's discrete periods. Each is an error naming the way out,
+//! never a silent difference.
+
+use polars::prelude::*;
+
+use super::{check_ends, day_number, natural_order, Rfm, TxDiagnostics, TxSpec};
+use crate::data::returns::Returns;
+use crate::error::{Error, Result};
+
+fn refuse(what: &str) -> Error {
+    Error::Usage(format!(
+        "clv --streaming: {what} runs on the log read in memory; leave out --streaming"
+    ))
+}
+
+/// The id as a grouping key: integers as they are (made text per customer at the end),
+/// text trimmed with blanks missing, anything else as text.
+fn id_expr(name: &str, dtype: &DataType) -> Expr {
+    if dtype.is_integer() {
+        col(name)
+    } else {
+        let t = col(name)
+            .cast(DataType::String)
+            .str()
+            .strip_chars(lit(NULL));
+        when(t.clone().eq(lit(""))).then(lit(NULL)).otherwise(t)
+    }
+}
+
+/// Days since 1970-01-01 of a date, datetime, `yyyymmdd` integer or ISO text column.
+fn day_expr(name: &str, dtype: &DataType, format: Option<&str>) -> Result<Expr> {
+    Ok(match dtype {
+        DataType::Date => col(name).cast(DataType::Int32),
+        DataType::Datetime(_, _) => col(name).cast(DataType::Date).cast(DataType::Int32),
+        d if d.is_integer() => col(name)
+            .cast(DataType::String)
+            .str()
+            .to_date(StrptimeOptions {
+                format: Some("%Y%m%d".into()),
+                strict: false,
+                ..Default::default()
+            })
+            .cast(DataType::Int32),
+        DataType::String => col(name)
+            .str()
+            .slice(lit(0), lit(if format.is_some() { 64 } else { 10 }))
+            .str()
+            .to_date(StrptimeOptions {
+                format: Some(format.unwrap_or("%Y-%m-%d").into()),
+                strict: false,
+                ..Default::default()
+            })
+            .cast(DataType::Int32),
+        other => {
+            return Err(Error::InvalidData(format!(
+                "clv --streaming: the date column '{name}' holds {other}; give dates, datetimes, yyyymmdd numbers or ISO text"
+            )))
+        }
+    })
+}
+
+fn count(df: &DataFrame, c: &str) -> Result<usize> {
+    Ok(df.column(c)?.get(0)?.extract::<u64>().unwrap_or(0) as usize)
+}
+
+/// Summarize a lazily scanned log (see the module docs).
+pub fn summarize_streaming(mut lf: LazyFrame, file: &str, spec: &TxSpec) -> Result<Rfm> {
+    if spec.observation_end.is_some() {
+        return Err(refuse("the holdout check (--observation-end)"));
+    }
+    if spec.discrete {
+        return Err(refuse("BG/BB (discrete periods)"));
+    }
+    let schema = lf.collect_schema()?;
+    let names: Vec<String> = schema.iter_names().map(|s| s.to_string()).collect();
+    for c in [&spec.id, &spec.date, &spec.amount] {
+        if !schema.contains(c.as_str()) {
+            return Err(Error::MissingColumn {
+                file: file.to_string(),
+                column: c.clone(),
+                suggestion: crate::error::closest(c, names.iter().map(String::as_str)),
+                available: names.join(", "),
+            });
+        }
+    }
+    let dtype = |c: &str| schema.get(c).cloned().unwrap_or(DataType::Null);
+    if !dtype(&spec.amount).is_primitive_numeric() {
+        return Err(Error::InvalidData(format!(
+            "{file}: the amount column '{}' is {} — with --streaming amounts must be numbers (text forms such as $1,234.50 are read without --streaming)",
+            spec.amount,
+            dtype(&spec.amount)
+        )));
+    }
+    let cal_end = day_number(&spec.calibration_end, "--calibration-end")?;
+    let base = lf.select([
+        id_expr(&spec.id, &dtype(&spec.id)).alias("id"),
+        day_expr(&spec.date, &dtype(&spec.date), spec.date_format.as_deref())?.alias("day"),
+        col(spec.amount.as_str())
+            .cast(DataType::Float64)
+            .alias("amount"),
+        col(spec.date.as_str()).is_not_null().alias("has_date"),
+    ]);
+    let valid = col("id")
+        .is_not_null()
+        .and(col("day").is_not_null())
+        .and(col("amount").is_not_null())
+        .and(col("amount").is_finite());
+    let counts = base
+        .clone()
+        .select([
+            len().cast(DataType::UInt64).alias("read"),
+            valid
+                .clone()
+                .not()
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("missing"),
+            col("has_date")
+                .and(col("day").is_null())
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("bad_dates"),
+            col("day").filter(valid.clone()).min().alias("first"),
+            col("day").filter(valid.clone()).max().alias("last"),
+            col("amount")
+                .lt(lit(0.0))
+                .and(valid.clone())
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("returns"),
+            col("amount")
+                .lt_eq(lit(0.0))
+                .and(valid.clone())
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("non_positive"),
+        ])
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let mut diag = TxDiagnostics {
+        rows_read: count(&counts, "read")?,
+        rows_missing: count(&counts, "missing")?,
+        ..Default::default()
+    };
+    if diag.rows_read == 0 {
+        return Err(Error::Empty {
+            what: format!("the transaction log {file}"),
+            hint: "It holds a header but no purchases: check the export.".into(),
+        });
+    }
+    let bad_dates = count(&counts, "bad_dates")?;
+    if bad_dates > 0 {
+        return Err(Error::InvalidData(format!(
+            "{file}: {bad_dates} values of '{}' are not dates ({}); fix them, or give --date-format",
+            spec.date,
+            spec.date_format.as_deref().map_or("expected YYYY-MM-DD".to_string(), |f| format!("expected {f}"))
+        )));
+    }
+    let (Some(first_day), Some(last_day)) = (
+        counts.column("first")?.i32()?.get(0),
+        counts.column("last")?.i32()?.get(0),
+    ) else {
+        return Err(Error::Empty {
+            what: format!("the transaction log {file}"),
+            hint: format!(
+                "Every one of its {} rows lacks an id, a date or an amount: check the columns '{}', '{}' and '{}'.",
+                diag.rows_read, spec.id, spec.date, spec.amount
+            ),
+        });
+    };
+    diag.first_date = Some(super::date_text(first_day));
+    diag.last_date = Some(super::date_text(last_day));
+    check_ends(spec, file, cal_end, None, first_day, last_day)?;
+    let returns = count(&counts, "returns")?;
+    diag.returns.returns = returns;
+    let mut rows = base.filter(valid);
+    if returns > 0 {
+        match spec.returns {
+            Returns::Net => {
+                return Err(Error::Usage(format!(
+                    "clv --streaming: the log holds {returns} refunds (negative amounts); netting them against the purchases they reverse (--returns net) runs on the log read in memory. Choose --returns drop or keep, or leave out --streaming."
+                )))
+            }
+            Returns::Drop => {
+                diag.returns.dropped = returns;
+                rows = rows.filter(col("amount").gt_eq(lit(0.0)));
+            }
+            Returns::Keep => diag.returns.kept = returns,
+        }
+    }
+    let valid_rows = diag.rows_read - diag.rows_missing;
+    let non_positive = count(&counts, "non_positive")?;
+    diag.rows_non_positive = if spec.returns == Returns::Drop {
+        non_positive - returns
+    } else {
+        non_positive
+    };
+    if non_positive == valid_rows {
+        return Err(Error::InvalidData(format!(
+            "{file}: every amount in '{}' is zero or negative, so there is no spend to model; check that --amount names the sales column (not returns or discounts)",
+            spec.amount
+        )));
+    }
+
+    // One transaction per customer and day, then one row per customer.
+    let scale = spec.unit.days();
+    let in_cal = col("day").lt_eq(lit(cal_end));
+    let positive = when(col("amount").gt(lit(0.0)))
+        .then(col("amount"))
+        .otherwise(lit(0.0));
+    let customers = rows
+        .group_by([col("id"), col("day")])
+        .agg([positive.sum().alias("spend")])
+        .group_by([col("id")])
+        .agg([
+            col("day").min().alias("first"),
+            in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
+            col("day").filter(in_cal.clone()).max().alias("last"),
+            col("spend").filter(in_cal.clone()).sum().alias("cal_spend"),
+            col("spend").min_by(col("day")).alias("first_spend"),
+            in_cal.not().sum().cast(DataType::Float64).alias("holdout"),
+        ])
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let entered = col("first").lt_eq(lit(cal_end));
+    diag.customers_after_calibration = customers
+        .clone()
+        .lazy()
+        .filter(entered.clone().not())
+        .collect()?
+        .height();
+    let x = col("n_cal") - lit(1.0);
+    let rfm = customers
+        .lazy()
+        .filter(entered)
+        .select([
+            col("id").cast(DataType::String),
+            x.clone().alias("x"),
+            ((col("last") - col("first")).cast(DataType::Float64) / lit(scale)).alias("t_x"),
+            ((lit(cal_end) - col("first")).cast(DataType::Float64) / lit(scale)).alias("T"),
+            when(x.clone().gt(lit(0.0)))
+                .then((col("cal_spend") - col("first_spend")) / x)
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("mean_spend"),
+            col("holdout"),
+            col("first").cast(DataType::Date).alias("first"),
+            col("n_cal"),
+        ])
+        .collect()?;
+    let sums = rfm
+        .clone()
+        .lazy()
+        .select([col("n_cal").sum(), col("holdout").sum()])
+        .collect()?;
+    let total = |c: &str| -> Result<usize> {
+        Ok(sums.column(c)?.get(0)?.extract::<f64>().unwrap_or(0.0) as usize)
+    };
+    diag.calibration_transactions = total("n_cal")?;
+    diag.holdout_transactions = total("holdout")?;
+    // As in memory: the mean spend to a millionth, so the order amounts were added in does
+    // not move its last bit.
+    let mean: Vec<Option<f64>> = rfm
+        .column("mean_spend")?
+        .f64()?
+        .iter()
+        .map(|v| v.map(|m| (m * 1e6).round() / 1e6))
+        .collect();
+    let mut rfm = rfm.drop("n_cal")?;
+    rfm.with_column(Column::new("mean_spend".into(), mean))?;
+    diag.customers = rfm.height();
+    if rfm.height() == 0 {
+        return Err(Error::Empty {
+            what: format!(
+                "{file}: the set of customers with a purchase by the calibration end {}",
+                spec.calibration_end
+            ),
+            hint: format!(
+                "The log runs from {} to {}.",
+                diag.first_date.as_deref().unwrap_or("?"),
+                diag.last_date.as_deref().unwrap_or("?")
+            ),
+        });
+    }
+    // Customers in id order, as in memory (numbers by value, text as text).
+    let rfm = rfm.sort(["id"], SortMultipleOptions::default())?;
+    Ok(Rfm {
+        df: natural_order(rfm)?,
+        diagnostics: diag,
+        unit: spec.unit,
+        holdout_length: 0.0,
+        holdout_by_period: Vec::new(),
+        discrete: false,
+    })
+}
