@@ -72,6 +72,7 @@ pub fn build(study: &Study) -> Result<Built> {
             .map_err(|e| Error::study("[clv]", e.to_string()))?,
         allow_end_after_data: c.allow_end_after_data,
         in_study: true,
+        buckets: None,
     };
     let rfm = transactions::summarize(&log, &file, &tx)?;
     let opts = ClvOptions {

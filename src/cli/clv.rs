@@ -87,6 +87,11 @@ pub struct ClvArgs {
     /// memory (an error says so).
     #[arg(long)]
     pub streaming: bool,
+    /// With --streaming: summarise the customers in this many hash buckets, one after the
+    /// other (default: one per 50,000,000 rows), so one bucket's purchase days are held at
+    /// a time. The answers do not depend on it.
+    #[arg(long, value_name = "N", requires = "streaming")]
+    pub buckets: Option<usize>,
     #[command(flatten)]
     pub export: super::ExportArgs,
     #[command(flatten)]
@@ -119,6 +124,7 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
         returns: Returns::parse(&args.returns)?,
         allow_end_after_data: args.allow_end_after_data,
         in_study: false,
+        buckets: args.buckets,
     };
     let file = args.transactions.display().to_string();
     let rfm = if streaming {

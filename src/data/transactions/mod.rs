@@ -11,7 +11,7 @@
 
 mod checks;
 mod dates;
-mod stream;
+pub mod stream;
 
 use std::path::Path;
 
@@ -103,6 +103,9 @@ pub struct TxSpec {
     pub allow_end_after_data: bool,
     /// The spec comes from a study file (messages name study keys, not flags).
     pub in_study: bool,
+    /// `--streaming`: hash buckets of customers summarised in turn (None: one per
+    /// [`stream::ROWS_PER_BUCKET`] rows).
+    pub buckets: Option<usize>,
 }
 
 /// What the summary read and left out.
@@ -380,6 +383,10 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
                 .alias("holdout"),
         ])
         .collect()?;
+    // One chunk: polars may divide a many-chunked column by a constant with another kernel
+    // (multiplying by the reciprocal or not), which would move t_x and T by a last bit.
+    let mut customers = customers;
+    customers.rechunk_mut_par();
     // Holdout transactions (distinct customer-days or -periods) for the per-period counts.
     let holdout_rows = rows
         .filter(in_cal.not().and(col("first_day").lt_eq(lit(cal_end))))

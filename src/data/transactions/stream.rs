@@ -69,6 +69,58 @@ fn day_expr(name: &str, dtype: &DataType, format: Option<&str>) -> Result<Expr> 
     })
 }
 
+/// Rows per hash bucket of customers (each bucket's customer-days, about 100 bytes each,
+/// are held while it is summarised: about 5 GB).
+pub const ROWS_PER_BUCKET: usize = 50_000_000;
+
+/// The bucket (0..n) of each row's customer: XXH3-64 of the id's text (integers: of their
+/// 8 little-endian bytes) modulo n, so a customer's rows all fall in one bucket.
+fn bucket_of(n: usize) -> Expr {
+    col("id").map(
+        move |c: Column| {
+            let n = n as u64;
+            let out: UInt32Chunked = if c.dtype().is_integer() {
+                c.cast(&DataType::Int64)?
+                    .i64()?
+                    .iter()
+                    .map(|v| v.map(|v| (xxhash_rust::xxh3::xxh3_64(&v.to_le_bytes()) % n) as u32))
+                    .collect()
+            } else {
+                c.str()?
+                    .iter()
+                    .map(|v| v.map(|v| (xxhash_rust::xxh3::xxh3_64(v.as_bytes()) % n) as u32))
+                    .collect()
+            };
+            Ok(out.with_name(c.name().clone()).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
+    )
+}
+
+/// One row per customer of `rows` (id, day, amount): first day, calibration
+/// customer-days, last calibration day, calibration spend, the first day's spend and the
+/// customer-days after calibration.
+fn customers_of(rows: LazyFrame, cal_end: i32) -> Result<DataFrame> {
+    let in_cal = col("day").lt_eq(lit(cal_end));
+    let positive = when(col("amount").gt(lit(0.0)))
+        .then(col("amount"))
+        .otherwise(lit(0.0));
+    Ok(rows
+        .group_by([col("id"), col("day")])
+        .agg([positive.sum().alias("spend")])
+        .group_by([col("id")])
+        .agg([
+            col("day").min().alias("first"),
+            in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
+            col("day").filter(in_cal.clone()).max().alias("last"),
+            col("spend").filter(in_cal.clone()).sum().alias("cal_spend"),
+            col("spend").min_by(col("day")).alias("first_spend"),
+            in_cal.not().sum().cast(DataType::Float64).alias("holdout"),
+        ])
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single())
+}
+
 fn count(df: &DataFrame, c: &str) -> Result<usize> {
     Ok(df.column(c)?.get(0)?.extract::<u64>().unwrap_or(0) as usize)
 }
@@ -212,26 +264,27 @@ pub fn summarize_streaming(mut lf: LazyFrame, file: &str, spec: &TxSpec) -> Resu
         )));
     }
 
-    // One transaction per customer and day, then one row per customer.
+    // One transaction per customer and day, then one row per customer; in hash buckets of
+    // customers when the log is large, so one bucket's customer-days are held at a time.
     let scale = spec.unit.days();
-    let in_cal = col("day").lt_eq(lit(cal_end));
-    let positive = when(col("amount").gt(lit(0.0)))
-        .then(col("amount"))
-        .otherwise(lit(0.0));
-    let customers = rows
-        .group_by([col("id"), col("day")])
-        .agg([positive.sum().alias("spend")])
-        .group_by([col("id")])
-        .agg([
-            col("day").min().alias("first"),
-            in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
-            col("day").filter(in_cal.clone()).max().alias("last"),
-            col("spend").filter(in_cal.clone()).sum().alias("cal_spend"),
-            col("spend").min_by(col("day")).alias("first_spend"),
-            in_cal.not().sum().cast(DataType::Float64).alias("holdout"),
-        ])
-        .collect_with_engine(Engine::Streaming)?
-        .unwrap_single();
+    let buckets = match spec.buckets {
+        Some(b) => b.max(1),
+        None => valid_rows.div_ceil(ROWS_PER_BUCKET).max(1),
+    };
+    let mut done = Vec::with_capacity(buckets);
+    for b in 0..buckets {
+        let part = if buckets == 1 {
+            rows.clone()
+        } else {
+            rows.clone().filter(bucket_of(buckets).eq(lit(b as u32)))
+        };
+        done.push(customers_of(part, cal_end)?.lazy());
+    }
+    // One chunk, as the in-memory summary has: polars may divide a many-chunked column
+    // by a constant with another kernel (multiplying by the reciprocal or not), which
+    // moves t_x and T by a last bit and the fits with them.
+    let mut customers = concat(done, UnionArgs::default())?.collect()?;
+    customers.rechunk_mut_par();
     let entered = col("first").lt_eq(lit(cal_end));
     diag.customers_after_calibration = customers
         .clone()
