@@ -393,6 +393,45 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
         .select([col("id"), col("slot")])
         .unique(None, UniqueKeepStrategy::Any)
         .collect()?;
+    let rfm = rfm_table(customers, cal, cal_end, scale, &mut diag, file, spec)?;
+    // Numeric ids in number order (2 before 10), others in text order.
+    let rfm = natural_order(rfm)?;
+    let holdout_length = match obs_end {
+        None => 0.0,
+        Some(o) if spec.discrete => f64::from(period_of(unit, o)? - cal),
+        Some(o) => f64::from(o - cal_end) / unit.days(),
+    };
+    let holdout_by_period = holdout_periods(
+        &holdout_rows,
+        cal_end,
+        cal,
+        scale,
+        spec.discrete,
+        holdout_length,
+    )?;
+    Ok(Rfm {
+        df: rfm,
+        diagnostics: diag,
+        unit: spec.unit,
+        holdout_length,
+        holdout_by_period,
+        discrete: spec.discrete,
+    })
+}
+
+/// The RFM table from one row per customer (`id`, `first` slot, `first_day`, `n_cal`,
+/// `last`, `cal_spend`, `first_spend`, `holdout`): the customers who entered by the
+/// calibration end, x, t_x and T in periods (`cal` is the calibration end's slot, `scale`
+/// the days per period), the mean repeat spend, and the counts in `diag`.
+fn rfm_table(
+    customers: DataFrame,
+    cal: i32,
+    cal_end: i32,
+    scale: f64,
+    diag: &mut TxDiagnostics,
+    file: &str,
+    spec: &TxSpec,
+) -> Result<DataFrame> {
     let entered = col("first_day").lt_eq(lit(cal_end));
     diag.customers_after_calibration = customers
         .clone()
@@ -424,16 +463,11 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
         .lazy()
         .select([col("n_cal").sum(), col("holdout").sum()])
         .collect()?;
-    diag.calibration_transactions = sums
-        .column("n_cal")?
-        .get(0)?
-        .extract::<f64>()
-        .unwrap_or(0.0) as usize;
-    diag.holdout_transactions = sums
-        .column("holdout")?
-        .get(0)?
-        .extract::<f64>()
-        .unwrap_or(0.0) as usize;
+    let total = |c: &str| -> Result<usize> {
+        Ok(sums.column(c)?.get(0)?.extract::<f64>().unwrap_or(0.0) as usize)
+    };
+    diag.calibration_transactions = total("n_cal")?;
+    diag.holdout_transactions = total("holdout")?;
     // Polars may add a group's amounts in a different order from run to run, which moves
     // the last bit of a mean; rounded to a millionth of a currency unit, the mean spend (and
     // so every fit and output) is the same on every run.
@@ -459,29 +493,7 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
             ),
         });
     }
-    // Numeric ids in number order (2 before 10), others in text order.
-    let rfm = natural_order(rfm)?;
-    let holdout_length = match obs_end {
-        None => 0.0,
-        Some(o) if spec.discrete => f64::from(period_of(unit, o)? - cal),
-        Some(o) => f64::from(o - cal_end) / unit.days(),
-    };
-    let holdout_by_period = holdout_periods(
-        &holdout_rows,
-        cal_end,
-        cal,
-        scale,
-        spec.discrete,
-        holdout_length,
-    )?;
-    Ok(Rfm {
-        df: rfm,
-        diagnostics: diag,
-        unit: spec.unit,
-        holdout_length,
-        holdout_by_period,
-        discrete: spec.discrete,
-    })
+    Ok(rfm)
 }
 
 /// Rows in id order: by number when every id is a whole number without leading zeros

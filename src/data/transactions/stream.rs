@@ -13,7 +13,7 @@
 
 use polars::prelude::*;
 
-use super::{check_ends, day_number, natural_order, Rfm, TxDiagnostics, TxSpec};
+use super::{check_ends, day_number, natural_order, rfm_table, Rfm, TxDiagnostics, TxSpec};
 use crate::data::returns::Returns;
 use crate::error::{Error, Result};
 
@@ -285,65 +285,11 @@ pub fn summarize_streaming(mut lf: LazyFrame, file: &str, spec: &TxSpec) -> Resu
     // moves t_x and T by a last bit and the fits with them.
     let mut customers = concat(done, UnionArgs::default())?.collect()?;
     customers.rechunk_mut_par();
-    let entered = col("first").lt_eq(lit(cal_end));
-    diag.customers_after_calibration = customers
-        .clone()
+    let customers = customers
         .lazy()
-        .filter(entered.clone().not())
-        .collect()?
-        .height();
-    let x = col("n_cal") - lit(1.0);
-    let rfm = customers
-        .lazy()
-        .filter(entered)
-        .select([
-            col("id").cast(DataType::String),
-            x.clone().alias("x"),
-            ((col("last") - col("first")).cast(DataType::Float64) / lit(scale)).alias("t_x"),
-            ((lit(cal_end) - col("first")).cast(DataType::Float64) / lit(scale)).alias("T"),
-            when(x.clone().gt(lit(0.0)))
-                .then((col("cal_spend") - col("first_spend")) / x)
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("mean_spend"),
-            col("holdout"),
-            col("first").cast(DataType::Date).alias("first"),
-            col("n_cal"),
-        ])
+        .with_column(col("first").alias("first_day"))
         .collect()?;
-    let sums = rfm
-        .clone()
-        .lazy()
-        .select([col("n_cal").sum(), col("holdout").sum()])
-        .collect()?;
-    let total = |c: &str| -> Result<usize> {
-        Ok(sums.column(c)?.get(0)?.extract::<f64>().unwrap_or(0.0) as usize)
-    };
-    diag.calibration_transactions = total("n_cal")?;
-    diag.holdout_transactions = total("holdout")?;
-    // As in memory: the mean spend to a millionth, so the order amounts were added in does
-    // not move its last bit.
-    let mean: Vec<Option<f64>> = rfm
-        .column("mean_spend")?
-        .f64()?
-        .iter()
-        .map(|v| v.map(|m| (m * 1e6).round() / 1e6))
-        .collect();
-    let mut rfm = rfm.drop("n_cal")?;
-    rfm.with_column(Column::new("mean_spend".into(), mean))?;
-    diag.customers = rfm.height();
-    if rfm.height() == 0 {
-        return Err(Error::Empty {
-            what: format!(
-                "{file}: the set of customers with a purchase by the calibration end {}",
-                spec.calibration_end
-            ),
-            hint: format!(
-                "The log runs from {} to {}.",
-                diag.first_date.as_deref().unwrap_or("?"),
-                diag.last_date.as_deref().unwrap_or("?")
-            ),
-        });
-    }
+    let rfm = rfm_table(customers, cal_end, cal_end, scale, &mut diag, file, spec)?;
     // Customers in id order, as in memory (numbers by value, text as text).
     let rfm = rfm.sort(["id"], SortMultipleOptions::default())?;
     Ok(Rfm {
