@@ -90,16 +90,7 @@ pub fn fit_one(
         other => other,
     })?;
     let labels: Option<Vec<String>> = match &opts.id {
-        Some(id) => {
-            let s = df.column(id)?.cast(&DataType::String)?;
-            let all: Vec<String> = s
-                .as_materialized_series()
-                .str()?
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect();
-            Some(frame.rows.iter().map(|&i| all[i].clone()).collect())
-        }
+        Some(id) => Some(row_labels(df, id, &frame.rows)?),
         None => Some(frame.rows.iter().map(|&i| (i + 1).to_string()).collect()),
     };
     let mut res = RegressionResult::new(
@@ -112,6 +103,18 @@ pub fn fit_one(
     )?;
     res.rows_dropped = frame.dropped;
     Ok(res)
+}
+
+/// The `id` values (as text; missing: empty) of the model frame's rows.
+pub(crate) fn row_labels(df: &DataFrame, id: &str, rows: &[usize]) -> Result<Vec<String>> {
+    let s = df.column(id)?.cast(&DataType::String)?;
+    let all: Vec<String> = s
+        .as_materialized_series()
+        .str()?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect();
+    Ok(rows.iter().map(|&i| all[i].clone()).collect())
 }
 
 /// Fit overall, or per group when `opts.by` is set.

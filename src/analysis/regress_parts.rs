@@ -163,16 +163,7 @@ pub fn part_residuals(
         let fit = fit_of(m)?;
         let frame = model_frame(&f, &sub, "the part")?;
         let labels: Vec<String> = match id {
-            Some(id) => {
-                let s = sub.column(id)?.cast(&DataType::String)?;
-                let all: Vec<String> = s
-                    .as_materialized_series()
-                    .str()?
-                    .iter()
-                    .map(|v| v.unwrap_or("").to_string())
-                    .collect();
-                frame.rows.iter().map(|&i| all[i].clone()).collect()
-            }
+            Some(id) => super::regress::row_labels(&sub, id, &frame.rows)?,
             None => vec![String::new(); frame.rows.len()],
         };
         let rows = rows(&frame.design);

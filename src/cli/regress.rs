@@ -143,16 +143,20 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
     };
     super::not_an_input(&[args.output.as_deref()], &inputs)?;
     let lang = super::language(lang, None)?;
-    let opts = RegressOptions {
+    let opts = options(&args, id)?;
+    let mut out = regress(&df, &file, &opts)?;
+    out.diagnostics = diagnostics;
+    outcome(out, &format, &args.output, &args.export, lang)
+}
+
+fn options(args: &RegressArgs, id: Option<String>) -> Result<RegressOptions> {
+    Ok(RegressOptions {
         formula: args.formula.clone(),
         by: args.by.clone(),
         se: CovType::parse(&args.se)?,
         confidence: args.confidence,
         id,
-    };
-    let mut out = regress(&df, &file, &opts)?;
-    out.diagnostics = diagnostics;
-    outcome(out, &format, &args.output, &args.export, lang)
+    })
 }
 
 /// `regress --streaming`: the table read in batches, the models from additive sums.
@@ -162,13 +166,7 @@ fn streaming(args: RegressArgs, format: &str, lang: Option<&str>) -> Result<supe
     };
     super::not_an_input(&[args.output.as_deref()], std::slice::from_ref(path))?;
     let lang = super::language(lang, None)?;
-    let opts = RegressOptions {
-        formula: args.formula.clone(),
-        by: args.by.clone(),
-        se: CovType::parse(&args.se)?,
-        confidence: args.confidence,
-        id: args.id.clone(),
-    };
+    let opts = options(&args, args.id.clone())?;
     let lf = crate::data::load::sources::stream_scan(path)?;
     let out = crate::analysis::regress_parts::stream(lf, &path.display().to_string(), &opts)?;
     outcome(out, format, &args.output, &args.export, lang)

@@ -80,7 +80,7 @@ const COMMON_DATE_FORMATS: &[&str] = &[
 
 /// Text dates in `format` as days since 1970-01-01; with `exact` false the format may
 /// match the start of a longer text (an ISO date followed by a time of day).
-fn text_days(name: &str, format: &str, exact: bool) -> Expr {
+pub(super) fn text_days(name: &str, format: &str, exact: bool) -> Expr {
     col(name)
         .str()
         .strip_chars(lit(NULL))
@@ -94,18 +94,11 @@ fn text_days(name: &str, format: &str, exact: bool) -> Expr {
         .cast(DataType::Int32)
 }
 
-/// The date column as days since 1970-01-01 (Int32), or an error naming the first bad
-/// cell — and, when every value fits another common format, that format.
-pub(super) fn day_expr(
-    df: &DataFrame,
-    spec: &TxSpec,
-    file: &str,
-    origin: &load::Origin,
-) -> Result<Expr> {
-    let name = spec.date.as_str();
-    let c = df.column(name)?;
-    let dt = c.dtype().clone();
-    let parsed = match &dt {
+/// Days since 1970-01-01 of a column of type `dt`: dates, datetimes, `yyyymmdd` numbers,
+/// or text in `format` (default ISO dates, also with a time of day: `2023-03-05 10:30:00`,
+/// `2023-03-05T10:30`). Text that does not parse becomes null.
+pub(super) fn days_of(name: &str, dt: &DataType, format: Option<&str>) -> Expr {
+    match dt {
         DataType::Date => col(name).cast(DataType::Int32),
         DataType::Datetime(_, _) => col(name).cast(DataType::Date).cast(DataType::Int32),
         d if d.is_primitive_numeric() => col(name)
@@ -118,12 +111,25 @@ pub(super) fn day_expr(
                 ..Default::default()
             })
             .cast(DataType::Int32),
-        // ISO dates, also with a time of day (`2023-03-05 10:30:00`, `2023-03-05T10:30`).
-        _ => match &spec.date_format {
+        _ => match format {
             Some(f) => text_days(name, f, true),
             None => text_days(name, "%Y-%m-%d", false),
         },
-    };
+    }
+}
+
+/// The date column as days since 1970-01-01 (Int32), or an error naming the first bad
+/// cell — and, when every value fits another common format, that format.
+pub(super) fn day_expr(
+    df: &DataFrame,
+    spec: &TxSpec,
+    file: &str,
+    origin: &load::Origin,
+) -> Result<Expr> {
+    let name = spec.date.as_str();
+    let c = df.column(name)?;
+    let dt = c.dtype().clone();
+    let parsed = days_of(name, &dt, spec.date_format.as_deref());
     if matches!(dt, DataType::Date | DataType::Datetime(_, _)) {
         return Ok(parsed);
     }

@@ -37,36 +37,16 @@ fn id_expr(name: &str, dtype: &DataType) -> Expr {
     }
 }
 
-/// Days since 1970-01-01 of a date, datetime, `yyyymmdd` integer or ISO text column.
+/// Days since 1970-01-01 of the date column, as in memory ([`super::dates::days_of`]).
 fn day_expr(name: &str, dtype: &DataType, format: Option<&str>) -> Result<Expr> {
-    Ok(match dtype {
-        DataType::Date => col(name).cast(DataType::Int32),
-        DataType::Datetime(_, _) => col(name).cast(DataType::Date).cast(DataType::Int32),
-        d if d.is_integer() => col(name)
-            .cast(DataType::String)
-            .str()
-            .to_date(StrptimeOptions {
-                format: Some("%Y%m%d".into()),
-                strict: false,
-                ..Default::default()
-            })
-            .cast(DataType::Int32),
-        DataType::String => col(name)
-            .str()
-            .slice(lit(0), lit(if format.is_some() { 64 } else { 10 }))
-            .str()
-            .to_date(StrptimeOptions {
-                format: Some(format.unwrap_or("%Y-%m-%d").into()),
-                strict: false,
-                ..Default::default()
-            })
-            .cast(DataType::Int32),
-        other => {
-            return Err(Error::InvalidData(format!(
-                "clv --streaming: the date column '{name}' holds {other}; give dates, datetimes, yyyymmdd numbers or ISO text"
-            )))
-        }
-    })
+    if matches!(dtype, DataType::String | DataType::Date | DataType::Datetime(_, _))
+        || dtype.is_primitive_numeric()
+    {
+        return Ok(super::dates::days_of(name, dtype, format));
+    }
+    Err(Error::InvalidData(format!(
+        "clv --streaming: the date column '{name}' holds {dtype}; give dates, datetimes, yyyymmdd numbers or ISO text"
+    )))
 }
 
 /// Rows per hash bucket of customers (each bucket's customer-days, about 100 bytes each,
