@@ -39,8 +39,10 @@ fn id_expr(name: &str, dtype: &DataType) -> Expr {
 
 /// Days since 1970-01-01 of the date column, as in memory ([`super::dates::days_of`]).
 fn day_expr(name: &str, dtype: &DataType, format: Option<&str>) -> Result<Expr> {
-    if matches!(dtype, DataType::String | DataType::Date | DataType::Datetime(_, _))
-        || dtype.is_primitive_numeric()
+    if matches!(
+        dtype,
+        DataType::String | DataType::Date | DataType::Datetime(_, _)
+    ) || dtype.is_primitive_numeric()
     {
         return Ok(super::dates::days_of(name, dtype, format));
     }
