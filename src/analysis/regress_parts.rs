@@ -167,7 +167,7 @@ pub fn part_residuals(
             None => vec![String::new(); frame.rows.len()],
         };
         let rows = rows(&frame.design);
-        let residuals = fit.residuals(rows.iter().map(Vec::as_slice).zip(labels));
+        let residuals = fit.residuals(rows.iter().map(Vec::as_slice).zip(labels))?;
         out.push(ResidualPart { group, residuals });
     }
     Ok(out)

@@ -70,7 +70,13 @@ impl Sums {
     /// variances: M = M_a + M_b + δδᵀ·n_a·n_b/n with δ the difference of the means.
     pub fn add(&mut self, other: &Sums) -> Result<()> {
         let k = self.shift.len();
-        if other.shift.len() != k {
+        let shape = |s: &Sums| {
+            s.shift.len() == k
+                && s.sum.len() == k
+                && s.cross.len() == k
+                && s.cross.iter().all(|r| r.len() == k)
+        };
+        if !shape(self) || !shape(other) {
             return Err(Error::Internal(format!(
                 "sums of {k} and {} columns cannot be added",
                 other.shift.len()
@@ -177,7 +183,11 @@ impl MomentFit {
     pub fn fit(s: &Sums, names: &[String], y_name: &str, intercept: bool) -> Result<Self> {
         let k = s.shift.len();
         let q = k - 1;
-        if names.len() != q || s.sum.len() != k || s.cross.len() != k {
+        if names.len() != q
+            || s.sum.len() != k
+            || s.cross.len() != k
+            || s.cross.iter().any(|r| r.len() != k)
+        {
             return Err(Error::Internal(format!(
                 "sums of {k} columns for {q} regressors and a response"
             )));
@@ -363,7 +373,10 @@ impl MomentFit {
     }
 
     /// Pass 2 over rows (regressors then response, and a label each).
-    pub fn residuals<'a>(&self, rows: impl Iterator<Item = (&'a [f64], String)>) -> Residuals {
+    pub fn residuals<'a>(
+        &self,
+        rows: impl Iterator<Item = (&'a [f64], String)>,
+    ) -> Result<Residuals> {
         let p = self.p;
         let mut r = Residuals {
             powers: [0.0; 4],
@@ -373,7 +386,13 @@ impl MomentFit {
         };
         let mut top: Vec<(f64, String, f64, f64)> = Vec::new();
         for (row, label) in rows {
-            let q = row.len() - 1;
+            let q = self.p - usize::from(self.intercept);
+            if row.len() != q + 1 {
+                return Err(Error::Internal(format!(
+                    "a row of {} values for {q} regressors and a response",
+                    row.len()
+                )));
+            }
             let (e, h) = self.residual(&row[..q], row[q]);
             let d = self.design_row(&row[..q]);
             let e2 = e * e;
@@ -401,7 +420,7 @@ impl MomentFit {
         }
         keep_top(&mut top);
         r.top = top.into_iter().map(|(_, l, e, h)| (l, e, h)).collect();
-        r
+        Ok(r)
     }
 
     /// Keep the [`TOP_INFLUENTIAL`] rows of `rows` with the largest Cook's distance (ties

@@ -225,6 +225,18 @@ impl RegressionResult {
         group: &str,
     ) -> Result<Self> {
         check_confidence(confidence)?;
+        let p = fit.p;
+        if res.e2x.len() != p
+            || res
+                .meat
+                .iter()
+                .any(|m| m.len() != p || m.iter().any(|r| r.len() != p))
+        {
+            return Err(Error::Internal(format!(
+                "residual sums for {} coefficients, the model has {p}",
+                res.e2x.len()
+            )));
+        }
         let n = fit.n as f64;
         let rss = res.powers[1];
         let df_resid = n - fit.p as f64;

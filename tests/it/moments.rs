@@ -124,11 +124,13 @@ fn regressions_from_sums_split_any_way_equal_the_qr_fit() {
         let mf = MomentFit::fit(&sums, &names, &design.y_name, true).unwrap();
         let mut res = Residuals::default();
         for part in 0..k {
-            let r = mf.residuals(
-                (part..n)
-                    .step_by(k)
-                    .map(|i| (rows[i].as_slice(), (i + 1).to_string())),
-            );
+            let r = mf
+                .residuals(
+                    (part..n)
+                        .step_by(k)
+                        .map(|i| (rows[i].as_slice(), (i + 1).to_string())),
+                )
+                .unwrap();
             if part == 0 {
                 res = r;
             } else {
