@@ -198,6 +198,28 @@ fn folders_and_patterns_that_cannot_be_one_table_say_why() {
     write(&odd, "a.csv", "x,y\n1,2\n2,4\n3,5\n");
     write(&odd, "b.csv", "x,z\n1,2\n2,4\n3,5\n");
     fail(&odd, &["a.csv has the columns x, y but", "b.csv has x, z"]);
+    // A file named like a pattern is that file.
+    let bracket = write(dir.path(), "Report [2024].csv", "x,y\n1,2\n2,4\n3,5\n4,4\n");
+    let out = bin()
+        .args(["regress", "--formula", "y ~ x", "--data"])
+        .arg(&bracket)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = bin()
+        .args(["regress", "--formula", "y ~ x", "--streaming", "--data"])
+        .arg(&bracket)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let empty = dir.path().join("empty");
     std::fs::create_dir_all(empty.join("sub")).unwrap();
     fail(&empty, &["holds no table file"]);

@@ -142,7 +142,10 @@ fn read_dialect(path: &Path, opts: &ReadOptions, infer_rows: Option<usize>) -> R
             let head = check_utf8(path)?;
             check_header(path, opts, &String::from_utf8_lossy(&head))?;
             let p = PlRefPath::try_from_path(path)?;
+            // The path is the file's name, not a pattern: "Report [2024].csv" is read as it
+            // is (patterns are resolved by `sources`).
             let mut reader = LazyCsvReader::new(p)
+                .with_glob(false)
                 .with_has_header(true)
                 .with_infer_schema_length(infer_rows)
                 .with_decimal_comma(opts.decimal_comma)

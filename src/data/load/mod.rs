@@ -125,11 +125,27 @@ pub fn scan(path: &Path) -> Result<LazyFrame> {
     check_path(path)?;
     let p = PlRefPath::try_from_path(path)?;
     Ok(match Format::from_path(path)? {
-        Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet::default())?,
-        Format::Ipc => LazyFrame::scan_ipc(p, Default::default(), Default::default())?,
+        Format::Parquet => LazyFrame::scan_parquet(p, single_parquet())?,
+        Format::Ipc => LazyFrame::scan_ipc(p, Default::default(), single_ipc())?,
         Format::NdJson => LazyJsonLineReader::new(p).finish()?,
         _ => read(path, &ReadOptions::default())?.lazy(),
     })
+}
+
+/// Scan options for one named file: its name is not a pattern (patterns and folders are
+/// resolved by [`sources`]).
+fn single_parquet() -> ScanArgsParquet {
+    ScanArgsParquet {
+        glob: false,
+        ..Default::default()
+    }
+}
+
+fn single_ipc() -> UnifiedScanArgs {
+    UnifiedScanArgs {
+        glob: false,
+        ..Default::default()
+    }
 }
 
 fn check_path(path: &Path) -> Result<()> {
@@ -194,11 +210,11 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
             read_table_as_csv(path, &o)
         }
         Format::Csv => read_table_as_csv(path, opts),
-        Format::Parquet => LazyFrame::scan_parquet(p()?, ScanArgsParquet::default())?
+        Format::Parquet => LazyFrame::scan_parquet(p()?, single_parquet())?
             .collect()
             .map_err(|e| read_error(path, e))
             .map(plain),
-        Format::Ipc => LazyFrame::scan_ipc(p()?, Default::default(), Default::default())?
+        Format::Ipc => LazyFrame::scan_ipc(p()?, Default::default(), single_ipc())?
             .collect()
             .map_err(|e| read_error(path, e))
             .map(plain),

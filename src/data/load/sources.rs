@@ -63,7 +63,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
 
 /// The files a pattern or folder names; None for a plain file (or a frame in memory).
 pub fn resolve(path: &Path) -> Result<Option<Files>> {
-    let (mut files, root) = if is_pattern(path) {
+    // A file whose name holds a bracket or star ("Report [2024].xlsx") is that file.
+    let (mut files, root) = if is_pattern(path) && !path.exists() {
         let text = path.to_string_lossy();
         let matches = glob::glob(&text).map_err(|e| {
             Error::Usage(format!(
@@ -182,6 +183,8 @@ pub fn scan(files: &Files) -> Result<LazyFrame> {
             sources,
             ScanArgsParquet {
                 hive_options: hive,
+                // The files are found already; their names are not patterns.
+                glob: false,
                 ..Default::default()
             },
         )?,
@@ -190,6 +193,7 @@ pub fn scan(files: &Files) -> Result<LazyFrame> {
             Default::default(),
             UnifiedScanArgs {
                 hive_options: hive,
+                glob: false,
                 ..Default::default()
             },
         )?,
@@ -260,12 +264,19 @@ pub fn stream_scan(path: &Path) -> Result<LazyFrame> {
     if super::memory::get(path).is_some() {
         return super::scan(path);
     }
-    let format = match resolve(path)? {
+    let (format, pattern) = match resolve(path)? {
         Some(files) => {
             if matches!(files.format, Format::Parquet | Format::Ipc) {
                 return scan(&files);
             }
-            files.format
+            if path.is_dir() {
+                return Err(Error::Usage(format!(
+                    "--streaming reads a folder of Parquet or IPC files; for the CSV files in '{}' give a pattern such as {}/*.csv",
+                    path.display(),
+                    path.display()
+                )));
+            }
+            (files.format, true)
         }
         None => {
             if !path.is_file() {
@@ -274,7 +285,7 @@ pub fn stream_scan(path: &Path) -> Result<LazyFrame> {
                     reason: "no such file".into(),
                 });
             }
-            Format::from_path(path)?
+            (Format::from_path(path)?, false)
         }
     };
     match format {
@@ -282,6 +293,7 @@ pub fn stream_scan(path: &Path) -> Result<LazyFrame> {
         Format::Csv | Format::Tsv => {
             let p = PlRefPath::try_from_path(path)?;
             Ok(LazyCsvReader::new(p)
+                .with_glob(pattern)
                 .with_has_header(true)
                 .with_separator(if format == Format::Tsv { b'\t' } else { b',' })
                 .with_infer_schema_length(Some(super::CSV_INFER_ROWS))
