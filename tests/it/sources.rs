@@ -192,7 +192,15 @@ fn folders_and_patterns_that_cannot_be_one_table_say_why() {
     ParquetWriter::new(std::fs::File::create(mixed.join("b.parquet")).unwrap())
         .finish(&mut df)
         .unwrap();
-    fail(&mixed, &["mixes file types", "a.csv", "b.parquet"]);
+    fail(
+        &mixed,
+        &["is a folder", "a.csv", "b.parquet", "differ in type"],
+    );
+    // A pattern over files of two types.
+    fail(
+        &mixed.join("*"),
+        &["mixes file types", "a.csv", "b.parquet"],
+    );
     let odd = dir.path().join("odd");
     std::fs::create_dir_all(&odd).unwrap();
     write(&odd, "a.csv", "x,y\n1,2\n2,4\n3,5\n");

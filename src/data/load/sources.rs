@@ -108,7 +108,39 @@ pub fn resolve(path: &Path) -> Result<Option<Files>> {
             reason: "the folder holds no table file; name a .csv or .parquet file, a folder of them (hive-partitioned or not), or a pattern such as logs/*.parquet".into(),
         });
     };
-    let format = Format::from_path(first)?;
+    let folder = path.is_dir();
+    // A folder that is not the parts of one table (a study's folder, say) is a folder:
+    // name a file inside it.
+    let not_parts = |why: String| {
+        Error::MissingFile {
+        path: path.to_path_buf(),
+        reason: format!(
+            "it is a folder, not a table file, and not the parts of one table ({why}); name a .csv, .parquet, .sav, .dta, .xlsx (or another supported) file inside it, or give a folder holding only the Parquet, IPC or CSV parts of one table"
+        ),
+    }
+    };
+    let format = match Format::from_path(first) {
+        Ok(f) => f,
+        Err(_) if folder => {
+            return Err(not_parts(format!(
+                "{} is not a table file",
+                first.display()
+            )))
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(odd) = files
+        .iter()
+        .find(|f| Format::from_path(f).ok() != Some(format))
+    {
+        if folder {
+            return Err(not_parts(format!(
+                "{} and {} differ in type",
+                first.display(),
+                odd.display()
+            )));
+        }
+    }
     if !matches!(
         format,
         Format::Parquet | Format::Ipc | Format::Csv | Format::Tsv
