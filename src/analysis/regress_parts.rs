@@ -231,7 +231,7 @@ pub fn finish(
 
 /// Run `f` on every batch of `lf` on polars' streaming engine (memory: one batch at a time
 /// per thread); the first error stops the run and is returned as it was raised.
-fn each_batch<T: Send + 'static>(
+pub(crate) fn each_batch<T: Send + 'static>(
     lf: LazyFrame,
     f: impl Fn(&DataFrame) -> Result<Vec<T>> + Send + Sync + 'static,
 ) -> Result<Vec<T>> {

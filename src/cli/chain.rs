@@ -48,6 +48,11 @@ pub struct ChainArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
+    /// Read the customer table in batches on polars' streaming engine (one table with a
+    /// row per customer: Parquet, IPC or CSV; a file, a folder or a pattern): memory is set
+    /// by the sums, not by the number of customers. The bootstrap resamples hash blocks.
+    #[arg(long)]
+    pub streaming: bool,
 }
 
 /// Bootstrap and inference settings shared by `chain` and `report`.
@@ -105,16 +110,36 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
     super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
-    let mut table = crate::analysis::study::build(&study)?.table;
-    crate::analysis::study::use_outcome(&mut table, &args.outcome)?;
     let opts = ChainOptions {
         quadratic: args.quadratic || study.options.quadratic,
         spearman: args.spearman,
         outcome: args.outcome.clone(),
         ..args.inference.options(&study)?
     };
+    let table = if args.streaming {
+        let plan = crate::data::build::stream::plan(&study)?;
+        let result = chain::run_streaming(&plan, &opts)?;
+        return finish(result, None, &args, &format, lang, sample_dir);
+    } else {
+        let mut table = crate::analysis::study::build(&study)?.table;
+        crate::analysis::study::use_outcome(&mut table, &args.outcome)?;
+        table
+    };
     let result = chain::run(&table, &opts)?;
-    let out = match format.as_str() {
+    finish(result, Some(table), &args, &format, lang, sample_dir)
+}
+
+/// The outputs of a chain run; `table` (in memory) also gives notebooks the report's
+/// chain sections.
+fn finish(
+    result: chain::ChainResult,
+    table: Option<crate::data::CustomerTable>,
+    args: &ChainArgs,
+    format: &str,
+    lang: crate::report::i18n::Lang,
+    sample_dir: Option<tempfile::TempDir>,
+) -> Result<super::Outcome> {
+    let out = match format {
         "json" => Rendered::Text(render::json_in(&result, lang)? + "\n"),
         "markdown" => Rendered::Text(render::markdown_in(&result, lang)),
         "csv" => Rendered::Text(export::table_csv(
@@ -132,6 +157,10 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
         .to(&args.output)
         .with_export(export, &args.export);
     // Computed only when asked for (the command line never does).
+    let Some(table) = table else {
+        o.notes.extend(super::data_args::sample_note(&sample_dir));
+        return Ok(o);
+    };
     o.html = Some(Box::new(move |lang| {
         let sections = crate::report::html::Sections {
             clv: None,

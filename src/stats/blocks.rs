@@ -87,16 +87,41 @@ impl Resampling {
 /// The group of each customer: XXH3-64 of the id's UTF-8 bytes with `seed`, modulo
 /// [`BLOCKS`].
 pub fn groups_of<'a>(ids: impl Iterator<Item = &'a str>, seed: u64) -> Vec<u32> {
-    ids.map(|id| (xxhash_rust::xxh3::xxh3_64_with_seed(id.as_bytes(), seed) % BLOCKS as u64) as u32)
-        .collect()
+    ids.map(|id| group_of(id, seed) as u32).collect()
 }
 
-/// The groups' cross-products of a [`BootData`].
+/// The group of one customer id (see [`groups_of`]).
+pub fn group_of(id: &str, seed: u64) -> usize {
+    (xxhash_rust::xxh3::xxh3_64_with_seed(id.as_bytes(), seed) % BLOCKS as u64) as usize
+}
+
+/// Packed terms of k variables' cross-products: Σ1, Σz (k), Σzzᵀ (upper triangle).
+pub fn terms(k: usize) -> usize {
+    1 + k + k * (k + 1) / 2
+}
+
+/// Add one row's standardized values `z` to packed sums `s` (see [`terms`]).
+pub fn add_row(s: &mut [f64], z: &[f64]) {
+    let k = z.len();
+    s[0] += 1.0;
+    let mut idx = 1 + k;
+    for a in 0..k {
+        s[1 + a] += z[a];
+        for b in a..k {
+            s[idx] += z[a] * z[b];
+            idx += 1;
+        }
+    }
+}
+
+/// The groups' cross-products of standardized variables.
 #[derive(Debug, Clone)]
 pub struct BlockData {
     /// Per group: [Σ1, Σz (k), Σzzᵀ (packed upper triangle)].
     sums: Vec<Vec<f64>>,
-    data: BootData,
+    k: usize,
+    /// The standard deviations the variables were divided by.
+    sds: Vec<f64>,
 }
 
 impl BlockData {
@@ -109,40 +134,44 @@ impl BlockData {
                 data.n()
             )));
         }
-        let terms = data.terms();
         let k = data.k();
-        let mut sums = vec![vec![0.0; terms]; BLOCKS];
+        let mut sums = vec![vec![0.0; terms(k)]; BLOCKS];
         let mut z = vec![0.0; k];
         for (i, &g) in groups.iter().enumerate() {
             for (j, zj) in z.iter_mut().enumerate() {
                 *zj = data.value(j, i);
             }
-            let s = &mut sums[g as usize];
-            s[0] += 1.0;
-            let mut idx = 1 + k;
-            for a in 0..k {
-                s[1 + a] += z[a];
-                for b in a..k {
-                    s[idx] += z[a] * z[b];
-                    idx += 1;
-                }
-            }
+            add_row(&mut sums[g as usize], &z);
         }
-        Ok(BlockData {
-            sums,
-            data: data.clone(),
-        })
+        Self::from_group_sums(sums, data.sds().to_vec())
+    }
+
+    /// From each group's packed sums of variables standardized by `sds` (summed over the
+    /// parts of a table elsewhere: a stream's batches, a cluster's partitions).
+    pub fn from_group_sums(sums: Vec<Vec<f64>>, sds: Vec<f64>) -> Result<Self> {
+        let k = sds.len();
+        if sums.len() != BLOCKS || sums.iter().any(|s| s.len() != terms(k)) {
+            return Err(Error::Internal(format!(
+                "{} group sums for {BLOCKS} groups of {k} variables",
+                sums.len()
+            )));
+        }
+        Ok(BlockData { sums, k, sds })
+    }
+
+    fn cross_products(&self, sums: &[f64]) -> CrossProducts {
+        CrossProducts::from_packed(self.k, &self.sds, sums)
     }
 
     /// Cross-products of the whole sample.
     pub fn full(&self) -> CrossProducts {
-        let mut total = vec![0.0; self.data.terms()];
+        let mut total = vec![0.0; terms(self.k)];
         for s in &self.sums {
             for (t, v) in total.iter_mut().zip(s) {
                 *t += v;
             }
         }
-        self.data.cross_products(&total)
+        self.cross_products(&total)
     }
 
     /// `stat` on `b` resamples of the groups; resample r draws K groups with replacement
@@ -159,7 +188,7 @@ impl BlockData {
         S: Fn(&CrossProducts) -> Option<Vec<f64>> + Sync,
     {
         let width = stat(&self.full()).map_or(0, |v| v.len());
-        let terms = self.data.terms();
+        let terms = terms(self.k);
         let Ok(uniform) = Uniform::new(0, BLOCKS as u32) else {
             return vec![vec![f64::NAN; width]; b];
         };
@@ -185,7 +214,7 @@ impl BlockData {
                     }
                 }
                 progress.inc(1);
-                stat(&self.data.cross_products(&total)).unwrap_or_else(|| vec![f64::NAN; width])
+                stat(&self.cross_products(&total)).unwrap_or_else(|| vec![f64::NAN; width])
             })
             .collect()
     }
@@ -196,14 +225,14 @@ impl BlockData {
         S: Fn(&CrossProducts) -> Option<Vec<f64>> + Sync,
     {
         let full = self.full();
-        let total = self.data.sums_of(&full);
+        let total = full.packed();
         let width = stat(&full).map_or(0, |v| v.len());
         self.sums
             .par_iter()
             .filter(|s| s[0] > 0.0)
             .map(|s| {
                 let rest: Vec<f64> = total.iter().zip(s).map(|(t, v)| t - v).collect();
-                stat(&self.data.cross_products(&rest)).unwrap_or_else(|| vec![f64::NAN; width])
+                stat(&self.cross_products(&rest)).unwrap_or_else(|| vec![f64::NAN; width])
             })
             .collect()
     }

@@ -116,6 +116,11 @@ impl BootData {
         self.k
     }
 
+    /// The standard deviations the columns were divided by.
+    pub(crate) fn sds(&self) -> &[f64] {
+        &self.sds
+    }
+
     /// Standardized value of variable `j` in row `i`.
     pub(crate) fn value(&self, j: usize, i: usize) -> f64 {
         self.cols[j][i]
@@ -124,20 +129,6 @@ impl BootData {
     /// Terms of the packed sums: Σw, Σwz (k), Σwzzᵀ (upper triangle).
     pub(crate) fn terms(&self) -> usize {
         1 + self.k + self.k * (self.k + 1) / 2
-    }
-
-    /// Cross-products from packed sums (see [`BootData::terms`]).
-    pub(crate) fn cross_products(&self, sums: &[f64]) -> CrossProducts {
-        self.to_cross_products(sums)
-    }
-
-    /// The packed sums of cross-products (the inverse of [`BootData::cross_products`]).
-    pub(crate) fn sums_of(&self, cp: &CrossProducts) -> Vec<f64> {
-        let mut v = Vec::with_capacity(self.terms());
-        v.push(cp.w);
-        v.extend_from_slice(&cp.lin);
-        v.extend_from_slice(&cp.quad);
-        v
     }
 
     fn blocks(&self) -> usize {
@@ -150,13 +141,7 @@ impl BootData {
     }
 
     fn to_cross_products(&self, sums: &[f64]) -> CrossProducts {
-        CrossProducts {
-            k: self.k,
-            w: sums[0],
-            lin: sums[1..=self.k].to_vec(),
-            quad: sums[1 + self.k..].to_vec(),
-            sds: self.sds.clone(),
-        }
+        CrossProducts::from_packed(self.k, &self.sds, sums)
     }
 
     /// Cross-products of the whole sample (every weight 1).
@@ -440,6 +425,27 @@ mod avx2 {
 }
 
 impl CrossProducts {
+    /// Cross-products of `k` standardized variables (divided by `sds`) from their packed
+    /// sums [Σw, Σwz (k), Σwzzᵀ (upper triangle)].
+    pub(crate) fn from_packed(k: usize, sds: &[f64], sums: &[f64]) -> Self {
+        CrossProducts {
+            k,
+            w: sums[0],
+            lin: sums[1..=k].to_vec(),
+            quad: sums[1 + k..].to_vec(),
+            sds: sds.to_vec(),
+        }
+    }
+
+    /// The packed sums (the inverse of [`CrossProducts::from_packed`]).
+    pub(crate) fn packed(&self) -> Vec<f64> {
+        let mut v = Vec::with_capacity(1 + self.lin.len() + self.quad.len());
+        v.push(self.w);
+        v.extend_from_slice(&self.lin);
+        v.extend_from_slice(&self.quad);
+        v
+    }
+
     fn q(&self, a: usize, b: usize) -> f64 {
         let (a, b) = if a <= b { (a, b) } else { (b, a) };
         // Packed upper triangle: row a holds b = a..k and starts at a·k − a(a − 1)/2.

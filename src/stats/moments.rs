@@ -51,18 +51,45 @@ impl Sums {
         };
         let mut d = vec![0.0; k];
         for row in rows {
-            s.n += 1.0;
-            for j in 0..k {
-                d[j] = row[j] - shift[j];
-                s.sum[j] += d[j];
-            }
-            for a in 0..k {
-                for b in 0..k {
-                    s.cross[a][b] += d[a] * d[b];
-                }
-            }
+            s.push_with(row, &mut d);
         }
         s
+    }
+
+    /// Add one row (shifted by the first row added when there is no shift yet): a
+    /// stream's rows added in order sum as one pass over the whole table does, whatever
+    /// its batches.
+    pub fn push(&mut self, row: &[f64]) {
+        let k = row.len();
+        if self.shift.is_empty() {
+            *self = Sums {
+                n: 0.0,
+                shift: row.to_vec(),
+                sum: vec![0.0; k],
+                cross: vec![vec![0.0; k]; k],
+            };
+        }
+        if k <= 16 {
+            let mut d = [0.0; 16];
+            self.push_with(row, &mut d[..k]);
+        } else {
+            let mut d = vec![0.0; k];
+            self.push_with(row, &mut d);
+        }
+    }
+
+    fn push_with(&mut self, row: &[f64], d: &mut [f64]) {
+        let k = self.shift.len();
+        self.n += 1.0;
+        for j in 0..k {
+            d[j] = row[j] - self.shift[j];
+            self.sum[j] += d[j];
+        }
+        for a in 0..k {
+            for b in 0..k {
+                self.cross[a][b] += d[a] * d[b];
+            }
+        }
     }
 
     /// Add another part's sums. With the same shift the sums add; otherwise both are
@@ -121,6 +148,27 @@ impl Sums {
 }
 
 impl Sums {
+    /// The sums of the columns `idx` only (in that order): a model on some of the
+    /// columns needs no pass of its own.
+    pub fn select(&self, idx: &[usize]) -> Sums {
+        Sums {
+            n: self.n,
+            shift: idx.iter().map(|&i| self.shift[i]).collect(),
+            sum: idx.iter().map(|&i| self.sum[i]).collect(),
+            cross: idx
+                .iter()
+                .map(|&a| idx.iter().map(|&b| self.cross[a][b]).collect())
+                .collect(),
+        }
+    }
+
+    /// The mean and the sample standard deviation (divisor n − 1) of column `j`.
+    pub fn mean_sd(&self, j: usize) -> (f64, f64) {
+        let d = self.sum[j] / self.n;
+        let var = (self.cross[j][j] - self.n * d * d) / (self.n - 1.0).max(1.0);
+        (self.shift[j] + d, var.max(0.0).sqrt())
+    }
+
     /// The means and the cross-products centered at them.
     fn centered(&self) -> (Vec<f64>, Vec<Vec<f64>>) {
         let k = self.shift.len();
@@ -373,18 +421,29 @@ impl MomentFit {
     }
 
     /// Pass 2 over rows (regressors then response, and a label each).
-    pub fn residuals<'a>(
+    pub fn residuals<'a, L: AsRef<str>>(
         &self,
-        rows: impl Iterator<Item = (&'a [f64], String)>,
+        rows: impl Iterator<Item = (&'a [f64], L)>,
     ) -> Result<Residuals> {
+        let mut r = Residuals::zero(self.p);
+        self.add_residuals(&mut r, rows)?;
+        Ok(r)
+    }
+
+    /// Pass 2 continued: add more rows to `r`, one by one in their order (a stream read
+    /// in order sums exactly as one pass over the whole table would).
+    pub fn add_residuals<'a, L: AsRef<str>>(
+        &self,
+        r: &mut Residuals,
+        rows: impl Iterator<Item = (&'a [f64], L)>,
+    ) -> Result<()> {
         let p = self.p;
-        let mut r = Residuals {
-            powers: [0.0; 4],
-            meat: std::array::from_fn(|_| vec![vec![0.0; p]; p]),
-            e2x: vec![0.0; p],
-            top: Vec::new(),
-        };
-        let mut top: Vec<(f64, String, f64, f64)> = Vec::new();
+        let mut top: Vec<(f64, String, f64, f64)> = std::mem::take(&mut r.top)
+            .into_iter()
+            .map(|(l, e, h)| (e * e * h / ((1.0 - h) * (1.0 - h)), l, e, h))
+            .collect();
+        // The smallest score kept once the list is full: rows below it cannot enter.
+        let mut floor = f64::NEG_INFINITY;
         for (row, label) in rows {
             let q = self.p - usize::from(self.intercept);
             if row.len() != q + 1 {
@@ -413,14 +472,18 @@ impl MomentFit {
             }
             // Cook's distance is e²h/(1 − h)² times a constant of the whole sample, so a
             // part's largest are among its largest by that score: keep those only.
-            top.push((e2 * h / ((1.0 - h) * (1.0 - h)), label, e, h));
-            if top.len() >= 4 * TOP_INFLUENTIAL {
-                keep_top(&mut top);
+            let score = e2 * h / ((1.0 - h) * (1.0 - h));
+            if score >= floor || score.is_nan() {
+                top.push((score, label.as_ref().to_string(), e, h));
+                if top.len() >= 4 * TOP_INFLUENTIAL {
+                    keep_top(&mut top);
+                    floor = top.last().map_or(f64::NEG_INFINITY, |t| t.0);
+                }
             }
         }
         keep_top(&mut top);
         r.top = top.into_iter().map(|(_, l, e, h)| (l, e, h)).collect();
-        Ok(r)
+        Ok(())
     }
 
     /// Keep the [`TOP_INFLUENTIAL`] rows of `rows` with the largest Cook's distance (ties
@@ -450,6 +513,16 @@ fn keep_top(top: &mut Vec<(f64, String, f64, f64)>) {
 }
 
 impl Residuals {
+    /// No rows yet, for a model of `p` coefficients.
+    pub fn zero(p: usize) -> Self {
+        Residuals {
+            powers: [0.0; 4],
+            meat: std::array::from_fn(|_| vec![vec![0.0; p]; p]),
+            e2x: vec![0.0; p],
+            top: Vec::new(),
+        }
+    }
+
     /// Add another part's residual sums (the top rows are pooled; trim with
     /// [`MomentFit::top_rows`]).
     pub fn add(&mut self, other: &Residuals) {

@@ -3,7 +3,7 @@
 
 use super::models::{coef, model_specs, INDIRECT_PATHS, VARS};
 use super::results::*;
-use super::{ChainOptions, SegmentWork};
+use super::{ChainOptions, Rows, SegmentWork};
 use crate::error::Result;
 use crate::stats::{bootstrap, correlation};
 use crate::stats::{model_frame, Formula, OlsFit, RegressionResult};
@@ -43,21 +43,41 @@ pub(super) fn compare(a: &SegmentWork, b: &SegmentWork, opts: &ChainOptions) -> 
     }
 
     // Chow: pooled fit on both segments vs separate fits.
-    let pooled_df = a.df.vstack(&b.df)?;
+    let pooled_df = match (&a.rows, &b.rows) {
+        (Rows::Table(x), Rows::Table(y)) => Some(x.vstack(y)?),
+        _ => None,
+    };
+    let pooled_sums = match (&a.rows, &b.rows) {
+        (Rows::Sums(x), Rows::Sums(y)) => {
+            let mut s = x.clone();
+            s.add(y)?;
+            Some(s)
+        }
+        _ => None,
+    };
     let mut chow = Vec::new();
     for (id, _, f) in model_specs(&opts.covariates).into_iter().take(3) {
         let (Some(fa), Some(fb)) = (a.fits.get(id), b.fits.get(id)) else {
             continue;
         };
-        let formula = Formula::parse(&f)?;
-        let frame = model_frame(&formula, &pooled_df, "customer table")?;
-        let Ok(pooled) = OlsFit::fit(&frame.design) else {
+        let pooled_rss = if let Some(df) = &pooled_df {
+            let formula = Formula::parse(&f)?;
+            let frame = model_frame(&formula, df, "customer table")?;
+            OlsFit::fit(&frame.design).ok().map(|p| p.rss)
+        } else if let Some(s) = &pooled_sums {
+            super::streamed::model_fit(s, id, &opts.covariates)
+                .ok()
+                .map(|p| p.rss)
+        } else {
+            None
+        };
+        let Some(pooled_rss) = pooled_rss else {
             continue;
         };
         let k = fa.p as f64;
         let rss_sep = fa.rss + fb.rss;
         let df_den = (fa.n + fb.n) as f64 - 2.0 * k;
-        let fstat = ((pooled.rss - rss_sep) / k) / (rss_sep / df_den);
+        let fstat = ((pooled_rss - rss_sep) / k) / (rss_sep / df_den);
         let p = crate::stats::regression::f_sf(fstat, k, df_den);
         chow.push(ChowTest {
             model: id.into(),

@@ -23,18 +23,24 @@ pub(super) struct Estimated {
     pub draws: Vec<Vec<f64>>,
 }
 
-/// Mediation from the fitted models (`regs`) and the chain variables'
-/// values (`data`: satisfaction, share of wallet, revenue, profit).
-pub(super) fn estimate(
-    regs: &[ModelResult],
+/// A segment's bootstrap draws of the path statistics ([`path_stats`]) and their
+/// jackknife values; `blocks` when groups of customers were resampled.
+pub(super) struct Resampled {
+    pub draws: Vec<Vec<f64>>,
+    pub jack: Vec<Vec<f64>>,
+    pub blocks: bool,
+}
+
+/// The bootstrap on the segment's rows: the chain variables' values (`data`:
+/// satisfaction, share of wallet, revenue, profit) and the covariates of `df`.
+pub(super) fn resample_rows(
     data: &[Vec<f64>],
     df: &DataFrame,
     opts: &ChainOptions,
     seed: u64,
     progress: &ProgressBar,
     segment: &str,
-) -> Result<Estimated> {
-    // Bootstrap of the serial model (+ covariates).
+) -> Result<Resampled> {
     let mut boot_cols = data.to_vec();
     for c in &opts.covariates {
         boot_cols.push(load::f64_values(df, c)?);
@@ -43,6 +49,63 @@ pub(super) fn estimate(
     let bd = BootData::new(&boot_slices)?;
     let n_cov = opts.covariates.len();
     let stat = |cp: &CrossProducts| path_stats(cp, n_cov);
+    let blocks = opts.bootstrap > 0 && opts.resampling.uses_blocks(bd.n(), segment)?;
+    if blocks {
+        let groups = match opts.id.as_deref().filter(|c| df.schema().contains(c)) {
+            Some(c) => {
+                let ids = df.column(c)?.cast(&DataType::String)?;
+                let ids = ids.str()?;
+                blocks::groups_of(ids.iter().map(|v| v.unwrap_or("")), seed)
+            }
+            None => {
+                let rows: Vec<String> = (0..bd.n()).map(|i| i.to_string()).collect();
+                blocks::groups_of(rows.iter().map(String::as_str), seed)
+            }
+        };
+        let bl = BlockData::new(&bd, &groups)?;
+        Ok(resample_blocks(&bl, opts, seed, progress))
+    } else if opts.bootstrap > 0 {
+        Ok(Resampled {
+            draws: bootstrap::resample(&bd, opts.bootstrap, seed, &stat, progress),
+            jack: bootstrap::jackknife(&bd, &stat),
+            blocks: false,
+        })
+    } else {
+        Ok(Resampled {
+            draws: vec![],
+            jack: vec![],
+            blocks: false,
+        })
+    }
+}
+
+/// The hash-block bootstrap from the segment's group sums.
+pub(super) fn resample_blocks(
+    bl: &BlockData,
+    opts: &ChainOptions,
+    seed: u64,
+    progress: &ProgressBar,
+) -> Resampled {
+    let n_cov = opts.covariates.len();
+    let stat = |cp: &CrossProducts| path_stats(cp, n_cov);
+    Resampled {
+        draws: bl.resample(opts.bootstrap, seed, &stat, progress),
+        jack: bl.jackknife(&stat),
+        blocks: true,
+    }
+}
+
+/// Mediation from the fitted models (`regs`) and the bootstrap's draws.
+pub(super) fn estimate(
+    regs: &[ModelResult],
+    resampled: Resampled,
+    opts: &ChainOptions,
+) -> Estimated {
+    let Resampled {
+        draws,
+        jack,
+        blocks,
+    } = resampled;
     let (a1, a2, d21) = (
         coef_in(regs, "M1", "satisfaction"),
         coef_in(regs, "M2", "satisfaction"),
@@ -68,32 +131,6 @@ pub(super) fn estimate(
             d21.estimate * b2.estimate,
             cp_.estimate + i1 + i2 + i3,
         ]
-    };
-    let blocks = opts.bootstrap > 0 && opts.resampling.uses_blocks(bd.n(), segment)?;
-    let (draws, jack) = if blocks {
-        let groups = match opts.id.as_deref().filter(|c| df.schema().contains(c)) {
-            Some(c) => {
-                let ids = df.column(c)?.cast(&DataType::String)?;
-                let ids = ids.str()?;
-                blocks::groups_of(ids.iter().map(|v| v.unwrap_or("")), seed)
-            }
-            None => {
-                let rows: Vec<String> = (0..bd.n()).map(|i| i.to_string()).collect();
-                blocks::groups_of(rows.iter().map(String::as_str), seed)
-            }
-        };
-        let bl = BlockData::new(&bd, &groups)?;
-        (
-            bl.resample(opts.bootstrap, seed, &stat, progress),
-            bl.jackknife(&stat),
-        )
-    } else if opts.bootstrap > 0 {
-        (
-            bootstrap::resample(&bd, opts.bootstrap, seed, &stat, progress),
-            bootstrap::jackknife(&bd, &stat),
-        )
-    } else {
-        (vec![], vec![])
     };
     let indirect_effects: Vec<IndirectEffect> = INDIRECT_PATHS
         .iter()
@@ -184,7 +221,7 @@ pub(super) fn estimate(
     let (proportion, proportion_note) =
         proportion_mediated(point[3], &total, total_effect_interval.as_ref(), opts.alpha);
 
-    Ok(Estimated {
+    Estimated {
         mediation: Mediation {
             baron_kenny,
             sobel: sobels,
@@ -198,7 +235,7 @@ pub(super) fn estimate(
             resampled_groups: blocks.then_some(crate::stats::blocks::BLOCKS),
         },
         draws,
-    })
+    }
 }
 
 /// The proportion mediated, total indirect / total, when it means something (see

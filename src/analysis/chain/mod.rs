@@ -25,6 +25,7 @@ mod models;
 mod moderation;
 pub mod results;
 mod segment;
+mod streamed;
 pub mod summary;
 
 use std::collections::BTreeMap;
@@ -40,6 +41,7 @@ use crate::stats::CovType;
 pub use links::{links, Density, Link, LinkSeries, DENSITY_ABOVE, MAX_SCATTER_POINTS};
 pub use models::INDIRECT_PATHS;
 pub use results::*;
+pub use streamed::run_streaming;
 
 /// Default bootstrap seed (fixed, so a run without --seed is reproducible).
 pub const DEFAULT_SEED: u64 = 20_050_601;
@@ -125,24 +127,20 @@ pub(crate) struct SegmentWork {
     /// matrices would be held for every segment at once).
     pub(crate) fits: BTreeMap<String, FitSummary>,
     pub(crate) draws: Vec<Vec<f64>>,
-    pub(crate) df: DataFrame,
+    /// What a pooled fit of two segments (the Chow tests) needs of this one.
+    pub(crate) rows: Rows,
+}
+
+/// A segment's data for pooled fits: its rows, or (streamed) the sums of its chain
+/// variables and covariates.
+pub(crate) enum Rows {
+    Table(DataFrame),
+    Sums(crate::stats::moments::Sums),
 }
 
 /// Run the chain study on a built customer table.
 pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
-    if !(opts.confidence > 0.0 && opts.confidence < 1.0) {
-        return Err(Error::Usage(format!(
-            "--confidence {} must be between 0 and 1",
-            opts.confidence
-        )));
-    }
-    if !(opts.alpha > 0.0 && opts.alpha < 1.0) {
-        return Err(Error::Usage(format!(
-            "--alpha {} must be between 0 and 1",
-            opts.alpha
-        )));
-    }
-    crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)?;
+    check_options(opts)?;
     for c in opts.covariates.iter().chain(&opts.moderators) {
         crate::data::load::require_column(&table.df, "customer table", c)?;
     }
@@ -161,11 +159,41 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
         } else {
             crate::analysis::regress::subset(&table.df, cols::SEGMENT, name)?
         };
-        let seed = opts.seed.wrapping_add(i as u64 * 0x9E37_79B9_7F4A_7C15);
+        let seed = segment_seed(opts, i);
         work.push(segment::segment(name, df, opts, seed, &progress)?);
     }
     progress.finish_and_clear();
+    assemble(&table.diagnostics, work, opts)
+}
 
+/// The bootstrap seed of the i-th segment (`all` first).
+pub(crate) fn segment_seed(opts: &ChainOptions, i: usize) -> u64 {
+    opts.seed.wrapping_add(i as u64 * 0x9E37_79B9_7F4A_7C15)
+}
+
+/// Check the options every chain run shares.
+fn check_options(opts: &ChainOptions) -> Result<()> {
+    if !(opts.confidence > 0.0 && opts.confidence < 1.0) {
+        return Err(Error::Usage(format!(
+            "--confidence {} must be between 0 and 1",
+            opts.confidence
+        )));
+    }
+    if !(opts.alpha > 0.0 && opts.alpha < 1.0) {
+        return Err(Error::Usage(format!(
+            "--alpha {} must be between 0 and 1",
+            opts.alpha
+        )));
+    }
+    crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)
+}
+
+/// The segments compared pairwise, the summary and the result.
+fn assemble(
+    diagnostics: &crate::data::Diagnostics,
+    work: Vec<SegmentWork>,
+    opts: &ChainOptions,
+) -> Result<ChainResult> {
     let mut comparisons = Vec::new();
     let ok: Vec<&SegmentWork> = work
         .iter()
@@ -199,9 +227,9 @@ pub fn run(table: &CustomerTable, opts: &ChainOptions) -> Result<ChainResult> {
         );
     }
     Ok(ChainResult {
-        study: table.diagnostics.study.clone(),
+        study: diagnostics.study.clone(),
         options: opts.clone(),
-        diagnostics: table.diagnostics.clone(),
+        diagnostics: diagnostics.clone(),
         segments,
         comparisons,
         summary,

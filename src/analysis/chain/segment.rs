@@ -57,7 +57,7 @@ pub(super) fn segment(
         result: empty_segment(name, n, msg),
         fits: BTreeMap::new(),
         draws: vec![],
-        df: DataFrame::empty(),
+        rows: super::Rows::Table(DataFrame::empty()),
     };
     if n > bootstrap::MAX_ROWS {
         return Err(Error::Usage(format!(
@@ -106,7 +106,8 @@ pub(super) fn segment(
         .spearman
         .then(|| correlation::matrix(&var_names, &slices, true));
 
-    let est = super::mediation::estimate(&regressions, &data, &df, opts, seed, progress, name)?;
+    let resampled = super::mediation::resample_rows(&data, &df, opts, seed, progress, name)?;
+    let est = super::mediation::estimate(&regressions, resampled, opts);
     let hypotheses = super::hypotheses::verdicts(&regressions, &est.mediation, opts);
 
     let conditional_effects = match fits.get("M1_extended") {
@@ -138,6 +139,6 @@ pub(super) fn segment(
             })
             .collect(),
         draws: est.draws,
-        df,
+        rows: super::Rows::Table(df),
     })
 }

@@ -312,6 +312,12 @@ pub(super) fn sow_out_of_range(
         )
         .map(|(i, v)| format!("'{}' = {}", i.unwrap_or(""), v.unwrap_or(f64::NAN)))
         .collect();
+    Ok(sow_error(w.count, max, &examples, study))
+}
+
+/// The error for `count` shares of wallet outside [0, 1] (largest value `max`; `examples`
+/// as `'id' = value`), with the fix the study's columns suggest.
+pub(crate) fn sow_error(count: usize, max: f64, examples: &[String], study: &Study) -> Error {
     let r = &study.roles;
     let (source, fix) = match (&r.share_of_wallet, study.options.share_of_wallet_scale) {
         (Some(c), SowScale::Fraction) => (
@@ -334,11 +340,10 @@ pub(super) fn sow_out_of_range(
             "Revenue with us cannot exceed the customer's total category spend: check both columns.".to_string(),
         ),
     };
-    Ok(Error::InvalidData(format!(
-        "share of wallet must be a fraction in [0, 1], but {} customers have values outside it (from {source}; e.g. {}). {fix} To keep such values anyway, set allow_out_of_range = true in [options] (--allow-out-of-range).",
-        w.count,
+    Error::InvalidData(format!(
+        "share of wallet must be a fraction in [0, 1], but {count} customers have values outside it (from {source}; e.g. {}). {fix} To keep such values anyway, set allow_out_of_range = true in [options] (--allow-out-of-range).",
         examples.join(", ")
-    )))
+    ))
 }
 
 pub(super) fn range_check(

@@ -9,6 +9,7 @@
 //! column); flag out-of-range values; assign segments.
 
 mod checks;
+pub mod stream;
 
 use polars::prelude::*;
 
@@ -398,22 +399,7 @@ pub fn build_with(
     let derived = derive(joined.lazy(), study)?;
 
     // 5. Missing / non-finite model values, attributed to the first offending column.
-    let mut required: Vec<String> = vec![
-        cols::SATISFACTION.into(),
-        cols::SOW.into(),
-        cols::REVENUE.into(),
-        cols::PROFIT.into(),
-    ];
-    for c in study.roles.covariates.iter().chain(&study.roles.moderators) {
-        if !required.contains(c) {
-            required.push(c.clone());
-        }
-    }
-    if let Some(c) = segment_source(study) {
-        if !required.contains(&c) {
-            required.push(c);
-        }
-    }
+    let required = required_columns(study);
     let mut df = derived;
     for c in &required {
         let numeric = df.column(c)?.dtype().is_float();
@@ -425,14 +411,7 @@ pub fn build_with(
             col(c.as_str()).is_null()
         };
         let (keep, gone) = split_by(df.lazy(), bad)?;
-        let reason = if c == cols::SOW && study.roles.category_spend.is_some() {
-            format!(
-                "share of wallet not computable (missing revenue or '{}' missing/not positive)",
-                study.roles.category_spend.as_deref().unwrap_or("")
-            )
-        } else {
-            format!("missing or non-finite value in '{c}'")
-        };
+        let reason = missing_reason(study, c);
         drop_customers(&mut diag, "customers", reason, &gone, &id)?;
         df = keep;
     }
@@ -518,6 +497,40 @@ pub fn build_with(
         diagnostics: diag,
         labels,
     })
+}
+
+/// The model columns a customer needs a value in (the four chain variables, covariates,
+/// moderators, the segment rule's column), in the order missing values are attributed.
+pub(crate) fn required_columns(study: &Study) -> Vec<String> {
+    let mut required: Vec<String> = vec![
+        cols::SATISFACTION.into(),
+        cols::SOW.into(),
+        cols::REVENUE.into(),
+        cols::PROFIT.into(),
+    ];
+    for c in study.roles.covariates.iter().chain(&study.roles.moderators) {
+        if !required.contains(c) {
+            required.push(c.clone());
+        }
+    }
+    if let Some(c) = segment_source(study) {
+        if !required.contains(&c) {
+            required.push(c);
+        }
+    }
+    required
+}
+
+/// Why a customer without a value in `c` was dropped, in words.
+pub(crate) fn missing_reason(study: &Study, c: &str) -> String {
+    if c == cols::SOW && study.roles.category_spend.is_some() {
+        format!(
+            "share of wallet not computable (missing revenue or '{}' missing/not positive)",
+            study.roles.category_spend.as_deref().unwrap_or("")
+        )
+    } else {
+        format!("missing or non-finite value in '{c}'")
+    }
 }
 
 /// Table indices, customer-level tables first, each group in study order.
@@ -651,6 +664,11 @@ fn is_canonical(name: &str) -> bool {
 
 /// Canonical satisfaction, share_of_wallet, revenue and profit columns.
 fn derive(lf: LazyFrame, study: &Study) -> Result<DataFrame> {
+    Ok(derive_lazy(lf, study)?.collect()?)
+}
+
+/// [`derive`]'s plan, not yet run (the streaming build runs it batch by batch).
+fn derive_lazy(lf: LazyFrame, study: &Study) -> Result<LazyFrame> {
     let r = &study.roles;
     let sow = match (&r.share_of_wallet, &r.category_spend) {
         (Some(c), _) => match study.options.share_of_wallet_scale {
@@ -692,16 +710,14 @@ fn derive(lf: LazyFrame, study: &Study) -> Result<DataFrame> {
             && Some(c) != r.category_spend.as_ref()
             && Some(c) != r.cost.as_ref()
     });
-    let df = lf
+    Ok(lf
         .with_columns([
             col(r.satisfaction.as_str()).alias(cols::SATISFACTION),
             sow.alias(cols::SOW),
             col(r.revenue.as_str()).alias(cols::REVENUE),
             profit.alias(cols::PROFIT),
         ])
-        .drop(by_name(renamed, true, false))
-        .collect()?;
-    Ok(df)
+        .drop(by_name(renamed, true, false)))
 }
 
 fn segment_expr(rule: &SegmentRule) -> Result<Expr> {
