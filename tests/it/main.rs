@@ -3,6 +3,7 @@
 mod builder;
 mod catalogue;
 mod chain;
+mod chain_streaming;
 mod charts;
 mod cli;
 mod clv;

@@ -240,8 +240,9 @@ fn pass2(state: &mut Pass2, batch: &DataFrame, plan: &Plan, fitted: &[Fitted]) -
             fit.add_residuals(acc, buf.chunks(cols.len()).zip(labels))?;
         }
         for &i in &idx {
-            for j in 0..k {
-                z[j] = (rows.values[i * k + j] - f.means[j]) / f.sds[j];
+            let row = &rows.values[i * k..(i + 1) * k];
+            for (j, zj) in z.iter_mut().enumerate() {
+                *zj = (row[j] - f.means[j]) / f.sds[j];
             }
             blocks::add_row(&mut groups[blocks::group_of(&rows.ids[i], f.seed)], &z);
         }
