@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::data::simulate;
+use crate::data::{simulate, simulate_table};
 use crate::report::export::Table;
 use crate::Result;
 
@@ -26,10 +26,19 @@ pub struct SimulateArgs {
     /// Write into an existing, non-empty folder (its files of the same names are replaced).
     #[arg(long)]
     pub force: bool,
+    /// csv (default): the study's raw tables. parquet: the brokerage customers as one
+    /// table ready for analysis (a row per customer) in Parquet parts of 1,000,000
+    /// customers (`customers/`), written part by part, for any number of customers, with
+    /// a study.toml for `--study` (e.g. `chain --streaming`).
+    #[arg(long, default_value = "csv", value_parser = ["csv", "parquet"])]
+    pub format: String,
 }
 
 pub fn compute(args: SimulateArgs, _lang: Option<&str>) -> Result<super::Outcome> {
     crate::report::export::check_dir(&args.out, args.force, "--out")?;
+    if args.format == "parquet" {
+        return parquet(args);
+    }
     let mut sim = simulate::simulate(&args.scenario, args.seed, args.customers)?;
     let note = format!(
         "Wrote {} ({} survey rows, {} accounts) to {}",
@@ -74,5 +83,41 @@ pub fn compute(args: SimulateArgs, _lang: Option<&str>) -> Result<super::Outcome
     }));
     o.tables = tables;
     o.notes.push(note);
+    Ok(o)
+}
+
+/// `simulate --format parquet`: the customer table in parts (written when the outcome is
+/// written, like the study's files).
+fn parquet(args: SimulateArgs) -> Result<super::Outcome> {
+    if args.scenario != "brokerage" {
+        return Err(crate::Error::Usage(format!(
+            "--format parquet writes the brokerage customers; scenario '{}' is written as CSV (drop --format)",
+            args.scenario
+        )));
+    }
+    let customers = args.customers.unwrap_or(81);
+    let json = super::to_json(&serde_json::json!({
+        "scenario": args.scenario,
+        "seed": args.seed,
+        "customers": customers,
+        "format": "parquet",
+    }))? + "\n";
+    let (out, force, seed) = (args.out.clone(), args.force, args.seed);
+    let mut o = super::Outcome::new(
+        "simulate",
+        json.clone(),
+        super::Rendered::Text(String::new()),
+        json,
+        |j, _| Ok(j.clone()),
+    )
+    .then(Box::new(move || {
+        crate::report::export::prepare_dir(&out, force)?;
+        simulate_table::write(&out, seed, customers).map(|_| ())
+    }));
+    o.notes.push(format!(
+        "Wrote {customers} brokerage customers (Parquet parts of {} in customers/, study.toml, truth.json) to {}",
+        simulate_table::PART,
+        args.out.display()
+    ));
     Ok(o)
 }

@@ -67,17 +67,17 @@ pub fn write(sim: &mut Simulated, dir: &Path) -> Result<()> {
 }
 
 /// Normal noise clipped at ±2.5 sd (symmetric, so still mean zero).
-fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
+pub(crate) fn noise(rng: &mut ChaCha8Rng, sd: f64) -> f64 {
     let z: f64 = Normal::new(0.0, 1.0).expect("unit normal").sample(rng);
     sd * z.clamp(-2.5, 2.5)
 }
 
 /// An integer rating: latent value plus respondent noise, rounded and kept on the scale.
-fn rating(rng: &mut ChaCha8Rng, latent: f64, sd: f64, lo: f64, hi: f64) -> f64 {
+pub(crate) fn rating(rng: &mut ChaCha8Rng, latent: f64, sd: f64, lo: f64, hi: f64) -> f64 {
     (latent + noise(rng, sd)).round().clamp(lo, hi)
 }
 
-fn round_to(x: f64, digits: i32) -> f64 {
+pub(crate) fn round_to(x: f64, digits: i32) -> f64 {
     let p = 10f64.powi(digits);
     (x * p).round() / p
 }
@@ -93,7 +93,7 @@ pub struct Equation {
 }
 
 impl Equation {
-    fn eval(&self, x: &[f64]) -> f64 {
+    pub(crate) fn eval(&self, x: &[f64]) -> f64 {
         self.coefficients[0].1
             + self.coefficients[1..]
                 .iter()
@@ -104,14 +104,14 @@ impl Equation {
 }
 
 /// Brokerage-study parameters per segment: SOW, revenue and profit equations.
-struct ChainTruth {
-    sat_mean: f64,
-    sow: Equation,
-    revenue: Equation,
-    profit: Equation,
+pub(crate) struct ChainTruth {
+    pub(crate) sat_mean: f64,
+    pub(crate) sow: Equation,
+    pub(crate) revenue: Equation,
+    pub(crate) profit: Equation,
 }
 
-fn brokerage_truth() -> [(&'static str, ChainTruth); 2] {
+pub(crate) fn brokerage_truth() -> [(&'static str, ChainTruth); 2] {
     [
         (
             "profitable",

@@ -444,27 +444,46 @@ impl MomentFit {
             .collect();
         // The smallest score kept once the list is full: rows below it cannot enter.
         let mut floor = f64::NEG_INFINITY;
+        let q = self.p - usize::from(self.intercept);
+        let mut d = Vec::with_capacity(p);
+        let inv: Vec<f64> = self.xtx_inv.iter().copied().collect();
         for (row, label) in rows {
-            let q = self.p - usize::from(self.intercept);
             if row.len() != q + 1 {
                 return Err(Error::Internal(format!(
                     "a row of {} values for {q} regressors and a response",
                     row.len()
                 )));
             }
-            let (e, h) = self.residual(&row[..q], row[q]);
-            let d = self.design_row(&row[..q]);
+            // The design row, residual and leverage as [`MomentFit::residual`] computes
+            // them, without allocating per row.
+            d.clear();
+            if self.intercept {
+                d.push(1.0);
+            }
+            d.extend_from_slice(&row[..q]);
+            let fitted: f64 = d.iter().zip(self.params.iter()).map(|(a, b)| a * b).sum();
+            let e = row[q] - fitted;
+            let mut h = 0.0;
+            for a in 0..p {
+                let row_a = &inv[a * p..(a + 1) * p];
+                for b in 0..p {
+                    h += d[a] * row_a[b] * d[b];
+                }
+            }
             let e2 = e * e;
             r.powers[0] += e;
             r.powers[1] += e2;
             r.powers[2] += e2 * e;
             r.powers[3] += e2 * e2;
             let w = [e2, e2 / (1.0 - h), e2 / ((1.0 - h) * (1.0 - h))];
-            for (m, wk) in r.meat.iter_mut().zip(w) {
-                for a in 0..p {
-                    for b in 0..p {
-                        m[a][b] += wk * d[a] * d[b];
-                    }
+            let [m0, m1, m2] = &mut r.meat;
+            for a in 0..p {
+                let (r0, r1, r2) = (&mut m0[a], &mut m1[a], &mut m2[a]);
+                for b in 0..p {
+                    let dd = d[a] * d[b];
+                    r0[b] += w[0] * dd;
+                    r1[b] += w[1] * dd;
+                    r2[b] += w[2] * dd;
                 }
             }
             for (g, da) in r.e2x.iter_mut().zip(&d) {

@@ -159,14 +159,34 @@ pub fn chi2_sf(x: f64, df: f64) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Degrees of freedom from which [`t_quantile`] uses its expansion.
+const LARGE_DF: f64 = 1e5;
+
 /// The `q` quantile of Student's t with `df` degrees of freedom.
 ///
 /// statrs' inverse CDF goes through an inverse incomplete beta whose accuracy is ~1e-9;
 /// two Newton steps on the CDF bring it to full precision (needed for CIs that agree with
 /// scipy to 1e-10).
+///
+/// From 100,000 degrees of freedom (tens of millions of customers, where statrs' inverse
+/// incomplete beta stops converging) the Cornish–Fisher expansion of t in the normal
+/// quantile z to the fourth order in 1/ν (Abramowitz & Stegun 1964, 26.7.5): its next term
+/// is below 1e-25 there, so the result is exact to double precision.
 pub fn t_quantile(q: f64, df: f64) -> f64 {
     if !(q > 0.0 && q < 1.0 && df > 0.0) {
         return f64::NAN;
+    }
+    if df >= LARGE_DF {
+        let Ok(n) = Normal::new(0.0, 1.0) else {
+            return f64::NAN;
+        };
+        let z = n.inverse_cdf(q);
+        let (z2, v) = (z * z, df);
+        let g1 = (z2 + 1.0) * z / 4.0;
+        let g2 = ((5.0 * z2 + 16.0) * z2 + 3.0) * z / 96.0;
+        let g3 = (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) * z / 384.0;
+        let g4 = ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) * z / 92160.0;
+        return z + g1 / v + g2 / (v * v) + g3 / (v * v * v) + g4 / (v * v * v * v);
     }
     let Ok(d) = StudentsT::new(0.0, 1.0, df) else {
         return f64::NAN;
@@ -617,5 +637,29 @@ mod tests {
             assert_eq!(g.row, (i + 1).to_string());
             assert!((g.cooks_distance - d).abs() <= 1e-12 * d.abs().max(1.0));
         }
+    }
+
+    /// Large degrees of freedom (tens of millions of customers): scipy's t.ppf values
+    /// (scipy 1.x, computed once), to 1e-13; statrs' own inverse does not converge there.
+    #[test]
+    fn t_quantile_at_large_degrees_of_freedom_matches_scipy() {
+        for (q, df, want) in [
+            (0.975, 1e5, 1.9599877075346095),
+            (0.975, 6e7, 1.9599640240779084),
+            (0.995, 2.5e5, 2.575848969880652),
+        ] {
+            let got = t_quantile(q, df);
+            assert!(
+                (got - want).abs() < 1e-13 * want,
+                "{q} {df}: {got} vs {want}"
+            );
+        }
+        // Continuous where the expansion takes over.
+        let (below, at) = (t_quantile(0.975, 99_999.0), t_quantile(0.975, 1e5));
+        assert!((below - at).abs() < 1e-9, "{below} vs {at}");
+        // scipy's 2·t.sf(3, 6e7): statrs' incomplete beta is good to about 1e-8 relative
+        // there (6.1e-9 here), far below what a p-value is printed to.
+        let p = t_pvalue(3.0, 6e7);
+        assert!((p / 0.0026997971712224133 - 1.0).abs() < 1e-7, "{p}");
     }
 }

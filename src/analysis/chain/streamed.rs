@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::models::{model_specs, VARS};
 use super::results::*;
@@ -98,17 +99,17 @@ fn check(opts: &ChainOptions) -> Result<()> {
 
 /// The kept rows of a batch, row-major (chain variables and covariates), with their ids
 /// and segments.
-struct Rowset {
+struct Rowset<'a> {
     values: Vec<f64>,
-    ids: Vec<String>,
-    segments: Vec<String>,
+    ids: Vec<&'a str>,
+    segments: Vec<&'a str>,
 }
 
-fn kept_rows(batch: &DataFrame, plan: &Plan) -> Result<Rowset> {
+fn kept_rows<'a>(batch: &'a DataFrame, plan: &Plan) -> Result<Rowset<'a>> {
     let k = plan.variables.len();
-    let drop = batch.column(DROP)?.u32()?.clone();
-    let id = batch.column(plan.id.as_str())?.str()?.clone();
-    let seg = batch.column(cols::SEGMENT)?.str()?.clone();
+    let drop = batch.column(DROP)?.u32()?;
+    let id = batch.column(plan.id.as_str())?.str()?;
+    let seg = batch.column(cols::SEGMENT)?.str()?;
     let cols: Vec<Float64Chunked> = plan
         .variables
         .iter()
@@ -125,8 +126,8 @@ fn kept_rows(batch: &DataFrame, plan: &Plan) -> Result<Rowset> {
         }
         out.values
             .extend(cols.iter().map(|c| c.get(i).unwrap_or(f64::NAN)));
-        out.ids.push(id.get(i).unwrap_or("").to_string());
-        out.segments.push(seg.get(i).unwrap_or("").to_string());
+        out.ids.push(id.get(i).unwrap_or(""));
+        out.segments.push(seg.get(i).unwrap_or(""));
     }
     Ok(out)
 }
@@ -135,7 +136,7 @@ fn kept_rows(batch: &DataFrame, plan: &Plan) -> Result<Rowset> {
 fn by_segment(rows: &Rowset) -> Vec<(String, Vec<usize>)> {
     let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, s) in rows.segments.iter().enumerate() {
-        groups.entry(s.as_str()).or_default().push(i);
+        groups.entry(s).or_default().push(i);
     }
     let mut out = vec![("all".to_string(), (0..rows.ids.len()).collect())];
     out.extend(
@@ -156,25 +157,36 @@ struct Pass1 {
 }
 
 fn pass1(state: &mut Pass1, batch: &DataFrame, plan: &Plan, ids: &IdHashes) -> Result<()> {
-    state.tally.merge(&Tally::of_batch(plan, batch, ids)?);
     let rows = kept_rows(batch, plan)?;
     let k = plan.variables.len();
-    for (i, segment) in rows.segments.iter().enumerate() {
-        let row = &rows.values[i * k..(i + 1) * k];
-        for s in ["all", segment.as_str()] {
-            match state.sums.get_mut(s) {
-                Some(sums) => sums.push(row),
-                None => {
-                    let mut sums = Sums::default();
-                    sums.push(row);
-                    state.sums.insert(s.to_string(), sums);
-                }
-            }
-            if segment == "all" {
-                break;
-            }
+    let segments = by_segment(&rows);
+    for (s, idx) in &segments {
+        if let (false, Some(&first)) = (state.sums.contains_key(s), idx.first()) {
+            // Shifted by the segment's first row, which is added below with the others.
+            let sums = Sums {
+                n: 0.0,
+                shift: rows.values[first * k..(first + 1) * k].to_vec(),
+                sum: vec![0.0; k],
+                cross: vec![vec![0.0; k]; k],
+            };
+            state.sums.insert(s.clone(), sums);
         }
     }
+    // Each segment's sums take its rows in order on their own thread, beside the tally.
+    let Pass1 { tally, sums } = state;
+    let (counted, ()) = rayon::join(
+        || Tally::of_batch(plan, batch, ids),
+        || {
+            sums.par_iter_mut().for_each(|(s, acc)| {
+                if let Some((_, idx)) = segments.iter().find(|(name, _)| name == s) {
+                    for &i in idx {
+                        acc.push(&rows.values[i * k..(i + 1) * k]);
+                    }
+                }
+            })
+        },
+    );
+    tally.merge(&counted?);
     Ok(())
 }
 
@@ -216,38 +228,66 @@ type Pass2 = BTreeMap<String, (Vec<Residuals>, Vec<Vec<f64>>)>;
 fn pass2(state: &mut Pass2, batch: &DataFrame, plan: &Plan, fitted: &[Fitted]) -> Result<()> {
     let rows = kept_rows(batch, plan)?;
     let k = plan.variables.len();
-    let mut buf = Vec::new();
-    let mut z = vec![0.0; k];
-    for (segment, idx) in by_segment(&rows) {
-        let Some(f) = fitted.iter().find(|f| f.segment == segment) else {
-            continue;
-        };
-        let (residuals, groups) = state.entry(segment).or_insert_with(|| {
-            (
-                f.fits
-                    .iter()
-                    .map(|(_, fit, _)| Residuals::zero(fit.p))
-                    .collect(),
-                vec![vec![0.0; blocks::terms(k)]; BLOCKS],
-            )
-        });
-        for ((_, fit, cols), acc) in f.fits.iter().zip(residuals.iter_mut()) {
-            buf.clear();
-            for &i in &idx {
-                buf.extend(cols.iter().map(|&c| rows.values[i * k + c]));
-            }
-            let labels = idx.iter().map(|&i| rows.ids[i].as_str());
-            fit.add_residuals(acc, buf.chunks(cols.len()).zip(labels))?;
-        }
-        for &i in &idx {
-            let row = &rows.values[i * k..(i + 1) * k];
-            for (j, zj) in z.iter_mut().enumerate() {
-                *zj = (row[j] - f.means[j]) / f.sds[j];
-            }
-            blocks::add_row(&mut groups[blocks::group_of(&rows.ids[i], f.seed)], &z);
+    let segments = by_segment(&rows);
+    for (segment, _) in &segments {
+        if let Some(f) = fitted.iter().find(|f| &f.segment == segment) {
+            state.entry(segment.clone()).or_insert_with(|| {
+                (
+                    f.fits
+                        .iter()
+                        .map(|(_, fit, _)| Residuals::zero(fit.p))
+                        .collect(),
+                    vec![vec![0.0; blocks::terms(k)]; BLOCKS],
+                )
+            });
         }
     }
-    Ok(())
+    // Every accumulator (a model's residual sums, a segment's group sums) takes its rows
+    // in order on its own thread, so the sums do not depend on the threads.
+    let errors: Mutex<Vec<Error>> = Mutex::new(Vec::new());
+    let rows = &rows;
+    rayon::scope(|scope| {
+        for (segment, (residuals, groups)) in state.iter_mut() {
+            let (Some(f), Some((_, idx))) = (
+                fitted.iter().find(|f| &f.segment == segment),
+                segments.iter().find(|(s, _)| s == segment),
+            ) else {
+                continue;
+            };
+            let errors = &errors;
+            for ((_, fit, cols), acc) in f.fits.iter().zip(residuals.iter_mut()) {
+                scope.spawn(move |_| {
+                    let mut buf = Vec::with_capacity(idx.len() * cols.len());
+                    for &i in idx {
+                        buf.extend(cols.iter().map(|&c| rows.values[i * k + c]));
+                    }
+                    let labels = idx.iter().map(|&i| rows.ids[i]);
+                    if let Err(e) = fit.add_residuals(acc, buf.chunks(cols.len()).zip(labels)) {
+                        if let Ok(mut v) = errors.lock() {
+                            v.push(e);
+                        }
+                    }
+                });
+            }
+            scope.spawn(move |_| {
+                let mut z = vec![0.0; k];
+                for &i in idx {
+                    let row = &rows.values[i * k..(i + 1) * k];
+                    for (j, zj) in z.iter_mut().enumerate() {
+                        *zj = (row[j] - f.means[j]) / f.sds[j];
+                    }
+                    blocks::add_row(&mut groups[blocks::group_of(rows.ids[i], f.seed)], &z);
+                }
+            });
+        }
+    });
+    let mut errors = errors
+        .into_inner()
+        .map_err(|_| Error::Internal("a batch of the stream failed".into()))?;
+    match errors.pop() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// A segment that cannot be estimated, with why.
