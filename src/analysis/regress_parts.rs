@@ -7,6 +7,8 @@
 //! do; a categorical term does only when every part holds every level (the dummies are
 //! named after the levels), and a part that does not is an error saying so.
 
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 
 use super::regress::{RegressOptions, RegressOutput};
@@ -100,6 +102,99 @@ pub fn part_sums(df: &DataFrame, formula: &str, by: Option<&str>) -> Result<Vec<
         });
     }
     Ok(out)
+}
+
+/// Pass 1 on a stream: add the rows of `df` to the running sums of their groups, in
+/// order (a group's shift is its first row).
+fn add_rows(acc: &mut Vec<Part>, df: &DataFrame, formula: &str, by: Option<&str>) -> Result<()> {
+    let f = Formula::parse(formula)?;
+    for (group, sub) in groups(df, by)? {
+        if sub.height() == 0 {
+            continue;
+        }
+        let frame = model_frame(&f, &sub, "the part")?;
+        let d = &frame.design;
+        let rows = rows(d);
+        let off = usize::from(d.intercept);
+        let names = d.names[off..].to_vec();
+        let part = match acc.iter_mut().position(|p| p.group == group) {
+            Some(i) => &mut acc[i],
+            None => {
+                acc.push(Part {
+                    group: group.clone(),
+                    names: names.clone(),
+                    intercept: d.intercept,
+                    response: d.y_name.clone(),
+                    sums: Sums::default(),
+                    dropped: vec![],
+                });
+                let last = acc.len() - 1;
+                &mut acc[last]
+            }
+        };
+        if part.names != names || part.intercept != d.intercept {
+            return Err(Error::Usage(format!(
+                "group '{group}': the batches of the table give different design columns ({} vs {}): a categorical term needs every level in every batch. Use numeric (0/1) columns for categories, or run without --streaming.",
+                part.names.join(", "),
+                names.join(", ")
+            )));
+        }
+        for r in &rows {
+            part.sums.push(r);
+        }
+        for d in frame.dropped {
+            match part.dropped.iter_mut().find(|x| x.column == d.column) {
+                Some(x) => x.rows += d.rows,
+                None => part.dropped.push(d),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Pass 2 on a stream: add the residuals of `df`'s rows to their groups' running sums.
+fn add_residual_rows(
+    acc: &mut Vec<ResidualPart>,
+    df: &DataFrame,
+    formula: &str,
+    by: Option<&str>,
+    id: Option<&str>,
+    merged: &[Part],
+) -> Result<()> {
+    let f = Formula::parse(formula)?;
+    for (group, sub) in groups(df, by)? {
+        if sub.height() == 0 {
+            continue;
+        }
+        let Some(m) = merged.iter().find(|m| m.group == group) else {
+            return Err(Error::Internal(format!(
+                "no pass-1 sums for group '{group}'"
+            )));
+        };
+        let fit = fit_of(m)?;
+        let frame = model_frame(&f, &sub, "the part")?;
+        let labels: Vec<String> = match id {
+            Some(id) => super::regress::row_labels(&sub, id, &frame.rows)?,
+            None => vec![String::new(); frame.rows.len()],
+        };
+        let rows = rows(&frame.design);
+        let part = match acc.iter_mut().position(|p| p.group == group) {
+            Some(i) => &mut acc[i],
+            None => {
+                acc.push(ResidualPart {
+                    group: group.clone(),
+                    residuals: Residuals::zero(fit.p),
+                });
+                let last = acc.len() - 1;
+                &mut acc[last]
+            }
+        };
+        fit.add_residuals(
+            &mut part.residuals,
+            rows.iter().map(Vec::as_slice).zip(labels),
+        )?;
+    }
+    Ok(())
 }
 
 /// Merge parts per group (groups in text order).
@@ -235,7 +330,6 @@ pub(crate) fn each_batch<T: Send + 'static>(
     lf: LazyFrame,
     f: impl Fn(&DataFrame) -> Result<Vec<T>> + Send + Sync + 'static,
 ) -> Result<Vec<T>> {
-    use std::sync::{Arc, Mutex};
     let out: Arc<Mutex<(Vec<T>, Option<Error>)>> = Arc::new(Mutex::new((Vec::new(), None)));
     let sink = Arc::clone(&out);
     let callback = PlanCallback::new(move |df: DataFrame| -> PolarsResult<bool> {
@@ -269,6 +363,28 @@ pub(crate) fn each_batch<T: Send + 'static>(
     Ok(std::mem::take(&mut guard.0))
 }
 
+/// Run `step` on each batch of `lf` in the stream's order, on one state.
+pub(crate) fn fold_batches<S: Send + 'static>(
+    lf: LazyFrame,
+    state: S,
+    step: impl Fn(&mut S, &DataFrame) -> Result<()> + Send + Sync + 'static,
+) -> Result<S> {
+    let shared = Arc::new(Mutex::new(state));
+    let s = Arc::clone(&shared);
+    each_batch(lf, move |b| {
+        let mut guard = s
+            .lock()
+            .map_err(|_| Error::Internal("a batch of the stream failed".into()))?;
+        step(&mut guard, b)?;
+        Ok(Vec::<()>::new())
+    })?;
+    let state = Arc::try_unwrap(shared)
+        .map_err(|_| Error::Internal("the stream still holds its state".into()))?;
+    state
+        .into_inner()
+        .map_err(|_| Error::Internal("a batch of the stream failed".into()))
+}
+
 /// `regress` on a table streamed from disk in batches (polars' streaming engine, only the
 /// columns the model reads): the two passes of [`part_sums`] and [`part_residuals`] over
 /// the batches, then [`finish`]. Memory is set by a batch and the sums, not by the table.
@@ -291,19 +407,25 @@ pub fn stream(mut lf: LazyFrame, file: &str, opts: &RegressOptions) -> Result<Re
         });
     }
     let lf = lf.select(wanted.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
+    // Rows are added to running sums in the stream's order, so the sums do not depend on
+    // where batches end.
     let (formula, by) = (opts.formula.clone(), opts.by.clone());
-    let parts = each_batch(lf.clone(), move |df| part_sums(df, &formula, by.as_deref()))?;
-    if parts.is_empty() {
+    let merged = fold_batches(lf.clone(), Vec::<Part>::new(), move |acc, df| {
+        add_rows(acc, df, &formula, by.as_deref())
+    })?;
+    if merged.is_empty() {
         return Err(Error::Empty {
             what: "the table".into(),
             hint: "It has no rows to fit.".into(),
         });
     }
-    let merged = std::sync::Arc::new(merge(parts)?);
+    let mut merged = merged;
+    merged.sort_by(|a, b| a.group.cmp(&b.group));
+    let merged = std::sync::Arc::new(merged);
     let m = std::sync::Arc::clone(&merged);
     let (formula, by, id) = (opts.formula.clone(), opts.by.clone(), opts.id.clone());
-    let residuals = each_batch(lf, move |df| {
-        part_residuals(df, &formula, by.as_deref(), id.as_deref(), &m)
+    let residuals = fold_batches(lf, Vec::<ResidualPart>::new(), move |acc, df| {
+        add_residual_rows(acc, df, &formula, by.as_deref(), id.as_deref(), &m)
     })?;
     finish(&merged, residuals, opts)
 }

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 use super::models::{model_specs, VARS};
 use super::results::*;
 use super::{ChainOptions, FitSummary, Rows, SegmentWork};
-use crate::analysis::regress_parts::each_batch;
+use crate::analysis::regress_parts::fold_batches;
 use crate::data::build::cols;
 use crate::data::build::stream::{IdHashes, Plan, Tally, DROP};
 use crate::error::{Error, Result};
@@ -188,28 +188,6 @@ fn pass1(state: &mut Pass1, batch: &DataFrame, plan: &Plan, ids: &IdHashes) -> R
     );
     tally.merge(&counted?);
     Ok(())
-}
-
-/// Run `step` on each batch of `lf` in the stream's order, on one state.
-fn fold_batches<S: Send + 'static>(
-    lf: LazyFrame,
-    state: S,
-    step: impl Fn(&mut S, &DataFrame) -> Result<()> + Send + Sync + 'static,
-) -> Result<S> {
-    let shared = Arc::new(Mutex::new(state));
-    let s = Arc::clone(&shared);
-    each_batch(lf, move |b| {
-        let mut guard = s
-            .lock()
-            .map_err(|_| Error::Internal("a batch of the stream failed".into()))?;
-        step(&mut guard, b)?;
-        Ok(Vec::<()>::new())
-    })?;
-    let state = Arc::try_unwrap(shared)
-        .map_err(|_| Error::Internal("the stream still holds its state".into()))?;
-    state
-        .into_inner()
-        .map_err(|_| Error::Internal("a batch of the stream failed".into()))
 }
 
 /// What pass 2 needs of a segment: its fits and how to standardize and group.
