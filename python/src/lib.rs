@@ -15,7 +15,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule};
 
-use profitchain::analysis::{clv, regress_parts};
+use profitchain::analysis::{chain, clv, regress_parts};
 use profitchain::cli::{Cli, Outcome};
 use profitchain::data::load::memory;
 use profitchain::report::i18n::Lang;
@@ -502,6 +502,89 @@ fn regress_finish(merged: &str, residuals: Vec<String>, options: &str) -> PyResu
     profitchain::cli::to_json(&out).map_err(to_py)
 }
 
+/// The study and options of a chain over a Spark DataFrame, from `chain`'s own flags
+/// (`--data` names the table in messages): JSON for every other chain call.
+#[pyfunction]
+fn chain_spec(argv: Vec<String>) -> PyResult<String> {
+    let cli = Cli::try_parse_from(
+        ["profitchain".to_string(), "chain".to_string()]
+            .into_iter()
+            .chain(argv),
+    )
+    .map_err(|e| InputError::new_err(e.render().to_string().trim().to_string()))?;
+    let profitchain::cli::Command::Chain(args) = cli.command else {
+        return Err(InternalError::new_err("not a chain command"));
+    };
+    json(&profitchain::cli::chain::spec(args).map_err(to_py)?)
+}
+
+/// `chain` pass 1 on one part (an Arrow table): its counts and per-segment sums (JSON).
+#[pyfunction]
+fn chain_part1(py: Python<'_>, table: &Bound<'_, PyAny>, spec: &str) -> PyResult<String> {
+    let df = import_stream(table)?;
+    let spec: chain::parts::ChainSpec = parse(spec, "chain spec")?;
+    json(
+        &py.detach(|| chain::parts::part1(df, &spec))
+            .map_err(to_py)?,
+    )
+}
+
+/// Merge the parts' pass-1 results (in part order): the segments, the merged sums and
+/// the diagnostics (JSON); `table` names the table in messages.
+#[pyfunction]
+fn chain_stage2(parts: Vec<String>, spec: &str, table: &str) -> PyResult<String> {
+    let spec: chain::parts::ChainSpec = parse(spec, "chain spec")?;
+    let parts = parts
+        .iter()
+        .map(|p| parse::<chain::Pass1>(p, "chain part"))
+        .collect::<PyResult<Vec<_>>>()?;
+    json(&chain::parts::stage2(parts, &spec, table).map_err(to_py)?)
+}
+
+/// `chain` pass 2 on one part: per segment, the residual and hash-group sums (JSON).
+#[pyfunction]
+fn chain_part2(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    spec: &str,
+    stage2: &str,
+) -> PyResult<String> {
+    let df = import_stream(table)?;
+    let spec: chain::parts::ChainSpec = parse(spec, "chain spec")?;
+    let stage: chain::parts::Stage2 = parse(stage2, "chain stage 2")?;
+    json(
+        &py.detach(|| chain::parts::part2(df, &spec, &stage))
+            .map_err(to_py)?,
+    )
+}
+
+/// The chain from the merged pass-1 sums and the parts' pass-2 sums: `chain --format
+/// json`'s result, and its text in `lang`.
+#[pyfunction]
+fn chain_finish(
+    py: Python<'_>,
+    spec: &str,
+    stage2: &str,
+    parts: Vec<String>,
+    lang_code: &str,
+) -> PyResult<(String, String)> {
+    let spec: chain::parts::ChainSpec = parse(spec, "chain spec")?;
+    let stage: chain::parts::Stage2 = parse(stage2, "chain stage 2")?;
+    let parts = parts
+        .iter()
+        .map(|p| parse::<chain::Pass2>(p, "chain part"))
+        .collect::<PyResult<Vec<_>>>()?;
+    let l = lang(lang_code)?;
+    let r = py
+        .detach(|| chain::parts::finish(&spec, stage, parts))
+        .map_err(to_py)?;
+    let text = profitchain::report::chain::text_in(&r, l);
+    Ok((
+        profitchain::report::chain::json_in(&r, l).map_err(to_py)?,
+        text,
+    ))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", m.py().get_type::<InputError>())?;
@@ -518,6 +601,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(regress_merge, m)?)?;
     m.add_function(wrap_pyfunction!(regress_residuals, m)?)?;
     m.add_function(wrap_pyfunction!(regress_finish, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_spec, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_part1, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_stage2, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_part2, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_finish, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_inside, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<StudyText>()?;

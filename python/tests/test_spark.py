@@ -144,3 +144,93 @@ def test_regress_refuses_what_it_cannot_do(log):
         pcs.regress(log, formula="spend ~ amount")
     with pytest.raises(pc.InputError, match="se 'hc9'"):
         pcs.regress(log, formula="amount ~ amount", se="hc9")
+
+
+@pytest.fixture(scope="module")
+def chain_table(tmp_path_factory):
+    """30,000 customers with a chain that differs by segment (about half profitable)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(23)
+    n = 30_000
+    sat = rng.integers(1, 11, n).astype(float)
+    profitable = rng.random(n) < 0.5
+    sow = np.clip(0.1 + 0.05 * sat + rng.normal(0, 0.05, n), 0, 1)
+    revenue = 200 + 10 * sat + 2000 * sow + rng.normal(0, 80, n)
+    profit = np.where(
+        profitable,
+        80 + 0.2 * revenue + np.abs(rng.normal(0, 25, n)),
+        -50 - 0.1 * revenue - np.abs(rng.normal(0, 25, n)),
+    )
+    df = pd.DataFrame(
+        dict(
+            customer=[f"C{i:06d}" for i in range(n)],
+            satisfaction=sat,
+            share_of_wallet=sow,
+            revenue=revenue.round(2),
+            profit=profit.round(2),
+            tenure=rng.integers(1, 26, n).astype(float),
+        )
+    )
+    out = tmp_path_factory.mktemp("chain") / "customers.parquet"
+    df.to_parquet(out, index=False)
+    return out
+
+
+CHAIN = dict(
+    id="customer",
+    satisfaction="satisfaction",
+    share_of_wallet="share_of_wallet",
+    revenue="revenue",
+    profit="profit",
+    covariate=["tenure"],
+    bootstrap=1000,
+)
+
+
+def agree(a, b, path=""):
+    """Every number of a and b agrees to 1e-9; Breusch-Pagan and condition numbers (from
+    sums of squares) and Chow tests (a difference of two residual sums of squares, whose
+    rounding it magnifies when the segments barely differ) to 1e-6. Returns how many
+    numbers were compared."""
+    if isinstance(a, dict):
+        return sum(
+            agree(v, b[k], f"{path}/{k}") for k, v in a.items() if k not in ("influential",)
+        )
+    if isinstance(a, list):
+        assert len(a) == len(b), path
+        return sum(agree(x, y, f"{path}[{i}]") for i, (x, y) in enumerate(zip(a, b)))
+    if isinstance(a, float) and isinstance(b, float):
+        loose = ("breusch_pagan", "condition_number", "chow")
+        tol = 1e-6 if any(k in path for k in loose) else 1e-9
+        assert close(a, b, tol), (path, a, b)
+        return 1
+    assert a == b, (path, a, b)
+    return 0
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 64])
+def test_chain_equals_the_streamed_chain_on_any_partitioning(session, chain_table, partitions):
+    want = pc.chain(data=str(chain_table), streaming=True, format="json", **CHAIN).to_dict()
+    sdf = session.read.parquet(str(chain_table)).repartition(partitions)
+    got = pcs.chain(sdf, **CHAIN)
+    g = got.to_dict()
+    assert [s["name"] for s in g["segments"]] == ["all", "profitable", "unprofitable"]
+    assert agree(g["segments"], want["segments"]) > 500
+    agree(g["comparisons"], want["comparisons"])
+    assert g["summary"] == want["summary"]
+    for k in ["customers", "segments", "dropped"]:
+        assert g["diagnostics"][k] == want["diagnostics"][k], k
+    assert all(s["mediation"]["resampled_groups"] == 1000 for s in g["segments"])
+    assert "Bottom line" in got.text
+
+
+def test_chain_refuses_repeated_ids_and_what_a_stream_cannot_do(session, chain_table):
+    sdf = session.read.parquet(str(chain_table))
+    with pytest.raises(pc.InputError, match="repeated ids in 'customer'.*'C000000'"):
+        pcs.chain(sdf.union(sdf.limit(1)), **CHAIN)
+    with pytest.raises(pc.InputError, match="spearman"):
+        pcs.chain(sdf, spearman=True, **CHAIN)
+    with pytest.raises(pc.InputError, match="no column 'score'"):
+        pcs.chain(sdf, **{**CHAIN, "satisfaction": "score"})

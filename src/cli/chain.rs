@@ -100,6 +100,21 @@ impl InferenceArgs {
     }
 }
 
+/// The study and options of a chain over a table in parts (`profitchain.spark.chain`):
+/// the same flags as `chain --streaming`, with `--data` naming the table.
+pub fn spec(args: ChainArgs) -> Result<chain::parts::ChainSpec> {
+    let study = args.data.study(&args.covariates, &args.moderators)?;
+    let options = ChainOptions {
+        quadratic: args.quadratic || study.options.quadratic,
+        spearman: args.spearman,
+        outcome: args.outcome.clone(),
+        ..args.inference.options(&study)?
+    };
+    let spec = chain::parts::ChainSpec { study, options };
+    spec.check()?;
+    Ok(spec)
+}
+
 pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,

@@ -87,6 +87,7 @@ def simulate(
     customers: Optional[Union[Value, Sequence[Value]]] = None,
     out: Optional[Union[Value, Sequence[Value]]] = None,
     force: Optional[bool] = None,
+    format: Optional[Union[Value, Sequence[Value]]] = None,
     lang: Optional[str] = None,
 ) -> Result:
     """Generate a sample study with known true coefficients"""
@@ -151,6 +152,7 @@ def chain(
     output: Optional[Union[Value, Sequence[Value]]] = None,
     export: Optional[Union[Value, Sequence[Value]]] = None,
     force: Optional[bool] = None,
+    streaming: Optional[bool] = None,
     lang: Optional[str] = None,
 ) -> Result:
     """The satisfaction → SOW → revenue → profit chain per segment, with mediation"""

@@ -10,7 +10,8 @@ the partitioning. ``regress`` runs the same way: each batch's design is built by
 formula code and reduced to sums, in two passes.
 
 Needs pyspark (3.4 or later) on the driver and this package installed on the executors
-(the same wheel). ``clv`` and ``regress`` run on Spark today; see README "At scale".
+(the same wheel). ``chain``, ``clv`` and ``regress`` run on Spark today; see README "At
+scale".
 
 Example (needs a Spark session; the tests in ``python/tests/test_spark.py`` run it)::
 
@@ -30,7 +31,7 @@ from typing import Any, Dict, List, Optional
 
 from . import _core
 
-__all__ = ["clv", "regress", "rfm", "SparkClv", "SparkRegress"]
+__all__ = ["chain", "clv", "regress", "rfm", "SparkChain", "SparkClv", "SparkRegress"]
 
 _DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
 _MODELS = {"bgnbd": "bgnbd", "mbgnbd": "mbgnbd", "pnbd": "paretonbd"}
@@ -478,3 +479,110 @@ def regress(
     residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
     options = {"formula": formula, "by": by, "se": se, "confidence": confidence, "id": id}
     return SparkRegress(json.loads(_core.regress_finish(merged, residuals, json.dumps(options))))
+
+
+class SparkChain:
+    """The chain study of a Spark DataFrame: ``to_dict()`` is ``profitchain chain --format
+    json``'s result, ``text`` its text, ``summary`` the plain-language lines."""
+
+    def __init__(self, result: Dict[str, Any], text: str) -> None:
+        self._result = result
+        self.text = text
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(self._result))
+
+    @property
+    def summary(self) -> List[str]:
+        return list(self._result["summary"])
+
+    @property
+    def segments(self) -> List[Dict[str, Any]]:
+        return list(self._result["segments"])
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{s['name']} (n = {s['n']})" for s in self._result["segments"])
+        return f"<profitchain.spark chain: {sizes}>"
+
+
+def _chain_columns(spec: Dict[str, Any]) -> List[str]:
+    """The columns the chain reads, from its study (roles, covariates, segment column)."""
+    roles = spec["study"]["roles"]
+    cols = [roles[k] for k in ("id", "satisfaction", "share_of_wallet", "category_spend",
+                               "revenue", "profit", "cost") if roles.get(k)]
+    cols += list(roles.get("covariates", [])) + list(roles.get("moderators", []))
+    seg = spec["study"].get("segments") or {}
+    if seg.get("column"):
+        cols.append(seg["column"])
+    return list(dict.fromkeys(cols))
+
+
+def chain(sdf: Any, *, lang: str = "en", **options: Any) -> SparkChain:
+    """The chain study (``profitchain chain --streaming``) of a Spark DataFrame with a row
+    per customer, with ``chain``'s options: ``id``, ``satisfaction``, ``share_of_wallet``
+    (or ``category_spend``), ``revenue``, ``profit`` (or ``cost``), ``segment_rule``,
+    ``covariate``, ``bootstrap``, ``seed``, ``confidence``, ``alpha``, ``se``, ``units``….
+
+    Two passes over the partitions: each partition is counted and reduced to per-segment
+    cross-product sums on its executor (the Rust code of ``chain --streaming``), the driver
+    merges them and fits; each partition then sums its residuals and its customers' hash
+    groups, from which the driver's hash-block bootstrap resamples. Repeated ids are found
+    with a Spark aggregate first. The same numbers as ``chain --streaming`` on the same
+    rows (to 1e-9), whatever the partitioning."""
+    from . import _Call, _argv
+
+    F = _functions()
+    call = _Call()
+    argv = _argv("chain", dict(options, data="spark"), call)
+    spec_json = _core.chain_spec(argv[1:])
+    spec = json.loads(spec_json)
+    wanted = _chain_columns(spec)
+    _require(sdf, wanted)
+    data = sdf.select(*wanted)
+    id_col = spec["study"]["roles"]["id"]
+    repeated = (
+        data.where(F.col(id_col).isNotNull())
+        .groupBy(id_col)
+        .count()
+        .where(F.col("count") > 1)
+        .orderBy(id_col)
+        .limit(6)
+        .collect()
+    )
+    if repeated:
+        ids = ", ".join(repr(str(r[id_col])) for r in repeated[:5])
+        raise _core.InputError(
+            f"the Spark DataFrame has repeated ids in '{id_col}' (e.g. {ids}): a chain "
+            "needs one row per customer. Remove the duplicates, or aggregate the rows per "
+            "customer first."
+        )
+    out_schema = "part string"
+
+    def pass1(batches):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        from profitchain import _core as core
+
+        rows = [b for b in batches if b.num_rows]
+        if rows:
+            text = core.chain_part1(pa.Table.from_batches(rows), spec_json)
+            yield pa.RecordBatch.from_pydict({"part": [text]})
+
+    parts = [r["part"] for r in data.mapInArrow(pass1, out_schema).collect()]
+    if not parts:
+        raise _core.InputError("the Spark DataFrame has no rows to analyse")
+    stage2 = _core.chain_stage2(parts, spec_json, "the Spark DataFrame")
+
+    def pass2(batches):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        from profitchain import _core as core
+
+        rows = [b for b in batches if b.num_rows]
+        if rows:
+            text = core.chain_part2(pa.Table.from_batches(rows), spec_json, stage2)
+            yield pa.RecordBatch.from_pydict({"part": [text]})
+
+    residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
+    result, text = _core.chain_finish(spec_json, stage2, residuals, lang)
+    return SparkChain(json.loads(result), text)

@@ -23,6 +23,7 @@ mod links;
 mod mediation;
 mod models;
 mod moderation;
+pub mod parts;
 pub mod results;
 mod segment;
 mod streamed;
@@ -41,7 +42,7 @@ use crate::stats::CovType;
 pub use links::{links, Density, Link, LinkSeries, DENSITY_ABOVE, MAX_SCATTER_POINTS};
 pub use models::INDIRECT_PATHS;
 pub use results::*;
-pub use streamed::run_streaming;
+pub use streamed::{run_streaming, Pass1, Pass2};
 
 /// Default bootstrap seed (fixed, so a run without --seed is reproducible).
 pub const DEFAULT_SEED: u64 = 20_050_601;

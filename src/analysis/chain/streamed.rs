@@ -150,13 +150,18 @@ fn by_segment(rows: &Rowset) -> Vec<(String, Vec<usize>)> {
 
 /// Pass 1's running state: what the builder counts, and each segment's sums with the
 /// rows added in the stream's order (so the sums do not depend on where batches end).
-#[derive(Default)]
-struct Pass1 {
-    tally: Tally,
-    sums: BTreeMap<String, Sums>,
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Pass1 {
+    pub(super) tally: Tally,
+    pub(super) sums: BTreeMap<String, Sums>,
 }
 
-fn pass1(state: &mut Pass1, batch: &DataFrame, plan: &Plan, ids: &IdHashes) -> Result<()> {
+pub(super) fn pass1(
+    state: &mut Pass1,
+    batch: &DataFrame,
+    plan: &Plan,
+    ids: &IdHashes,
+) -> Result<()> {
     let rows = kept_rows(batch, plan)?;
     let k = plan.variables.len();
     let segments = by_segment(&rows);
@@ -191,7 +196,7 @@ fn pass1(state: &mut Pass1, batch: &DataFrame, plan: &Plan, ids: &IdHashes) -> R
 }
 
 /// What pass 2 needs of a segment: its fits and how to standardize and group.
-struct Fitted {
+pub(super) struct Fitted {
     segment: String,
     seed: u64,
     fits: Vec<(String, MomentFit, Vec<usize>)>,
@@ -201,9 +206,14 @@ struct Fitted {
 
 /// Pass 2's running state per segment: each model's residual sums and the hash groups'
 /// sums of the standardized variables.
-type Pass2 = BTreeMap<String, (Vec<Residuals>, Vec<Vec<f64>>)>;
+pub type Pass2 = BTreeMap<String, (Vec<Residuals>, Vec<Vec<f64>>)>;
 
-fn pass2(state: &mut Pass2, batch: &DataFrame, plan: &Plan, fitted: &[Fitted]) -> Result<()> {
+pub(super) fn pass2(
+    state: &mut Pass2,
+    batch: &DataFrame,
+    plan: &Plan,
+    fitted: &[Fitted],
+) -> Result<()> {
     let rows = kept_rows(batch, plan)?;
     let k = plan.variables.len();
     let segments = by_segment(&rows);
@@ -316,15 +326,8 @@ fn correlations(s: &Sums) -> CorrelationMatrix {
 
 /// The chain study on the customer table `plan` describes, read in batches.
 pub fn run_streaming(plan: &Plan, opts: &ChainOptions) -> Result<ChainResult> {
-    super::check_options(opts)?;
-    check(opts)?;
-    // The bootstrap on a stream resamples hash blocks; the result says so.
-    let opts = &ChainOptions {
-        resampling: Resampling::Blocks,
-        ..opts.clone()
-    };
-    let n_cov = opts.covariates.len();
-    if plan.variables.len() != 4 + n_cov {
+    let opts = &stream_options(opts)?;
+    if plan.variables.len() != 4 + opts.covariates.len() {
         return Err(Error::Internal(
             "the streamed table's covariates differ from the chain's".into(),
         ));
@@ -333,23 +336,56 @@ pub fn run_streaming(plan: &Plan, opts: &ChainOptions) -> Result<ChainResult> {
     // Pass 1: the tally and the sums per segment.
     let ids: IdHashes = Arc::new(Mutex::new(Default::default()));
     let p = plan.clone();
-    let Pass1 {
-        tally,
-        sums: mut merged,
-    } = fold_batches(plan.lf.clone(), Pass1::default(), move |st, b| {
+    let Pass1 { tally, sums } = fold_batches(plan.lf.clone(), Pass1::default(), move |st, b| {
         pass1(st, b, &p, &ids)
     })?;
-    if tally_is_empty(&merged) {
+    if tally_is_empty(&sums) {
         return Err(Error::Empty {
             what: format!("the table ({})", plan.id),
             hint: "It has no rows to analyse.".into(),
         });
     }
     let (diagnostics, segments) = tally.finish(plan)?;
+    let names = segment_names(segments);
+    let (fitted, early) = fit_segments(&names, &sums, opts)?;
+
+    // Pass 2: residual sums and the hash groups' sums.
+    let fitted = Arc::new(fitted);
+    let (p, f) = (plan.clone(), Arc::clone(&fitted));
+    let residuals = fold_batches(
+        plan.lf.clone().filter(col(DROP).eq(lit(0u32))),
+        Pass2::new(),
+        move |st, b| pass2(st, b, &p, &f),
+    )?;
+    results(&names, sums, &fitted, early, residuals, &diagnostics, opts)
+}
+
+/// The options a streamed chain runs with: checked, and the bootstrap resampling hash
+/// blocks (the result says so).
+pub(super) fn stream_options(opts: &ChainOptions) -> Result<ChainOptions> {
+    super::check_options(opts)?;
+    check(opts)?;
+    Ok(ChainOptions {
+        resampling: Resampling::Blocks,
+        ..opts.clone()
+    })
+}
+
+/// `all`, then the segments in report order.
+pub(super) fn segment_names(segments: Vec<String>) -> Vec<String> {
     let mut names = vec!["all".to_string()];
     names.extend(segments.into_iter().filter(|s| s != "all"));
+    names
+}
 
-    // The fits of every segment that has enough customers.
+/// The fits of every segment of `names` from the merged pass-1 sums, and the segments
+/// that cannot be estimated (too few customers, a degenerate equation), with why.
+pub(super) fn fit_segments(
+    names: &[String],
+    merged: &BTreeMap<String, Sums>,
+    opts: &ChainOptions,
+) -> Result<(Vec<Fitted>, BTreeMap<String, SegmentWork>)> {
+    let n_cov = opts.covariates.len();
     let specs = model_specs(&opts.covariates);
     let needed = 4 + n_cov + 2;
     let mut fitted = Vec::new();
@@ -398,22 +434,25 @@ pub fn run_streaming(plan: &Plan, opts: &ChainOptions) -> Result<ChainResult> {
             sds,
         });
     }
+    Ok((fitted, early))
+}
 
-    // Pass 2: residual sums and the hash groups' sums.
-    let fitted = Arc::new(fitted);
-    let (p, f) = (plan.clone(), Arc::clone(&fitted));
-    let mut residuals = fold_batches(
-        plan.lf.clone().filter(col(DROP).eq(lit(0u32))),
-        Pass2::new(),
-        move |st, b| pass2(st, b, &p, &f),
-    )?;
-
+/// The chain's result from the pass-1 sums, the fits and the pass-2 sums.
+pub(super) fn results(
+    names: &[String],
+    mut merged: BTreeMap<String, Sums>,
+    fitted: &[Fitted],
+    mut early: BTreeMap<String, SegmentWork>,
+    mut residuals: Pass2,
+    diagnostics: &crate::data::Diagnostics,
+    opts: &ChainOptions,
+) -> Result<ChainResult> {
     let progress = crate::progress::bar(
         (opts.bootstrap * fitted.len()) as u64,
         "bootstrap {bar:40} {pos}/{len} resamples ({eta})",
     );
     let mut work = Vec::new();
-    for name in &names {
+    for name in names {
         if let Some(w) = early.remove(name) {
             work.push(w);
             continue;
@@ -430,10 +469,10 @@ pub fn run_streaming(plan: &Plan, opts: &ChainOptions) -> Result<ChainResult> {
         work.push(segment_work(name, f, res, groups, sums, opts, &progress)?);
     }
     progress.finish_and_clear();
-    super::assemble(&diagnostics, work, opts)
+    super::assemble(diagnostics, work, opts)
 }
 
-fn tally_is_empty(merged: &BTreeMap<String, Sums>) -> bool {
+pub(super) fn tally_is_empty(merged: &BTreeMap<String, Sums>) -> bool {
     merged.get("all").is_none_or(|s| s.n == 0.0)
 }
 

@@ -45,6 +45,21 @@ pub struct Plan {
     study: Study,
 }
 
+/// Why a row is dropped, in the order the reasons are tried (index k − 1 of [`DROP`]'s k):
+/// (stage, reason, unit).
+pub(crate) fn reasons(study: &Study) -> Vec<(String, String, &'static str)> {
+    let spec = &study.tables[0];
+    let mut out = vec![(
+        spec.name.clone(),
+        format!("missing id in '{}'", study.table_id(spec)),
+        "rows",
+    )];
+    for c in required_columns(study) {
+        out.push(("customers".into(), missing_reason(study, &c), "customers"));
+    }
+    out
+}
+
 /// The plan for `study`, which must hold one customer-level table (a pre-joined `--data`
 /// file, or a study of one table) of Parquet, IPC or CSV.
 pub fn plan(study: &Study) -> Result<Plan> {
@@ -118,11 +133,6 @@ pub fn plan(study: &Study) -> Result<Plan> {
     let lf = derive_lazy(lf.select(exprs), study)?;
 
     // Why a row goes, first reason first: no id, then each required column in order.
-    let mut reasons = vec![(
-        spec.name.clone(),
-        format!("missing id in '{id_col}'"),
-        "rows",
-    )];
     let mut conditions = vec![col(id.as_str())
         .is_null()
         .or(col(id.as_str()).str().len_chars().eq(lit(0)))];
@@ -138,8 +148,8 @@ pub fn plan(study: &Study) -> Result<Plan> {
             col(c.as_str()).is_null()
         };
         conditions.push(bad);
-        reasons.push(("customers".into(), missing_reason(study, c), "customers"));
     }
+    let reasons = reasons(study);
     // The first condition that holds gives the reason (nested from the last).
     let drop = conditions
         .into_iter()
@@ -169,7 +179,7 @@ pub fn plan(study: &Study) -> Result<Plan> {
 }
 
 /// A count with the first ids (sorted) of what was counted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 struct Counted {
     count: usize,
     examples: Vec<String>,
@@ -203,7 +213,7 @@ impl Counted {
 }
 
 /// What a batch (or all batches so far) held; see the module docs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     rows: usize,
     /// Per reason of [`Plan`] (index k − 1).
@@ -311,10 +321,16 @@ impl Tally {
     /// batch; stops as the builder stops (repeated ids, impossible shares of wallet,
     /// out-of-scale ratings unless allowed, too many segments, nothing left).
     pub fn finish(self, plan: &Plan) -> Result<(Diagnostics, Vec<String>)> {
-        let study = &plan.study;
         if !self.repeats.is_empty() {
             confirm_repeats(plan, &self.repeats)?;
         }
+        self.summarize(&plan.study, &plan.file)
+    }
+
+    /// [`Tally::finish`] for parts counted elsewhere (Spark partitions, whose repeated ids
+    /// the caller has checked on the whole table): `file` names the table in messages.
+    pub fn summarize(self, study: &Study, file: &str) -> Result<(Diagnostics, Vec<String>)> {
+        let reasons = reasons(study);
         let mut diag = Diagnostics {
             study: study.name.clone(),
             ..Default::default()
@@ -331,7 +347,7 @@ impl Tally {
             customers_kept: customers_read,
             declared_missing: vec![],
         });
-        for ((stage, reason, unit), c) in plan.reasons.iter().zip(&self.dropped) {
+        for ((stage, reason, unit), c) in reasons.iter().zip(&self.dropped) {
             if c.count > 0 {
                 diag.dropped.push(Dropped {
                     stage: stage.clone(),
@@ -391,7 +407,7 @@ impl Tally {
             if !study.options.allow_out_of_range {
                 return Err(Error::InvalidData(format!(
                     "{}: {} customers have satisfaction outside the declared scale [{lo}, {hi}] (e.g. {}). Declare non-answer codes with missing_codes = [..] in [options] (--missing-codes), correct the scale, or keep the values with allow_out_of_range = true (--allow-out-of-range).",
-                    plan.file,
+                    file,
                     w.count,
                     crate::data::diagnostics::quote_ids(&w.examples)
                 )));
