@@ -182,6 +182,20 @@ fn streamed_chain_is_reproducible_across_thread_counts() {
     let (one, eight) = (run("1"), run("8"));
     assert!(one.status.success());
     assert_eq!(one.stdout, eight.stdout);
+    // regress --streaming likewise.
+    let regress = |threads: &str| {
+        bin()
+            .env("POLARS_MAX_THREADS", threads)
+            .args(["regress", "--streaming", "--data"])
+            .arg(&file)
+            .args(["--formula", "profit ~ revenue + satisfaction", "--by", "segment"])
+            .args(["--se", "hc3", "--id", "client_id", "--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let (one, eight) = (regress("1"), regress("8"));
+    assert!(one.status.success());
+    assert_eq!(one.stdout, eight.stdout);
 }
 
 /// Missing ids, missing values and impossible values are counted as the builder counts
