@@ -80,32 +80,14 @@ fn rows(design: &crate::stats::Design) -> Vec<Vec<f64>> {
 
 /// Pass 1 on one part: per group, the sums of its design rows (shifted by its first row).
 pub fn part_sums(df: &DataFrame, formula: &str, by: Option<&str>) -> Result<Vec<Part>> {
-    let f = Formula::parse(formula)?;
     let mut out = Vec::new();
-    for (group, sub) in groups(df, by)? {
-        if sub.height() == 0 {
-            continue;
-        }
-        let frame = model_frame(&f, &sub, "the part")?;
-        let d = &frame.design;
-        let rows = rows(d);
-        let Some(first) = rows.first() else { continue };
-        let shift = first.clone();
-        let off = usize::from(d.intercept);
-        out.push(Part {
-            group,
-            names: d.names[off..].to_vec(),
-            intercept: d.intercept,
-            response: d.y_name.clone(),
-            sums: Sums::of_rows(rows.iter().map(Vec::as_slice), &shift),
-            dropped: frame.dropped,
-        });
-    }
+    add_rows(&mut out, df, formula, by)?;
     Ok(out)
 }
 
 /// Pass 1 on a stream: add the rows of `df` to the running sums of their groups, in
 /// order (a group's shift is its first row).
+/// (A part's own sums are these from an empty start.)
 fn add_rows(acc: &mut Vec<Part>, df: &DataFrame, formula: &str, by: Option<&str>) -> Result<()> {
     let f = Formula::parse(formula)?;
     for (group, sub) in groups(df, by)? {
@@ -119,6 +101,8 @@ fn add_rows(acc: &mut Vec<Part>, df: &DataFrame, formula: &str, by: Option<&str>
         let names = d.names[off..].to_vec();
         let part = match acc.iter_mut().position(|p| p.group == group) {
             Some(i) => &mut acc[i],
+            // A group whose rows were all left out has no sums yet.
+            None if rows.is_empty() => continue,
             None => {
                 acc.push(Part {
                     group: group.clone(),
@@ -244,27 +228,8 @@ pub fn part_residuals(
     id: Option<&str>,
     merged: &[Part],
 ) -> Result<Vec<ResidualPart>> {
-    let f = Formula::parse(formula)?;
     let mut out = Vec::new();
-    for (group, sub) in groups(df, by)? {
-        if sub.height() == 0 {
-            continue;
-        }
-        let Some(m) = merged.iter().find(|m| m.group == group) else {
-            return Err(Error::Internal(format!(
-                "no pass-1 sums for group '{group}'"
-            )));
-        };
-        let fit = fit_of(m)?;
-        let frame = model_frame(&f, &sub, "the part")?;
-        let labels: Vec<String> = match id {
-            Some(id) => super::regress::row_labels(&sub, id, &frame.rows)?,
-            None => vec![String::new(); frame.rows.len()],
-        };
-        let rows = rows(&frame.design);
-        let residuals = fit.residuals(rows.iter().map(Vec::as_slice).zip(labels))?;
-        out.push(ResidualPart { group, residuals });
-    }
+    add_residual_rows(&mut out, df, formula, by, id, merged)?;
     Ok(out)
 }
 

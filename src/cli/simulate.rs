@@ -69,18 +69,7 @@ pub fn compute(args: SimulateArgs, _lang: Option<&str>) -> Result<super::Outcome
             df: t.clone(),
         });
     }
-    let (out, force) = (args.out.clone(), args.force);
-    let mut o = super::Outcome::new(
-        "simulate",
-        json.clone(),
-        super::Rendered::Text(String::new()),
-        json,
-        |j, _| Ok(j.clone()),
-    )
-    .then(Box::new(move || {
-        crate::report::export::prepare_dir(&out, force)?;
-        simulate::write(&mut sim, &out)
-    }));
+    let mut o = outcome(json, &args, move |out| simulate::write(&mut sim, out));
     o.tables = tables;
     o.notes.push(note);
     Ok(o)
@@ -102,8 +91,27 @@ fn parquet(args: SimulateArgs) -> Result<super::Outcome> {
         "customers": customers,
         "format": "parquet",
     }))? + "\n";
-    let (out, force, seed) = (args.out.clone(), args.force, args.seed);
-    let mut o = super::Outcome::new(
+    let seed = args.seed;
+    let mut o = outcome(json, &args, move |out| {
+        simulate_table::write(out, seed, customers).map(|_| ())
+    });
+    o.notes.push(format!(
+        "Wrote {customers} brokerage customers (Parquet parts of {} in customers/, study.toml, truth.json) to {}",
+        simulate_table::PART,
+        args.out.display()
+    ));
+    Ok(o)
+}
+
+/// The outcome of `simulate`: its JSON, and `write` into the prepared `--out` folder when
+/// the outcome is written.
+fn outcome(
+    json: String,
+    args: &SimulateArgs,
+    mut write: impl FnMut(&std::path::Path) -> Result<()> + Send + 'static,
+) -> super::Outcome {
+    let (out, force) = (args.out.clone(), args.force);
+    super::Outcome::new(
         "simulate",
         json.clone(),
         super::Rendered::Text(String::new()),
@@ -112,12 +120,6 @@ fn parquet(args: SimulateArgs) -> Result<super::Outcome> {
     )
     .then(Box::new(move || {
         crate::report::export::prepare_dir(&out, force)?;
-        simulate_table::write(&out, seed, customers).map(|_| ())
-    }));
-    o.notes.push(format!(
-        "Wrote {customers} brokerage customers (Parquet parts of {} in customers/, study.toml, truth.json) to {}",
-        simulate_table::PART,
-        args.out.display()
-    ));
-    Ok(o)
+        write(&out)
+    }))
 }

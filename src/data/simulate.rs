@@ -176,6 +176,25 @@ pub(crate) fn brokerage_truth() -> [(&'static str, ChainTruth); 2] {
     ]
 }
 
+/// The brokerage truth per segment (JSON), with the segments' sizes when fixed.
+pub(crate) fn brokerage_segments(sizes: Option<[usize; 2]>) -> Vec<serde_json::Value> {
+    brokerage_truth()
+        .iter()
+        .enumerate()
+        .map(|(i, (name, t))| {
+            let mut v = serde_json::json!({
+                "segment": name,
+                "latent_satisfaction_mean": t.sat_mean,
+                "equations": [&t.sow, &t.revenue, &t.profit],
+            });
+            if let Some(s) = sizes {
+                v["customers"] = s[i].into();
+            }
+            v
+        })
+        .collect()
+}
+
 /// The B2B brokerage design: 81 clients (31 profitable, 50 unprofitable at the default
 /// size), 3-6 respondents each rating satisfaction 1-10.
 fn brokerage(seed: u64, n: usize) -> Result<Simulated> {
@@ -280,17 +299,7 @@ satisfaction_scale = [1, 10]
 rule = "profit"
 "#
         .to_string();
-    let segs: Vec<serde_json::Value> = truth
-        .iter()
-        .map(|(name, t)| {
-            serde_json::json!({
-                "segment": name,
-                "customers": if *name == "profitable" { n_profitable } else { n - n_profitable },
-                "latent_satisfaction_mean": t.sat_mean,
-                "equations": [&t.sow, &t.revenue, &t.profit],
-            })
-        })
-        .collect();
+    let segs = brokerage_segments(Some([n_profitable, n - n_profitable]));
     let truth = serde_json::json!({
         "scenario": "brokerage",
         "seed": seed,

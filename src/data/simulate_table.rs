@@ -110,22 +110,12 @@ pub fn write(dir: &Path, seed: u64, customers: usize) -> Result<usize> {
         output::write_table(&parts_dir.join(format!("part-{k:05}.parquet")), &mut df)
     })?;
     output::write_text(&dir.join("study.toml"), STUDY)?;
-    let truth: Vec<serde_json::Value> = brokerage_truth()
-        .iter()
-        .map(|(name, t)| {
-            serde_json::json!({
-                "segment": name,
-                "latent_satisfaction_mean": t.sat_mean,
-                "equations": [&t.sow, &t.revenue, &t.profit],
-            })
-        })
-        .collect();
     let truth = serde_json::json!({
         "scenario": "brokerage",
         "seed": seed,
         "customers": customers,
         "generative_model": "Per client: profitable with probability 31/81; latent satisfaction ~ segment mean + N(0, 1.2); 3-6 ratings round(latent + N(0, 1)) on 1-10, satisfaction = their mean. share_of_wallet, revenue, profit follow the segment's linear equations, each with N(0, sd) noise clipped at ±2.5 sd; share of wallet rounded to 4 decimals, money to 2.",
-        "segments": truth,
+        "segments": super::simulate::brokerage_segments(None),
     });
     let text = serde_json::to_string_pretty(&truth).map_err(|e| Error::Internal(e.to_string()))?;
     output::write_text(&dir.join("truth.json"), &(text + "\n"))?;

@@ -188,7 +188,12 @@ fn streamed_chain_is_reproducible_across_thread_counts() {
             .env("POLARS_MAX_THREADS", threads)
             .args(["regress", "--streaming", "--data"])
             .arg(&file)
-            .args(["--formula", "profit ~ revenue + satisfaction", "--by", "segment"])
+            .args([
+                "--formula",
+                "profit ~ revenue + satisfaction",
+                "--by",
+                "segment",
+            ])
             .args(["--se", "hc3", "--id", "client_id", "--format", "json"])
             .output()
             .unwrap()

@@ -15,17 +15,23 @@ use crate::stats::bootstrap;
 use crate::stats::correlation;
 use crate::stats::{model_frame, Formula, OlsFit, RegressionResult};
 
-fn empty_segment(name: &str, n: usize, error: String) -> SegmentResult {
-    SegmentResult {
-        name: name.to_string(),
-        n,
-        error: Some(error),
-        regressions: vec![],
-        correlations: None,
-        spearman: None,
-        hypotheses: vec![],
-        mediation: None,
-        conditional_effects: vec![],
+/// A segment that cannot be estimated, with why.
+pub(super) fn failed(name: &str, n: usize, error: String) -> SegmentWork {
+    SegmentWork {
+        result: SegmentResult {
+            name: name.to_string(),
+            n,
+            error: Some(error),
+            regressions: vec![],
+            correlations: None,
+            spearman: None,
+            hypotheses: vec![],
+            mediation: None,
+            conditional_effects: vec![],
+        },
+        fits: BTreeMap::new(),
+        draws: vec![],
+        rows: super::Rows::Table(DataFrame::empty()),
     }
 }
 
@@ -53,12 +59,7 @@ pub(super) fn segment(
         .max()
         .unwrap_or(4)
         + 2;
-    let fail = |msg: String| SegmentWork {
-        result: empty_segment(name, n, msg),
-        fits: BTreeMap::new(),
-        draws: vec![],
-        rows: super::Rows::Table(DataFrame::empty()),
-    };
+    let fail = |msg: String| failed(name, n, msg);
     if n > bootstrap::MAX_ROWS {
         return Err(Error::Usage(format!(
             "segment '{name}' has {n} customers; the bootstrap supports at most {}",

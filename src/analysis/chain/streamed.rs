@@ -27,6 +27,7 @@ use rayon::prelude::*;
 
 use super::models::{model_specs, VARS};
 use super::results::*;
+use super::segment::failed;
 use super::{ChainOptions, FitSummary, Rows, SegmentWork};
 use crate::analysis::regress_parts::fold_batches;
 use crate::data::build::cols;
@@ -275,26 +276,6 @@ pub(super) fn pass2(
     match errors.pop() {
         Some(e) => Err(e),
         None => Ok(()),
-    }
-}
-
-/// A segment that cannot be estimated, with why.
-fn failed(name: &str, n: usize, error: String) -> SegmentWork {
-    SegmentWork {
-        result: SegmentResult {
-            name: name.to_string(),
-            n,
-            error: Some(error),
-            regressions: vec![],
-            correlations: None,
-            spearman: None,
-            hypotheses: vec![],
-            mediation: None,
-            conditional_effects: vec![],
-        },
-        fits: BTreeMap::new(),
-        draws: vec![],
-        rows: Rows::Table(DataFrame::empty()),
     }
 }
 
