@@ -455,13 +455,7 @@ pub fn build_with(
             return Err(many_segments(&df, column, &segments)?.into_error());
         }
     }
-    if segments.len() == 1 && study.segments != SegmentRule::None {
-        diag.warnings.push(format!(
-            "the segment rule '{}' puts every customer in one segment ('{}'), so no segments are compared; choose another rule or use `none`",
-            study.segments.describe(),
-            segments[0]
-        ));
-    }
+    diag.warnings.extend(one_segment_warning(study, &segments));
     for s in &segments {
         let n = df
             .column(cols::SEGMENT)?
@@ -531,6 +525,17 @@ pub(crate) fn missing_reason(study: &Study, c: &str) -> String {
     } else {
         format!("missing or non-finite value in '{c}'")
     }
+}
+
+/// The warning for a segment rule that puts every customer in one segment.
+pub(crate) fn one_segment_warning(study: &Study, segments: &[String]) -> Option<String> {
+    (segments.len() == 1 && study.segments != SegmentRule::None).then(|| {
+        format!(
+            "the segment rule '{}' puts every customer in one segment ('{}'), so no segments are compared; choose another rule or use `none`",
+            study.segments.describe(),
+            segments[0]
+        )
+    })
 }
 
 /// Table indices, customer-level tables first, each group in study order.

@@ -444,13 +444,8 @@ impl Tally {
                 .into_error());
             }
         }
-        if segments.len() == 1 && study.segments != SegmentRule::None {
-            diag.warnings.push(format!(
-                "the segment rule '{}' puts every customer in one segment ('{}'), so no segments are compared; choose another rule or use `none`",
-                study.segments.describe(),
-                segments[0]
-            ));
-        }
+        diag.warnings
+            .extend(super::one_segment_warning(study, &segments));
         for s in &segments {
             diag.segments.push(SegmentCount {
                 segment: s.clone(),
