@@ -413,7 +413,7 @@ impl Tally {
                 )));
             }
             diag.warnings.push(format!(
-                "{} customers have satisfaction outside the declared scale [{lo}, {hi}], kept because allow_out_of_range is set (e.g. {})",
+                "{} customers have satisfaction outside the declared scale [{lo}, {hi}] (kept; e.g. {})",
                 w.count,
                 crate::data::diagnostics::quote_ids(&w.examples)
             ));

@@ -48,6 +48,14 @@ const PATTERNS: &[(&str, &str)] = &[
         "{0} 位客户的客户满意度超出声明的量表 {1}（已保留；例如 {2}）",
     ),
     (
+        "read with --streaming: the input audit's whole-table checks (Total rows, non-answer codes such as 99 on an inferred rating scale, numbers stored as text) were not run; declared missing_codes and satisfaction_scale were applied",
+        "以 --streaming 流式读取：未运行输入审核的整表检查（合计行、按推断量表识别的未作答代码如 99、以文本存储的数字）；已应用声明的 missing_codes 和 satisfaction_scale",
+    ),
+    (
+        "read with --streaming: the input audit's whole-table checks (Total rows, number forms in text) were not run on the log",
+        "以 --streaming 流式读取：未对交易记录运行输入审核的整表检查（合计行、文本形式的数字）",
+    ),
+    (
         "the segment rule '{}' puts every customer in one segment ('{}'), so no segments are compared; choose another rule or use `none`",
         "细分规则“{0}”把全部客户归入同一个细分群体（“{1}”），因此不作细分群体比较；请换一种规则，或使用 `none`",
     ),
