@@ -77,6 +77,11 @@ pub struct MetricsArgs {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
+    /// Read --data in batches on polars' streaming engine (Parquet, IPC or CSV; a file, a
+    /// folder or a pattern) and compute CSAT, NPS, CES and retention from the counts of
+    /// each rating value per group: memory is set by the counts, not by the responses.
+    #[arg(long)]
+    pub streaming: bool,
     /// Output format: text (default), json, csv (one row per group, metric and statistic)
     /// or xlsx (with -o FILE.xlsx). The extension of -o chooses it too.
     #[arg(long, value_parser = ["text", "json", "csv", "xlsx"])]
@@ -104,6 +109,9 @@ pub fn compute(mut args: MetricsArgs, lang: Option<&str>) -> Result<super::Outco
         _ => None,
     };
     let lang = super::language(lang.or(study_lang.as_deref()), None)?;
+    if args.streaming {
+        return streaming(args, &format, lang);
+    }
     let mut study_notes = Vec::new();
     let labels: load::TableMeta;
     let diagnostics: crate::data::Diagnostics;
@@ -211,41 +219,7 @@ pub fn compute(mut args: MetricsArgs, lang: Option<&str>) -> Result<super::Outco
             .collect::<Result<Vec<_>>>()?;
         Some((pairs, Scale::parse(&args.csi_scale)?))
     };
-    let mut defaulted_scales = Vec::new();
-    if args.csat_scale.is_none() {
-        defaulted_scales.push("csat".to_string());
-    }
-    if args.ces_scale.is_none() {
-        defaulted_scales.push("ces".to_string());
-    }
-    let opts = MetricsOptions {
-        csat: match args.csat {
-            Some(c) => Some((
-                c,
-                Scale::parse(args.csat_scale.as_deref().unwrap_or("1-5"))?,
-            )),
-            None => None,
-        },
-        nps: args.nps,
-        ces: match args.ces {
-            Some(c) => Some((c, Scale::parse(args.ces_scale.as_deref().unwrap_or("1-7"))?)),
-            None => None,
-        },
-        csi,
-        retained: args.retained,
-        by: args.by,
-        rollup_id: if args.rollup == "customer" {
-            Some(
-                args.id
-                    .clone()
-                    .ok_or_else(|| Error::Usage("--rollup customer needs --id COL".into()))?,
-            )
-        } else {
-            None
-        },
-        confidence: args.confidence,
-        defaulted_scales,
-    };
+    let opts = options(&args, csi)?;
     let wave = match &args.next_wave {
         Some(p) => {
             let id = opts
@@ -363,4 +337,92 @@ fn survey_audit(args: &MetricsArgs, path: &std::path::Path) -> Result<TableAudit
         totals: true,
         ..Default::default()
     })
+}
+
+/// The metrics' options from the flags (`csi`: the CSI attributes and weights, if any).
+fn options(args: &MetricsArgs, csi: Option<(Vec<(String, f64)>, Scale)>) -> Result<MetricsOptions> {
+    let mut defaulted_scales = Vec::new();
+    if args.csat_scale.is_none() {
+        defaulted_scales.push("csat".to_string());
+    }
+    if args.ces_scale.is_none() {
+        defaulted_scales.push("ces".to_string());
+    }
+    Ok(MetricsOptions {
+        csat: match args.csat.clone() {
+            Some(c) => Some((
+                c,
+                Scale::parse(args.csat_scale.as_deref().unwrap_or("1-5"))?,
+            )),
+            None => None,
+        },
+        nps: args.nps.clone(),
+        ces: match args.ces.clone() {
+            Some(c) => Some((c, Scale::parse(args.ces_scale.as_deref().unwrap_or("1-7"))?)),
+            None => None,
+        },
+        csi,
+        retained: args.retained.clone(),
+        by: args.by.clone(),
+        rollup_id: if args.rollup == "customer" {
+            Some(
+                args.id
+                    .clone()
+                    .ok_or_else(|| Error::Usage("--rollup customer needs --id COL".into()))?,
+            )
+        } else {
+            None
+        },
+        confidence: args.confidence,
+        defaulted_scales,
+    })
+}
+
+/// `metrics --streaming`: the table read in batches, the metrics from counts.
+fn streaming(
+    args: MetricsArgs,
+    format: &str,
+    lang: crate::report::i18n::Lang,
+) -> Result<super::Outcome> {
+    let Some(path) = args.data.clone() else {
+        return Err(Error::Usage("--streaming reads --data FILE".into()));
+    };
+    if args.next_wave.is_some() || !args.csi.is_empty() {
+        return Err(Error::Usage(
+            "--streaming: --next-wave and --csi need the responses in memory; run without --streaming".into(),
+        ));
+    }
+    let opts = options(&args, None)?;
+    let lf = load::sources::stream_scan(&path)?;
+    let mut out = metrics::stream(lf, &path.display().to_string(), &opts)?;
+    let file = path.display().to_string();
+    out.diagnostics.study = file.clone();
+    out.diagnostics
+        .inputs
+        .push(crate::data::diagnostics::InputReport {
+            name: file.clone(),
+            path: file,
+            level: "respondent".into(),
+            rows_read: out.groups.iter().map(|g| g.n).sum(),
+            customers: 0,
+            customers_kept: 0,
+            declared_missing: vec![],
+        });
+    super::not_an_input(&[args.output.as_deref()], &[path])?;
+    let rendered = match format {
+        "json" => Rendered::Text(super::to_json(&out)? + "\n"),
+        "csv" => Rendered::Text(regression::csv(&mut render::tidy(&out)?)?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
+        _ => Rendered::Text(render::text_in(&out, lang)),
+    };
+    let json = super::to_json(&out)? + "\n";
+    let export = render::export(&out)?;
+    let shared = std::sync::Arc::new(out);
+    Ok(
+        super::Outcome::shared("metrics", json, rendered, shared.clone(), |o, l| {
+            Ok(render::text_in(o, l))
+        })
+        .to(&args.output)
+        .with_export(export, &args.export),
+    )
 }

@@ -158,3 +158,117 @@ proptest! {
         prop_assert!((n.promoters + n.passives + n.detractors - 100.0).abs() < 1e-9);
     }
 }
+
+/// Issue #23: `metrics --streaming` (from counts per rating value) gives the in-memory
+/// metrics to 1e-12 — per group, and the tests between groups — from one file and from
+/// CSV parts; the same bytes on 1 and 8 threads; and refuses what counts cannot give.
+#[test]
+fn streamed_metrics_equal_the_in_memory_metrics() {
+    use crate::common::bin;
+    let survey = crate::common::data("../../notebooks-data/retail-bank/survey.csv");
+    let args = [
+        "--csat",
+        "satisfaction",
+        "--csat-scale",
+        "1-10",
+        "--nps",
+        "recommend",
+        "--ces",
+        "effort",
+        "--ces-scale",
+        "1-7",
+        "--by",
+        "quality",
+        "--format",
+        "json",
+    ];
+    let run = |data: &std::path::Path, extra: &[&str], threads: &str| -> serde_json::Value {
+        let out = bin()
+            .env("POLARS_MAX_THREADS", threads)
+            .args(["metrics", "--data"])
+            .arg(data)
+            .args(args)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let want = run(&survey, &[], "2");
+    let got = run(&survey, &["--streaming"], "2");
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    let (wg, gg) = (
+        want["groups"].as_array().unwrap(),
+        got["groups"].as_array().unwrap(),
+    );
+    assert_eq!(wg.len(), gg.len());
+    assert!(wg.len() >= 3);
+    for (w, g) in wg.iter().zip(gg) {
+        assert_eq!(w["group"], g["group"]);
+        assert_eq!(w["n"], g["n"]);
+        for (m, keys) in [
+            ("csat", &["mean", "se", "top2box", "ci_low", "ci_high"][..]),
+            (
+                "nps",
+                &["score", "promoters", "detractors", "se", "ci_low"][..],
+            ),
+            ("ces", &["mean", "ci_low", "ci_high"][..]),
+        ] {
+            for k in keys {
+                let (a, b) = (num(&w[m][k]), num(&g[m][k]));
+                assert!(
+                    (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                    "{m}.{k}: {a} vs {b}"
+                );
+            }
+        }
+        assert_eq!(w["ces"]["distribution"], g["ces"]["distribution"]);
+    }
+    for (w, g) in want["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(got["tests"].as_array().unwrap())
+    {
+        let (a, b) = (num(&w["z"]), num(&g["z"]));
+        assert!((a - b).abs() <= 1e-12 * a.abs().max(1.0), "{a} vs {b}");
+    }
+    // Same bytes on one thread and eight.
+    assert_eq!(
+        run(&survey, &["--streaming"], "1"),
+        run(&survey, &["--streaming"], "8")
+    );
+    // Three CSV parts through a pattern.
+    let dir = tempfile::TempDir::new().unwrap();
+    let text = std::fs::read_to_string(&survey).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let body: Vec<&str> = lines.collect();
+    for (i, chunk) in body.chunks(body.len().div_ceil(3)).enumerate() {
+        let part = format!("{header}\n{}\n", chunk.join("\n"));
+        std::fs::write(dir.path().join(format!("p{i}.csv")), part).unwrap();
+    }
+    let parts = run(&dir.path().join("p*.csv"), &["--streaming"], "2");
+    assert_eq!(parts["groups"], got["groups"]);
+    // What counts cannot give.
+    let out = bin()
+        .args(["metrics", "--streaming", "--data"])
+        .arg(&survey)
+        .args([
+            "--csat",
+            "satisfaction",
+            "--csat-scale",
+            "1-10",
+            "--id",
+            "household_id",
+        ])
+        .args(["--rollup", "customer"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("without --streaming"));
+}

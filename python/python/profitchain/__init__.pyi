@@ -175,6 +175,7 @@ def metrics(
     id: Optional[Union[Value, Sequence[Value]]] = None,
     rollup: Optional[Union[Value, Sequence[Value]]] = None,
     confidence: Optional[Union[Value, Sequence[Value]]] = None,
+    streaming: Optional[bool] = None,
     format: Optional[Union[Value, Sequence[Value]]] = None,
     output: Optional[Union[Value, Sequence[Value]]] = None,
     export: Optional[Union[Value, Sequence[Value]]] = None,

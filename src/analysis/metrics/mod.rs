@@ -14,8 +14,11 @@ use crate::stats::regression::t_quantile;
 pub use results::*;
 pub use retention::wave_retention;
 
+mod counts;
 mod results;
 mod retention;
+
+pub use counts::stream;
 
 /// Error naming the first value outside `[lo, hi]` (or not whole when `integer`).
 fn check_range(
@@ -312,10 +315,50 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         ),
         None => None,
     };
-    let groups_sorted = group_values(&agg, "__group")?;
+    summarize(
+        &agg,
+        ces_dist.as_ref(),
+        opts,
+        Summarized {
+            z,
+            rolled_up,
+            unit,
+            notes,
+            csi_weights,
+        },
+    )
+}
+
+/// What [`summarize`] takes besides the aggregates.
+pub(crate) struct Summarized {
+    pub z: f64,
+    pub rolled_up: bool,
+    pub unit: String,
+    pub notes: Vec<String>,
+    pub csi_weights: Vec<(String, f64)>,
+}
+
+/// The metrics of each group from its aggregates (`agg`: one row per `__group` with
+/// `__n`, `{tag}_n`, `{tag}_mean`, `{tag}_sd`, `csat_top2`, `nps_n`, `nps_p`, `nps_d`,
+/// `nps_sd`) and the CES distribution (`__group`, `__v`, `__k`), and the tests between
+/// groups.
+pub(crate) fn summarize(
+    agg: &DataFrame,
+    ces_dist: Option<&DataFrame>,
+    opts: &MetricsOptions,
+    with: Summarized,
+) -> Result<MetricsOutput> {
+    let Summarized {
+        z,
+        rolled_up,
+        unit,
+        mut notes,
+        csi_weights,
+    } = with;
+    let groups_sorted = group_values(agg, "__group")?;
     let mut groups = Vec::new();
     for (i, g) in groups_sorted.iter().enumerate() {
-        let f = |c: &str| get_f64(&agg, c, i);
+        let f = |c: &str| get_f64(agg, c, i);
         let n = f("__n") as usize;
         let mean_ci = |tag: &str| -> Option<(usize, f64, f64, f64)> {
             let k = f(&format!("{tag}_n"));
@@ -386,7 +429,7 @@ pub fn run(df: &DataFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsO
         let ces = match &opts.ces {
             Some(_) => match mean_ci("ces") {
                 Some((k, m, lo, hi)) => {
-                    let dist = ces_dist.as_ref().map(|d| {
+                    let dist = ces_dist.map(|d| {
                         let sub = d
                             .clone()
                             .lazy()
