@@ -585,6 +585,41 @@ fn chain_finish(
     ))
 }
 
+/// The options of metrics from counts (JSON), from `metrics`' own flags.
+#[pyfunction]
+fn metrics_spec(argv: Vec<String>) -> PyResult<String> {
+    let cli = Cli::try_parse_from(
+        ["profitchain".to_string(), "metrics".to_string()]
+            .into_iter()
+            .chain(argv),
+    )
+    .map_err(|e| InputError::new_err(e.render().to_string().trim().to_string()))?;
+    let profitchain::cli::Command::Metrics(args) = cli.command else {
+        return Err(InternalError::new_err("not a metrics command"));
+    };
+    json(&profitchain::cli::metrics::spec(args).map_err(to_py)?)
+}
+
+/// The metrics from counts per group and value (JSON `Counts`): `metrics --format json`'s
+/// result, and its text in `lang`.
+#[pyfunction]
+fn metrics_from_counts(
+    counts: &str,
+    spec: &str,
+    table: &str,
+    lang_code: &str,
+) -> PyResult<(String, String)> {
+    use profitchain::analysis::metrics;
+    let counts: metrics::Counts = parse(counts, "metric counts")?;
+    let opts: metrics::MetricsOptions = parse(spec, "metrics options")?;
+    let l = lang(lang_code)?;
+    let out = metrics::from_counts(counts, table, &opts).map_err(to_py)?;
+    Ok((
+        profitchain::cli::to_json(&out).map_err(to_py)?,
+        profitchain::report::metrics::text_in(&out, l),
+    ))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", m.py().get_type::<InputError>())?;
@@ -606,6 +641,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chain_stage2, m)?)?;
     m.add_function(wrap_pyfunction!(chain_part2, m)?)?;
     m.add_function(wrap_pyfunction!(chain_finish, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics_spec, m)?)?;
+    m.add_function(wrap_pyfunction!(metrics_from_counts, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_inside, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<StudyText>()?;

@@ -234,3 +234,31 @@ def test_chain_refuses_repeated_ids_and_what_a_stream_cannot_do(session, chain_t
         pcs.chain(sdf, spearman=True, **CHAIN)
     with pytest.raises(pc.InputError, match="no column 'score'"):
         pcs.chain(sdf, **{**CHAIN, "satisfaction": "score"})
+
+
+SURVEY = LOG.parent / "survey.csv"
+METRICS = dict(csat="satisfaction", csat_scale="1-10", nps="recommend", ces="effort",
+               ces_scale="1-7", by="quality")
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 64])
+def test_metrics_equal_the_streamed_metrics_on_any_partitioning(session, partitions):
+    want = pc.metrics(data=str(SURVEY), streaming=True, format="json", **METRICS).to_dict()
+    sdf = session.read.option("header", True).option("inferSchema", True).csv(str(SURVEY))
+    got = pcs.metrics(sdf.repartition(partitions), **METRICS)
+    # Counts are exact: the same numbers, bit for bit, whatever the partitioning.
+    assert got.to_dict()["groups"] == want["groups"]
+    assert got.to_dict()["tests"] == want["tests"]
+    assert "NPS" in got.text
+    overall = pcs.metrics(sdf.repartition(partitions), nps="recommend").groups
+    assert overall[0]["n"] == 60066
+
+
+def test_metrics_refuse_what_counts_cannot_give(session):
+    sdf = session.read.option("header", True).option("inferSchema", True).csv(str(SURVEY))
+    with pytest.raises(pc.InputError, match="in memory"):
+        pcs.metrics(sdf, csi=["quality:1", "service:1"])
+    with pytest.raises(pc.InputError, match="no column 'nps_item'"):
+        pcs.metrics(sdf, nps="nps_item")
+    with pytest.raises(pc.InputError, match="outside the default CSAT scale"):
+        pcs.metrics(sdf, csat="satisfaction")

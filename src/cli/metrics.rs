@@ -378,6 +378,19 @@ fn options(args: &MetricsArgs, csi: Option<(Vec<(String, f64)>, Scale)>) -> Resu
     })
 }
 
+/// The options of metrics from counts over a table in parts (`profitchain.spark.metrics`),
+/// from `metrics`' own flags.
+pub fn spec(args: MetricsArgs) -> Result<MetricsOptions> {
+    if args.next_wave.is_some() || !args.csi.is_empty() {
+        return Err(Error::Usage(
+            "metrics from counts: --next-wave and --csi need the responses in memory".into(),
+        ));
+    }
+    let opts = options(&args, None)?;
+    metrics::counts_check(&opts)?;
+    Ok(opts)
+}
+
 /// `metrics --streaming`: the table read in batches, the metrics from counts.
 fn streaming(
     args: MetricsArgs,

@@ -254,6 +254,25 @@ fn streamed_metrics_equal_the_in_memory_metrics() {
     }
     let parts = run(&dir.path().join("p*.csv"), &["--streaming"], "2");
     assert_eq!(parts["groups"], got["groups"]);
+    // Without --by: one group of every response.
+    let overall = |extra: &[&str]| -> serde_json::Value {
+        let out = bin()
+            .args(["metrics", "--data"])
+            .arg(&survey)
+            .args(["--nps", "recommend", "--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (w, g) = (overall(&[]), overall(&["--streaming"]));
+    assert_eq!(g["groups"][0]["n"], 60066);
+    assert_eq!(w["groups"][0]["n"], g["groups"][0]["n"]);
+    let (a, b) = (
+        num(&w["groups"][0]["nps"]["score"]),
+        num(&g["groups"][0]["nps"]["score"]),
+    );
+    assert!((a - b).abs() < 1e-12, "{a} vs {b}");
     // What counts cannot give.
     let out = bin()
         .args(["metrics", "--streaming", "--data"])

@@ -10,8 +10,8 @@ the partitioning. ``regress`` runs the same way: each batch's design is built by
 formula code and reduced to sums, in two passes.
 
 Needs pyspark (3.4 or later) on the driver and this package installed on the executors
-(the same wheel). ``chain``, ``clv`` and ``regress`` run on Spark today; see README "At
-scale".
+(the same wheel). ``chain``, ``clv``, ``metrics`` and ``regress`` run on Spark today; see
+README "At scale".
 
 Example (needs a Spark session; the tests in ``python/tests/test_spark.py`` run it)::
 
@@ -31,7 +31,17 @@ from typing import Any, Dict, List, Optional
 
 from . import _core
 
-__all__ = ["chain", "clv", "regress", "rfm", "SparkChain", "SparkClv", "SparkRegress"]
+__all__ = [
+    "chain",
+    "clv",
+    "metrics",
+    "regress",
+    "rfm",
+    "SparkChain",
+    "SparkClv",
+    "SparkMetrics",
+    "SparkRegress",
+]
 
 _DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
 _MODELS = {"bgnbd": "bgnbd", "mbgnbd": "mbgnbd", "pnbd": "paretonbd"}
@@ -586,3 +596,65 @@ def chain(sdf: Any, *, lang: str = "en", **options: Any) -> SparkChain:
     residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
     result, text = _core.chain_finish(spec_json, stage2, residuals, lang)
     return SparkChain(json.loads(result), text)
+
+
+class SparkMetrics:
+    """Satisfaction metrics of a Spark DataFrame: ``to_dict()`` is ``profitchain metrics
+    --format json``'s result, ``text`` its text, ``groups`` the per-group metrics."""
+
+    def __init__(self, result: Dict[str, Any], text: str) -> None:
+        self._result = result
+        self.text = text
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(self._result))
+
+    @property
+    def groups(self) -> List[Dict[str, Any]]:
+        return list(self._result["groups"])
+
+    def __repr__(self) -> str:
+        groups = ", ".join(f"{g['group']} (n = {g['n']})" for g in self._result["groups"])
+        return f"<profitchain.spark metrics: {groups}>"
+
+
+def metrics(sdf: Any, *, lang: str = "en", **options: Any) -> SparkMetrics:
+    """CSAT, NPS, CES and retention (``profitchain metrics --streaming``) of a Spark
+    DataFrame of survey responses, with ``metrics``' options: ``csat``, ``csat_scale``,
+    ``nps``, ``ces``, ``ces_scale``, ``retained``, ``by``, ``confidence``.
+
+    Spark counts each rating value per group (SQL aggregates on the executors); the driver
+    collects the counts (a few rows per group) and the Rust core computes the metrics from
+    them as ``metrics --streaming`` does. Counts are exact, so the results are identical
+    whatever the partitioning."""
+    from . import _Call, _argv
+
+    F = _functions()
+    argv = _argv("metrics", dict(options, data="spark"), _Call())
+    spec_json = _core.metrics_spec(argv[1:])
+    spec = json.loads(spec_json)
+    columns = []
+    if spec.get("csat"):
+        columns.append(spec["csat"][0])
+    for k in ("nps", "retained"):
+        if spec.get(k):
+            columns.append(spec[k])
+    if spec.get("ces"):
+        columns.append(spec["ces"][0])
+    by = spec.get("by")
+    _require(sdf, list(dict.fromkeys(columns + ([by] if by else []))))
+    group = F.col(by).cast("string") if by else F.lit("all")
+    data = sdf.select(group.alias("__group"), *[F.col(c).cast("double").alias(c) for c in columns])
+    rows = [[r["__group"], float(r["count"])] for r in data.groupBy("__group").count().collect()]
+    values = {}
+    for c in dict.fromkeys(columns):
+        counted = (
+            data.where(F.col(c).isNotNull())
+            .groupBy("__group", F.col(c).alias("__v"))
+            .count()
+            .collect()
+        )
+        values[c] = [[r["__group"], float(r["__v"]), float(r["count"])] for r in counted]
+    counts = json.dumps({"groups": rows, "values": values})
+    result, text = _core.metrics_from_counts(counts, spec_json, "the Spark DataFrame", lang)
+    return SparkMetrics(json.loads(result), text)

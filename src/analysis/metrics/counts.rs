@@ -89,19 +89,25 @@ fn texts(df: &DataFrame, c: &str) -> Result<Vec<String>> {
         .collect())
 }
 
-/// The metrics of the table `lf` (named `file` in messages), read in batches.
-pub fn stream(lf: LazyFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsOutput> {
+/// Refuse what counts cannot give.
+pub fn check(opts: &MetricsOptions) -> Result<()> {
     if opts.csi.is_some() || opts.rollup_id.is_some() {
         return Err(Error::Usage(
             "--streaming counts each rating value: --csi (an index of several ratings per response) and --rollup customer (a mean per customer) need the responses in memory; run without --streaming".into(),
         ));
     }
-    let metrics = rated(opts);
-    if metrics.is_empty() {
+    if rated(opts).is_empty() {
         return Err(Error::Usage(
             "name at least one metric: --csat, --nps, --ces or --retained".into(),
         ));
     }
+    Ok(())
+}
+
+/// The metrics of the table `lf` (named `file` in messages), read in batches.
+pub fn stream(lf: LazyFrame, file: &str, opts: &MetricsOptions) -> Result<MetricsOutput> {
+    check(opts)?;
+    let metrics = rated(opts);
     let mut lf = lf;
     let schema = lf.collect_schema()?;
     let names: Vec<String> = schema.iter_names().map(|s| s.to_string()).collect();
@@ -136,22 +142,24 @@ pub fn stream(lf: LazyFrame, file: &str, opts: &MetricsOptions) -> Result<Metric
         Ok(q.collect_with_engine(Engine::Streaming)?.unwrap_single())
     };
     let rows = collect(
+        // (A literal group is broadcast to the rows by with_column; a select of it alone
+        // would be one row.)
         lf.clone()
-            .select([group.clone()])
+            .with_column(group.clone())
+            .select([col("__group")])
             .group_by([col("__group")])
             .agg([len().cast(DataType::Float64).alias("__n")])
             .sort(["__group"], Default::default()),
     )?;
-    // A column with many values (a measure, an id) is refused here, naming it.
-    let group_names = crate::analysis::regress::group_values(&rows, "__group")?;
-
-    let mut columns: Vec<Column> = vec![
-        Column::new("__group".into(), texts(&rows, "__group")?),
-        Column::new("__n".into(), f64s(&rows, "__n")?),
-    ];
-    let mut ces_dist = None;
+    let mut counts = Counts {
+        groups: texts(&rows, "__group")?
+            .into_iter()
+            .zip(f64s(&rows, "__n")?)
+            .collect(),
+        values: Default::default(),
+    };
     for m in &metrics {
-        let counts = collect(
+        let c = collect(
             lf.clone()
                 .select([
                     group.clone(),
@@ -162,11 +170,55 @@ pub fn stream(lf: LazyFrame, file: &str, opts: &MetricsOptions) -> Result<Metric
                 .agg([len().cast(DataType::Float64).alias("__k")])
                 .sort(["__group", "__v"], Default::default()),
         )?;
-        let (g, v, k) = (
-            texts(&counts, "__group")?,
-            f64s(&counts, "__v")?,
-            f64s(&counts, "__k")?,
-        );
+        let rows: Vec<(String, f64, f64)> = texts(&c, "__group")?
+            .into_iter()
+            .zip(f64s(&c, "__v")?)
+            .zip(f64s(&c, "__k")?)
+            .map(|((g, v), k)| (g, v, k))
+            .collect();
+        counts.values.insert(m.column.clone(), rows);
+    }
+    from_counts(counts, file, opts)
+}
+
+/// Responses per group, and the counts of each metric column's values per group (by
+/// column name: (group, value, count) rows in any order) — what a stream or a Spark
+/// aggregate counts.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Counts {
+    pub groups: Vec<(String, f64)>,
+    pub values: std::collections::BTreeMap<String, Vec<(String, f64, f64)>>,
+}
+
+/// The metrics from the counts (`file` names the table in messages).
+pub fn from_counts(mut counts: Counts, file: &str, opts: &MetricsOptions) -> Result<MetricsOutput> {
+    check(opts)?;
+    let metrics = rated(opts);
+    counts.groups.sort_by(|a, b| a.0.cmp(&b.0));
+    let rows = DataFrame::new_infer_height(vec![
+        Column::new(
+            "__group".into(),
+            counts
+                .groups
+                .iter()
+                .map(|g| g.0.clone())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "__n".into(),
+            counts.groups.iter().map(|g| g.1).collect::<Vec<_>>(),
+        ),
+    ])?;
+    // A column with many values (a measure, an id) is refused here, naming it.
+    let group_names = crate::analysis::regress::group_values(&rows, "__group")?;
+    let mut columns: Vec<Column> = rows.columns().to_vec();
+    let mut ces_dist = None;
+    for m in &metrics {
+        let mut rows = counts.values.remove(&m.column).unwrap_or_default();
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        let g: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let v: Vec<f64> = rows.iter().map(|r| r.1).collect();
+        let k: Vec<f64> = rows.iter().map(|r| r.2).collect();
         for (value, count) in v.iter().zip(&k) {
             let outside = *value < m.lo || *value > m.hi || (m.whole && value.fract() != 0.0);
             if outside {
@@ -219,7 +271,11 @@ pub fn stream(lf: LazyFrame, file: &str, opts: &MetricsOptions) -> Result<Metric
             add("nps_d".into(), &cols[5]);
         }
         if t == "ces" {
-            ces_dist = Some(counts);
+            ces_dist = Some(DataFrame::new_infer_height(vec![
+                Column::new("__group".into(), g.clone()),
+                Column::new("__v".into(), v.clone()),
+                Column::new("__k".into(), k.clone()),
+            ])?);
         }
     }
     let agg = DataFrame::new_infer_height(columns)?;
@@ -235,7 +291,7 @@ pub fn stream(lf: LazyFrame, file: &str, opts: &MetricsOptions) -> Result<Metric
             rolled_up: false,
             unit: "respondents".into(),
             notes: vec![
-                "read with --streaming: the metrics come from the counts of each rating value per group; the input audit's whole-table checks (Total rows, non-answer codes on an inferred scale, numbers stored as text) were not run".into(),
+                "the metrics come from the counts of each rating value per group, read in parts; the input audit's whole-table checks (Total rows, non-answer codes on an inferred scale, numbers stored as text) were not run".into(),
             ],
             csi_weights: vec![],
         },

@@ -18,7 +18,7 @@ mod counts;
 mod results;
 mod retention;
 
-pub use counts::stream;
+pub use counts::{check as counts_check, from_counts, stream, Counts};
 
 /// Error naming the first value outside `[lo, hi]` (or not whole when `integer`).
 fn check_range(
