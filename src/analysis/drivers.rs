@@ -123,15 +123,10 @@ fn quadrant(importance_high: Option<bool>, performance_high: Option<bool>) -> &'
     }
 }
 
-fn one_group(
-    df: &DataFrame,
-    file: &str,
-    opts: &DriverOptions,
-    group: &str,
-    progress: &ProgressBar,
-) -> Result<DriverGroup> {
+/// The regression of the outcome on the drivers, as a formula.
+pub(crate) fn formula_of(opts: &DriverOptions) -> String {
     let q = crate::stats::formula::quote_name;
-    let formula_text = format!(
+    format!(
         "{} ~ {}",
         q(&opts.target),
         opts.drivers
@@ -139,7 +134,17 @@ fn one_group(
             .map(|d| q(d))
             .collect::<Vec<_>>()
             .join(" + ")
-    );
+    )
+}
+
+fn one_group(
+    df: &DataFrame,
+    file: &str,
+    opts: &DriverOptions,
+    group: &str,
+    progress: &ProgressBar,
+) -> Result<DriverGroup> {
+    let formula_text = formula_of(opts);
     let formula = Formula::parse(&formula_text)?;
     let frame = model_frame(&formula, df, file)?;
     let fit = OlsFit::fit(&frame.design).map_err(|e| match e {
@@ -160,17 +165,75 @@ fn one_group(
     cols.push(frame.design.y.to_vec());
     let slices: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
     let data = BootData::new(&slices)?;
-    let point = importances(&data.full()).ok_or_else(|| {
-        Error::Degenerate(format!(
-            "group '{group}': the drivers' correlation matrix is singular"
-        ))
-    })?;
-    let r2 = reg.r_squared;
     let draws = if opts.bootstrap > 0 {
         bootstrap::resample(&data, opts.bootstrap, opts.seed, &importances, progress)
     } else {
         vec![]
     };
+    let means: Vec<f64> = cols[..p]
+        .iter()
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect();
+    let n = cols[0].len() as f64;
+    let sds: Vec<f64> = cols[..p]
+        .iter()
+        .zip(&means)
+        .map(|(c, m)| (c.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt())
+        .collect();
+    let rating_range = cols[..p]
+        .iter()
+        .flatten()
+        .fold([f64::INFINITY, f64::NEG_INFINITY], |[lo, hi], v| {
+            [lo.min(*v), hi.max(*v)]
+        });
+    assemble(
+        group,
+        opts,
+        Estimated {
+            reg,
+            cross: data.full(),
+            means,
+            sds,
+            n: fit.n,
+            rating_range,
+            dropped: frame.dropped,
+            draws,
+        },
+    )
+}
+
+/// What a group's driver analysis is assembled from: the regression, the cross-products of
+/// the drivers and the outcome (last), the drivers' means and SDs, and the bootstrap draws.
+pub(crate) struct Estimated {
+    pub reg: RegressionResult,
+    pub cross: CrossProducts,
+    pub means: Vec<f64>,
+    pub sds: Vec<f64>,
+    pub n: usize,
+    pub rating_range: [f64; 2],
+    pub dropped: Vec<RowsDropped>,
+    pub draws: Vec<Vec<f64>>,
+}
+
+/// A group's results from its estimates: importances, intervals and quadrants.
+pub(crate) fn assemble(group: &str, opts: &DriverOptions, e: Estimated) -> Result<DriverGroup> {
+    let Estimated {
+        reg,
+        cross,
+        means,
+        sds,
+        n,
+        rating_range,
+        dropped,
+        draws,
+    } = e;
+    let p = opts.drivers.len();
+    let point = importances(&cross).ok_or_else(|| {
+        Error::Degenerate(format!(
+            "group '{group}': the drivers' correlation matrix is singular"
+        ))
+    })?;
+    let r2 = reg.r_squared;
     let ci = |k: usize| -> Option<[f64; 2]> {
         if draws.is_empty() {
             return None;
@@ -187,28 +250,17 @@ fn one_group(
             bootstrap::quantile_sorted(&d, 1.0 - a / 2.0),
         ])
     };
-    let means: Vec<f64> = cols[..p]
-        .iter()
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
-        .collect();
     // Performance intervals: the t interval of each mean rating.
-    let n = cols[0].len() as f64;
-    let t = crate::stats::regression::t_quantile(0.5 + opts.confidence / 2.0, (n - 1.0).max(1.0));
-    let mean_ci: Vec<[f64; 2]> = cols[..p]
+    let nf = n as f64;
+    let t = crate::stats::regression::t_quantile(0.5 + opts.confidence / 2.0, (nf - 1.0).max(1.0));
+    let mean_ci: Vec<[f64; 2]> = means
         .iter()
-        .zip(&means)
-        .map(|(c, m)| {
-            let sd = (c.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
-            let h = t * sd / n.sqrt();
+        .zip(&sds)
+        .map(|(m, sd)| {
+            let h = t * sd / nf.sqrt();
             [m - h, m + h]
         })
         .collect();
-    let rating_range = cols[..p]
-        .iter()
-        .flatten()
-        .fold([f64::INFINITY, f64::NEG_INFINITY], |[lo, hi], v| {
-            [lo.min(*v), hi.max(*v)]
-        });
     let mean_importance = r2 / p as f64;
     let mean_performance = means.iter().sum::<f64>() / p as f64;
     let resampled = !draws.is_empty();
@@ -242,10 +294,10 @@ fn one_group(
     let conf = format!("{:.0}%", opts.confidence * 100.0);
     Ok(DriverGroup {
         group: group.to_string(),
-        n: fit.n,
+        n,
         r_squared: r2,
         drivers,
-        rows_dropped: frame.dropped,
+        rows_dropped: dropped,
         mean_importance_pct: 100.0 / p as f64,
         mean_performance,
         rating_range,
@@ -257,8 +309,8 @@ fn one_group(
     })
 }
 
-/// Run the key-driver analysis, overall or per group.
-pub fn run(df: &DataFrame, file: &str, opts: &DriverOptions) -> Result<DriversOutput> {
+/// Check the options every driver analysis shares.
+fn check(opts: &DriverOptions) -> Result<()> {
     crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)?;
     if opts.drivers.len() < 2 {
         return Err(Error::Usage(format!(
@@ -273,6 +325,126 @@ pub fn run(df: &DataFrame, file: &str, opts: &DriverOptions) -> Result<DriversOu
             crate::stats::importance::MAX_DRIVERS
         )));
     }
+    Ok(())
+}
+
+/// The key-driver analysis of a table read in batches (`drivers --streaming`): the
+/// regression and its sums per group from [`crate::analysis::regress_parts::stream_parts`],
+/// the importances from the sums' correlation matrix (Shapley and relative weights need
+/// nothing else), the drivers' means and SDs from the same sums and their ranges from a
+/// streaming min/max. The numbers equal the in-memory analysis's to the order of sums.
+/// The bootstrap of importances resamples rows and is refused.
+pub fn stream(lf: LazyFrame, file: &str, opts: &DriverOptions) -> Result<DriversOutput> {
+    check(opts)?;
+    if opts.bootstrap > 0 {
+        return Err(Error::Usage(
+            "--streaming: the bootstrap of importances resamples the rows; run without --streaming, or with --bootstrap 0".into(),
+        ));
+    }
+    let reg_opts = crate::analysis::regress::RegressOptions {
+        formula: formula_of(opts),
+        by: opts.by.clone(),
+        se: CovType::Nonrobust,
+        confidence: opts.confidence,
+        id: None,
+    };
+    let (out, parts) = crate::analysis::regress_parts::stream_parts(lf.clone(), file, &reg_opts)?;
+    // Each group's lowest and highest rating of any driver (exact in any order).
+    let group = match &opts.by {
+        Some(by) => col(by.as_str()).cast(DataType::String),
+        None => lit("all"),
+    };
+    let mut aggs = Vec::new();
+    for (j, d) in opts.drivers.iter().enumerate() {
+        let v = col(d.as_str()).cast(DataType::Float64);
+        aggs.push(v.clone().min().alias(format!("__lo{j}")));
+        aggs.push(v.max().alias(format!("__hi{j}")));
+    }
+    // Over the rows the regression used: every model column present and finite.
+    let complete = std::iter::once(&opts.target)
+        .chain(&opts.drivers)
+        .map(|c| col(c.as_str()).cast(DataType::Float64).is_finite())
+        .reduce(|a, b| a.and(b))
+        .unwrap_or(lit(true));
+    let ranges = lf
+        .filter(complete.fill_null(lit(false)))
+        .with_column(group.alias("__group"))
+        .group_by([col("__group")])
+        .agg(aggs)
+        .collect_with_engine(Engine::Streaming)?
+        .unwrap_single();
+    let range_of = |g: &str| -> Result<[f64; 2]> {
+        let row = ranges
+            .column("__group")?
+            .str()?
+            .iter()
+            .position(|x| x == Some(g))
+            .ok_or_else(|| Error::Internal(format!("no rating range for group '{g}'")))?;
+        let mut r = [f64::INFINITY, f64::NEG_INFINITY];
+        for j in 0..opts.drivers.len() {
+            let lo = ranges
+                .column(&format!("__lo{j}"))?
+                .get(row)?
+                .extract::<f64>();
+            let hi = ranges
+                .column(&format!("__hi{j}"))?
+                .get(row)?
+                .extract::<f64>();
+            r = [
+                r[0].min(lo.unwrap_or(f64::INFINITY)),
+                r[1].max(hi.unwrap_or(f64::NEG_INFINITY)),
+            ];
+        }
+        Ok(r)
+    };
+    let p = opts.drivers.len();
+    let mut groups = Vec::new();
+    for (reg, part) in out.models.into_iter().zip(parts) {
+        let s = &part.sums;
+        let k = s.shift.len();
+        if k != p + 1 {
+            return Err(Error::Internal(format!(
+                "group '{}': sums of {k} columns for {p} drivers and an outcome",
+                part.group
+            )));
+        }
+        // The standardized cross-products: Σz = 0, Σzzᵀ = centered cross-products / sds.
+        let sd: Vec<f64> = (0..k).map(|j| s.mean_sd(j).1).collect();
+        let mut packed = vec![s.n];
+        packed.extend(std::iter::repeat_n(0.0, k));
+        for a in 0..k {
+            for b in a..k {
+                let c = s.cross[a][b] - s.sum[a] * s.sum[b] / s.n;
+                packed.push(c / (sd[a] * sd[b]));
+            }
+        }
+        let cross = CrossProducts::from_packed(k, &sd, &packed);
+        let rating_range = range_of(&part.group)?;
+        groups.push(assemble(
+            &part.group.clone(),
+            opts,
+            Estimated {
+                n: reg.n,
+                reg,
+                cross,
+                means: (0..p).map(|j| s.mean_sd(j).0).collect(),
+                sds: sd[..p].to_vec(),
+                rating_range,
+                dropped: part.dropped,
+                draws: vec![],
+            },
+        )?);
+    }
+    Ok(DriversOutput {
+        diagnostics: Default::default(),
+        target: opts.target.clone(),
+        groups,
+    })
+}
+
+/// Run the key-driver analysis, overall or per group.
+pub fn run(df: &DataFrame, file: &str, opts: &DriverOptions) -> Result<DriversOutput> {
+    check(opts)?;
     let groups: Vec<(String, DataFrame)> = match &opts.by {
         None => vec![("all".into(), df.clone())],
         Some(by) => {

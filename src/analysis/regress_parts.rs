@@ -353,7 +353,17 @@ pub(crate) fn fold_batches<S: Send + 'static>(
 /// `regress` on a table streamed from disk in batches (polars' streaming engine, only the
 /// columns the model reads): the two passes of [`part_sums`] and [`part_residuals`] over
 /// the batches, then [`finish`]. Memory is set by a batch and the sums, not by the table.
-pub fn stream(mut lf: LazyFrame, file: &str, opts: &RegressOptions) -> Result<RegressOutput> {
+pub fn stream(lf: LazyFrame, file: &str, opts: &RegressOptions) -> Result<RegressOutput> {
+    Ok(stream_parts(lf, file, opts)?.0)
+}
+
+/// [`stream`], also returning each group's merged pass-1 sums (for analyses built on the
+/// same moments: the drivers' importances).
+pub fn stream_parts(
+    mut lf: LazyFrame,
+    file: &str,
+    opts: &RegressOptions,
+) -> Result<(RegressOutput, Vec<Part>)> {
     let f = Formula::parse(&opts.formula)?;
     let mut wanted: Vec<String> = f.columns().into_iter().map(|(c, _)| c).collect();
     for c in [&opts.by, &opts.id].into_iter().flatten() {
@@ -392,5 +402,6 @@ pub fn stream(mut lf: LazyFrame, file: &str, opts: &RegressOptions) -> Result<Re
     let residuals = fold_batches(lf, Vec::<ResidualPart>::new(), move |acc, df| {
         add_residual_rows(acc, df, &formula, by.as_deref(), id.as_deref(), &m)
     })?;
-    finish(&merged, residuals, opts)
+    let out = finish(&merged, residuals, opts)?;
+    Ok((out, (*merged).clone()))
 }

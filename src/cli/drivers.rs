@@ -60,6 +60,11 @@ pub struct DriversArgs {
     pub file: super::data_args::FileArgs,
     #[command(flatten)]
     pub audit: super::data_args::AuditArgs,
+    /// Read --data in batches on polars' streaming engine (Parquet, IPC or CSV; a file, a
+    /// folder or a pattern): the regression and importances from additive sums (without
+    /// --bootstrap).
+    #[arg(long)]
+    pub streaming: bool,
 }
 
 pub fn compute(args: DriversArgs, lang: Option<&str>) -> Result<super::Outcome> {
@@ -91,23 +96,35 @@ pub fn compute(args: DriversArgs, lang: Option<&str>) -> Result<super::Outcome> 
         survey: true,
         ..Default::default()
     };
-    let a = audit::read(&args.data, &args.file.options()?, ctx, &numeric)?;
-    let t = a.table;
-    // A labelled code column (SPSS/Stata) groups by its labels.
-    let df = match &args.by {
-        Some(by) => t.meta.with_labels(t.df, by)?,
-        None => t.df,
-    };
+    let file = args.data.display().to_string();
     let opts = DriverOptions {
-        target: args.target,
+        target: args.target.clone(),
         drivers,
-        by: args.by,
+        by: args.by.clone(),
         bootstrap: args.bootstrap,
         seed: args.seed,
         confidence: args.confidence,
     };
-    let mut out = drivers::run(&df, &args.data.display().to_string(), &opts)?;
-    out.diagnostics = a.diagnostics;
+    let out = if args.streaming {
+        let lf = crate::data::load::sources::stream_scan(&args.data)?;
+        let mut out = drivers::stream(lf, &file, &opts)?;
+        out.diagnostics.study = file.clone();
+        out.diagnostics.notes.push(
+            "read with --streaming: the input audit's whole-table checks (Total rows, non-answer codes on an inferred scale, numbers stored as text) were not run".into(),
+        );
+        out
+    } else {
+        let a = audit::read(&args.data, &args.file.options()?, ctx, &numeric)?;
+        let t = a.table;
+        // A labelled code column (SPSS/Stata) groups by its labels.
+        let df = match &args.by {
+            Some(by) => t.meta.with_labels(t.df, by)?,
+            None => t.df,
+        };
+        let mut out = drivers::run(&df, &file, &opts)?;
+        out.diagnostics = a.diagnostics;
+        out
+    };
     let lang = super::language(lang, None)?;
     // Everything is rendered before anything is written.
     let mut charts_out = Vec::new();

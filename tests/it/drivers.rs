@@ -91,3 +91,88 @@ proptest! {
         prop_assert!(g.drivers.iter().all(|d| d.shapley >= -1e-12 && d.relative_weight >= -1e-12));
     }
 }
+
+/// Issue #23: `drivers --streaming` (the regression and importances from additive sums)
+/// gives the in-memory analysis to 1e-10 — coefficients, R², Shapley values, relative
+/// weights, means, intervals, quadrants — from a file and from CSV parts, the same bytes on
+/// 1 and 8 threads, and refuses the bootstrap.
+#[test]
+fn streamed_drivers_equal_the_in_memory_drivers() {
+    use crate::common::bin;
+    let survey = crate::common::data("../../notebooks-data/retail-bank/survey.csv");
+    let run = |data: &std::path::Path, extra: &[&str], threads: &str| -> serde_json::Value {
+        let out = bin()
+            .env("POLARS_MAX_THREADS", threads)
+            .args(["drivers", "--data"])
+            .arg(data)
+            .args([
+                "--drivers",
+                "quality,service,price,convenience",
+                "--by",
+                "effort",
+            ])
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let want = run(&survey, &[], "2");
+    let got = run(&survey, &["--streaming"], "2");
+    let (wg, gg) = (
+        want["groups"].as_array().unwrap(),
+        got["groups"].as_array().unwrap(),
+    );
+    assert_eq!(wg.len(), gg.len());
+    assert!(wg.len() >= 5);
+    let close = |a: &serde_json::Value, b: &serde_json::Value, what: &str| {
+        let (x, y) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+        assert!(
+            (x - y).abs() <= 1e-10 * x.abs().max(1.0),
+            "{what}: {x} vs {y}"
+        );
+    };
+    for (w, g) in wg.iter().zip(gg) {
+        assert_eq!(w["group"], g["group"]);
+        assert_eq!(w["n"], g["n"]);
+        assert_eq!(w["rating_range"], g["rating_range"]);
+        close(&w["r_squared"], &g["r_squared"], "r_squared");
+        for (a, b) in w["drivers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(g["drivers"].as_array().unwrap())
+        {
+            for k in [
+                "coefficient",
+                "std_error",
+                "p_value",
+                "shapley",
+                "relative_weight",
+                "mean",
+            ] {
+                close(&a[k], &b[k], k);
+            }
+            close(&a["mean_ci"][0], &b["mean_ci"][0], "mean_ci");
+            assert_eq!(a["quadrant"], b["quadrant"]);
+        }
+    }
+    assert_eq!(
+        run(&survey, &["--streaming"], "1"),
+        run(&survey, &["--streaming"], "8")
+    );
+    // The bootstrap resamples rows: refused with the fix.
+    let out = bin()
+        .args(["drivers", "--streaming", "--data"])
+        .arg(&survey)
+        .args(["--drivers", "quality,service", "--bootstrap", "200"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--bootstrap 0"));
+}

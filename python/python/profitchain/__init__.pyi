@@ -210,6 +210,7 @@ def drivers(
     decimal_comma: Optional[bool] = None,
     missing_codes: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     allow_out_of_range: Optional[bool] = None,
+    streaming: Optional[bool] = None,
     lang: Optional[str] = None,
 ) -> Result:
     """Key-driver analysis: Shapley importance and relative weights of attribute ratings"""
