@@ -620,6 +620,59 @@ fn metrics_from_counts(
     ))
 }
 
+/// The regression formula of a driver analysis (JSON `DriverOptions`), checked: Spark runs
+/// `regress`'s passes on it.
+#[pyfunction]
+fn drivers_formula(options: &str) -> PyResult<String> {
+    use profitchain::analysis::drivers;
+    let opts: drivers::DriverOptions = parse(options, "driver options")?;
+    drivers::check(&opts).map_err(to_py)?;
+    if opts.bootstrap > 0 {
+        return Err(InputError::new_err(
+            "on Spark the bootstrap of importances (which resamples rows) is not available: bootstrap=0",
+        ));
+    }
+    Ok(drivers::formula_of(&opts))
+}
+
+/// The driver analysis from the regression's merged sums, the parts' residual sums and
+/// each group's rating range (JSON {group: [low, high]}): `drivers --format json`'s result,
+/// and its text in `lang`.
+#[pyfunction]
+fn drivers_finish(
+    options: &str,
+    merged: &str,
+    residuals: Vec<String>,
+    ranges: &str,
+    lang_code: &str,
+) -> PyResult<(String, String)> {
+    use profitchain::analysis::{drivers, regress::RegressOptions};
+    let opts: drivers::DriverOptions = parse(options, "driver options")?;
+    let merged: Vec<regress_parts::Part> = parse(merged, "merged sums")?;
+    let mut all = Vec::new();
+    for r in &residuals {
+        all.extend(parse::<Vec<regress_parts::ResidualPart>>(
+            r,
+            "residual part",
+        )?);
+    }
+    let ranges: std::collections::BTreeMap<String, [f64; 2]> = parse(ranges, "rating ranges")?;
+    let reg_opts = RegressOptions {
+        formula: drivers::formula_of(&opts),
+        by: opts.by.clone(),
+        se: profitchain::stats::CovType::Nonrobust,
+        confidence: opts.confidence,
+        id: None,
+    };
+    let l = lang(lang_code)?;
+    let out = regress_parts::finish(&merged, all, &reg_opts).map_err(to_py)?;
+    let out = drivers::from_parts(out, merged, &ranges, &opts).map_err(to_py)?;
+    Ok((
+        profitchain::cli::to_json(&out).map_err(to_py)?,
+        profitchain::report::drivers::text_in(&out, l),
+    ))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", m.py().get_type::<InputError>())?;
@@ -643,6 +696,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chain_finish, m)?)?;
     m.add_function(wrap_pyfunction!(metrics_spec, m)?)?;
     m.add_function(wrap_pyfunction!(metrics_from_counts, m)?)?;
+    m.add_function(wrap_pyfunction!(drivers_formula, m)?)?;
+    m.add_function(wrap_pyfunction!(drivers_finish, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_inside, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<StudyText>()?;

@@ -262,3 +262,25 @@ def test_metrics_refuse_what_counts_cannot_give(session):
         pcs.metrics(sdf, nps="nps_item")
     with pytest.raises(pc.InputError, match="outside the default CSAT scale"):
         pcs.metrics(sdf, csat="satisfaction")
+
+
+DRIVERS = dict(drivers=["quality", "service", "price", "convenience"], by="effort")
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 64])
+def test_drivers_equal_the_streamed_drivers_on_any_partitioning(session, partitions):
+    want = pc.drivers(data=str(SURVEY), streaming=True, format="json", **DRIVERS).to_dict()
+    sdf = session.read.option("header", True).option("inferSchema", True).csv(str(SURVEY))
+    got = pcs.drivers(sdf.repartition(partitions), **DRIVERS)
+    g = got.to_dict()
+    assert [x["group"] for x in g["groups"]] == [x["group"] for x in want["groups"]]
+    for a, b in zip(g["groups"], want["groups"]):
+        assert a["n"] == b["n"] and a["rating_range"] == b["rating_range"]
+        assert close(a["r_squared"], b["r_squared"])
+        for x, y in zip(a["drivers"], b["drivers"]):
+            for k in ["coefficient", "std_error", "p_value", "shapley", "relative_weight", "mean"]:
+                assert close(x[k], y[k]), (a["group"], x["name"], k, x[k], y[k])
+            assert x["quadrant"] == y["quadrant"]
+    assert "Shapley" in got.text or "shapley" in got.text.lower()
+    with pytest.raises(pc.InputError, match="no column 'staff'"):
+        pcs.drivers(sdf, drivers=["quality", "staff"])

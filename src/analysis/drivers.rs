@@ -124,7 +124,7 @@ fn quadrant(importance_high: Option<bool>, performance_high: Option<bool>) -> &'
 }
 
 /// The regression of the outcome on the drivers, as a formula.
-pub(crate) fn formula_of(opts: &DriverOptions) -> String {
+pub fn formula_of(opts: &DriverOptions) -> String {
     let q = crate::stats::formula::quote_name;
     format!(
         "{} ~ {}",
@@ -310,7 +310,7 @@ pub(crate) fn assemble(group: &str, opts: &DriverOptions, e: Estimated) -> Resul
 }
 
 /// Check the options every driver analysis shares.
-fn check(opts: &DriverOptions) -> Result<()> {
+pub fn check(opts: &DriverOptions) -> Result<()> {
     crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)?;
     if opts.drivers.len() < 2 {
         return Err(Error::Usage(format!(
@@ -373,13 +373,9 @@ pub fn stream(lf: LazyFrame, file: &str, opts: &DriverOptions) -> Result<Drivers
         .agg(aggs)
         .collect_with_engine(Engine::Streaming)?
         .unwrap_single();
-    let range_of = |g: &str| -> Result<[f64; 2]> {
-        let row = ranges
-            .column("__group")?
-            .str()?
-            .iter()
-            .position(|x| x == Some(g))
-            .ok_or_else(|| Error::Internal(format!("no rating range for group '{g}'")))?;
+    let mut by_group = std::collections::BTreeMap::new();
+    let names = ranges.column("__group")?.str()?.clone();
+    for (row, g) in names.iter().enumerate() {
         let mut r = [f64::INFINITY, f64::NEG_INFINITY];
         for j in 0..opts.drivers.len() {
             let lo = ranges
@@ -395,7 +391,25 @@ pub fn stream(lf: LazyFrame, file: &str, opts: &DriverOptions) -> Result<Drivers
                 r[1].max(hi.unwrap_or(f64::NEG_INFINITY)),
             ];
         }
-        Ok(r)
+        by_group.insert(g.unwrap_or("").to_string(), r);
+    }
+    from_parts(out, parts, &by_group, opts)
+}
+
+/// The driver analysis from a regression in parts (its models and merged pass-1 sums, in
+/// the same group order) and each group's range of driver ratings: the streamed path's
+/// and Spark's common end.
+pub fn from_parts(
+    out: crate::analysis::regress::RegressOutput,
+    parts: Vec<crate::analysis::regress_parts::Part>,
+    ranges: &std::collections::BTreeMap<String, [f64; 2]>,
+    opts: &DriverOptions,
+) -> Result<DriversOutput> {
+    let range_of = |g: &str| -> Result<[f64; 2]> {
+        ranges
+            .get(g)
+            .copied()
+            .ok_or_else(|| Error::Internal(format!("no rating range for group '{g}'")))
     };
     let p = opts.drivers.len();
     let mut groups = Vec::new();

@@ -10,8 +10,8 @@ the partitioning. ``regress`` runs the same way: each batch's design is built by
 formula code and reduced to sums, in two passes.
 
 Needs pyspark (3.4 or later) on the driver and this package installed on the executors
-(the same wheel). ``chain``, ``clv``, ``metrics`` and ``regress`` run on Spark today; see
-README "At scale".
+(the same wheel). ``chain``, ``clv``, ``drivers``, ``metrics`` and ``regress`` run on Spark
+today; see README "At scale".
 
 Example (needs a Spark session; the tests in ``python/tests/test_spark.py`` run it)::
 
@@ -34,11 +34,13 @@ from . import _core
 __all__ = [
     "chain",
     "clv",
+    "drivers",
     "metrics",
     "regress",
     "rfm",
     "SparkChain",
     "SparkClv",
+    "SparkDrivers",
     "SparkMetrics",
     "SparkRegress",
 ]
@@ -658,3 +660,90 @@ def metrics(sdf: Any, *, lang: str = "en", **options: Any) -> SparkMetrics:
     counts = json.dumps({"groups": rows, "values": values})
     result, text = _core.metrics_from_counts(counts, spec_json, "the Spark DataFrame", lang)
     return SparkMetrics(json.loads(result), text)
+
+
+class SparkDrivers:
+    """A key-driver analysis of a Spark DataFrame: ``to_dict()`` is ``profitchain drivers
+    --format json``'s result, ``text`` its text, ``groups`` the per-group results."""
+
+    def __init__(self, result: Dict[str, Any], text: str) -> None:
+        self._result = result
+        self.text = text
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(self._result))
+
+    @property
+    def groups(self) -> List[Dict[str, Any]]:
+        return list(self._result["groups"])
+
+    def __repr__(self) -> str:
+        groups = ", ".join(f"{g['group']} (n = {g['n']})" for g in self._result["groups"])
+        return f"<profitchain.spark drivers of {self._result['target']}: {groups}>"
+
+
+def drivers(
+    sdf: Any,
+    *,
+    drivers: List[str],
+    target: str = "satisfaction",
+    by: Optional[str] = None,
+    confidence: float = 0.95,
+    lang: str = "en",
+) -> SparkDrivers:
+    """Key drivers (``profitchain drivers --streaming``) of a Spark DataFrame: the
+    regression of ``target`` on ``drivers`` per group in ``regress``'s two passes over the
+    partitions, the Shapley values and relative weights from the same sums' correlation
+    matrix, and the drivers' rating ranges by a Spark aggregate. The same numbers as on one
+    machine (to 1e-9). The bootstrap of importances resamples rows and is not available."""
+    F = _functions()
+    options = dict(target=target, drivers=list(drivers), by=by, bootstrap=0, seed=1,
+                   confidence=confidence)
+    options_json = json.dumps(options)
+    formula = _core.drivers_formula(options_json)
+    wanted = list(dict.fromkeys([target] + list(drivers) + ([by] if by else [])))
+    _require(sdf, wanted)
+    data = sdf.select(*wanted)
+    out_schema = "group string, part string"
+
+    def pass1(batches):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        from profitchain import _core as core
+
+        for b in batches:
+            if b.num_rows:
+                text = core.regress_part(_arrow_table(b), formula, by)
+                yield pa.RecordBatch.from_pydict({"group": [""], "part": [text]})
+
+    parts = [r["part"] for r in data.mapInArrow(pass1, out_schema).collect()]
+    if not parts:
+        raise _core.InputError("the Spark DataFrame has no rows to fit")
+    merged = _core.regress_merge(parts)
+
+    def pass2(batches):  # type: ignore[no-untyped-def]
+        import pyarrow as pa
+
+        from profitchain import _core as core
+
+        for b in batches:
+            if b.num_rows:
+                text = core.regress_residuals(_arrow_table(b), formula, merged, by, None)
+                yield pa.RecordBatch.from_pydict({"group": [""], "part": [text]})
+
+    residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
+    # Each group's lowest and highest driver rating, over the rows the regression used.
+    complete = None
+    for c in [target] + list(drivers):
+        ok = F.col(c).cast("double").isNotNull() & ~F.isnan(F.col(c).cast("double"))
+        complete = ok if complete is None else complete & ok
+    group = F.col(by).cast("string") if by else F.lit("all")
+    agg = [F.min(F.col(d).cast("double")).alias(f"lo{j}") for j, d in enumerate(drivers)]
+    agg += [F.max(F.col(d).cast("double")).alias(f"hi{j}") for j, d in enumerate(drivers)]
+    ranges = {}
+    for r in data.where(complete).groupBy(group.alias("__group")).agg(*agg).collect():
+        lo = min(r[f"lo{j}"] for j in range(len(drivers)))
+        hi = max(r[f"hi{j}"] for j in range(len(drivers)))
+        ranges[r["__group"]] = [float(lo), float(hi)]
+    result, text = _core.drivers_finish(options_json, merged, residuals, json.dumps(ranges), lang)
+    return SparkDrivers(json.loads(result), text)
