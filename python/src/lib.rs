@@ -502,17 +502,22 @@ fn regress_finish(merged: &str, residuals: Vec<String>, options: &str) -> PyResu
     profitchain::cli::to_json(&out).map_err(to_py)
 }
 
-/// The study and options of a chain over a Spark DataFrame, from `chain`'s own flags
-/// (`--data` names the table in messages): JSON for every other chain call.
-#[pyfunction]
-fn chain_spec(argv: Vec<String>) -> PyResult<String> {
+/// `profitchain VERB ARGV…` parsed by the command line's own parser.
+fn parse_verb(verb: &str, argv: Vec<String>) -> PyResult<profitchain::cli::Command> {
     let cli = Cli::try_parse_from(
-        ["profitchain".to_string(), "chain".to_string()]
+        ["profitchain".to_string(), verb.to_string()]
             .into_iter()
             .chain(argv),
     )
     .map_err(|e| InputError::new_err(e.render().to_string().trim().to_string()))?;
-    let profitchain::cli::Command::Chain(args) = cli.command else {
+    Ok(cli.command)
+}
+
+/// The study and options of a chain over a Spark DataFrame, from `chain`'s own flags
+/// (`--data` names the table in messages): JSON for every other chain call.
+#[pyfunction]
+fn chain_spec(argv: Vec<String>) -> PyResult<String> {
+    let profitchain::cli::Command::Chain(args) = parse_verb("chain", argv)? else {
         return Err(InternalError::new_err("not a chain command"));
     };
     json(&profitchain::cli::chain::spec(args).map_err(to_py)?)
@@ -588,13 +593,7 @@ fn chain_finish(
 /// The options of metrics from counts (JSON), from `metrics`' own flags.
 #[pyfunction]
 fn metrics_spec(argv: Vec<String>) -> PyResult<String> {
-    let cli = Cli::try_parse_from(
-        ["profitchain".to_string(), "metrics".to_string()]
-            .into_iter()
-            .chain(argv),
-    )
-    .map_err(|e| InputError::new_err(e.render().to_string().trim().to_string()))?;
-    let profitchain::cli::Command::Metrics(args) = cli.command else {
+    let profitchain::cli::Command::Metrics(args) = parse_verb("metrics", argv)? else {
         return Err(InternalError::new_err("not a metrics command"));
     };
     json(&profitchain::cli::metrics::spec(args).map_err(to_py)?)

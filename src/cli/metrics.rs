@@ -269,7 +269,17 @@ pub fn compute(mut args: MetricsArgs, lang: Option<&str>) -> Result<super::Outco
     out.notes.splice(0..0, study_notes);
     out.diagnostics = diagnostics;
     super::not_an_input(&[args.output.as_deref()], &inputs)?;
-    let rendered = match format.as_str() {
+    outcome(out, &format, lang, &args)
+}
+
+/// The outcome of a metrics run: `out` rendered in `format`, its export and HTML section.
+fn outcome(
+    out: metrics::MetricsOutput,
+    format: &str,
+    lang: crate::report::i18n::Lang,
+    args: &MetricsArgs,
+) -> Result<super::Outcome> {
+    let rendered = match format {
         "json" => Rendered::Text(super::to_json(&out)? + "\n"),
         "csv" => Rendered::Text(regression::csv(&mut render::tidy(&out)?)?),
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
@@ -422,20 +432,5 @@ fn streaming(
             declared_missing: vec![],
         });
     super::not_an_input(&[args.output.as_deref()], &[path])?;
-    let rendered = match format {
-        "json" => Rendered::Text(super::to_json(&out)? + "\n"),
-        "csv" => Rendered::Text(regression::csv(&mut render::tidy(&out)?)?),
-        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&out)?)?),
-        _ => Rendered::Text(render::text_in(&out, lang)),
-    };
-    let json = super::to_json(&out)? + "\n";
-    let export = render::export(&out)?;
-    let shared = std::sync::Arc::new(out);
-    Ok(
-        super::Outcome::shared("metrics", json, rendered, shared.clone(), |o, l| {
-            Ok(render::text_in(o, l))
-        })
-        .to(&args.output)
-        .with_export(export, &args.export),
-    )
+    outcome(out, format, lang, &args)
 }

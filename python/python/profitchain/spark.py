@@ -436,31 +436,9 @@ def _arrow_table(batch: Any) -> Any:
     return pa.Table.from_batches([batch])
 
 
-def regress(
-    sdf: Any,
-    *,
-    formula: str,
-    by: Optional[str] = None,
-    se: str = "nonrobust",
-    confidence: float = 0.95,
-    id: Optional[str] = None,
-) -> SparkRegress:
-    """OLS of a Spark DataFrame with the formulas of ``profitchain regress`` (overall, or per
-    value of ``by``), in two passes over the partitions: each Arrow batch's design is built
-    by the Rust formula code and reduced to cross-product sums on the executors, the driver
-    merges them and fits; a second pass sums the residuals for the robust covariances
-    (``se`` = nonrobust, hc0…hc3), Breusch–Pagan, Jarque–Bera and the most influential rows
-    (named by ``id``). The same numbers as on one machine (to 1e-9), but the Durbin–Watson
-    statistic, which needs a row order a partitioned table lacks."""
-    se = se.lower()
-    if se not in ("nonrobust", "hc0", "hc1", "hc2", "hc3"):
-        raise _core.InputError(f"se '{se}': use nonrobust, hc0, hc1, hc2 or hc3")
-    if not 0 < confidence < 1:
-        raise _core.InputError(f"confidence {confidence} must be between 0 and 1")
-    columns = _core.formula_columns(formula)
-    wanted = list(dict.fromkeys(columns + [c for c in (by, id) if c]))
-    _require(sdf, wanted)
-    data = sdf.select(*wanted)
+def _regress_passes(data: Any, formula: str, by: Optional[str], id: Optional[str]) -> Any:
+    """``regress``'s two passes over the partitions: the merged pass-1 sums (JSON) and each
+    part's residual sums (JSON texts)."""
     out_schema = "group string, part string"
 
     def pass1(batches):  # type: ignore[no-untyped-def]
@@ -489,6 +467,35 @@ def regress(
                 yield pa.RecordBatch.from_pydict({"group": [""], "part": [text]})
 
     residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
+    return merged, residuals
+
+
+def regress(
+    sdf: Any,
+    *,
+    formula: str,
+    by: Optional[str] = None,
+    se: str = "nonrobust",
+    confidence: float = 0.95,
+    id: Optional[str] = None,
+) -> SparkRegress:
+    """OLS of a Spark DataFrame with the formulas of ``profitchain regress`` (overall, or per
+    value of ``by``), in two passes over the partitions: each Arrow batch's design is built
+    by the Rust formula code and reduced to cross-product sums on the executors, the driver
+    merges them and fits; a second pass sums the residuals for the robust covariances
+    (``se`` = nonrobust, hc0…hc3), Breusch–Pagan, Jarque–Bera and the most influential rows
+    (named by ``id``). The same numbers as on one machine (to 1e-9), but the Durbin–Watson
+    statistic, which needs a row order a partitioned table lacks."""
+    se = se.lower()
+    if se not in ("nonrobust", "hc0", "hc1", "hc2", "hc3"):
+        raise _core.InputError(f"se '{se}': use nonrobust, hc0, hc1, hc2 or hc3")
+    if not 0 < confidence < 1:
+        raise _core.InputError(f"confidence {confidence} must be between 0 and 1")
+    columns = _core.formula_columns(formula)
+    wanted = list(dict.fromkeys(columns + [c for c in (by, id) if c]))
+    _require(sdf, wanted)
+    data = sdf.select(*wanted)
+    merged, residuals = _regress_passes(data, formula, by, id)
     options = {"formula": formula, "by": by, "se": se, "confidence": confidence, "id": id}
     return SparkRegress(json.loads(_core.regress_finish(merged, residuals, json.dumps(options))))
 
@@ -704,34 +711,7 @@ def drivers(
     wanted = list(dict.fromkeys([target] + list(drivers) + ([by] if by else [])))
     _require(sdf, wanted)
     data = sdf.select(*wanted)
-    out_schema = "group string, part string"
-
-    def pass1(batches):  # type: ignore[no-untyped-def]
-        import pyarrow as pa
-
-        from profitchain import _core as core
-
-        for b in batches:
-            if b.num_rows:
-                text = core.regress_part(_arrow_table(b), formula, by)
-                yield pa.RecordBatch.from_pydict({"group": [""], "part": [text]})
-
-    parts = [r["part"] for r in data.mapInArrow(pass1, out_schema).collect()]
-    if not parts:
-        raise _core.InputError("the Spark DataFrame has no rows to fit")
-    merged = _core.regress_merge(parts)
-
-    def pass2(batches):  # type: ignore[no-untyped-def]
-        import pyarrow as pa
-
-        from profitchain import _core as core
-
-        for b in batches:
-            if b.num_rows:
-                text = core.regress_residuals(_arrow_table(b), formula, merged, by, None)
-                yield pa.RecordBatch.from_pydict({"group": [""], "part": [text]})
-
-    residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
+    merged, residuals = _regress_passes(data, formula, by, None)
     # Each group's lowest and highest driver rating, over the rows the regression used.
     complete = None
     for c in [target] + list(drivers):
