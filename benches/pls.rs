@@ -65,7 +65,7 @@ fn bench(c: &mut Criterion) {
     };
     g.bench_function(
         "ECSI, 250 respondents, 5,000 resamples (+ jackknife)",
-        |b| b.iter(|| csi::run(&model, &ordered, 250, 0, &opts, &hidden).unwrap()),
+        |b| b.iter(|| csi::run(&model, &ordered, 250, 0, &opts, None, &hidden).unwrap()),
     );
     let big = enlarge(&ordered, 1_000_000);
     let once = CsiOptions {
@@ -73,13 +73,13 @@ fn bench(c: &mut Criterion) {
         ..opts.clone()
     };
     g.bench_function("ECSI, 1,000,000 respondents × 24 items, one fit", |b| {
-        b.iter(|| csi::run(&model, &big, big[0].len(), 0, &once, &hidden).unwrap())
+        b.iter(|| csi::run(&model, &big, big[0].len(), 0, &once, None, &hidden).unwrap())
     });
     drop(big);
     if std::env::var("PROFITCHAIN_BENCH_PLS_BIG").as_deref() != Ok("0") {
         let mid = enlarge(&ordered, 100_000);
         g.bench_function("ECSI, 100,000 respondents, 5,000 resamples", |b| {
-            b.iter(|| csi::run(&model, &mid, mid[0].len(), 0, &opts, &hidden).unwrap())
+            b.iter(|| csi::run(&model, &mid, mid[0].len(), 0, &opts, None, &hidden).unwrap())
         });
     }
     g.finish();

@@ -15,6 +15,7 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyCapsule};
 
+use profitchain::analysis::csi::parts as csi_parts;
 use profitchain::analysis::{chain, clv, regress_parts};
 use profitchain::cli::{Cli, Outcome};
 use profitchain::data::load::memory;
@@ -672,6 +673,103 @@ fn drivers_finish(
     ))
 }
 
+/// The model, options, id column and non-answer codes of a CSI over a Spark DataFrame,
+/// from `csi`'s own flags (`--data` names the table in messages): JSON for the other calls.
+#[pyfunction]
+fn csi_spec(argv: Vec<String>) -> PyResult<String> {
+    let profitchain::cli::Command::Csi(args) = parse_verb("csi", argv)? else {
+        return Err(InternalError::new_err("not a csi command"));
+    };
+    json(&profitchain::cli::csi::spec(&args).map_err(to_py)?)
+}
+
+/// `csi` pass 1 on one part (an Arrow table): the items' sums and ranges, counts (JSON).
+#[pyfunction]
+fn csi_part1(py: Python<'_>, table: &Bound<'_, PyAny>, spec: &str) -> PyResult<String> {
+    let df = import_stream(table)?;
+    let spec: csi_parts::CsiSpec = parse(spec, "csi spec")?;
+    json(&py.detach(|| csi_parts::part1(df, &spec)).map_err(to_py)?)
+}
+
+/// Merge the parts' pass 1 (in part order) and check it: the stage for pass 2 (JSON), and
+/// whether pass 2 is needed (a bootstrap, or mean replacement).
+#[pyfunction]
+fn csi_stage(parts: Vec<String>, spec: &str) -> PyResult<(String, bool)> {
+    let spec: csi_parts::CsiSpec = parse(spec, "csi spec")?;
+    let parts = parts
+        .iter()
+        .map(|p| parse::<csi_parts::Pass1>(p, "csi part"))
+        .collect::<PyResult<Vec<_>>>()?;
+    let merged = csi_parts::merge1(parts).map_err(to_py)?;
+    let stage = csi_parts::stage(merged, &spec).map_err(to_py)?;
+    Ok((json(&stage)?, csi_parts::needs_pass2(&stage)))
+}
+
+/// `csi` pass 2 on one part: keyed pieces (key, bytes) to reduce by key — each hash
+/// block's sums and the analysed rows' sums (key -1).
+#[pyfunction]
+fn csi_part2<'py>(
+    py: Python<'py>,
+    table: &Bound<'py, PyAny>,
+    spec: &str,
+    stage: &str,
+) -> PyResult<Vec<(i64, Bound<'py, PyBytes>)>> {
+    let df = import_stream(table)?;
+    let spec: csi_parts::CsiSpec = parse(spec, "csi spec")?;
+    let stage: csi_parts::Stage = parse(stage, "csi stage")?;
+    let pieces = py
+        .detach(|| csi_parts::part2(df, &spec, &stage)?.pieces())
+        .map_err(to_py)?;
+    Ok(pieces
+        .into_iter()
+        .map(|(k, b)| (k, PyBytes::new(py, &b)))
+        .collect())
+}
+
+/// Add the pieces of one key, in part order (the cluster sorts them by partition).
+#[pyfunction]
+fn csi_reduce<'py>(
+    py: Python<'py>,
+    key: i64,
+    pieces: Vec<Vec<u8>>,
+    stage: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let stage: csi_parts::Stage = parse(stage, "csi stage")?;
+    let terms = profitchain::stats::blocks::terms(stage.center.len());
+    let b = csi_parts::reduce_pieces(key, &pieces, terms).map_err(to_py)?;
+    Ok(PyBytes::new(py, &b))
+}
+
+/// The study from the stage and the reduced pieces (one per key; none when pass 2 was not
+/// needed): `csi --format json`'s result, and its text in `lang`.
+#[pyfunction]
+fn csi_finish(
+    py: Python<'_>,
+    spec: &str,
+    stage: &str,
+    pieces: Vec<(i64, Vec<u8>)>,
+    lang_code: &str,
+) -> PyResult<(String, String)> {
+    let spec: csi_parts::CsiSpec = parse(spec, "csi spec")?;
+    let stage: csi_parts::Stage = parse(stage, "csi stage")?;
+    let l = lang(lang_code)?;
+    let terms = profitchain::stats::blocks::terms(stage.center.len());
+    let r = py
+        .detach(|| {
+            let pass2 = if csi_parts::needs_pass2(&stage) {
+                Some(csi_parts::Pass2::from_pieces(pieces, terms)?)
+            } else {
+                None
+            };
+            csi_parts::finish(&spec, stage, pass2, &profitchain::progress::bar(0, ""))
+        })
+        .map_err(to_py)?;
+    Ok((
+        profitchain::cli::to_json(&r).map_err(to_py)?,
+        profitchain::report::csi::text_in(&r, l),
+    ))
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", m.py().get_type::<InputError>())?;
@@ -697,6 +795,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(metrics_from_counts, m)?)?;
     m.add_function(wrap_pyfunction!(drivers_formula, m)?)?;
     m.add_function(wrap_pyfunction!(drivers_finish, m)?)?;
+    m.add_function(wrap_pyfunction!(csi_spec, m)?)?;
+    m.add_function(wrap_pyfunction!(csi_part1, m)?)?;
+    m.add_function(wrap_pyfunction!(csi_stage, m)?)?;
+    m.add_function(wrap_pyfunction!(csi_part2, m)?)?;
+    m.add_function(wrap_pyfunction!(csi_reduce, m)?)?;
+    m.add_function(wrap_pyfunction!(csi_finish, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_inside, m)?)?;
     m.add_class::<Frame>()?;
     m.add_class::<StudyText>()?;

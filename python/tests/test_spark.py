@@ -284,3 +284,34 @@ def test_drivers_equal_the_streamed_drivers_on_any_partitioning(session, partiti
     assert "Shapley" in got.text or "shapley" in got.text.lower()
     with pytest.raises(pc.InputError, match="no column 'staff'"):
         pcs.drivers(sdf, drivers=["quality", "staff"])
+
+
+CSI_MODEL = LOG.parent / "csi_model.toml"
+CSI = dict(model=str(CSI_MODEL), respondent="respondent_id", bootstrap=200)
+
+
+@pytest.mark.parametrize("partitions", [1, 7, 64])
+def test_csi_equals_the_streamed_csi_on_any_partitioning(session, partitions):
+    want = pc.csi(data=str(SURVEY), streaming=True, format="json", **CSI).to_dict()
+    sdf = session.read.option("header", True).option("inferSchema", True).csv(str(SURVEY))
+    got = pcs.csi(sdf.repartition(partitions), **CSI)
+    g = got.to_dict()
+    assert g["n"] == want["n"] > 50000 and g["rows_read"] == want["rows_read"]
+    assert g["resampled_groups"] == 1000
+    n = sum(
+        agree(g[k], want[k])
+        for k in ["constructs", "paths", "total_effects", "htmt", "cross_loadings",
+                  "fornell_larcker", "ipma", "ipma_items", "gof", "scale"]
+    )
+    assert n > 100
+    assert "Satisfaction" in got.text
+
+
+def test_csi_refuses_what_it_cannot_do(session):
+    sdf = session.read.option("header", True).option("inferSchema", True).csv(str(SURVEY))
+    with pytest.raises(pc.InputError, match="--respondent"):
+        pcs.csi(sdf, model=str(CSI_MODEL), bootstrap=100)
+    with pytest.raises(pc.InputError, match="in memory"):
+        pcs.csi(sdf, model=str(CSI_MODEL), bootstrap=0, by="recommend")
+    with pytest.raises(pc.InputError, match="no column 'quality'"):
+        pcs.csi(sdf.drop("quality"), model=str(CSI_MODEL), bootstrap=0)

@@ -128,6 +128,7 @@ pub fn indices(
         prep.rows_read,
         prep.handled,
         &opts,
+        None,
         &indicatif::ProgressBar::hidden(),
     )?;
     result.diagnostics = audited.diagnostics;

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::analysis::csi::{self, CsiOptions, Missing};
-use crate::data::audit::TableAudit;
+use crate::data::audit::{MissingCodes, TableAudit};
 use crate::report::{csi as render, export};
+use crate::stats::blocks::Resampling;
 use crate::stats::pls::{Scheme, Settings};
 use crate::{Error, Result};
 
@@ -57,6 +58,16 @@ pub struct CsiArgs {
     /// IPMA target construct (default: Loyalty, else Satisfaction).
     #[arg(long, value_name = "CONSTRUCT")]
     pub target: Option<String>,
+    /// How the bootstrap resamples: auto (hash blocks of respondents from 200,000 with an
+    /// id column, else respondents), customers (respondents), or blocks (1,000 groups by
+    /// a hash of --respondent, else --id).
+    #[arg(long, default_value = "auto", value_parser = ["auto", "customers", "blocks"])]
+    pub resampling: String,
+    /// Read --data in batches on polars' streaming engine (Parquet, IPC or CSV; a file, a
+    /// glob or a folder of parts): the model from the items' sums, the bootstrap by hash
+    /// blocks of --respondent (or --id). Not with --by or --scores-out.
+    #[arg(long)]
+    pub streaming: bool,
     /// Compare the model between the groups of this column: permutation tests of the
     /// path differences and MICOM step 2.
     #[arg(long, value_name = "COL")]
@@ -119,6 +130,9 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
         Some(s) => Some(parse_scale(s)?),
         None => None,
     };
+    if args.streaming {
+        return streaming(args, &format, lang);
+    }
     let mut read = args.file.options()?;
     read.text_columns = args.respondent.iter().cloned().collect();
     let ctx = TableAudit {
@@ -132,27 +146,12 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let (spec, model, audited) =
         csi::read_model_and_data(&args.model, &args.data, &read, ctx, scale)?;
     let df = audited.table.df;
-    let missing = if args.missing == "mean" {
-        Missing::Mean
-    } else {
-        Missing::Casewise
-    };
+    let opts = options(&args, scale.or(spec.scale))?;
     let file = args.data.display().to_string();
-    let prep = csi::prepare(&df, &file, &model.items(), missing, args.by.as_deref())?;
-    let opts = CsiOptions {
-        settings: Settings {
-            scheme: Scheme::parse(&args.scheme)?,
-            tolerance: args.tolerance,
-            max_iterations: args.max_iterations,
-        },
-        bootstrap: args.bootstrap,
-        seed: args.seed,
-        confidence: args.confidence,
-        missing,
-        scale: scale.or(spec.scale),
-        target: args.target.clone(),
-        consistent: args.consistent,
-    };
+    let prep = csi::prepare(&df, &file, &model.items(), opts.missing, args.by.as_deref())?;
+    let key = args.respondent.as_deref().or(args.id.as_deref());
+    let origin = &audited.table.meta.origin;
+    let groups = csi::block_groups(&df, &prep, key, &opts, &file, origin)?;
     // On a terminal the bar only goes with -o (standard output carries the result).
     let shown = args.output.is_some() || crate::progress::is_quiet();
     let bar = crate::progress::bar(
@@ -165,6 +164,7 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
         prep.rows_read,
         prep.handled,
         &opts,
+        groups.as_deref(),
         &bar,
     )?;
     bar.finish_and_clear();
@@ -177,9 +177,94 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
     // The scores table (respondent ids, indices, why a respondent was left out): written by
     // --scores-out, and a table of the Python result.
     let ids: Vec<String> = args.respondent.iter().chain(&args.id).cloned().collect();
-    let mut scores = csi::scores_table(&result, &prep, &df, &ids, &audited.table.meta.origin)?;
+    let scores = csi::scores_table(&result, &prep, &df, &ids, origin)?;
+    outcome(result, Some(scores), &format, &args, lang)
+}
+
+/// The options of a run from the flags (`scale`: the declared item scale).
+fn options(args: &CsiArgs, scale: Option<[f64; 2]>) -> Result<CsiOptions> {
+    Ok(CsiOptions {
+        settings: Settings {
+            scheme: Scheme::parse(&args.scheme)?,
+            tolerance: args.tolerance,
+            max_iterations: args.max_iterations,
+        },
+        bootstrap: args.bootstrap,
+        seed: args.seed,
+        confidence: args.confidence,
+        missing: if args.missing == "mean" {
+            Missing::Mean
+        } else {
+            Missing::Casewise
+        },
+        scale,
+        target: args.target.clone(),
+        consistent: args.consistent,
+        resampling: Resampling::parse(&args.resampling)?,
+    })
+}
+
+/// What every pass of a streamed (or Spark) run needs, from `csi`'s flags: the model
+/// file read and checked, the options, the id column of the hash blocks and the declared
+/// non-answer codes of each item.
+pub fn spec(args: &CsiArgs) -> Result<csi::parts::CsiSpec> {
+    if args.by.is_some() || args.scores_out.is_some() {
+        return Err(Error::Usage(
+            "--by and --scores-out need the survey in memory; run without --streaming".into(),
+        ));
+    }
+    let scale = match &args.scale {
+        Some(s) => Some(parse_scale(s)?),
+        None => None,
+    };
+    let src = args.model.display().to_string();
+    let file = crate::stats::pls::model::ModelFile::read(&args.model)?;
+    let model = file.model(&src)?;
+    model.validate(&src, None)?;
+    let options = options(args, scale.or(file.scale))?;
+    let codes = args.audit.codes()?;
+    let codes = model
+        .items()
+        .iter()
+        .map(|i| match &codes {
+            MissingCodes::All(v) => v.clone(),
+            MissingCodes::ByColumn(m) => m.get(i).cloned().unwrap_or_default(),
+            MissingCodes::None => vec![],
+        })
+        .collect();
+    Ok(csi::parts::CsiSpec {
+        model,
+        options,
+        key: args.respondent.clone().or(args.id.clone()),
+        codes,
+        table: args.data.display().to_string(),
+    })
+}
+
+/// `csi --streaming`: the survey read in batches, the model from its sums.
+fn streaming(args: CsiArgs, format: &str, lang: Option<&str>) -> Result<super::Outcome> {
+    let spec = spec(&args)?;
+    let lf = crate::data::load::sources::stream_scan(&args.data)?;
+    let shown = args.output.is_some() || crate::progress::is_quiet();
+    let bar = crate::progress::bar(
+        if shown { args.bootstrap as u64 } else { 0 },
+        "bootstrap {bar:40} {pos}/{len} ({eta})",
+    );
+    let result = csi::parts::stream(lf, &spec, &bar)?;
+    bar.finish_and_clear();
+    outcome(result, None, format, &args, lang)
+}
+
+/// The rendered result (and the scores table, from a run in memory).
+fn outcome(
+    result: csi::CsiResult,
+    scores: Option<polars::prelude::DataFrame>,
+    format: &str,
+    args: &CsiArgs,
+    lang: Option<&str>,
+) -> Result<super::Outcome> {
     let lang = super::language(lang, None)?;
-    let rendered = match format.as_str() {
+    let rendered = match format {
         "json" => Rendered::Text(super::to_json(&result)? + "\n"),
         "csv" => Rendered::Text(render::paths_csv(&result)?),
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&result)?)?),
@@ -198,10 +283,12 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
         csi: Some(c),
         ..Default::default()
     });
-    o.tables.push(crate::report::export::Table {
-        name: "scores".into(),
-        df: scores.clone(),
-    });
+    if let Some(df) = &scores {
+        o.tables.push(crate::report::export::Table {
+            name: "scores".into(),
+            df: df.clone(),
+        });
+    }
     // The 0-100 indices per construct (the Python result's `indices`).
     let constructs = o
         .export
@@ -215,8 +302,9 @@ pub fn compute(args: CsiArgs, lang: Option<&str>) -> Result<super::Outcome> {
             df,
         });
     }
-    Ok(o.then(Box::new(move || match &scores_out {
-        Some(p) => super::write_table(p, &mut scores),
-        None => Ok(()),
+    let mut scores = scores;
+    Ok(o.then(Box::new(move || match (&scores_out, &mut scores) {
+        (Some(p), Some(df)) => super::write_table(p, df),
+        _ => Ok(()),
     })))
 }

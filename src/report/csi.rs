@@ -81,6 +81,13 @@ pub fn text_in(r: &CsiResult, lang: Lang) -> String {
             ]
         )
     );
+    if let Some(k) = r.resampled_groups {
+        let _ = writeln!(
+            s,
+            "{}",
+            lang.f("s_blocks", &[("k", &crate::format::thousands(k as f64, 0))])
+        );
+    }
     for w in &r.warnings {
         let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
     }

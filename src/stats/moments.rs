@@ -96,6 +96,14 @@ impl Sums {
     /// centered at their means and merged as Chan, Golub & LeVeque (1979) merge partial
     /// variances: M = M_a + M_b + δδᵀ·n_a·n_b/n with δ the difference of the means.
     pub fn add(&mut self, other: &Sums) -> Result<()> {
+        // Empty sums (no row yet, so no shift) add as nothing.
+        if other.n == 0.0 && other.shift.is_empty() {
+            return Ok(());
+        }
+        if self.n == 0.0 && self.shift.is_empty() {
+            *self = other.clone();
+            return Ok(());
+        }
         let k = self.shift.len();
         let shape = |s: &Sums| {
             s.shift.len() == k

@@ -55,53 +55,18 @@ fn chain(data: &std::path::Path, extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-/// Every number of `a` and `b` agrees to `tol` (relative, floor 1), the Breusch–Pagan
-/// statistics and the condition numbers (from sums of squares) to 1e-6; keys that differ
-/// by design are skipped. Returns how many numbers were compared.
+/// Keys whose values differ by design between the in-memory and the streamed chain.
+const SKIP: [&str; 6] = [
+    "durbin_watson",
+    "influential",
+    "solver",
+    "warnings",
+    "options",
+    "diagnostics_rows",
+];
+
 fn agree(a: &Value, b: &Value, path: &str, tol: f64) -> usize {
-    const SKIP: [&str; 6] = [
-        "durbin_watson",
-        "influential",
-        "solver",
-        "warnings",
-        "options",
-        "diagnostics_rows",
-    ];
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => x
-            .iter()
-            .filter(|(k, _)| !SKIP.contains(&k.as_str()))
-            .map(|(k, v)| {
-                let w = y.get(k).unwrap_or_else(|| panic!("{path}/{k} missing"));
-                let t = if k == "breusch_pagan" || k == "condition_number" {
-                    1e-6
-                } else {
-                    tol
-                };
-                agree(v, w, &format!("{path}/{k}"), t)
-            })
-            .sum(),
-        (Value::Array(x), Value::Array(y)) => {
-            assert_eq!(x.len(), y.len(), "{path}");
-            x.iter()
-                .zip(y)
-                .enumerate()
-                .map(|(i, (u, v))| agree(u, v, &format!("{path}[{i}]"), tol))
-                .sum()
-        }
-        (Value::Number(x), Value::Number(y)) => {
-            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
-            assert!(
-                (x - y).abs() <= tol * x.abs().max(y.abs()).max(1.0),
-                "{path}: {x} vs {y}"
-            );
-            1
-        }
-        _ => {
-            assert_eq!(a, b, "{path}");
-            0
-        }
-    }
+    crate::common::agree(a, b, path, tol, &SKIP)
 }
 
 /// At 60,000 customers (all + 2 segments, a covariate): the streamed chain equals the

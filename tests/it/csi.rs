@@ -476,3 +476,45 @@ fn csi_export_csv_and_non_convergence() {
         "did not converge in 2 iterations (largest weight change in the last one:",
     ));
 }
+
+/// Golden: every number of `csi`'s JSON on the ECSI sample (500 resamples) and on the
+/// retail-bank survey (60,066 respondents, 200 resamples) equals what the release before
+/// the moments-based indices and the streamed path printed, to 1e-12.
+#[test]
+fn csi_numbers_do_not_move() {
+    for (data, model, extra, golden) in [
+        (
+            "reference/pls/mobi.csv",
+            crate::common::data("reference/pls/ecsi_model.toml"),
+            vec!["--bootstrap", "500", "--seed", "7"],
+            "golden/ecsi_csi.json",
+        ),
+        (
+            "",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("notebooks-data/retail-bank/csi_model.toml"),
+            vec!["--bootstrap", "200"],
+            "golden/retail_bank_csi.json",
+        ),
+    ] {
+        let data = if data.is_empty() {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("notebooks-data/retail-bank/survey.csv")
+        } else {
+            crate::common::data(data)
+        };
+        let mut args = extra.clone();
+        args.extend(["--format", "json"]);
+        let out = run_csi(&data, &model, &args)
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let got: Value = serde_json::from_slice(&out).unwrap();
+        let want: Value =
+            serde_json::from_str(&std::fs::read_to_string(crate::common::data(golden)).unwrap())
+                .unwrap();
+        let n = crate::common::agree(&want, &got, golden, 1e-12, &["diagnostics"]);
+        assert!(n > 100, "{golden}: {n} numbers");
+    }
+}

@@ -10,6 +10,7 @@ mod clv;
 mod clv_study;
 mod common;
 mod csi;
+mod csi_streaming;
 mod drivers;
 mod first_day;
 mod formats;

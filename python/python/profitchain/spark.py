@@ -10,8 +10,8 @@ the partitioning. ``regress`` runs the same way: each batch's design is built by
 formula code and reduced to sums, in two passes.
 
 Needs pyspark (3.4 or later) on the driver and this package installed on the executors
-(the same wheel). ``chain``, ``clv``, ``drivers``, ``metrics`` and ``regress`` run on Spark
-today; see README "At scale".
+(the same wheel). ``chain``, ``clv``, ``csi``, ``drivers``, ``metrics`` and ``regress`` run on
+Spark today; see README "At scale".
 
 Example (needs a Spark session; the tests in ``python/tests/test_spark.py`` run it)::
 
@@ -34,12 +34,14 @@ from . import _core
 __all__ = [
     "chain",
     "clv",
+    "csi",
     "drivers",
     "metrics",
     "regress",
     "rfm",
     "SparkChain",
     "SparkClv",
+    "SparkCsi",
     "SparkDrivers",
     "SparkMetrics",
     "SparkRegress",
@@ -607,123 +609,12 @@ def chain(sdf: Any, *, lang: str = "en", **options: Any) -> SparkChain:
     return SparkChain(json.loads(result), text)
 
 
-class SparkMetrics:
-    """Satisfaction metrics of a Spark DataFrame: ``to_dict()`` is ``profitchain metrics
-    --format json``'s result, ``text`` its text, ``groups`` the per-group metrics."""
-
-    def __init__(self, result: Dict[str, Any], text: str) -> None:
-        self._result = result
-        self.text = text
-
-    def to_dict(self) -> Dict[str, Any]:
-        return json.loads(json.dumps(self._result))
-
-    @property
-    def groups(self) -> List[Dict[str, Any]]:
-        return list(self._result["groups"])
-
-    def __repr__(self) -> str:
-        groups = ", ".join(f"{g['group']} (n = {g['n']})" for g in self._result["groups"])
-        return f"<profitchain.spark metrics: {groups}>"
-
-
-def metrics(sdf: Any, *, lang: str = "en", **options: Any) -> SparkMetrics:
-    """CSAT, NPS, CES and retention (``profitchain metrics --streaming``) of a Spark
-    DataFrame of survey responses, with ``metrics``' options: ``csat``, ``csat_scale``,
-    ``nps``, ``ces``, ``ces_scale``, ``retained``, ``by``, ``confidence``.
-
-    Spark counts each rating value per group (SQL aggregates on the executors); the driver
-    collects the counts (a few rows per group) and the Rust core computes the metrics from
-    them as ``metrics --streaming`` does. Counts are exact, so the results are identical
-    whatever the partitioning."""
-    from . import _Call, _argv
-
-    F = _functions()
-    argv = _argv("metrics", dict(options, data="spark"), _Call())
-    spec_json = _core.metrics_spec(argv[1:])
-    spec = json.loads(spec_json)
-    columns = []
-    if spec.get("csat"):
-        columns.append(spec["csat"][0])
-    for k in ("nps", "retained"):
-        if spec.get(k):
-            columns.append(spec[k])
-    if spec.get("ces"):
-        columns.append(spec["ces"][0])
-    by = spec.get("by")
-    _require(sdf, list(dict.fromkeys(columns + ([by] if by else []))))
-    group = F.col(by).cast("string") if by else F.lit("all")
-    data = sdf.select(group.alias("__group"), *[F.col(c).cast("double").alias(c) for c in columns])
-    rows = [[r["__group"], float(r["count"])] for r in data.groupBy("__group").count().collect()]
-    values = {}
-    for c in dict.fromkeys(columns):
-        counted = (
-            data.where(F.col(c).isNotNull())
-            .groupBy("__group", F.col(c).alias("__v"))
-            .count()
-            .collect()
-        )
-        values[c] = [[r["__group"], float(r["__v"]), float(r["count"])] for r in counted]
-    counts = json.dumps({"groups": rows, "values": values})
-    result, text = _core.metrics_from_counts(counts, spec_json, "the Spark DataFrame", lang)
-    return SparkMetrics(json.loads(result), text)
-
-
-class SparkDrivers:
-    """A key-driver analysis of a Spark DataFrame: ``to_dict()`` is ``profitchain drivers
-    --format json``'s result, ``text`` its text, ``groups`` the per-group results."""
-
-    def __init__(self, result: Dict[str, Any], text: str) -> None:
-        self._result = result
-        self.text = text
-
-    def to_dict(self) -> Dict[str, Any]:
-        return json.loads(json.dumps(self._result))
-
-    @property
-    def groups(self) -> List[Dict[str, Any]]:
-        return list(self._result["groups"])
-
-    def __repr__(self) -> str:
-        groups = ", ".join(f"{g['group']} (n = {g['n']})" for g in self._result["groups"])
-        return f"<profitchain.spark drivers of {self._result['target']}: {groups}>"
-
-
-def drivers(
-    sdf: Any,
-    *,
-    drivers: List[str],
-    target: str = "satisfaction",
-    by: Optional[str] = None,
-    confidence: float = 0.95,
-    lang: str = "en",
-) -> SparkDrivers:
-    """Key drivers (``profitchain drivers --streaming``) of a Spark DataFrame: the
-    regression of ``target`` on ``drivers`` per group in ``regress``'s two passes over the
-    partitions, the Shapley values and relative weights from the same sums' correlation
-    matrix, and the drivers' rating ranges by a Spark aggregate. The same numbers as on one
-    machine (to 1e-9). The bootstrap of importances resamples rows and is not available."""
-    F = _functions()
-    options = dict(target=target, drivers=list(drivers), by=by, bootstrap=0, seed=1,
-                   confidence=confidence)
-    options_json = json.dumps(options)
-    formula = _core.drivers_formula(options_json)
-    wanted = list(dict.fromkeys([target] + list(drivers) + ([by] if by else [])))
-    _require(sdf, wanted)
-    data = sdf.select(*wanted)
-    merged, residuals = _regress_passes(data, formula, by, None)
-    # Each group's lowest and highest driver rating, over the rows the regression used.
-    complete = None
-    for c in [target] + list(drivers):
-        ok = F.col(c).cast("double").isNotNull() & ~F.isnan(F.col(c).cast("double"))
-        complete = ok if complete is None else complete & ok
-    group = F.col(by).cast("string") if by else F.lit("all")
-    agg = [F.min(F.col(d).cast("double")).alias(f"lo{j}") for j, d in enumerate(drivers)]
-    agg += [F.max(F.col(d).cast("double")).alias(f"hi{j}") for j, d in enumerate(drivers)]
-    ranges = {}
-    for r in data.where(complete).groupBy(group.alias("__group")).agg(*agg).collect():
-        lo = min(r[f"lo{j}"] for j in range(len(drivers)))
-        hi = max(r[f"hi{j}"] for j in range(len(drivers)))
-        ranges[r["__group"]] = [float(lo), float(hi)]
-    result, text = _core.drivers_finish(options_json, merged, residuals, json.dumps(ranges), lang)
-    return SparkDrivers(json.loads(result), text)
+# The survey analyses (metrics, drivers, csi) live in their own module.
+from ._spark_survey import (  # noqa: E402
+    SparkCsi,
+    SparkDrivers,
+    SparkMetrics,
+    csi,
+    drivers,
+    metrics,
+)

@@ -205,3 +205,51 @@ pub fn prepare(
         excluded,
     })
 }
+
+/// Each respondent's hash block (the rows of `prep`, keyed by column `key` of `df`) when
+/// the bootstrap resamples blocks: `resampling` blocks, or auto from
+/// [`crate::stats::blocks::AUTO_FROM`] respondents with a key. None: respondents.
+pub fn block_groups(
+    df: &DataFrame,
+    prep: &Prepared,
+    key: Option<&str>,
+    opts: &super::CsiOptions,
+    file: &str,
+    origin: &load::Origin,
+) -> Result<Option<Vec<u32>>> {
+    use crate::stats::blocks::{self, Resampling};
+    let n = prep.rows.len();
+    let key = match (opts.resampling, key) {
+        _ if opts.bootstrap == 0 => return Ok(None),
+        (Resampling::Customers, _) | (Resampling::Auto, None) => return Ok(None),
+        (Resampling::Blocks, None) => {
+            return Err(Error::Usage(
+                "--resampling blocks groups respondents by a hash of their id: give --respondent COL (or --id COL)".into(),
+            ))
+        }
+        (r, Some(k)) => {
+            if !r.uses_blocks(n, "the survey")? {
+                return Ok(None);
+            }
+            k
+        }
+    };
+    load::require_column(df, file, key)?;
+    let ids = df.column(key)?.cast(&DataType::String)?;
+    let ids = ids.str()?;
+    let mut out = Vec::with_capacity(n);
+    for &r in &prep.rows {
+        match ids.get(r) {
+            Some(id) if !id.trim().is_empty() => {
+                out.push(blocks::group_of(id.trim(), opts.seed) as u32)
+            }
+            _ => {
+                return Err(Error::InvalidData(format!(
+                    "{file}: {} has no value in the id column '{key}', which groups respondents for the bootstrap; fill it, or resample respondents (--resampling customers)",
+                    origin.row(r)
+                )))
+            }
+        }
+    }
+    Ok(Some(out))
+}

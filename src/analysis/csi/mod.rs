@@ -6,17 +6,19 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::stats::bootstrap::{self, BootData, Interval};
+use crate::stats::blocks::{BlockData, Resampling, BLOCKS};
+use crate::stats::bootstrap::{self, BootData, CrossProducts, Interval};
 use crate::stats::pls::quality::{self, Reliability};
 use crate::stats::pls::{algorithm, PlsModel, Settings, Structure};
 
 mod data;
 pub mod groups;
 mod index;
+pub mod parts;
 
-pub use data::{prepare, read_model_and_data, Prepared};
+pub use data::{block_groups, prepare, read_model_and_data, Prepared};
 pub use groups::{compare_groups, group_indices, GroupIndex};
-pub use index::{index_scores, IpmaRow};
+pub use index::{index_scores, IpmaRow, ItemMoments};
 
 /// Missing-value handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -45,6 +47,11 @@ pub struct CsiOptions {
     /// Consistent PLS (PLSc) for the paths, R² and loadings of reflective blocks.
     #[serde(default)]
     pub consistent: bool,
+    /// How the bootstrap resamples: respondents (`customers`), hash blocks of their ids
+    /// (`blocks`), or `auto` (blocks from [`crate::stats::blocks::AUTO_FROM`] respondents
+    /// when an id column is given).
+    #[serde(default)]
+    pub resampling: Resampling,
 }
 
 impl Default for CsiOptions {
@@ -58,6 +65,7 @@ impl Default for CsiOptions {
             scale: None,
             target: None,
             consistent: false,
+            resampling: Resampling::Auto,
         }
     }
 }
@@ -155,6 +163,10 @@ pub struct CsiResult {
     /// Bootstrap resamples that could not be fitted (e.g. an item without variance in the
     /// resample): skipped and counted here.
     pub bootstrap_skipped: usize,
+    /// The bootstrap resampled this many hash blocks of respondents, not respondents
+    /// (None: respondents, or no bootstrap).
+    #[serde(default)]
+    pub resampled_groups: Option<usize>,
     /// Group comparisons (with a grouping column): every pair of groups.
     pub groups: Vec<groups::GroupComparison>,
     /// The 0–100 indices per group (with a grouping column), on the whole sample's weights.
@@ -184,15 +196,56 @@ pub fn structure(model: &PlsModel) -> Structure {
     }
 }
 
-/// Fit `model` on the item columns (in block order, complete) and bootstrap it.
+/// Where bootstrap resamples come from.
+pub enum Resampler<'a> {
+    /// No bootstrap.
+    None,
+    /// Respondents (the multinomial bootstrap; BCa from the delete-one jackknife up to
+    /// 5,000 respondents).
+    Respondents(&'a BootData),
+    /// Hash blocks of respondents ([`crate::stats::blocks`]; BCa from the delete-one-group
+    /// jackknife).
+    Blocks(&'a BlockData),
+}
+
+/// Fit `model` on the item columns (in block order, complete) and bootstrap it: by
+/// respondents, or by hash blocks when `groups` gives each respondent's group.
 pub fn run(
     model: &PlsModel,
     cols: &[Vec<f64>],
     rows_read: usize,
     missing_handled: usize,
     opts: &CsiOptions,
+    groups: Option<&[u32]>,
     progress: &indicatif::ProgressBar,
 ) -> Result<CsiResult> {
+    check(opts)?;
+    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+    let data = BootData::new(&refs)?;
+    let blocks = match groups {
+        Some(g) if opts.bootstrap > 0 => Some(BlockData::new(&data, g)?),
+        _ => None,
+    };
+    let resampler = match (&blocks, opts.bootstrap) {
+        (_, 0) => Resampler::None,
+        (Some(b), _) => Resampler::Blocks(b),
+        (None, _) => Resampler::Respondents(&data),
+    };
+    let r = data.full().correlation();
+    let moments = ItemMoments::of_columns(cols);
+    estimate(
+        model,
+        &r,
+        &moments,
+        resampler,
+        (rows_read, missing_handled),
+        opts,
+        progress,
+    )
+}
+
+/// The checks of a run's options.
+pub fn check(opts: &CsiOptions) -> Result<()> {
     crate::stats::bootstrap::check_resamples(opts.bootstrap, opts.confidence)?;
     if opts.bootstrap > 100_000 {
         return Err(Error::Usage(format!(
@@ -206,11 +259,23 @@ pub fn run(
             opts.confidence
         )));
     }
+    Ok(())
+}
+
+/// The study from the items' correlation matrix `r`, their moments, and the resampler
+/// (`counts`: rows read and missing values handled).
+pub fn estimate(
+    model: &PlsModel,
+    r: &ndarray::Array2<f64>,
+    moments: &ItemMoments,
+    resampler: Resampler<'_>,
+    (rows_read, missing_handled): (usize, usize),
+    opts: &CsiOptions,
+    progress: &indicatif::ProgressBar,
+) -> Result<CsiResult> {
     let s = structure(model);
-    let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-    let data = BootData::new(&refs)?;
-    let n = data.n();
-    let r = data.full().correlation();
+    let n = moments.n as usize;
+    let r = r.clone();
     let singular = || {
         Error::Degenerate(
             "the PLS algorithm hit a singular step (collinear items in a mode B block, or constructs that are perfectly correlated)".into(),
@@ -234,7 +299,7 @@ pub fn run(
         ));
     }
     let m = s.blocks.len();
-    let p = cols.len();
+    let p = moments.mean.len();
     let total = fit.total_effects();
     let pairs: Vec<(usize, usize)> = (0..m)
         .flat_map(|i| (0..m).map(move |j| (i, j)))
@@ -275,16 +340,13 @@ pub fn run(
     };
     let full =
         stat(&r).ok_or_else(|| Error::Internal("PLS statistics of the full sample".into()))?;
-    let draws: Vec<Vec<f64>> = if opts.bootstrap > 0 {
-        bootstrap::resample(
-            &data,
-            opts.bootstrap,
-            opts.seed,
-            &|cp| stat(&cp.correlation()),
-            progress,
-        )
-    } else {
-        Vec::new()
+    let statistic = |cp: &CrossProducts| stat(&cp.correlation());
+    let draws: Vec<Vec<f64>> = match resampler {
+        Resampler::None => Vec::new(),
+        Resampler::Respondents(data) => {
+            bootstrap::resample(data, opts.bootstrap, opts.seed, &statistic, progress)
+        }
+        Resampler::Blocks(b) => b.resample(opts.bootstrap, opts.seed, &statistic, progress),
     };
     let skipped = draws
         .iter()
@@ -296,12 +358,14 @@ pub fn run(
             opts.bootstrap
         )));
     }
-    // Jackknife for BCa: leave-one-out correlation matrices (up to 5,000 respondents).
-    let jack: Vec<Vec<f64>> = if opts.bootstrap > 0 && n <= 5_000 {
-        bootstrap::jackknife(&data, &|cp| stat(&cp.correlation()))
-    } else {
-        Vec::new()
+    // Jackknife for BCa: leave-one-out correlation matrices (up to 5,000 respondents), or
+    // leave-one-group-out ones.
+    let jack: Vec<Vec<f64>> = match resampler {
+        Resampler::Respondents(data) if n <= 5_000 => bootstrap::jackknife(data, &statistic),
+        Resampler::Blocks(b) => b.jackknife(&statistic),
+        _ => Vec::new(),
     };
+    let resampled_groups = matches!(resampler, Resampler::Blocks(_)).then_some(BLOCKS);
     let interval_of = |k: usize| -> Interval {
         if draws.is_empty() {
             return Interval::point(full[k]);
@@ -364,7 +428,7 @@ pub fn run(
     let off_w = ne + pairs.len();
     let off_l = off_w + p;
     let off_h = off_l + p;
-    let (scale, index_weights, scores) = index_scores(cols, &s, &fit, opts.scale)?;
+    let (scale, index_weights, indices) = index_scores(moments, &s, &fit, opts.scale)?;
     let mut constructs = Vec::with_capacity(m);
     for (j, c) in model.constructs.iter().enumerate() {
         let items = s.blocks[j]
@@ -379,9 +443,7 @@ pub fn run(
             .collect();
         let k_pred = s.predecessors(j).len() as f64;
         let nf = n as f64;
-        let sc = &scores[j];
-        let mean = sc.iter().sum::<f64>() / nf;
-        let sd = (sc.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (nf - 1.0)).sqrt();
+        let (mean, sd) = indices[j];
         let half = 1.959_963_984_540_054 * sd / nf.sqrt();
         constructs.push(ConstructResult {
             name: c.name.clone(),
@@ -449,8 +511,8 @@ pub fn run(
         model,
         &s,
         &total,
-        &scores,
-        cols,
+        &indices,
+        moments,
         &index_weights,
         scale,
         target,
@@ -476,6 +538,7 @@ pub fn run(
         ipma,
         ipma_items,
         bootstrap_skipped: skipped,
+        resampled_groups,
         groups: Vec::new(),
         group_indices: Vec::new(),
         warnings,

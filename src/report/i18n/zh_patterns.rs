@@ -56,6 +56,10 @@ const PATTERNS: &[(&str, &str)] = &[
         "各项指标由分组内每个评分值的计数得出（分批读取）；未运行输入审核的整表检查（合计行、按推断量表识别的未作答代码、以文本存储的数字）",
     ),
     (
+        "the survey was read in parts (--streaming or Spark): the input audit's whole-table checks (Total rows, non-answer codes on an inferred scale, numbers stored as text) were not run; declared missing codes and the declared item scale were applied",
+        "问卷分批读取（--streaming 或 Spark）：未运行输入审核的整表检查（合计行、按推断量表识别的未作答代码、以文本存储的数字）；已应用声明的未作答代码和声明的题项量表",
+    ),
+    (
         "read with --streaming: the input audit's whole-table checks (Total rows, non-answer codes on an inferred scale, numbers stored as text) were not run",
         "以 --streaming 流式读取：未运行输入审核的整表检查（合计行、按推断量表识别的未作答代码、以文本存储的数字）",
     ),
