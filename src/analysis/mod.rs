@@ -7,6 +7,7 @@ pub mod clv;
 pub mod csi;
 pub mod csi_study;
 pub mod drivers;
+pub mod invest;
 pub mod metrics;
 pub mod regress;
 pub mod regress_parts;

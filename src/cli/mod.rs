@@ -13,6 +13,7 @@ pub mod csi;
 pub mod data_args;
 pub mod drivers;
 pub mod inspect;
+pub mod invest;
 pub mod metrics;
 pub mod outcome;
 pub mod regress;
@@ -99,6 +100,14 @@ pub enum Command {
   profitchain csi --data survey.csv --model model.toml --scheme centroid --bootstrap 1000 --format json
   profitchain csi --data survey.csv --model model.toml --scale 1,10 --scores-out indices.csv")]
     Csi(csi::CsiArgs),
+    /// Return on satisfaction: what raising satisfaction is worth per segment, through the
+    /// fitted chain, with bootstrap intervals, against a programme's cost.
+    #[command(after_help = "Examples:
+  profitchain invest --add 1 --cost-per-customer 20        (the bundled brokerage sample)
+  profitchain invest --study notebooks-data/retail-bank/study.toml --to 8 --rule \"satisfaction < 6\" \\
+      --horizon 3 --discount 0.1 --retention 0.85 --fixed-cost 50000
+  profitchain invest --study study.toml                      (the study's [[invest.scenario]])")]
+    Invest(invest::InvestArgs),
     /// Full report: HTML, Markdown, charts and CSV/JSON/XLSX/LaTeX tables in a folder.
     #[command(after_help = "Examples:
   profitchain report --out report                     (the bundled brokerage sample)
@@ -124,6 +133,7 @@ pub fn compute(cli: Cli) -> Result<Outcome> {
         Command::Value(a) => value::compute(a, lang),
         Command::Clv(a) => clv::compute(a, lang),
         Command::Csi(a) => csi::compute(a, lang),
+        Command::Invest(a) => invest::compute(a, lang),
         Command::Drivers(a) => drivers::compute(a, lang),
         Command::Metrics(a) => metrics::compute(a, lang),
         Command::Report(a) => report::compute(a, lang),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub use super::audit::MissingCodes;
-pub use super::study_sections::{ClvSpec, CsiSpec};
+pub use super::study_sections::{ClvSpec, CsiSpec, InvestSpec, ScenarioSpec};
 
 /// Whether a table holds one row per customer or several rows (respondents) per customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -334,6 +334,9 @@ pub struct Study {
     /// A satisfaction-index model on the survey table.
     #[serde(default)]
     pub csi: Option<CsiSpec>,
+    /// Return-on-satisfaction scenarios (`profitchain invest`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invest: Option<InvestSpec>,
     /// Folder relative paths are resolved from (not part of the file).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -421,6 +424,7 @@ impl Study {
             segments,
             clv: None,
             csi: None,
+            invest: None,
             language: None,
             units: None,
             base_dir: PathBuf::new(),

@@ -69,6 +69,52 @@ pub struct CsiSpec {
     pub scale: Option<[f64; 2]>,
 }
 
+/// Return-on-satisfaction scenarios (`[invest]`, `[[invest.scenario]]`): what raising
+/// satisfaction is worth over a horizon, against a programme's cost.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvestSpec {
+    /// Years the annual gain is valued over (default 1).
+    #[serde(default)]
+    pub horizon: Option<u32>,
+    /// Discount rate per year (default 0).
+    #[serde(default)]
+    pub discount: Option<f64>,
+    /// Retention rate per year (default 1).
+    #[serde(default)]
+    pub retention: Option<f64>,
+    #[serde(default, rename = "scenario")]
+    pub scenarios: Vec<ScenarioSpec>,
+}
+
+/// One scenario: exactly one of `add`, `to`, `gap`; optionally a `segment` and a `rule`;
+/// the programme's costs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    pub name: String,
+    /// Satisfaction points gained by every customer reached.
+    #[serde(default)]
+    pub add: Option<f64>,
+    /// Raise the customers below this satisfaction to it.
+    #[serde(default)]
+    pub to: Option<f64>,
+    /// Close this share (0–1) of each customer's distance to the top of the scale.
+    #[serde(default)]
+    pub gap: Option<f64>,
+    #[serde(default)]
+    pub segment: Option<String>,
+    /// Customers selected by a rule, e.g. "satisfaction < 6 and tenure_years > 5".
+    #[serde(default)]
+    pub rule: Option<String>,
+    #[serde(default)]
+    pub fixed_cost: f64,
+    #[serde(default)]
+    pub cost_per_customer: f64,
+    #[serde(default)]
+    pub cost_per_point: f64,
+}
+
 fn thousand() -> usize {
     1000
 }

@@ -16,6 +16,7 @@ pub use crate::format;
 pub mod html;
 mod html_sections;
 pub mod i18n;
+pub mod invest;
 pub mod metrics;
 pub mod regression;
 pub mod summary_zh;

@@ -15,6 +15,7 @@ mod drivers;
 mod first_day;
 mod formats;
 mod fuzz;
+mod invest;
 mod language;
 mod messy;
 mod messy_mixes;

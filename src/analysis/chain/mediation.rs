@@ -31,6 +31,23 @@ pub(super) struct Resampled {
     pub blocks: bool,
 }
 
+/// Each customer's hash block: a hash of the id column (`opts.id`), else of the row number.
+pub(crate) fn block_groups(df: &DataFrame, opts: &ChainOptions, seed: u64) -> Result<Vec<u32>> {
+    Ok(
+        match opts.id.as_deref().filter(|c| df.schema().contains(c)) {
+            Some(c) => {
+                let ids = df.column(c)?.cast(&DataType::String)?;
+                let ids = ids.str()?;
+                blocks::groups_of(ids.iter().map(|v| v.unwrap_or("")), seed)
+            }
+            None => {
+                let rows: Vec<String> = (0..df.height()).map(|i| i.to_string()).collect();
+                blocks::groups_of(rows.iter().map(String::as_str), seed)
+            }
+        },
+    )
+}
+
 /// The bootstrap on the segment's rows: the chain variables' values (`data`:
 /// satisfaction, share of wallet, revenue, profit) and the covariates of `df`.
 pub(super) fn resample_rows(
@@ -51,18 +68,7 @@ pub(super) fn resample_rows(
     let stat = |cp: &CrossProducts| path_stats(cp, n_cov);
     let blocks = opts.bootstrap > 0 && opts.resampling.uses_blocks(bd.n(), segment)?;
     if blocks {
-        let groups = match opts.id.as_deref().filter(|c| df.schema().contains(c)) {
-            Some(c) => {
-                let ids = df.column(c)?.cast(&DataType::String)?;
-                let ids = ids.str()?;
-                blocks::groups_of(ids.iter().map(|v| v.unwrap_or("")), seed)
-            }
-            None => {
-                let rows: Vec<String> = (0..bd.n()).map(|i| i.to_string()).collect();
-                blocks::groups_of(rows.iter().map(String::as_str), seed)
-            }
-        };
-        let bl = BlockData::new(&bd, &groups)?;
+        let bl = BlockData::new(&bd, &block_groups(df, opts, seed)?)?;
         Ok(resample_blocks(&bl, opts, seed, progress))
     } else if opts.bootstrap > 0 {
         Ok(Resampled {

@@ -40,6 +40,7 @@ use crate::error::{Error, Result};
 use crate::stats::CovType;
 
 pub use links::{links, Density, Link, LinkSeries, DENSITY_ABOVE, MAX_SCATTER_POINTS};
+pub(crate) use mediation::block_groups;
 pub use models::INDIRECT_PATHS;
 pub use results::*;
 pub use streamed::{run_streaming, Pass1, Pass2};

@@ -1,0 +1,169 @@
+//! `profitchain invest`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::analysis::chain::ChainOptions;
+use crate::analysis::invest::{self, economics::Horizon, Change, Cost, InvestOptions, Scenario};
+use crate::report::{export, invest as render};
+use crate::{Error, Result};
+
+use super::chain::InferenceArgs;
+use super::data_args::{study_or_sample, DataArgs};
+use super::Rendered;
+
+/// Return on satisfaction: what raising satisfaction is worth per segment through the
+/// fitted chain, with bootstrap intervals, against a programme's cost.
+#[derive(Debug, Args)]
+pub struct InvestArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub inference: InferenceArgs,
+    /// Covariate added to every equation of the chain (repeatable).
+    #[arg(long = "covariate", value_name = "COL")]
+    pub covariates: Vec<String>,
+    /// Moderator of satisfaction → share of wallet (repeatable).
+    #[arg(long = "moderator", value_name = "COL")]
+    pub moderators: Vec<String>,
+    /// Add satisfaction² to the share-of-wallet equation.
+    #[arg(long)]
+    pub quadratic: bool,
+    /// One scenario: every customer reached gains this many satisfaction points (capped at
+    /// the top of the scale). Without --add, --to or --gap: the study's [[invest.scenario]].
+    #[arg(long, value_name = "POINTS", conflicts_with_all = ["to", "gap"], allow_negative_numbers = true)]
+    pub add: Option<f64>,
+    /// One scenario: customers below this satisfaction are raised to it.
+    #[arg(long, value_name = "TARGET", conflicts_with = "gap")]
+    pub to: Option<f64>,
+    /// One scenario: every customer reached closes this share (0-1) of the distance to
+    /// the top of the scale.
+    #[arg(long, value_name = "SHARE")]
+    pub gap: Option<f64>,
+    /// The scenario reaches this segment only.
+    #[arg(long, value_name = "NAME")]
+    pub segment: Option<String>,
+    /// The scenario reaches the customers this rule selects, e.g. "satisfaction < 6 and
+    /// tenure_years > 5" or 'region = "South"'.
+    #[arg(long, value_name = "RULE")]
+    pub rule: Option<String>,
+    /// The scenario's name.
+    #[arg(long, value_name = "NAME", default_value = "scenario")]
+    pub name: String,
+    /// Fixed programme cost.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub fixed_cost: f64,
+    /// Programme cost per customer reached.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub cost_per_customer: f64,
+    /// Programme cost per satisfaction point gained.
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]
+    pub cost_per_point: f64,
+    /// Years the annual gain is valued over (default: the study's, else 1).
+    #[arg(long, value_name = "YEARS")]
+    pub horizon: Option<u32>,
+    /// Discount rate per year (default: the study's, else 0).
+    #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
+    pub discount: Option<f64>,
+    /// Retention rate per year (default: the study's, else 1).
+    #[arg(long, value_name = "RATE")]
+    pub retention: Option<f64>,
+    /// Satisfaction scale LOW,HIGH (default: the study's satisfaction_scale, else the
+    /// observed range).
+    #[arg(long, value_name = "LOW,HIGH")]
+    pub scale: Option<String>,
+    /// Output format: text (default), json, csv (one row per scenario and segment) or xlsx
+    /// (with -o FILE.xlsx). The extension of -o chooses it too.
+    #[arg(long, value_parser = ["text", "json", "csv", "xlsx"])]
+    pub format: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
+}
+
+fn parse_scale(s: &str) -> Result<[f64; 2]> {
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|x| x.trim().parse::<f64>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| Error::Usage(format!("--scale '{s}': write LOW,HIGH, e.g. 1,10")))?;
+    match v.as_slice() {
+        [lo, hi] if lo < hi => Ok([*lo, *hi]),
+        _ => Err(Error::Usage(format!(
+            "--scale '{s}': write LOW,HIGH with LOW < HIGH, e.g. 1,10"
+        ))),
+    }
+}
+
+pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        &["text", "json", "csv", "xlsx"],
+        &args.export,
+    )?;
+    let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
+    super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
+    let _ = super::language(lang, Some(&study))?;
+    let section = study.invest.clone().unwrap_or_default();
+    let scenarios = match (args.add, args.to, args.gap) {
+        (None, None, None) => {
+            if args.segment.is_some() || args.rule.is_some() {
+                return Err(Error::Usage(
+                    "--segment and --rule describe a scenario given by --add, --to or --gap".into(),
+                ));
+            }
+            invest::scenario::from_study(&section)?
+        }
+        (add, to, gap) => vec![Scenario {
+            name: args.name.clone(),
+            change: match (add, to, gap) {
+                (Some(d), _, _) => Change::Add(d),
+                (_, Some(t), _) => Change::To(t),
+                (_, _, g) => Change::Gap(g.unwrap_or_default()),
+            },
+            segment: args.segment.clone(),
+            rule: args.rule.clone(),
+            cost: Cost {
+                fixed: args.fixed_cost,
+                per_customer: args.cost_per_customer,
+                per_point: args.cost_per_point,
+            },
+        }],
+    };
+    let scale = match &args.scale {
+        Some(s) => Some(parse_scale(s)?),
+        None => study.options.satisfaction_scale,
+    };
+    let opts = InvestOptions {
+        scenarios,
+        horizon: Horizon {
+            years: args.horizon.or(section.horizon).unwrap_or(1),
+            discount: args.discount.or(section.discount).unwrap_or(0.0),
+            retention: args.retention.or(section.retention).unwrap_or(1.0),
+        },
+        scale,
+    };
+    let chain = ChainOptions {
+        quadratic: args.quadratic || study.options.quadratic,
+        ..args.inference.options(&study)?
+    };
+    let table = crate::analysis::study::build(&study)?.table;
+    let result = invest::run(&table, &chain, &opts)?;
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&result)? + "\n"),
+        "csv" => Rendered::Text(render::csv(&result)?),
+        "xlsx" => Rendered::Bytes(export::workbook(&render::export(&result)?)?),
+        _ => Rendered::Text(render::text(&result)),
+    };
+    let json = super::to_json(&result)? + "\n";
+    let exported = render::export(&result)?;
+    let mut o = super::Outcome::new("invest", json, rendered, result, |r, _| Ok(render::text(r)))
+        .to(&args.output)
+        .with_export(exported, &args.export);
+    o.notes.extend(super::data_args::sample_note(&sample_dir));
+    Ok(o)
+}
