@@ -14,7 +14,8 @@ from conftest import ROOT, SAMPLES
 
 
 def test_every_command_is_a_function_with_its_options():
-    for verb in ["build", "regress", "chain", "metrics", "drivers", "value", "clv", "csi", "report", "inspect", "simulate"]:
+    for verb in ["build", "regress", "chain", "metrics", "drivers", "value", "clv", "csi", "invest", "report",
+                 "inspect", "simulate"]:
         fn = getattr(pc, verb)
         assert fn.__doc__ and "Options" in fn.__doc__, verb
     assert "share_of_wallet" in pc.chain.__doc__
@@ -120,6 +121,16 @@ def test_clv_csi_build_inspect_simulate(bank, tmp_path):
     ref = ROOT / "tests" / "data" / "reference" / "pls"
     k = pc.csi(data=str(ref / "mobi.csv"), model=str(ref / "ecsi_model.toml"), bootstrap=0)
     assert "scores" in k.table_names and k.scores.height == 250
+
+
+def test_invest_tables_and_numbers(bank):
+    r = pc.invest(study="study.toml", to=8, rule="satisfaction < 6", fixed_cost=50000, scale="1,10",
+                  bootstrap=300)
+    d = r.to_dict()
+    total = d["scenarios"][0]["total"]
+    assert total["reached"] > 1000 and total["npv"]["low"] < total["npv"]["estimate"] < total["npv"]["high"]
+    assert r.outcomes.height == 3 and set(r.table_names) >= {"outcomes", "ranking"}
+    assert d["statements"][0].startswith("scenario (raising satisfaction to 8")
 
 
 def test_files_are_written_only_where_named(brokerage, tmp_path):

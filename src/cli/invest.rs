@@ -107,7 +107,7 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
     )?;
     let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
     super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
-    let _ = super::language(lang, Some(&study))?;
+    let lang = super::language(lang, Some(&study))?;
     let section = study.invest.clone().unwrap_or_default();
     let scenarios = match (args.add, args.to, args.gap) {
         (None, None, None) => {
@@ -152,12 +152,13 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
         ..args.inference.options(&study)?
     };
     let table = crate::analysis::study::build(&study)?.table;
-    let result = invest::run(&table, &chain, &opts)?;
+    let mut result = invest::run(&table, &chain, &opts)?;
+    result.statements = render::statements(&result, crate::report::i18n::Lang::En);
     let rendered = match format.as_str() {
         "json" => Rendered::Text(super::to_json(&result)? + "\n"),
         "csv" => Rendered::Text(render::csv(&result)?),
         "xlsx" => Rendered::Bytes(export::workbook(&render::export(&result)?)?),
-        _ => Rendered::Text(render::text(&result)),
+        _ => Rendered::Text(render::text_in(&result, lang)),
     };
     let json = super::to_json(&result)? + "\n";
     let exported = render::export(&result)?;

@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use polars::prelude::*;
 
-use crate::analysis::invest::{Figure, InvestResult, Outcome};
+use super::i18n::Lang;
+use crate::analysis::invest::{Change, Figure, InvestResult, Outcome, Scenario};
 use crate::error::{Error, Result};
 use crate::format::{amount, num, thousands};
 
@@ -25,108 +26,249 @@ fn interval(f: &Figure) -> String {
     }
 }
 
-/// The text output.
-pub fn text(r: &InvestResult) -> String {
-    let mut s = String::new();
-    let h = &r.options.horizon;
-    let _ = writeln!(
-        s,
-        "Return on satisfaction{}",
-        if r.study.is_empty() {
+/// The change and whom it reaches, in `lang`.
+fn words(sc: &Scenario, lang: Lang) -> (String, String) {
+    let what = match sc.change {
+        Change::Add(1.0) => lang.t("inv_add1").to_string(),
+        Change::Add(d) => lang.f("inv_add", &[("d", &d)]),
+        Change::To(t) => lang.f("inv_to", &[("t", &t)]),
+        Change::Gap(g) => lang.f("inv_gap", &[("g", &format!("{:.0}", g * 100.0))]),
+    };
+    let mut who = Vec::new();
+    if let Some(s) = &sc.segment {
+        who.push(lang.f("inv_segment", &[("s", &lang.name(s))]));
+    }
+    if let Some(r) = &sc.rule {
+        who.push(r.clone());
+    }
+    if who.is_empty() {
+        who.push(lang.t("inv_everyone").to_string());
+    }
+    let sep = if lang == Lang::Zh { "，" } else { ", " };
+    (what.clone(), format!("{what}{sep}{}", who.join(sep)))
+}
+
+/// The plain statements in `lang`: each scenario's bottom line, then each segment where
+/// raising satisfaction loses money (its Δprofit per customer's interval below 0).
+pub fn statements(r: &InvestResult, lang: Lang) -> Vec<String> {
+    let units = r
+        .chain
+        .units
+        .as_ref()
+        .map(|u| {
+            if lang == Lang::Zh {
+                format!("（{u}）")
+            } else {
+                format!(" ({u})")
+            }
+        })
+        .unwrap_or_default();
+    let amt = |x: f64| amount(x, 3);
+    let conf = format!("{:.0}", r.chain.confidence * 100.0);
+    let ci = |f: &Figure| {
+        if f.low.is_nan() {
             String::new()
         } else {
-            format!(" — {}", r.study)
+            lang.f(
+                "inv_ci",
+                &[("conf", &conf), ("lo", &amt(f.low)), ("hi", &amt(f.high))],
+            )
         }
-    );
+    };
+    let mut out = Vec::new();
+    for sc in &r.scenarios {
+        let t = &sc.total;
+        let (change, what) = words(&sc.scenario, lang);
+        let mut line = lang.f(
+            "inv_total",
+            &[
+                ("name", &sc.name),
+                ("what", &what),
+                ("k", &thousands(t.reached as f64, 0)),
+                ("g", &num(t.mean_gain, 3)),
+                ("p", &amt(t.total_profit.estimate)),
+                ("units", &units),
+                ("ci", &ci(&t.total_profit)),
+                ("v", &amt(t.value.estimate)),
+                ("years", &r.options.horizon.years),
+            ],
+        );
+        if t.cost > 0.0 {
+            line.push_str(&lang.f(
+                "inv_cost",
+                &[
+                    ("c", &amt(t.cost)),
+                    ("npv", &amt(t.npv.estimate)),
+                    ("ci", &ci(&t.npv)),
+                    ("roi", &num(t.roi.estimate, 3)),
+                ],
+            ));
+            if !t.pays_off.is_nan() {
+                line.push_str(&lang.f(
+                    "inv_pays",
+                    &[("share", &format!("{:.0}", t.pays_off * 100.0))],
+                ));
+            }
+        }
+        line.push_str(if lang == Lang::Zh { "。" } else { "." });
+        out.push(line);
+        for o in &sc.segments {
+            let losing = o.profit.high < 0.0 || (o.profit.high.is_nan() && o.profit.estimate < 0.0);
+            if !losing {
+                continue;
+            }
+            let key = if o.mean_profit < 0.0 {
+                "inv_loss_deepen"
+            } else {
+                "inv_loss"
+            };
+            out.push(lang.f(
+                key,
+                &[
+                    ("seg", &lang.name(&o.segment)),
+                    ("what", &change),
+                    ("rev", &amt(o.revenue.estimate)),
+                    ("p", &amt(o.profit.estimate)),
+                    ("units", &units),
+                    ("ci", &ci(&o.profit)),
+                ],
+            ));
+        }
+    }
+    out
+}
+
+/// The text output in English.
+pub fn text(r: &InvestResult) -> String {
+    text_in(r, Lang::En)
+}
+
+/// The text output in `lang`: the bottom line and the ranking first, then each scenario.
+pub fn text_in(r: &InvestResult, lang: Lang) -> String {
+    let mut s = String::new();
+    let h = &r.options.horizon;
+    let study = if r.study.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", r.study)
+    };
+    let _ = writeln!(s, "{}", lang.f("inv_title", &[("study", &study)]));
     let _ = writeln!(
         s,
-        "Satisfaction scale {}–{}; value over {} year(s) at a {}% discount rate and {}% retention a year (× {}); {} resamples of each segment's chain (seed {}), {:.0}% percentile intervals in brackets.",
-        r.scale[0],
-        r.scale[1],
-        h.years,
-        num(h.discount * 100.0, 3),
-        num(h.retention * 100.0, 3),
-        num(r.multiplier, 4),
-        r.chain.bootstrap,
-        r.chain.seed,
-        r.chain.confidence * 100.0,
+        "{}",
+        lang.f(
+            "inv_setup",
+            &[
+                ("lo", &r.scale[0]),
+                ("hi", &r.scale[1]),
+                ("years", &h.years),
+                ("d", &num(h.discount * 100.0, 3)),
+                ("r", &num(h.retention * 100.0, 3)),
+                ("m", &num(r.multiplier, 4)),
+                ("b", &r.chain.bootstrap),
+                ("seed", &r.chain.seed),
+                ("conf", &format!("{:.0}", r.chain.confidence * 100.0)),
+            ]
+        )
     );
     if let Some(u) = &r.chain.units {
-        let _ = writeln!(s, "Amounts in {u}.");
+        let _ = writeln!(s, "{}", lang.f("inv_units", &[("u", u)]));
     }
-    let _ = writeln!(s, "\nBottom line");
-    for line in &r.statements {
+    let _ = writeln!(s, "\n{}", lang.t("inv_bottom"));
+    for line in statements(r, lang) {
         let _ = writeln!(s, "  - {line}");
     }
     for w in &r.warnings {
-        let _ = writeln!(s, "warning: {w}");
+        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
     }
-    let _ = writeln!(s, "\nRanking (net present value per unit of cost)");
+    let _ = writeln!(s, "\n{}", lang.t("inv_ranking"));
     let _ = writeln!(
         s,
         "  {:<24} {:<16} {:>10} {:>14} {:>14}",
-        "scenario", "segment", "ROI", "NPV", "cost"
+        lang.t("inv_h_scenario"),
+        lang.t("inv_h_segment"),
+        "ROI",
+        "NPV",
+        lang.t("inv_h_cost")
     );
     for k in &r.ranking {
         let _ = writeln!(
             s,
             "  {:<24} {:<16} {:>10} {:>14} {:>14}",
             k.scenario,
-            k.segment,
+            lang.name(&k.segment),
             num(k.roi, 3),
             amount(k.npv, 3),
             amount(k.cost, 3)
         );
     }
     for sc in &r.scenarios {
-        let _ = writeln!(s, "\nScenario '{}': {}", sc.name, sc.description);
+        let (_, what) = words(&sc.scenario, lang);
+        let _ = writeln!(
+            s,
+            "\n{}",
+            lang.f("inv_scenario", &[("name", &sc.name), ("what", &what)])
+        );
         let _ = writeln!(
             s,
             "  {:<14} {:>10} {:>9} {:>6} {:>22} {:>26} {:>26} {:>30} {:>9}",
-            "segment",
-            "customers",
-            "reached",
-            "gain",
-            "Δshare of wallet",
-            "Δrevenue per customer",
-            "Δprofit per customer",
+            lang.t("inv_h_segment"),
+            lang.t("inv_h_customers"),
+            lang.t("inv_h_reached"),
+            lang.t("inv_h_gain"),
+            lang.t("inv_h_sow"),
+            lang.t("inv_h_revenue"),
+            lang.t("inv_h_profit"),
             "NPV",
-            "pays off"
+            lang.t("inv_h_pays")
         );
         for o in sc.segments.iter().chain(std::iter::once(&sc.total)) {
-            let _ = writeln!(s, "{}", row(o));
+            let name = if o.segment == "total" {
+                lang.t("inv_h_total").to_string()
+            } else {
+                lang.name(&o.segment)
+            };
+            let _ = writeln!(s, "{}", row(&name, o));
         }
+        let payback = if sc.payback_years.estimate.is_nan() {
+            lang.t("inv_payback_never").to_string()
+        } else {
+            lang.f("inv_payback_years", &[("p", &interval(&sc.payback_years))])
+        };
+        let even = if sc.break_even_gain.estimate.is_nan() {
+            lang.t("inv_even_never").to_string()
+        } else {
+            interval(&sc.break_even_gain)
+        };
         let _ = writeln!(
             s,
-            "  payback: {}; break-even gain: {} points per customer reached ({} resamples)",
-            if sc.payback_years.estimate.is_nan() {
-                "not within the horizon".to_string()
-            } else {
-                format!("{} years", interval(&sc.payback_years))
-            },
-            if sc.break_even_gain.estimate.is_nan() {
-                "none up to the top of the scale".to_string()
-            } else {
-                interval(&sc.break_even_gain)
-            },
-            sc.resamples
+            "  {}",
+            lang.f(
+                "inv_payback",
+                &[("p", &payback), ("g", &even), ("b", &sc.resamples)]
+            )
         );
         if sc.total.beyond_observed > 0 {
             let _ = writeln!(
                 s,
-                "  extrapolation: {} customers are taken above their segment's highest observed satisfaction, by up to {} points; the chain is not observed there",
-                thousands(sc.total.beyond_observed as f64, 0),
-                num(sc.total.beyond_by, 3)
+                "  {}",
+                lang.f(
+                    "inv_extrapolation",
+                    &[
+                        ("k", &thousands(sc.total.beyond_observed as f64, 0)),
+                        ("by", &num(sc.total.beyond_by, 3)),
+                    ]
+                )
             );
         }
     }
     s
 }
 
-fn row(o: &Outcome) -> String {
+fn row(name: &str, o: &Outcome) -> String {
     format!(
         "  {:<14} {:>10} {:>9} {:>6} {:>22} {:>26} {:>26} {:>30} {:>8.0}%",
-        o.segment,
+        name,
         thousands(o.customers as f64, 0),
         thousands(o.reached as f64, 0),
         num(o.mean_gain, 3),

@@ -356,3 +356,100 @@ fn bad_scenarios_stop_with_a_clear_error() {
         assert!(!out_file.exists(), "{extra:?} wrote a file");
     }
 }
+
+/// A study's `[invest]` section: its scenarios side by side with their names, its horizon;
+/// the CSV has a row per scenario and segment plus totals; `--lang zh` says it in Chinese.
+#[test]
+fn study_scenarios_csv_and_chinese() {
+    let dir = tempfile::TempDir::new().unwrap();
+    bin()
+        .args(["simulate", "--scenario", "brokerage", "--seed", "3"])
+        .args(["--customers", "500", "--out"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let study = dir.path().join("study.toml");
+    let mut text = std::fs::read_to_string(&study).unwrap();
+    text.push_str(
+        r#"
+[invest]
+horizon = 3
+discount = 0.1
+retention = 0.85
+
+[[invest.scenario]]
+name = "service push"
+add = 1
+cost_per_customer = 20
+
+[[invest.scenario]]
+name = "fix the unhappy"
+to = 8
+rule = "satisfaction < 6"
+segment = "profitable"
+fixed_cost = 500
+"#,
+    );
+    std::fs::write(&study, text).unwrap();
+    let run = |extra: &[&str]| {
+        let out = bin()
+            .args(extra)
+            .args(["invest", "--study"])
+            .arg(&study)
+            .args(["--bootstrap", "200", "--scale", "1,10"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: Value = {
+        let out = bin()
+            .args(["invest", "--study"])
+            .arg(&study)
+            .args(["--bootstrap", "200", "--scale", "1,10", "--format", "json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let names: Vec<&str> = json["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["service push", "fix the unhappy"]);
+    let m = 1.0 / 1.1 + 0.85 / 1.21 + 0.85 * 0.85 / 1.331;
+    assert!(close(json["multiplier"].as_f64().unwrap(), m, 1e-14));
+    let unhappy = &json["scenarios"][1];
+    assert_eq!(unhappy["segments"].as_array().unwrap().len(), 1);
+    assert_eq!(unhappy["segments"][0]["segment"], "profitable");
+    assert!(json["statements"].as_array().unwrap().len() >= 2);
+    let csv = {
+        let out = bin()
+            .args(["invest", "--study"])
+            .arg(&study)
+            .args(["--bootstrap", "200", "--scale", "1,10", "--format", "csv"])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(
+        csv.starts_with("scenario,segment,customers,reached"),
+        "{csv}"
+    );
+    // service push: 2 segments + total; fix the unhappy: 1 segment + total.
+    assert_eq!(csv.lines().count(), 1 + 3 + 2);
+    let zh = run(&["--lang", "zh"]);
+    assert!(
+        zh.contains("满意度投资回报") && zh.contains("净现值（NPV）"),
+        "{zh}"
+    );
+    assert!(
+        zh.contains("非盈利性客户") && zh.contains("情景“service push”"),
+        "{zh}"
+    );
+}

@@ -58,6 +58,11 @@ EXAMPLES = {
     >>> res.indices["construct"].to_list()
     ['Quality', 'Satisfaction']
 """,
+    "invest": """    >>> res = pc.invest(study=study, add=1, cost_per_customer=20, horizon=3, discount=0.1,
+    ...                 retention=0.85, scale="1,10", bootstrap=200)
+    >>> res.outcomes["segment"].to_list()
+    ['profitable', 'unprofitable', 'total']
+""",
     "report": """    >>> import os
     >>> res = pc.report(study=study, out=folder + "/report", bootstrap=0)
     >>> os.path.exists(folder + "/report/report.html")

@@ -8,7 +8,7 @@ import json
 from typing import Any, Dict, List, Optional
 
 from . import _core
-from .spark import _functions, _regress_passes, _require
+from ._spark_common import _functions, _regress_passes, _require
 
 
 class SparkMetrics:

@@ -30,6 +30,7 @@ import math
 from typing import Any, Dict, List, Optional
 
 from . import _core
+from ._spark_common import _arrow_table, _functions, _regress_passes, _require  # noqa: F401
 
 __all__ = [
     "chain",
@@ -50,16 +51,6 @@ __all__ = [
 _DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12.0, "year": 365.25}
 _MODELS = {"bgnbd": "bgnbd", "mbgnbd": "mbgnbd", "pnbd": "paretonbd"}
 _EPOCH = "1970-01-01"
-
-
-def _functions() -> Any:
-    try:
-        from pyspark.sql import functions as F
-    except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "profitchain.spark needs pyspark: pip install pyspark (3.4 or later)"
-        ) from e
-    return F
 
 
 def _day_number(text: str, what: str) -> int:
@@ -94,15 +85,6 @@ def _days(sdf: Any, column: str, date_format: Optional[str]) -> Any:
     else:
         d = F.to_date(F.substring(c.cast("string"), 1, 10), "yyyy-MM-dd")
     return F.datediff(d, F.lit(_EPOCH).cast("date"))
-
-
-def _require(sdf: Any, columns: List[str]) -> None:
-    missing = [c for c in columns if c not in sdf.columns]
-    if missing:
-        raise _core.InputError(
-            f"the Spark DataFrame has no column {', '.join(repr(c) for c in missing)}; "
-            f"its columns are {', '.join(sdf.columns)}"
-        )
 
 
 def rfm(
@@ -430,46 +412,6 @@ class SparkRegress:
     def __repr__(self) -> str:
         groups = ", ".join(f"{m['group']} (n = {m['n']})" for m in self._result["models"])
         return f"<profitchain.spark regress {self._result['models'][0]['formula']}: {groups}>"
-
-
-def _arrow_table(batch: Any) -> Any:
-    import pyarrow as pa
-
-    return pa.Table.from_batches([batch])
-
-
-def _regress_passes(data: Any, formula: str, by: Optional[str], id: Optional[str]) -> Any:
-    """``regress``'s two passes over the partitions: the merged pass-1 sums (JSON) and each
-    part's residual sums (JSON texts)."""
-    out_schema = "group string, part string"
-
-    def pass1(batches):  # type: ignore[no-untyped-def]
-        import pyarrow as pa
-
-        from profitchain import _core as core
-
-        for b in batches:
-            if b.num_rows:
-                text = core.regress_part(_arrow_table(b), formula, by)
-                yield pa.RecordBatch.from_pydict({"group": [""], "part": [text]})
-
-    parts = [r["part"] for r in data.mapInArrow(pass1, out_schema).collect()]
-    if not parts:
-        raise _core.InputError("the Spark DataFrame has no rows to fit")
-    merged = _core.regress_merge(parts)
-
-    def pass2(batches):  # type: ignore[no-untyped-def]
-        import pyarrow as pa
-
-        from profitchain import _core as core
-
-        for b in batches:
-            if b.num_rows:
-                text = core.regress_residuals(_arrow_table(b), formula, merged, by, id)
-                yield pa.RecordBatch.from_pydict({"group": [""], "part": [text]})
-
-    residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
-    return merged, residuals
 
 
 def regress(

@@ -92,6 +92,8 @@ pub struct Outcome {
     pub roi: Figure,
     /// Share of resamples with a positive NPV.
     pub pays_off: f64,
+    /// Mean annual profit per customer of the segment today (losing customers: below 0).
+    pub mean_profit: f64,
     /// Customers taken above the segment's highest observed satisfaction (extrapolation),
     /// and by how many points at most.
     pub beyond_observed: usize,
@@ -138,7 +140,9 @@ pub struct InvestResult {
     pub scenarios: Vec<ScenarioResult>,
     /// Scenario × segment by NPV per unit of cost, best first.
     pub ranking: Vec<Ranked>,
-    /// The plain statements: what pays, and where raising satisfaction loses money.
+    /// The plain statements: what pays, and where raising satisfaction loses money (in
+    /// English; filled by the renderer, which also says them in Chinese).
+    #[serde(default)]
     pub statements: Vec<String>,
     pub warnings: Vec<String>,
     pub diagnostics: crate::data::Diagnostics,
@@ -236,18 +240,12 @@ pub fn run(
         models.push(model::fit(&name, index, &table.df, rows, chain, &progress)?);
     }
     progress.finish_and_clear();
-    let profit = crate::data::load::f64_values(&table.df, cols::PROFIT)?;
-    let mean_profit: Vec<f64> = models
-        .iter()
-        .map(|m| m.rows.iter().map(|&r| profit[r]).sum::<f64>() / m.rows.len().max(1) as f64)
-        .collect();
     let multiplier = opts.horizon.multiplier();
     let mut results = Vec::new();
     for s in &opts.scenarios {
         results.push(evaluate(table, &models, layout, s, scale, opts, chain)?);
     }
     let ranking = rank(&results);
-    let statements = statements(&results, &models, &mean_profit, chain, opts);
     for m in &models {
         let failed = m.draws.iter().filter(|d| !fitted(d)).count();
         if failed > 0 {
@@ -266,7 +264,7 @@ pub fn run(
         multiplier,
         scenarios: results,
         ranking,
-        statements,
+        statements: Vec::new(),
         warnings,
         diagnostics: table.diagnostics.clone(),
     })
@@ -372,6 +370,7 @@ fn evaluate(
         .collect();
     let outcome = |name: &str,
                    customers: usize,
+                   mean_profit: f64,
                    r_reached: usize,
                    r_gain: f64,
                    beyond: (usize, f64),
@@ -409,6 +408,7 @@ fn evaluate(
                 &npvs.iter().map(|v| roi_of(*v)).collect::<Vec<_>>(),
                 conf,
             ),
+            mean_profit,
             pays_off: if npvs.is_empty() {
                 f64::NAN
             } else {
@@ -430,6 +430,7 @@ fn evaluate(
             segments.push(outcome(
                 &m.name,
                 m.rows.len(),
+                m.mean_profit,
                 r.reached,
                 r.gain,
                 (r.beyond, r.beyond_by),
@@ -442,10 +443,16 @@ fn evaluate(
         reduced.iter().map(|r| r.beyond).sum(),
         reduced.iter().map(|r| r.beyond_by).fold(0.0, f64::max),
     );
-    let customers = models.iter().map(|m| m.rows.len()).sum();
+    let customers: usize = models.iter().map(|m| m.rows.len()).sum();
+    let mean_profit = models
+        .iter()
+        .map(|m| m.mean_profit * m.rows.len() as f64)
+        .sum::<f64>()
+        / customers.max(1) as f64;
     let total = outcome(
         "total",
         customers,
+        mean_profit,
         reached,
         gain,
         beyond,
@@ -539,85 +546,5 @@ fn rank(results: &[ScenarioResult]) -> Vec<Ranked> {
         (false, true) => std::cmp::Ordering::Less,
         (true, false) => std::cmp::Ordering::Greater,
     });
-    out
-}
-
-/// The plain statements: each scenario's bottom line, and each segment where raising
-/// satisfaction loses money.
-fn statements(
-    results: &[ScenarioResult],
-    models: &[SegmentModel],
-    mean_profit: &[f64],
-    chain: &ChainOptions,
-    opts: &InvestOptions,
-) -> Vec<String> {
-    let units = chain
-        .units
-        .as_ref()
-        .map(|u| format!(" ({u})"))
-        .unwrap_or_default();
-    let amt = |x: f64| crate::format::amount(x, 3);
-    let level = chain.confidence * 100.0;
-    let ci = |f: &Figure| {
-        if f.low.is_nan() {
-            String::new()
-        } else {
-            format!(" ({level:.0}% CI {} to {})", amt(f.low), amt(f.high))
-        }
-    };
-    let mut out = Vec::new();
-    for r in results {
-        let t = &r.total;
-        let years = opts.horizon.years;
-        let mut line = format!(
-            "{} ({}): {} customers reached, {} points each on average; profit changes by {} a year{units}{}, {} over {years} years",
-            r.name,
-            r.description,
-            crate::format::thousands(t.reached as f64, 0),
-            crate::format::num(t.mean_gain, 3),
-            amt(t.total_profit.estimate),
-            ci(&t.total_profit),
-            amt(t.value.estimate),
-        );
-        if t.cost > 0.0 {
-            line.push_str(&format!(
-                "; against a cost of {}, NPV {}{}, ROI {}",
-                amt(t.cost),
-                amt(t.npv.estimate),
-                ci(&t.npv),
-                crate::format::num(t.roi.estimate, 3),
-            ));
-            if !t.pays_off.is_nan() {
-                line.push_str(&format!(
-                    "; it pays off in {:.0}% of resamples",
-                    t.pays_off * 100.0
-                ));
-            }
-        }
-        line.push('.');
-        out.push(line);
-        for o in &r.segments {
-            if !(o.profit.high < 0.0 || (o.profit.high.is_nan() && o.profit.estimate < 0.0)) {
-                continue;
-            }
-            let losing = models
-                .iter()
-                .position(|m| m.name == o.segment)
-                .is_some_and(|i| mean_profit[i] < 0.0);
-            out.push(format!(
-                "For {} customers, {} adds {} in revenue and {} in profit per customer a year{units}{}: {}.",
-                o.segment,
-                r.scenario.change_words(),
-                amt(o.revenue.estimate),
-                amt(o.profit.estimate),
-                ci(&o.profit),
-                if losing {
-                    "the programme would deepen their losses"
-                } else {
-                    "raising their satisfaction loses money"
-                }
-            ));
-        }
-    }
     out
 }

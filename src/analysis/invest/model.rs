@@ -68,6 +68,8 @@ pub struct SegmentModel {
     pub moderators: Vec<Vec<f64>>,
     /// Observed satisfaction [min, max] in the segment.
     pub range: [f64; 2],
+    /// Mean profit per customer.
+    pub mean_profit: f64,
     pub theta: Vec<f64>,
     /// θ of every resample, in resample order (NaN where it could not be fitted).
     pub draws: Vec<Vec<f64>>,
@@ -179,9 +181,11 @@ pub fn fit(
         .fold([f64::INFINITY, f64::NEG_INFINITY], |r, &s| {
             [r[0].min(s), r[1].max(s)]
         });
+    let mean_profit = columns[3].iter().sum::<f64>() / columns[3].len().max(1) as f64;
     Ok(SegmentModel {
         name: name.to_string(),
         rows,
+        mean_profit,
         share_of_wallet: columns[1].clone(),
         satisfaction: sat,
         moderators,

@@ -147,6 +147,16 @@ mod tests {
         }
     }
 
+    /// A table that does not parse (a repeated key) would silently print keys.
+    #[test]
+    fn every_table_parses() {
+        for lang in Lang::ALL {
+            let parsed: std::result::Result<std::collections::BTreeMap<String, String>, _> =
+                toml::from_str(lang.source());
+            assert!(parsed.is_ok(), "{lang:?}: {:?}", parsed.err());
+        }
+    }
+
     #[test]
     fn placeholders_are_filled_and_names_translated() {
         assert_eq!(
