@@ -39,6 +39,7 @@ fn scenario(name: &str, change: Change, segment: Option<&str>, rule: Option<&str
             per_customer: 5.0,
             per_point: 2.0,
         },
+        driver: None,
     }
 }
 
@@ -82,6 +83,7 @@ fn speed(c: &mut Criterion) {
         scenarios,
         horizon: horizon(),
         scale: Some([1.0, 10.0]),
+        attributes: vec![],
     };
     let chain = ChainOptions {
         bootstrap: 5000,
@@ -111,6 +113,7 @@ fn coverage(_: &mut Criterion) {
         }],
         horizon: horizon(),
         scale: Some([1.0, 10.0]),
+        attributes: vec![],
     };
     let chain = ChainOptions {
         bootstrap: 1000,

@@ -48,6 +48,15 @@ pub struct InvestArgs {
     /// tenure_years > 5" or 'region = "South"'.
     #[arg(long, value_name = "RULE")]
     pub rule: Option<String>,
+    /// The change applies to this attribute rating (one of the study's
+    /// roles.attributes), and satisfaction moves through the segment's key-driver
+    /// regression of satisfaction on the attributes.
+    #[arg(long, value_name = "COL")]
+    pub driver: Option<String>,
+    /// Attribute ratings of the key-driver regression (repeatable; default: the study's
+    /// roles.attributes).
+    #[arg(long = "attribute", value_name = "COL")]
+    pub attributes: Vec<String>,
     /// The scenario's name.
     #[arg(long, value_name = "NAME", default_value = "scenario")]
     pub name: String,
@@ -132,6 +141,7 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
                 per_customer: args.cost_per_customer,
                 per_point: args.cost_per_point,
             },
+            driver: args.driver.clone(),
         }],
     };
     let scale = match &args.scale {
@@ -146,6 +156,11 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
             retention: args.retention.or(section.retention).unwrap_or(1.0),
         },
         scale,
+        attributes: if args.attributes.is_empty() {
+            study.roles.attributes.clone()
+        } else {
+            args.attributes.clone()
+        },
     };
     let chain = ChainOptions {
         quadratic: args.quadratic || study.options.quadratic,

@@ -107,6 +107,10 @@ pub struct ScenarioSpec {
     /// Customers selected by a rule, e.g. "satisfaction < 6 and tenure_years > 5".
     #[serde(default)]
     pub rule: Option<String>,
+    /// The change applies to this attribute rating (one of `roles.attributes`), and
+    /// satisfaction moves through the key-driver regression.
+    #[serde(default)]
+    pub driver: Option<String>,
     #[serde(default)]
     pub fixed_cost: f64,
     #[serde(default)]

@@ -34,6 +34,10 @@ fn words(sc: &Scenario, lang: Lang) -> (String, String) {
         Change::To(t) => lang.f("inv_to", &[("t", &t)]),
         Change::Gap(g) => lang.f("inv_gap", &[("g", &format!("{:.0}", g * 100.0))]),
     };
+    let what = match &sc.driver {
+        Some(d) => lang.f("inv_driver", &[("d", &lang.name(d)), ("what", &what)]),
+        None => what,
+    };
     let mut who = Vec::new();
     if let Some(s) = &sc.segment {
         who.push(lang.f("inv_segment", &[("s", &lang.name(s))]));

@@ -12,15 +12,19 @@ use crate::common::bin;
 /// gain of a point: satisfaction on 1.5–8.5, an income moderator, known linear paths.
 fn table(dir: &std::path::Path) -> std::path::PathBuf {
     let mut rng = ChaCha8Rng::seed_from_u64(7);
-    let mut csv = String::from("id,satisfaction,sow,revenue,profit,income\n");
+    let mut csv = String::from("id,satisfaction,sow,revenue,profit,income,service,price\n");
     for i in 0..400 {
-        let s: f64 = 1.5 + 7.0 * rng.random::<f64>();
-        let inc: f64 = 1.0 + 4.0 * rng.random::<f64>();
         let e = |rng: &mut ChaCha8Rng, sd: f64| sd * (rng.random::<f64>() - 0.5) * 3.4;
+        let service: f64 = 2.0 + 6.0 * rng.random::<f64>();
+        let price: f64 = 2.0 + 6.0 * rng.random::<f64>();
+        let s: f64 = 0.6 + 0.6 * service + 0.3 * price + e(&mut rng, 0.3);
+        let inc: f64 = 1.0 + 4.0 * rng.random::<f64>();
         let sow = 0.15 + 0.03 * s + 0.002 * s * s + 0.004 * s * inc + e(&mut rng, 0.03);
         let rev = 100.0 + 5.0 * s + 800.0 * sow + e(&mut rng, 20.0);
         let profit = 10.0 + 1.0 * s + 20.0 * sow + 0.1 * rev + e(&mut rng, 5.0);
-        csv.push_str(&format!("C{i:04},{s},{sow},{rev},{profit},{inc}\n"));
+        csv.push_str(&format!(
+            "C{i:04},{s},{sow},{rev},{profit},{inc},{service},{price}\n"
+        ));
     }
     crate::common::write(dir, "customers.csv", &csv)
 }
@@ -157,6 +161,75 @@ fn effects_equal_the_chain_by_hand() {
             + coef(c, "M1_extended", "satisfaction:income") * inc)
             * d
     });
+}
+
+/// A driver scenario: +0.5 on the service rating moves satisfaction by β·0.5 (β: the
+/// key-driver regression's service slope, `regress satisfaction ~ service + price`), then
+/// through the chain: Δprofit = total effect × β × Σ Δservice; an unknown driver is named.
+#[test]
+fn driver_scenario_through_the_key_driver_regression() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let data = table(dir.path());
+    let reg = bin()
+        .args(["regress", "--data"])
+        .arg(&data)
+        .args([
+            "--formula",
+            "satisfaction ~ service + price",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let reg: Value = serde_json::from_slice(&reg.stdout).unwrap();
+    let beta = reg["models"][0]["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["term"] == "service")
+        .unwrap()["estimate"]
+        .as_f64()
+        .unwrap();
+    let chain = json("chain", &data, &["--bootstrap", "0"]);
+    let total = coef(&chain, "T_profit_sat", "satisfaction");
+    let inv = json(
+        "invest",
+        &data,
+        &[
+            "--bootstrap",
+            "300",
+            "--scale",
+            "1,10",
+            "--add",
+            "0.5",
+            "--driver",
+            "service",
+            "--attribute",
+            "service",
+            "--attribute",
+            "price",
+        ],
+    );
+    let t = &inv["scenarios"][0]["total"];
+    assert_eq!(t["reached"], 400);
+    assert!(close(t["mean_driver_gain"].as_f64().unwrap(), 0.5, 1e-12));
+    assert!(close(t["mean_gain"].as_f64().unwrap(), beta * 0.5, 1e-9));
+    let want = total * beta * 0.5 * 400.0;
+    let got = t["total_profit"]["estimate"].as_f64().unwrap();
+    assert!(close(got, want, 1e-9), "{got} vs {want}");
+    let f = &t["total_profit"];
+    assert!(f["low"].as_f64().unwrap() < got && got < f["high"].as_f64().unwrap());
+    let out = bin()
+        .arg("invest")
+        .arg("--data")
+        .arg(&data)
+        .args(ROLES)
+        .args(["--add", "1", "--driver", "staff", "--attribute", "service"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("driver 'staff'") && e.contains("service"), "{e}");
 }
 
 /// Costs: NPV, ROI, payback and the break-even gain computed here by hand for the linear

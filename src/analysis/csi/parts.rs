@@ -30,9 +30,6 @@ use crate::stats::bootstrap::CrossProducts;
 use crate::stats::moments::Sums;
 use crate::stats::pls::PlsModel;
 
-/// The row-number column a stream adds to name rows in messages.
-pub const ROW: &str = "__row";
-
 /// What every pass needs: the model, the options, the id column of the hash blocks,
 /// the declared non-answer codes per item (block order) and the table's name.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -109,23 +106,33 @@ pub struct Pass2 {
 /// One batch's rows: items (None: missing), key, and where each row is.
 struct Rows {
     items: Vec<Vec<Option<f64>>>,
-    keys: Option<Vec<Option<String>>>,
-    /// The stream's 0-based row numbers (a partition has none).
-    rows: Option<Vec<u64>>,
+    /// The key column as text.
+    keys: Option<StringChunked>,
+    /// A stream's 0-based row number of the batch's first row (a partition has none).
+    first: Option<u64>,
 }
 
 impl Rows {
+    /// Row `i`'s key, trimmed (None: missing or blank).
+    fn key(&self, i: usize) -> Option<&str> {
+        self.keys
+            .as_ref()
+            .and_then(|k| k.get(i))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+
     /// Where row `i` is, in messages.
     fn at(&self, i: usize) -> String {
-        match (&self.rows, self.keys.as_ref().and_then(|k| k[i].as_ref())) {
-            (Some(r), _) => format!("row {}", r[i] + 1),
+        match (self.first, self.key(i)) {
+            (Some(r), _) => format!("row {}", r + i as u64 + 1),
             (None, Some(id)) => format!("respondent '{id}'"),
             (None, None) => "a row".to_string(),
         }
     }
 }
 
-fn rows_of(df: &DataFrame, spec: &CsiSpec) -> Result<Rows> {
+fn rows_of(df: &DataFrame, spec: &CsiSpec, first: Option<u64>) -> Result<Rows> {
     let names = spec.model.items();
     let mut items = Vec::with_capacity(names.len());
     for (name, codes) in names.iter().zip(&spec.codes) {
@@ -142,23 +149,12 @@ fn rows_of(df: &DataFrame, spec: &CsiSpec) -> Result<Rows> {
             df.column(k)?
                 .cast(&DataType::String)?
                 .str()?
-                .iter()
-                .map(|v| v.map(str::trim).filter(|v| !v.is_empty()).map(String::from))
-                .collect::<Vec<_>>(),
+                .rechunk()
+                .into_owned(),
         ),
         None => None,
     };
-    let rows = match df.column(ROW) {
-        Ok(r) => Some(
-            r.cast(&DataType::UInt64)?
-                .u64()?
-                .iter()
-                .map(|r| r.unwrap_or(0))
-                .collect(),
-        ),
-        Err(_) => None,
-    };
-    Ok(Rows { items, keys, rows })
+    Ok(Rows { items, keys, first })
 }
 
 /// Widen a range (None: empty) to hold `v`.
@@ -169,8 +165,9 @@ fn widen(r: &mut Option<[f64; 2]>, v: f64) {
     });
 }
 
-/// Pass 1: add the rows of `df` to `acc`, in order.
-pub fn add1(acc: &mut Pass1, df: &DataFrame, spec: &CsiSpec) -> Result<()> {
+/// Pass 1: add the rows of `df` to `acc`, in order; `numbered` when `acc` has seen every
+/// earlier row of the table (a stream), so rows are named by their number.
+pub fn add1(acc: &mut Pass1, df: &DataFrame, spec: &CsiSpec, numbered: bool) -> Result<()> {
     let p = spec.model.items().len();
     if acc.answered.is_empty() {
         acc.answered = vec![Sums::default(); p];
@@ -178,7 +175,7 @@ pub fn add1(acc: &mut Pass1, df: &DataFrame, spec: &CsiSpec) -> Result<()> {
         acc.complete_range = vec![None; p];
         acc.first_missing = vec![0.0; p];
     }
-    let rows = rows_of(df, spec)?;
+    let rows = rows_of(df, spec, numbered.then_some(acc.rows as u64))?;
     let names = spec.model.items();
     let scale = spec.options.scale;
     let mut row = vec![0.0; p];
@@ -214,11 +211,9 @@ pub fn add1(acc: &mut Pass1, df: &DataFrame, spec: &CsiSpec) -> Result<()> {
                 }
             }
         }
-        if let Some(keys) = &rows.keys {
-            if keys[i].is_none() {
-                acc.no_key += 1.0;
-                acc.first_no_key.get_or_insert_with(|| rows.at(i));
-            }
+        if rows.keys.is_some() && rows.key(i).is_none() {
+            acc.no_key += 1.0;
+            acc.first_no_key.get_or_insert_with(|| rows.at(i));
         }
         match first_missing {
             Some(j) => acc.first_missing[j] += 1.0,
@@ -236,7 +231,7 @@ pub fn add1(acc: &mut Pass1, df: &DataFrame, spec: &CsiSpec) -> Result<()> {
 /// Pass 1 on one part (from an empty start).
 pub fn part1(df: DataFrame, spec: &CsiSpec) -> Result<Pass1> {
     let mut acc = Pass1::default();
-    add1(&mut acc, &df, spec)?;
+    add1(&mut acc, &df, spec, false)?;
     Ok(acc)
 }
 
@@ -362,7 +357,7 @@ pub fn add2(acc: &mut Pass2, df: &DataFrame, spec: &CsiSpec, stage: &Stage) -> R
     if stage.blocks && acc.groups.is_empty() {
         acc.groups = vec![vec![0.0; blocks::terms(p)]; BLOCKS];
     }
-    let rows = rows_of(df, spec)?;
+    let rows = rows_of(df, spec, None)?;
     let (mut row, mut z) = (vec![0.0; p], vec![0.0; p]);
     'rows: for i in 0..df.height() {
         for (j, v) in row.iter_mut().enumerate() {
@@ -377,9 +372,7 @@ pub fn add2(acc: &mut Pass2, df: &DataFrame, spec: &CsiSpec, stage: &Stage) -> R
         }
         if stage.blocks {
             let key = rows
-                .keys
-                .as_ref()
-                .and_then(|k| k[i].as_deref())
+                .key(i)
                 .ok_or_else(|| Error::Internal("a respondent without an id in pass 2".into()))?;
             for j in 0..p {
                 z[j] = (row[j] - stage.center[j]) / stage.sds[j];
@@ -545,19 +538,17 @@ pub fn stream(
             )));
         }
     }
-    let lf = lf
-        .select(
-            spec.columns()
-                .iter()
-                .map(|c| col(c.as_str()))
-                .collect::<Vec<_>>(),
-        )
-        .with_row_index(ROW, None);
+    let lf = lf.select(
+        spec.columns()
+            .iter()
+            .map(|c| col(c.as_str()))
+            .collect::<Vec<_>>(),
+    );
     let s = spec.clone();
     let pass1 = crate::analysis::regress_parts::fold_batches(
         lf.clone(),
         Pass1::default(),
-        move |acc, df| add1(acc, df, &s),
+        move |acc, df| add1(acc, df, &s, true),
     )?;
     let stage = std::sync::Arc::new(stage(pass1, spec)?);
     let pass2 = if needs_pass2(&stage) {

@@ -71,10 +71,12 @@ pub fn money(annual: f64, cost: f64, h: &Horizon) -> Money {
 /// even grid `ks` (k > 0, increasing) with npv(0) = `at_zero`: linear interpolation within
 /// the first interval where it turns non-negative. None when it never does.
 pub fn break_even(ks: &[f64], npvs: &[f64], at_zero: f64) -> Option<f64> {
-    if at_zero >= 0.0 {
+    // Without a cost that is paid whatever the gain, NPV starts at 0: it breaks even at
+    // once when the first gains pay, else where it turns non-negative again.
+    if at_zero >= 0.0 && npvs.first().is_none_or(|v| *v >= 0.0) {
         return Some(0.0);
     }
-    let (mut k0, mut v0) = (0.0, at_zero);
+    let (mut k0, mut v0) = (0.0, at_zero.min(0.0));
     for (&k, &v) in ks.iter().zip(npvs) {
         if v >= 0.0 {
             return Some(k0 + (k - k0) * (-v0) / (v - v0));
@@ -114,5 +116,10 @@ mod tests {
         assert!((break_even(&ks, &v, -12.0).unwrap() - 0.4).abs() < 1e-12);
         let never: Vec<f64> = ks.iter().map(|_| -1.0).collect();
         assert_eq!(break_even(&ks, &never, -12.0), None);
+        // Only a cost per point: NPV starts at 0; first negative, then paying from 1.0.
+        let late: Vec<f64> = ks.iter().map(|k| 4.0 * (k - 1.0)).collect();
+        assert!((break_even(&ks, &late, 0.0).unwrap() - 1.0).abs() < 1e-12);
+        let at_once: Vec<f64> = ks.iter().map(|k| 3.0 * k).collect();
+        assert_eq!(break_even(&ks, &at_once, 0.0), Some(0.0));
     }
 }

@@ -151,3 +151,144 @@ pub fn evaluate(r: &Reduced, theta: &[f64], layout: Layout) -> Totals {
         profit,
     }
 }
+
+/// A driver scenario in one segment: the customers reached with their attribute gain Δd.
+/// Satisfaction moves by β·Δd (β: the segment's key-driver slope of the attribute, in each
+/// resample), kept on the scale; then through the chain as above. Each customer reached is
+/// evaluated under each θ (β moves every customer's change).
+#[derive(Debug, Clone, Default)]
+pub struct Driven {
+    pub reached: usize,
+    /// Σ Δd: attribute points gained.
+    pub gain: f64,
+    /// Per customer reached: satisfaction, share of wallet, Δd, moderator values.
+    rows: Vec<f64>,
+    /// θ's index of β.
+    beta: usize,
+    scale: [f64; 2],
+    /// The segment's highest observed satisfaction.
+    top: f64,
+}
+
+/// The customers `selected` of a driver scenario on attribute `attribute` (index into the
+/// key-driver attributes), its change scaled by `k`.
+pub fn drive(
+    model: &SegmentModel,
+    layout: Layout,
+    scenario: &Scenario,
+    selected: &[bool],
+    attribute: usize,
+    scale: [f64; 2],
+    k: f64,
+) -> Driven {
+    let mut out = Driven {
+        beta: layout.attribute(attribute),
+        scale,
+        top: model.range[1],
+        ..Default::default()
+    };
+    let values = &model.attributes[attribute];
+    for (i, &on) in selected.iter().enumerate() {
+        if !on {
+            continue;
+        }
+        let d = scenario.new_satisfaction(values[i], scale, k) - values[i];
+        if d <= 0.0 {
+            continue;
+        }
+        out.reached += 1;
+        out.gain += d;
+        out.rows
+            .extend([model.satisfaction[i], model.share_of_wallet[i], d]);
+        out.rows.extend(model.moderators.iter().map(|m| m[i]));
+    }
+    out
+}
+
+impl Driven {
+    fn width(&self, layout: Layout) -> usize {
+        3 + layout.moderators
+    }
+
+    /// Customers whose satisfaction is taken above the segment's highest observed value
+    /// under θ, and by how much at most.
+    pub fn beyond(&self, theta: &[f64], layout: Layout) -> (usize, f64) {
+        let (mut n, mut by) = (0, 0.0f64);
+        for r in self.rows.chunks(self.width(layout)) {
+            let s1 = (r[0] + theta[self.beta] * r[2]).clamp(self.scale[0], self.scale[1]);
+            if s1 > self.top {
+                n += 1;
+                by = by.max(s1 - self.top);
+            }
+        }
+        (n, by)
+    }
+
+    /// The totals under θ.
+    pub fn evaluate(&self, theta: &[f64], layout: Layout) -> Totals {
+        let (mut gain, mut sow) = (0.0, 0.0);
+        let [lo, hi] = self.scale;
+        for r in self.rows.chunks(self.width(layout)) {
+            let (s, w) = (r[0], r[1]);
+            let ds = (s + theta[self.beta] * r[2]).clamp(lo, hi) - s;
+            gain += ds;
+            let mut raw = theta[0] * ds;
+            let mut j = 1;
+            if layout.quadratic {
+                raw += theta[1] * ((s + ds) * (s + ds) - s * s);
+                j = 2;
+            }
+            for (q, m) in r[3..].iter().enumerate() {
+                raw += theta[j + q] * m * ds;
+            }
+            sow += (w + raw).clamp(0.0, 1.0) - w;
+        }
+        let revenue = theta[layout.a2()] * gain + theta[layout.d21()] * sow;
+        let profit =
+            theta[layout.c()] * gain + theta[layout.b1()] * sow + theta[layout.b2()] * revenue;
+        Totals {
+            satisfaction: gain,
+            share_of_wallet: sow,
+            revenue,
+            profit,
+        }
+    }
+}
+
+/// A scenario in one segment, prepared for evaluation under any θ.
+pub enum Prepared {
+    Satisfaction(Reduced),
+    Driver(Driven),
+}
+
+impl Prepared {
+    pub fn reached(&self) -> usize {
+        match self {
+            Prepared::Satisfaction(r) => r.reached,
+            Prepared::Driver(d) => d.reached,
+        }
+    }
+
+    /// The points the cost per point counts: satisfaction points, or attribute points.
+    pub fn points(&self) -> f64 {
+        match self {
+            Prepared::Satisfaction(r) => r.gain,
+            Prepared::Driver(d) => d.gain,
+        }
+    }
+
+    pub fn evaluate(&self, theta: &[f64], layout: Layout) -> Totals {
+        match self {
+            Prepared::Satisfaction(r) => evaluate(r, theta, layout),
+            Prepared::Driver(d) => d.evaluate(theta, layout),
+        }
+    }
+
+    /// Extrapolation at the estimate `theta`.
+    pub fn beyond(&self, theta: &[f64], layout: Layout) -> (usize, f64) {
+        match self {
+            Prepared::Satisfaction(r) => (r.beyond, r.beyond_by),
+            Prepared::Driver(d) => d.beyond(theta, layout),
+        }
+    }
+}

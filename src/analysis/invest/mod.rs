@@ -24,7 +24,7 @@ use crate::data::build::cols;
 use crate::data::CustomerTable;
 use crate::error::{Error, Result};
 use economics::Horizon;
-use effects::{Reduced, Totals};
+use effects::{Prepared, Totals};
 use model::{fitted, Layout, SegmentModel};
 pub use scenario::{Change, Cost, Scenario};
 
@@ -36,8 +36,13 @@ const GRID: usize = 64;
 pub struct InvestOptions {
     pub scenarios: Vec<Scenario>,
     pub horizon: Horizon,
-    /// Satisfaction scale [low, high] (None: the observed range, with a warning).
+    /// Satisfaction scale [low, high] (None: the observed range, with a warning); driver
+    /// scenarios use it for the attribute ratings too.
     pub scale: Option<[f64; 2]>,
+    /// The attribute ratings of the key-driver regression (the study's
+    /// `roles.attributes`), for driver scenarios.
+    #[serde(default)]
+    pub attributes: Vec<String>,
 }
 
 /// An estimate with its bootstrap percentile interval (NaN bounds without resamples).
@@ -74,8 +79,11 @@ pub struct Outcome {
     pub segment: String,
     pub customers: usize,
     pub reached: usize,
-    /// Satisfaction points gained per customer reached.
+    /// Satisfaction points gained per customer reached (at the estimate).
     pub mean_gain: f64,
+    /// Attribute points gained per customer reached (driver scenarios).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean_driver_gain: Option<f64>,
     /// Per customer reached, per year.
     pub share_of_wallet: Figure,
     pub revenue: Figure,
@@ -111,8 +119,9 @@ pub struct ScenarioResult {
     /// Years until the discounted Δprofit repays the cost (NaN: not within the horizon);
     /// the interval over the resamples that repay it.
     pub payback_years: Figure,
-    /// The satisfaction gain per customer reached at which NPV is 0 (NaN: none up to the
-    /// top of the scale).
+    /// The gain per customer reached (satisfaction points; attribute points in a driver
+    /// scenario, whose interval is not computed) at which NPV is 0 (NaN: none up to the top
+    /// of the scale).
     pub break_even_gain: Figure,
     /// Resamples used (fitted in every segment).
     pub resamples: usize,
@@ -226,9 +235,24 @@ pub fn run(
     for s in &opts.scenarios {
         s.check(scale)?;
     }
+    let drivers = opts.scenarios.iter().any(|s| s.driver.is_some());
+    for d in opts.scenarios.iter().filter_map(|s| s.driver.as_ref()) {
+        if !opts.attributes.contains(d) {
+            return Err(Error::Usage(format!(
+                "driver '{d}' is not an attribute of the study ({}); name it in roles.attributes or choose one of them",
+                if opts.attributes.is_empty() {
+                    "it has none".to_string()
+                } else {
+                    opts.attributes.join(", ")
+                }
+            )));
+        }
+    }
+    let attributes: &[String] = if drivers { &opts.attributes } else { &[] };
     let layout = Layout {
         quadratic: chain.quadratic,
         moderators: chain.moderators.len(),
+        attributes: attributes.len(),
     };
     let parts = segments(table)?;
     let progress = crate::progress::bar(
@@ -237,7 +261,9 @@ pub fn run(
     );
     let mut models = Vec::new();
     for (name, index, rows) in parts {
-        models.push(model::fit(&name, index, &table.df, rows, chain, &progress)?);
+        models.push(model::fit(
+            &name, index, &table.df, rows, chain, attributes, &progress,
+        )?);
     }
     progress.finish_and_clear();
     let multiplier = opts.horizon.multiplier();
@@ -271,11 +297,21 @@ pub fn run(
 }
 
 /// How far a scenario can be scaled before everyone it reaches is at the top.
-fn k_max(s: &Scenario, models: &[SegmentModel], masks: &[Vec<bool>], [_, hi]: [f64; 2]) -> f64 {
+fn k_max(
+    s: &Scenario,
+    models: &[SegmentModel],
+    masks: &[Vec<bool>],
+    [_, hi]: [f64; 2],
+    driver: Option<usize>,
+) -> f64 {
     let mut k: f64 = 1.0;
     for (m, mask) in models.iter().zip(masks) {
+        let values = match driver {
+            Some(j) => &m.attributes[j],
+            None => &m.satisfaction,
+        };
         for (i, _) in mask.iter().enumerate().filter(|(_, on)| **on) {
-            let x = m.satisfaction[i];
+            let x = values[i];
             let need = match s.change {
                 Change::Add(d) => (hi - x) / d,
                 Change::To(t) if x < t => (hi - x) / (t - x),
@@ -327,16 +363,23 @@ fn evaluate(
         .map(|m| m.rows.iter().map(|&r| all[r]).collect())
         .collect();
     let bounds: Vec<Vec<[f64; 2]>> = models.iter().map(|m| effects::bounds(m, layout)).collect();
-    let reduce = |k: f64| -> Vec<Reduced> {
+    let driver = s
+        .driver
+        .as_ref()
+        .and_then(|d| opts.attributes.iter().position(|a| a == d));
+    let reduce = |k: f64| -> Vec<Prepared> {
         models
             .iter()
             .zip(&masks)
             .zip(&bounds)
-            .map(|((m, mask), b)| effects::reduce(m, layout, s, mask, scale, k, b))
+            .map(|((m, mask), b)| match driver {
+                Some(j) => Prepared::Driver(effects::drive(m, layout, s, mask, j, scale, k)),
+                None => Prepared::Satisfaction(effects::reduce(m, layout, s, mask, scale, k, b)),
+            })
             .collect()
     };
     let reduced = reduce(1.0);
-    let reached: usize = reduced.iter().map(|r| r.reached).sum();
+    let reached: usize = reduced.iter().map(Prepared::reached).sum();
     if reached == 0 {
         return Err(Error::Usage(format!(
             "scenario '{}' ({}) reaches no customer: no one it selects is below the target or the top of the scale [{}, {}]; check the rule and the segment",
@@ -353,17 +396,17 @@ fn evaluate(
     let h = &opts.horizon;
     let mult = h.multiplier();
     let conf = chain.confidence;
-    let gain: f64 = reduced.iter().map(|r| r.gain).sum();
+    let gain: f64 = reduced.iter().map(Prepared::points).sum();
     let total_cost = cost_of(&s.cost, reached, gain, reached, reached);
     // Per segment: the totals at the estimate and under each usable resample.
     let per_segment: Vec<(Totals, Vec<Totals>)> = models
         .iter()
         .zip(&reduced)
         .map(|(m, r)| {
-            let point = effects::evaluate(r, &m.theta, layout);
+            let point = r.evaluate(&m.theta, layout);
             let draws = usable
                 .iter()
-                .map(|&i| effects::evaluate(r, &m.draws[i], layout))
+                .map(|&i| r.evaluate(&m.draws[i], layout))
                 .collect();
             (point, draws)
         })
@@ -390,7 +433,8 @@ fn evaluate(
             segment: name.to_string(),
             customers,
             reached: r_reached,
-            mean_gain: r_gain / r_reached.max(1) as f64,
+            mean_gain: point.satisfaction / r_reached.max(1) as f64,
+            mean_driver_gain: driver.map(|_| r_gain / r_reached.max(1) as f64),
             share_of_wallet: fig(|t| t.share_of_wallet, true),
             revenue: fig(|t| t.revenue, true),
             profit: fig(|t| t.profit, true),
@@ -418,6 +462,11 @@ fn evaluate(
             beyond_by: beyond.1,
         }
     };
+    let segment_beyond: Vec<(usize, f64)> = models
+        .iter()
+        .zip(&reduced)
+        .map(|(m, r)| r.beyond(&m.theta, layout))
+        .collect();
     let mut segments = Vec::new();
     let mut total_point = Totals::default();
     let mut total_draws = vec![Totals::default(); usable.len()];
@@ -426,22 +475,22 @@ fn evaluate(
         for (t, d) in total_draws.iter_mut().zip(draws) {
             *t += *d;
         }
-        if r.reached > 0 {
+        if r.reached() > 0 {
             segments.push(outcome(
                 &m.name,
                 m.rows.len(),
                 m.mean_profit,
-                r.reached,
-                r.gain,
-                (r.beyond, r.beyond_by),
+                r.reached(),
+                r.points(),
+                r.beyond(&m.theta, layout),
                 *point,
                 draws,
             ));
         }
     }
     let beyond = (
-        reduced.iter().map(|r| r.beyond).sum(),
-        reduced.iter().map(|r| r.beyond_by).fold(0.0, f64::max),
+        segment_beyond.iter().map(|b| b.0).sum(),
+        segment_beyond.iter().map(|b| b.1).fold(0.0, f64::max),
     );
     let customers: usize = models.iter().map(|m| m.rows.len()).sum();
     let mean_profit = models
@@ -471,16 +520,16 @@ fn evaluate(
         conf,
     );
     // Break-even: NPV over a grid of scaled changes.
-    let top = k_max(s, models, &masks, scale);
+    let top = k_max(s, models, &masks, scale, driver);
     let ks: Vec<f64> = (1..=GRID).map(|j| top * j as f64 / GRID as f64).collect();
-    let grid: Vec<Vec<Reduced>> = ks.iter().map(|&k| reduce(k)).collect();
+    let grid: Vec<Vec<Prepared>> = ks.iter().map(|&k| reduce(k)).collect();
     let at_zero = -cost_of(&s.cost, reached, 0.0, reached, reached);
-    let npv_at = |theta_of: &dyn Fn(&SegmentModel) -> &[f64], red: &[Reduced]| -> (f64, f64) {
+    let npv_at = |theta_of: &dyn Fn(&SegmentModel) -> &[f64], red: &[Prepared]| -> (f64, f64) {
         let mut profit = 0.0;
         let mut g = 0.0;
         for (m, r) in models.iter().zip(red) {
-            profit += effects::evaluate(r, theta_of(m), layout).profit;
-            g += r.gain;
+            profit += r.evaluate(theta_of(m), layout).profit;
+            g += r.points();
         }
         let cost = cost_of(&s.cost, reached, g, reached, reached);
         (profit * mult - cost, g)
@@ -491,10 +540,10 @@ fn evaluate(
         let (k0, g0) = if j == 0 {
             (0.0, 0.0)
         } else {
-            (ks[j - 1], grid[j - 1].iter().map(|r| r.gain).sum())
+            (ks[j - 1], grid[j - 1].iter().map(Prepared::points).sum())
         };
         let (k1, g1) = if j < GRID {
-            (ks[j], grid[j].iter().map(|r| r.gain).sum::<f64>())
+            (ks[j], grid[j].iter().map(Prepared::points).sum::<f64>())
         } else {
             (k0, g0)
         };
@@ -510,10 +559,16 @@ fn evaluate(
         economics::break_even(&ks, &npvs, at_zero).map_or(f64::NAN, gain_at)
     };
     let even_point = even_of(&|m| m.theta.as_slice());
-    let even_draws: Vec<f64> = usable
-        .iter()
-        .map(|&i| even_of(&|m| m.draws[i].as_slice()))
-        .collect();
+    // A driver scenario evaluates every customer under each θ: its break-even is found at
+    // the estimate only (resamples × grid points × customers would be slow).
+    let even_draws: Vec<f64> = if driver.is_some() {
+        Vec::new()
+    } else {
+        usable
+            .iter()
+            .map(|&i| even_of(&|m| m.draws[i].as_slice()))
+            .collect()
+    };
     Ok(ScenarioResult {
         name: s.name.clone(),
         description: s.describe(),

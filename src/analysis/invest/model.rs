@@ -24,6 +24,9 @@ use crate::stats::bootstrap::{self, BootData, CrossProducts};
 pub struct Layout {
     pub quadratic: bool,
     pub moderators: usize,
+    /// Attribute ratings of the key-driver regression (satisfaction on the attributes),
+    /// whose slopes follow b2 in θ (0 without driver scenarios).
+    pub attributes: usize,
 }
 
 /// Whether a resample's θ could be fitted.
@@ -51,9 +54,13 @@ impl Layout {
     pub fn b2(&self) -> usize {
         self.m1() + 4
     }
+    /// The key-driver slope of attribute `j`.
+    pub fn attribute(&self, j: usize) -> usize {
+        self.m1() + 5 + j
+    }
     /// Length of θ.
     pub fn width(&self) -> usize {
-        self.m1() + 5
+        self.m1() + 5 + self.attributes
     }
 }
 
@@ -66,6 +73,8 @@ pub struct SegmentModel {
     pub share_of_wallet: Vec<f64>,
     /// Each moderator's values (chain order).
     pub moderators: Vec<Vec<f64>>,
+    /// Each attribute's values (key-driver order).
+    pub attributes: Vec<Vec<f64>>,
     /// Observed satisfaction [min, max] in the segment.
     pub range: [f64; 2],
     /// Mean profit per customer.
@@ -78,8 +87,8 @@ pub struct SegmentModel {
 }
 
 /// θ from a resample's cross-products. Columns: satisfaction, share of wallet, revenue,
-/// profit, the covariates, then satisfaction² (quadratic), the moderators, and
-/// satisfaction × each moderator.
+/// profit, the covariates, then satisfaction² (quadratic), the moderators, satisfaction ×
+/// each moderator, and the attributes.
 fn theta(cp: &CrossProducts, layout: Layout, n_cov: usize) -> Option<Vec<f64>> {
     let covs: Vec<usize> = (4..4 + n_cov).collect();
     let mut next = 4 + n_cov;
@@ -108,22 +117,30 @@ fn theta(cp: &CrossProducts, layout: Layout, n_cov: usize) -> Option<Vec<f64>> {
     let m2 = cp.slopes(2, &with(&[0, 1]))?;
     let y = cp.slopes(3, &with(&[0, 1, 2]))?;
     th.extend([m2[0], m2[1], y[0], y[1], y[2]]);
+    if layout.attributes > 0 {
+        let first = 4 + n_cov + usize::from(layout.quadratic) + 2 * layout.moderators;
+        let attrs: Vec<usize> = (first..first + layout.attributes).collect();
+        th.extend(cp.slopes(0, &attrs)?);
+    }
     Some(th)
 }
 
 /// Fit segment `name` (rows `rows` of `df`; `index`: its place in the chain's segment
-/// order, `all` first, which sets its bootstrap seed) and draw its resamples.
+/// order, `all` first, which sets its bootstrap seed) and draw its resamples; with
+/// `attributes`, the key-driver regression of satisfaction on them in the same resamples.
 pub fn fit(
     name: &str,
     index: usize,
     df: &DataFrame,
     rows: Vec<usize>,
     opts: &ChainOptions,
+    attributes: &[String],
     progress: &ProgressBar,
 ) -> Result<SegmentModel> {
     let layout = Layout {
         quadratic: opts.quadratic,
         moderators: opts.moderators.len(),
+        attributes: attributes.len(),
     };
     let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|&r| r as IdxSize).collect());
     let seg = df.take(&idx)?;
@@ -147,6 +164,20 @@ pub fn fit(
     for m in &moderators {
         columns.push(sat.iter().zip(m).map(|(s, v)| s * v).collect());
     }
+    let attribute_values: Vec<Vec<f64>> = attributes
+        .iter()
+        .map(|a| load::f64_values(&seg, a))
+        .collect::<Result<_>>()?;
+    if let Some((a, _)) = attributes
+        .iter()
+        .zip(&attribute_values)
+        .find(|(_, v)| v.iter().any(|x| !x.is_finite()))
+    {
+        return Err(crate::Error::InvalidData(format!(
+            "segment '{name}': attribute '{a}' has customers without a rating; a driver scenario needs every customer's ratings (fill them, or leave the driver out)"
+        )));
+    }
+    columns.extend(attribute_values.iter().cloned());
     let slices: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
     let bd = BootData::new(&slices)?;
     let n_cov = opts.covariates.len();
@@ -189,6 +220,7 @@ pub fn fit(
         share_of_wallet: columns[1].clone(),
         satisfaction: sat,
         moderators,
+        attributes: attribute_values,
         range,
         theta: point,
         draws,

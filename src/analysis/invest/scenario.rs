@@ -45,6 +45,10 @@ pub struct Scenario {
     pub rule: Option<String>,
     #[serde(default)]
     pub cost: Cost,
+    /// An attribute rating the change applies to (a driver scenario): satisfaction then
+    /// moves through the segment's key-driver regression. None: satisfaction itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
 }
 
 impl Scenario {
@@ -107,11 +111,16 @@ impl Scenario {
 
     /// The change in words: "+1 point", "to 8", "50% of the distance to the top".
     pub fn change_words(&self) -> String {
-        match self.change {
+        let what = self.driver.as_deref().unwrap_or("satisfaction");
+        let base = match self.change {
             Change::Add(1.0) => "+1 point".to_string(),
             Change::Add(d) => format!("+{d} points"),
-            Change::To(t) => format!("raising satisfaction to {t}"),
+            Change::To(t) => format!("raising {what} to {t}"),
             Change::Gap(g) => format!("closing {:.0}% of the distance to the top", g * 100.0),
+        };
+        match (&self.driver, self.change) {
+            (Some(d), Change::Add(_) | Change::Gap(_)) => format!("{base} in {d}"),
+            _ => base,
         }
     }
 
@@ -278,6 +287,7 @@ pub fn from_study(spec: &crate::data::study::InvestSpec) -> Result<Vec<Scenario>
                     per_customer: s.cost_per_customer,
                     per_point: s.cost_per_point,
                 },
+                driver: s.driver.clone(),
             })
         })
         .collect()
