@@ -23,15 +23,8 @@ pub struct ChainArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub inference: InferenceArgs,
-    /// Covariate added to every equation (repeatable).
-    #[arg(long = "covariate", value_name = "COL")]
-    pub covariates: Vec<String>,
-    /// Moderator of satisfaction → share of wallet (repeatable).
-    #[arg(long = "moderator", value_name = "COL")]
-    pub moderators: Vec<String>,
-    /// Add satisfaction² to the share-of-wallet equation.
-    #[arg(long)]
-    pub quadratic: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// Also report Spearman correlations.
     #[arg(long)]
     pub spearman: bool,
@@ -53,6 +46,20 @@ pub struct ChainArgs {
     /// by the sums, not by the number of customers. The bootstrap resamples hash blocks.
     #[arg(long)]
     pub streaming: bool,
+}
+
+/// The chain's specification beyond the study's roles, shared by `chain` and `invest`.
+#[derive(Debug, Clone, Args)]
+pub struct ModelArgs {
+    /// Covariate added to every equation (repeatable).
+    #[arg(long = "covariate", value_name = "COL")]
+    pub covariates: Vec<String>,
+    /// Moderator of satisfaction → share of wallet (repeatable).
+    #[arg(long = "moderator", value_name = "COL")]
+    pub moderators: Vec<String>,
+    /// Add satisfaction² to the share-of-wallet equation.
+    #[arg(long)]
+    pub quadratic: bool,
 }
 
 /// Bootstrap and inference settings shared by `chain` and `report`.
@@ -103,9 +110,11 @@ impl InferenceArgs {
 /// The study and options of a chain over a table in parts (`profitchain.spark.chain`):
 /// the same flags as `chain --streaming`, with `--data` naming the table.
 pub fn spec(args: ChainArgs) -> Result<chain::parts::ChainSpec> {
-    let study = args.data.study(&args.covariates, &args.moderators)?;
+    let study = args
+        .data
+        .study(&args.model.covariates, &args.model.moderators)?;
     let options = ChainOptions {
-        quadratic: args.quadratic || study.options.quadratic,
+        quadratic: args.model.quadratic || study.options.quadratic,
         spearman: args.spearman,
         outcome: args.outcome.clone(),
         ..args.inference.options(&study)?
@@ -122,11 +131,12 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
         &["text", "json", "markdown", "csv", "xlsx"],
         &args.export,
     )?;
-    let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
+    let (sample_dir, study) =
+        study_or_sample(&args.data, &args.model.covariates, &args.model.moderators)?;
     super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let opts = ChainOptions {
-        quadratic: args.quadratic || study.options.quadratic,
+        quadratic: args.model.quadratic || study.options.quadratic,
         spearman: args.spearman,
         outcome: args.outcome.clone(),
         ..args.inference.options(&study)?

@@ -101,7 +101,8 @@ pub struct CsiArgs {
     pub audit: super::data_args::AuditArgs,
 }
 
-fn parse_scale(s: &str) -> Result<[f64; 2]> {
+/// A scale flag `LOW,HIGH` (`--scale` of `csi` and `invest`).
+pub(crate) fn parse_scale(s: &str) -> Result<[f64; 2]> {
     let v: Vec<f64> = s
         .split(',')
         .map(|x| x.trim().parse::<f64>())

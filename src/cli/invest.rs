@@ -9,7 +9,7 @@ use crate::analysis::invest::{self, economics::Horizon, Change, Cost, InvestOpti
 use crate::report::{export, invest as render};
 use crate::{Error, Result};
 
-use super::chain::InferenceArgs;
+use super::chain::{InferenceArgs, ModelArgs};
 use super::data_args::{study_or_sample, DataArgs};
 use super::Rendered;
 
@@ -21,15 +21,8 @@ pub struct InvestArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub inference: InferenceArgs,
-    /// Covariate added to every equation of the chain (repeatable).
-    #[arg(long = "covariate", value_name = "COL")]
-    pub covariates: Vec<String>,
-    /// Moderator of satisfaction → share of wallet (repeatable).
-    #[arg(long = "moderator", value_name = "COL")]
-    pub moderators: Vec<String>,
-    /// Add satisfaction² to the share-of-wallet equation.
-    #[arg(long)]
-    pub quadratic: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
     /// One scenario: every customer reached gains this many satisfaction points (capped at
     /// the top of the scale). Without --add, --to or --gap: the study's [[invest.scenario]].
     #[arg(long, value_name = "POINTS", conflicts_with_all = ["to", "gap"], allow_negative_numbers = true)]
@@ -93,20 +86,6 @@ pub struct InvestArgs {
     pub export: super::ExportArgs,
 }
 
-fn parse_scale(s: &str) -> Result<[f64; 2]> {
-    let v: Vec<f64> = s
-        .split(',')
-        .map(|x| x.trim().parse::<f64>())
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|_| Error::Usage(format!("--scale '{s}': write LOW,HIGH, e.g. 1,10")))?;
-    match v.as_slice() {
-        [lo, hi] if lo < hi => Ok([*lo, *hi]),
-        _ => Err(Error::Usage(format!(
-            "--scale '{s}': write LOW,HIGH with LOW < HIGH, e.g. 1,10"
-        ))),
-    }
-}
-
 pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let format = super::output_format(
         &args.output,
@@ -114,7 +93,8 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
         &["text", "json", "csv", "xlsx"],
         &args.export,
     )?;
-    let (sample_dir, study) = study_or_sample(&args.data, &args.covariates, &args.moderators)?;
+    let (sample_dir, study) =
+        study_or_sample(&args.data, &args.model.covariates, &args.model.moderators)?;
     super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let section = study.invest.clone().unwrap_or_default();
@@ -145,7 +125,7 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
         }],
     };
     let scale = match &args.scale {
-        Some(s) => Some(parse_scale(s)?),
+        Some(s) => Some(super::csi::parse_scale(s)?),
         None => study.options.satisfaction_scale,
     };
     let opts = InvestOptions {
@@ -163,7 +143,7 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
         },
     };
     let chain = ChainOptions {
-        quadratic: args.quadratic || study.options.quadratic,
+        quadratic: args.model.quadratic || study.options.quadratic,
         ..args.inference.options(&study)?
     };
     let table = crate::analysis::study::build(&study)?.table;

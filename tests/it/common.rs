@@ -86,3 +86,15 @@ pub fn agree(
         }
     }
 }
+
+/// Run `cmd`, require success (with its standard error in the message) and read its
+/// standard output as JSON.
+pub fn json_of(cmd: &mut assert_cmd::Command) -> serde_json::Value {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

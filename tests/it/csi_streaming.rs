@@ -81,21 +81,15 @@ fn parquet(dir: &std::path::Path, name: &str, df: &mut DataFrame) -> std::path::
 }
 
 fn csi(data: &std::path::Path, extra: &[&str]) -> Value {
-    let out = bin()
-        .args(["csi", "--data"])
-        .arg(data)
-        .arg("--model")
-        .arg(model())
-        .args(extra)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::common::json_of(
+        bin()
+            .args(["csi", "--data"])
+            .arg(data)
+            .arg("--model")
+            .arg(model())
+            .args(extra)
+            .args(["--format", "json"]),
+    )
 }
 
 /// Keys that differ by design: the options (streaming is not a flag of the result), the

@@ -45,21 +45,15 @@ const ROLES: [&str; 12] = [
 ];
 
 fn json(verb: &str, data: &std::path::Path, extra: &[&str]) -> Value {
-    let out = bin()
-        .arg(verb)
-        .arg("--data")
-        .arg(data)
-        .args(ROLES)
-        .args(extra)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    crate::common::json_of(
+        bin()
+            .arg(verb)
+            .arg("--data")
+            .arg(data)
+            .args(ROLES)
+            .args(extra)
+            .args(["--format", "json"]),
+    )
 }
 
 /// The estimate of `term` in model `model` of the only segment.
@@ -479,15 +473,14 @@ fixed_cost = 500
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    let json: Value = {
-        let out = bin()
-            .args(["invest", "--study"])
-            .arg(&study)
-            .args(["--bootstrap", "200", "--scale", "1,10", "--format", "json"])
-            .output()
-            .unwrap();
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
+    let json = crate::common::json_of(bin().args(["invest", "--study"]).arg(&study).args([
+        "--bootstrap",
+        "200",
+        "--scale",
+        "1,10",
+        "--format",
+        "json",
+    ]));
     let names: Vec<&str> = json["scenarios"]
         .as_array()
         .unwrap()

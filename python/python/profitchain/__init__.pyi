@@ -341,6 +341,8 @@ def invest(
     gap: Optional[Union[Value, Sequence[Value]]] = None,
     segment: Optional[Union[Value, Sequence[Value]]] = None,
     rule: Optional[Union[Value, Sequence[Value]]] = None,
+    driver: Optional[Union[Value, Sequence[Value]]] = None,
+    attribute: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     name: Optional[Union[Value, Sequence[Value]]] = None,
     fixed_cost: Optional[Union[Value, Sequence[Value]]] = None,
     cost_per_customer: Optional[Union[Value, Sequence[Value]]] = None,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional
+import json
+from typing import Any, Dict, List, Optional
 
 from . import _core
 
@@ -64,3 +65,15 @@ def _regress_passes(data: Any, formula: str, by: Optional[str], id: Optional[str
 
     residuals = [r["part"] for r in data.mapInArrow(pass2, out_schema).collect()]
     return merged, residuals
+
+
+class SparkResult:
+    """A Spark analysis' result: ``to_dict()`` is the matching command's ``--format json``
+    result, ``text`` its text output."""
+
+    def __init__(self, result: Dict[str, Any], text: str) -> None:
+        self._result = result
+        self.text = text
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(json.dumps(self._result))

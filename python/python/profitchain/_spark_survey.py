@@ -8,19 +8,12 @@ import json
 from typing import Any, Dict, List, Optional
 
 from . import _core
-from ._spark_common import _functions, _regress_passes, _require
+from ._spark_common import SparkResult, _functions, _regress_passes, _require
 
 
-class SparkMetrics:
+class SparkMetrics(SparkResult):
     """Satisfaction metrics of a Spark DataFrame: ``to_dict()`` is ``profitchain metrics
     --format json``'s result, ``text`` its text, ``groups`` the per-group metrics."""
-
-    def __init__(self, result: Dict[str, Any], text: str) -> None:
-        self._result = result
-        self.text = text
-
-    def to_dict(self) -> Dict[str, Any]:
-        return json.loads(json.dumps(self._result))
 
     @property
     def groups(self) -> List[Dict[str, Any]]:
@@ -73,16 +66,9 @@ def metrics(sdf: Any, *, lang: str = "en", **options: Any) -> SparkMetrics:
     return SparkMetrics(json.loads(result), text)
 
 
-class SparkDrivers:
+class SparkDrivers(SparkResult):
     """A key-driver analysis of a Spark DataFrame: ``to_dict()`` is ``profitchain drivers
     --format json``'s result, ``text`` its text, ``groups`` the per-group results."""
-
-    def __init__(self, result: Dict[str, Any], text: str) -> None:
-        self._result = result
-        self.text = text
-
-    def to_dict(self) -> Dict[str, Any]:
-        return json.loads(json.dumps(self._result))
 
     @property
     def groups(self) -> List[Dict[str, Any]]:
@@ -133,16 +119,9 @@ def drivers(
     return SparkDrivers(json.loads(result), text)
 
 
-class SparkCsi:
+class SparkCsi(SparkResult):
     """A satisfaction-index model of a Spark DataFrame: ``to_dict()`` is ``profitchain csi
     --format json``'s result, ``text`` its text."""
-
-    def __init__(self, result: Dict[str, Any], text: str) -> None:
-        self._result = result
-        self.text = text
-
-    def to_dict(self) -> Dict[str, Any]:
-        return json.loads(json.dumps(self._result))
 
     @property
     def paths(self) -> List[Dict[str, Any]]:

@@ -30,7 +30,13 @@ import math
 from typing import Any, Dict, List, Optional
 
 from . import _core
-from ._spark_common import _arrow_table, _functions, _regress_passes, _require  # noqa: F401
+from ._spark_common import (  # noqa: F401
+    SparkResult,
+    _arrow_table,
+    _functions,
+    _regress_passes,
+    _require,
+)
 
 __all__ = [
     "chain",
@@ -444,16 +450,9 @@ def regress(
     return SparkRegress(json.loads(_core.regress_finish(merged, residuals, json.dumps(options))))
 
 
-class SparkChain:
+class SparkChain(SparkResult):
     """The chain study of a Spark DataFrame: ``to_dict()`` is ``profitchain chain --format
     json``'s result, ``text`` its text, ``summary`` the plain-language lines."""
-
-    def __init__(self, result: Dict[str, Any], text: str) -> None:
-        self._result = result
-        self.text = text
-
-    def to_dict(self) -> Dict[str, Any]:
-        return json.loads(json.dumps(self._result))
 
     @property
     def summary(self) -> List[str]:
