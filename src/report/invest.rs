@@ -271,7 +271,7 @@ pub fn text_in(r: &InvestResult, lang: Lang) -> String {
 
 fn row(name: &str, o: &Outcome) -> String {
     format!(
-        "  {:<14} {:>10} {:>9} {:>6} {:>22} {:>26} {:>26} {:>30} {:>8.0}%",
+        "  {:<14} {:>10} {:>9} {:>6} {:>22} {:>26} {:>26} {:>30} {:>9}",
         name,
         thousands(o.customers as f64, 0),
         thousands(o.reached as f64, 0),
@@ -280,7 +280,11 @@ fn row(name: &str, o: &Outcome) -> String {
         interval(&o.revenue),
         interval(&o.profit),
         interval(&o.npv),
-        o.pays_off * 100.0
+        if o.pays_off.is_nan() {
+            "–".to_string()
+        } else {
+            format!("{:.0}%", o.pays_off * 100.0)
+        }
     )
 }
 

@@ -161,26 +161,28 @@ pub fn rule_expr(rule: &str, schema: &Schema) -> Result<Expr> {
     })
 }
 
-/// Split on ` and ` outside quotes.
+/// Split on ` and ` (any case) outside quotes; column names may be in any script.
 fn split_and(rule: &str) -> Vec<&str> {
     let mut parts = Vec::new();
-    let (mut start, mut quote) = (0, None);
-    let bytes = rule.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
+    let (mut start, mut quote, mut skip_to) = (0, None, 0);
+    for (i, c) in rule.char_indices() {
+        if i < skip_to {
+            continue;
+        }
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if rule[i..].to_ascii_lowercase().starts_with(" and ") => {
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if rule
+                .get(i..i + 5)
+                .is_some_and(|w| w.eq_ignore_ascii_case(" and ")) =>
+            {
                 parts.push(&rule[start..i]);
                 start = i + 5;
-                i += 4;
+                skip_to = i + 5;
             }
             None => {}
         }
-        i += 1;
     }
     parts.push(&rule[start..]);
     parts
@@ -291,4 +293,25 @@ pub fn from_study(spec: &crate::data::study::InvestSpec) -> Result<Vec<Scenario>
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_split_on_and_outside_quotes_in_any_script() {
+        assert_eq!(
+            split_and("满意度 < 6 AND 地区 = \"南 and 北\""),
+            vec!["满意度 < 6", "地区 = \"南 and 北\""]
+        );
+        let schema = Schema::from_iter([
+            Field::new("满意度".into(), DataType::Float64),
+            Field::new("region".into(), DataType::String),
+        ]);
+        assert!(rule_expr("满意度 < 6 and region = 'South'", &schema).is_ok());
+        let e = rule_expr("满意 < 6", &schema).unwrap_err().to_string();
+        assert!(e.contains("no column '满意'"), "{e}");
+        assert!(rule_expr("region ~ 3", &schema).is_err());
+    }
 }
