@@ -315,3 +315,47 @@ fn every_command_speaks_chinese() {
         }
     }
 }
+
+/// `regress` in memory on the bundled samples (HC3 on the retail-bank survey; by segment
+/// on the brokerage study): every number equals the golden JSON to 1e-12, so the streamed
+/// and distributed paths added beside it moved nothing (issue #23).
+#[test]
+fn golden_regress_numbers() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (args, golden) in [
+        (
+            vec![
+                "--data",
+                "notebooks-data/retail-bank/survey.csv",
+                "--formula",
+                "satisfaction ~ quality + service + price + convenience",
+                "--se",
+                "hc3",
+            ],
+            "golden/retail_bank_regress.json",
+        ),
+        (
+            vec![
+                "--study",
+                "notebooks-data/brokerage/study.toml",
+                "--formula",
+                "profit ~ satisfaction + share_of_wallet + revenue",
+                "--by",
+                "segment",
+            ],
+            "golden/brokerage_regress.json",
+        ),
+    ] {
+        let got = crate::common::json_of(
+            bin()
+                .current_dir(root)
+                .arg("regress")
+                .args(&args)
+                .args(["--format", "json"]),
+        );
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(data(golden)).unwrap()).unwrap();
+        let n = crate::common::agree(&want, &got, golden, 1e-12, &["diagnostics"]);
+        assert!(n > 40, "{golden}: {n} numbers");
+    }
+}

@@ -134,6 +134,13 @@ impl Rows {
 
 fn rows_of(df: &DataFrame, spec: &CsiSpec, first: Option<u64>) -> Result<Rows> {
     let names = spec.model.items();
+    if spec.codes.len() != names.len() {
+        return Err(Error::Internal(format!(
+            "the csi spec has non-answer codes for {} of {} items",
+            spec.codes.len(),
+            names.len()
+        )));
+    }
     let mut items = Vec::with_capacity(names.len());
     for (name, codes) in names.iter().zip(&spec.codes) {
         let c = df.column(name)?.cast(&DataType::Float64)?;
@@ -354,6 +361,13 @@ pub fn needs_pass2(stage: &Stage) -> bool {
 /// Pass 2: add the rows of `df` to `acc`, in order.
 pub fn add2(acc: &mut Pass2, df: &DataFrame, spec: &CsiSpec, stage: &Stage) -> Result<()> {
     let p = stage.center.len();
+    let fill_ok = stage.fill.as_ref().is_none_or(|f| f.len() == p);
+    if p != spec.model.items().len() || stage.sds.len() != p || !fill_ok {
+        return Err(Error::Internal(format!(
+            "the csi stage has {p} centres for {} items",
+            spec.model.items().len()
+        )));
+    }
     if stage.blocks && acc.groups.is_empty() {
         acc.groups = vec![vec![0.0; blocks::terms(p)]; BLOCKS];
     }
