@@ -84,6 +84,7 @@ fn speed(c: &mut Criterion) {
         horizon: horizon(),
         scale: Some([1.0, 10.0]),
         attributes: vec![],
+        retention: Default::default(),
     };
     let chain = ChainOptions {
         bootstrap: 5000,
@@ -93,7 +94,7 @@ fn speed(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function(
         format!("{n} customers, 10 scenarios, 5000 resamples"),
-        |b| b.iter(|| invest::run(&t, &chain, &opts).unwrap()),
+        |b| b.iter(|| invest::run(&t, &chain, &opts, None).unwrap()),
     );
     g.finish();
 }
@@ -114,6 +115,7 @@ fn coverage(_: &mut Criterion) {
         horizon: horizon(),
         scale: Some([1.0, 10.0]),
         attributes: vec![],
+        retention: Default::default(),
     };
     let chain = ChainOptions {
         bootstrap: 1000,
@@ -126,7 +128,7 @@ fn coverage(_: &mut Criterion) {
         let truth: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.path().join("truth.json")).unwrap())
                 .unwrap();
-        let r = invest::run(&t, &chain, &opts).unwrap();
+        let r = invest::run(&t, &chain, &opts, None).unwrap();
         let sc = &r.scenarios[0];
         let mut total = 0.0;
         for (k, name) in ["profitable", "unprofitable"].iter().enumerate() {

@@ -190,6 +190,7 @@ fn finish(
         let sections = crate::report::html::Sections {
             clv: None,
             csi: None,
+            invest: None,
             lang,
         };
         let survey = crate::analysis::study::SurveySections::default();

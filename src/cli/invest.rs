@@ -5,7 +5,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::analysis::chain::ChainOptions;
-use crate::analysis::invest::{self, economics::Horizon, Change, Cost, InvestOptions, Scenario};
+use crate::analysis::invest::{
+    self, economics::Horizon, Change, Cost, InvestOptions, RetentionSource, Scenario,
+};
+use crate::analysis::study::Built;
+use crate::data::study_sections::{InvestSpec, RetentionSpec};
+use crate::data::Study;
 use crate::report::{export, invest as render};
 use crate::{Error, Result};
 
@@ -68,9 +73,11 @@ pub struct InvestArgs {
     /// Discount rate per year (default: the study's, else 0).
     #[arg(long, value_name = "RATE", allow_negative_numbers = true)]
     pub discount: Option<f64>,
-    /// Retention rate per year (default: the study's, else 1).
-    #[arg(long, value_name = "RATE")]
-    pub retention: Option<f64>,
+    /// Retention rate per year, or "clv": each customer's own, from the study's purchase
+    /// model (P(alive) and expected dropout; needs the purchase log and [clv]). Default:
+    /// the study's, else 1.
+    #[arg(long, value_name = "RATE|clv")]
+    pub retention: Option<String>,
     /// Satisfaction scale LOW,HIGH (default: the study's satisfaction_scale, else the
     /// observed range).
     #[arg(long, value_name = "LOW,HIGH")]
@@ -128,13 +135,16 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
         Some(s) => Some(super::csi::parse_scale(s)?),
         None => study.options.satisfaction_scale,
     };
+    let (horizon, source) = horizon(
+        args.retention.as_deref(),
+        args.horizon,
+        args.discount,
+        &section,
+    )?;
     let opts = InvestOptions {
         scenarios,
-        horizon: Horizon {
-            years: args.horizon.or(section.horizon).unwrap_or(1),
-            discount: args.discount.or(section.discount).unwrap_or(0.0),
-            retention: args.retention.or(section.retention).unwrap_or(1.0),
-        },
+        horizon,
+        retention: source,
         scale,
         attributes: if args.attributes.is_empty() {
             study.roles.attributes.clone()
@@ -146,8 +156,10 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
         quadratic: args.model.quadratic || study.options.quadratic,
         ..args.inference.options(&study)?
     };
-    let table = crate::analysis::study::build(&study)?.table;
-    let mut result = invest::run(&table, &chain, &opts)?;
+    let built = crate::analysis::study::build(&study)?;
+    let activity = activity(&opts, &built)?;
+    let table = built.table;
+    let mut result = invest::run(&table, &chain, &opts, activity.as_ref())?;
     result.statements = render::statements(&result, crate::report::i18n::Lang::En);
     let rendered = match format.as_str() {
         "json" => Rendered::Text(super::to_json(&result)? + "\n"),
@@ -157,9 +169,104 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
     };
     let json = super::to_json(&result)? + "\n";
     let exported = render::export(&result)?;
-    let mut o = super::Outcome::new("invest", json, rendered, result, |r, _| Ok(render::text(r)))
-        .to(&args.output)
-        .with_export(exported, &args.export);
+    let shared = std::sync::Arc::new(result);
+    let mut o = super::Outcome::shared("invest", json, rendered, shared.clone(), |r, l| {
+        Ok(render::text_in(r, l))
+    })
+    .to(&args.output)
+    .with_export(exported, &args.export)
+    .with_html(shared, |r| crate::report::html::Standalone {
+        invest: Some(r),
+        ..Default::default()
+    });
     o.notes.extend(super::data_args::sample_note(&sample_dir));
     Ok(o)
+}
+
+/// The horizon from the flags, else the study's `[invest]`, and where retention comes from.
+fn horizon(
+    retention: Option<&str>,
+    years: Option<u32>,
+    discount: Option<f64>,
+    section: &InvestSpec,
+) -> Result<(Horizon, RetentionSource)> {
+    let retention = match retention {
+        Some(text) => Some(retention_arg(text)?),
+        None => section.retention.clone(),
+    };
+    let (rate, source) = match retention {
+        None => (1.0, RetentionSource::Rate),
+        Some(RetentionSpec::Rate(r)) => (r, RetentionSource::Rate),
+        Some(RetentionSpec::Source(s)) if s == "clv" => (1.0, RetentionSource::Clv),
+        Some(RetentionSpec::Source(s)) => {
+            return Err(Error::study(
+                "[invest]",
+                format!("retention = \"{s}\": give a yearly rate (e.g. 0.85) or \"clv\""),
+            ))
+        }
+    };
+    let h = Horizon {
+        years: years.or(section.horizon).unwrap_or(1),
+        discount: discount.or(section.discount).unwrap_or(0.0),
+        retention: rate,
+    };
+    Ok((h, source))
+}
+
+/// Each customer's year weights when retention comes from the study's purchase model.
+fn activity(opts: &InvestOptions, built: &Built) -> Result<Option<invest::Activity>> {
+    match (opts.retention, &built.clv) {
+        (RetentionSource::Rate, _) => Ok(None),
+        (RetentionSource::Clv, None) => Err(Error::Usage(
+            "retention \"clv\" takes each customer's retention from the study's purchase model: add the purchase log (a table with level = \"transaction\") and a [clv] section, or give a yearly rate, e.g. --retention 0.85".into(),
+        )),
+        (RetentionSource::Clv, Some(c)) if opts.horizon.years > 0 => {
+            Ok(Some(invest::retention::activity(
+                &built.table.df,
+                c,
+                opts.horizon.years,
+                &invest::segment_index(&built.table)?,
+            )?))
+        }
+        (RetentionSource::Clv, Some(_)) => Ok(None),
+    }
+}
+
+/// The study's `[[invest.scenario]]` run with the report's chain options (None without
+/// scenarios): the report's "Return on satisfaction" section.
+pub fn for_report(
+    study: &Study,
+    built: &Built,
+    chain: &ChainOptions,
+) -> Result<Option<invest::InvestResult>> {
+    let Some(section) = study.invest.as_ref().filter(|s| !s.scenarios.is_empty()) else {
+        return Ok(None);
+    };
+    let (horizon, retention) = horizon(None, None, None, section)?;
+    let opts = InvestOptions {
+        scenarios: invest::scenario::from_study(section)?,
+        horizon,
+        retention,
+        scale: study.options.satisfaction_scale,
+        attributes: study.roles.attributes.clone(),
+    };
+    let activity = activity(&opts, built)?;
+    let mut result = invest::run(&built.table, chain, &opts, activity.as_ref())?;
+    result.statements = render::statements(&result, crate::report::i18n::Lang::En);
+    Ok(Some(result))
+}
+
+/// `--retention`: a yearly rate or `clv`.
+fn retention_arg(text: &str) -> Result<RetentionSpec> {
+    if text.trim().eq_ignore_ascii_case("clv") {
+        return Ok(RetentionSpec::Source("clv".into()));
+    }
+    text.trim()
+        .parse::<f64>()
+        .map(RetentionSpec::Rate)
+        .map_err(|_| {
+            Error::Usage(format!(
+                "--retention {text}: give a yearly rate between 0 and 1 (e.g. 0.85) or clv"
+            ))
+        })
 }

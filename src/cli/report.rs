@@ -41,9 +41,9 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     super::not_an_input(&[Some(args.out.as_path())], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
     let built = crate::analysis::study::build(&study)?;
-    let table = built.table;
+    let table = &built.table;
     let opts = args.inference.options(&study)?;
-    let result = chain::run(&table, &opts)?;
+    let result = chain::run(table, &opts)?;
     let value = value::run(
         &table.df,
         "customer table",
@@ -60,8 +60,9 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     )?;
     let sizes = value::segment_profit(&table.df, &table.segments)?;
     // Render everything before writing anything.
-    let links = chain::links(&table)?;
-    let survey = crate::analysis::study::survey_sections(&study, &table, &opts)?;
+    let links = chain::links(table)?;
+    let survey = crate::analysis::study::survey_sections(&study, table, &opts)?;
+    let invest = super::invest::for_report(&study, &built, &opts)?;
     let rendered = html::render(
         &result,
         Some(&value),
@@ -71,6 +72,7 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
         &html::Sections {
             clv: built.clv.as_ref(),
             csi: built.csi.as_ref(),
+            invest: invest.as_ref(),
             lang,
         },
     )?;
@@ -87,7 +89,14 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
         df: table.df.clone(),
     });
     if let Some(c) = &built.clv {
-        exp.json = with_clv(&exp.json, c)?;
+        exp.json = with_section(&exp.json, "clv", c)?;
+    }
+    if let Some(r) = &invest {
+        exp.json = with_section(&exp.json, "invest", r)?;
+        exp.tables.push(export::Table {
+            name: "invest".into(),
+            df: crate::report::invest::table(r)?,
+        });
     }
     let json = exp.json.clone();
     let tables = exp.tables.clone();
@@ -123,10 +132,11 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     Ok(o)
 }
 
-/// The chain's summary JSON with the CLV study added under `clv`.
-fn with_clv(json: &str, clv: &crate::analysis::clv::ClvResult) -> Result<String> {
+/// The chain's summary JSON with a study section's result added under `key` (`clv`,
+/// `invest`).
+fn with_section(json: &str, key: &str, section: &impl serde::Serialize) -> Result<String> {
     let mut v: serde_json::Value =
         serde_json::from_str(json).map_err(|e| Error::Internal(e.to_string()))?;
-    v["clv"] = serde_json::to_value(clv).map_err(|e| Error::Internal(e.to_string()))?;
+    v[key] = serde_json::to_value(section).map_err(|e| Error::Internal(e.to_string()))?;
     super::to_json(&v)
 }

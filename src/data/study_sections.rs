@@ -80,11 +80,20 @@ pub struct InvestSpec {
     /// Discount rate per year (default 0).
     #[serde(default)]
     pub discount: Option<f64>,
-    /// Retention rate per year (default 1).
+    /// Retention rate per year (default 1), or "clv": each customer's from the study's
+    /// purchase model.
     #[serde(default)]
-    pub retention: Option<f64>,
+    pub retention: Option<RetentionSpec>,
     #[serde(default, rename = "scenario")]
     pub scenarios: Vec<ScenarioSpec>,
+}
+
+/// `retention` in `[invest]`: a yearly rate, or "clv".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum RetentionSpec {
+    Rate(f64),
+    Source(String),
 }
 
 /// One scenario: exactly one of `add`, `to`, `gap`; optionally a `segment` and a `rule`;

@@ -96,6 +96,14 @@ pub fn render(
         Some(r) => Some(super::html_sections::csi_context(r, &mut charts_out, lang)?),
         None => None,
     };
+    let invest_section = match extra.invest {
+        Some(r) => Some(super::html_sections::invest_context(
+            r,
+            &mut charts_out,
+            lang,
+        )?),
+        None => None,
+    };
     let summary = match lang {
         super::i18n::Lang::En => chain.summary.clone(),
         super::i18n::Lang::Zh => super::summary_zh::summary(chain),
@@ -225,7 +233,7 @@ pub fn render(
         metrics_basis => (!survey.metrics_basis.is_empty()).then(|| lang.message(&survey.metrics_basis)),
         drivers_basis => (!survey.drivers_basis.is_empty()).then(|| lang.message(&survey.drivers_basis)),
         not_computed => survey.not_computed.iter().map(|(_, why)| lang.message(why)).collect::<Vec<_>>(), diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, clv => clv_section, csi => csi_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, clv => clv_section, csi => csi_section, invest => invest_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
         t => lang.messages(),
         paths_caption => lang.f("paths_caption", &[("alpha", &o.alpha)]),
         paths_caption_md => lang.f("paths_caption_md", &[("alpha", &o.alpha)]),
@@ -282,6 +290,10 @@ fn environment() -> Result<Environment<'static>> {
         (
             "sections/clv.html",
             include_str!("templates/sections/clv.html"),
+        ),
+        (
+            "sections/invest.html",
+            include_str!("templates/sections/invest.html"),
         ),
     ] {
         env.add_template(name, text).map_err(tpl_err)?;
@@ -388,6 +400,7 @@ pub struct Standalone<'a> {
     pub value: Option<&'a ValueResult>,
     pub clv: Option<&'a crate::analysis::clv::ClvResult>,
     pub csi: Option<&'a crate::analysis::csi::CsiResult>,
+    pub invest: Option<&'a crate::analysis::invest::InvestResult>,
 }
 
 /// A page with the report's sections for results computed on their own (a notebook shows
@@ -411,6 +424,9 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
     if r.clv.is_some() {
         sections.push("clv");
     }
+    if r.invest.is_some() {
+        sections.push("invest");
+    }
     let (whale, whale_text) = whale(r.value, lang, &mut charts_out)?;
     let clv = match r.clv {
         Some(c) => Some(super::html_sections::clv_context(c, &mut charts_out, lang)?),
@@ -420,6 +436,14 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
         Some(c) => Some(super::html_sections::csi_context(c, &mut charts_out, lang)?),
         None => None,
     };
+    let invest = match r.invest {
+        Some(c) => Some(super::html_sections::invest_context(
+            c,
+            &mut charts_out,
+            lang,
+        )?),
+        None => None,
+    };
     let no_strings: Vec<String> = Vec::new();
     let ctx = context! {
         sections, t => lang.messages(),
@@ -427,7 +451,7 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
         driver_groups => driver_groups(r.drivers, lang, &mut charts_out)?,
         drivers_basis => r.drivers.and_then(|d| d.groups.first()).map(|g| lang.message(&g.quadrant_basis)),
         not_computed => no_strings,
-        whale, whale_text, clv, csi,
+        whale, whale_text, clv, csi, invest,
     };
     environment()?
         .get_template("section.html")
@@ -441,6 +465,8 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
 pub struct Sections<'a> {
     pub clv: Option<&'a crate::analysis::clv::ClvResult>,
     pub csi: Option<&'a crate::analysis::csi::CsiResult>,
+    /// Return on satisfaction (from a study's `[invest]` scenarios).
+    pub invest: Option<&'a crate::analysis::invest::InvestResult>,
     /// Language of the report's text.
     pub lang: super::i18n::Lang,
 }

@@ -199,3 +199,71 @@ pub(super) fn clv_context(
         "p_alive_note": r.p_alive_note.as_ref().map(|n| lang.message(n))}),
     )
 }
+
+/// The return-on-satisfaction section: the plain statements, the ranking, each scenario's
+/// table with payback and break-even, and the charts (added to `charts`).
+pub(super) fn invest_context(
+    r: &crate::analysis::invest::InvestResult,
+    charts_out: &mut Vec<(String, String)>,
+    lang: super::i18n::Lang,
+) -> Result<Value> {
+    use super::format::{amount, fixed, thousands};
+    use super::invest::{interval, payback_line, scenario_heading};
+    let conf = r.chain.confidence;
+    let profit = super::invest_charts::profit_svg(r, lang)?;
+    charts_out.push(("invest_profit.svg".into(), profit.clone()));
+    let mut scenarios = Vec::new();
+    for (k, sc) in r.scenarios.iter().enumerate() {
+        let waterfall = super::invest_charts::waterfall_svg(sc, lang)?;
+        let curve = super::invest_charts::curve_svg(sc, conf, lang)?;
+        let (wf, cf) = (
+            format!("invest_waterfall_{}.svg", k + 1),
+            format!("invest_return_{}.svg", k + 1),
+        );
+        charts_out.push((wf.clone(), waterfall.clone()));
+        charts_out.push((cf.clone(), curve.clone()));
+        let rows: Vec<Value> = sc
+            .segments
+            .iter()
+            .chain(std::iter::once(&sc.total))
+            .map(|o| {
+                let total = o.segment == "total";
+                json!({"segment": if total { lang.t("inv_h_total").to_string() } else { lang.name(&o.segment) },
+                    "total": total, "customers": thousands(o.customers as f64, 0), "reached": thousands(o.reached as f64, 0),
+                    "gain": fixed(o.mean_gain, 2), "sow": interval(&o.share_of_wallet), "revenue": interval(&o.revenue),
+                    "profit": interval(&o.profit), "loss": o.profit.estimate < 0.0, "value": interval(&o.value),
+                    "cost": amount(o.cost, 3), "npv": interval(&o.npv),
+                    "roi": if o.roi.estimate.is_finite() { fixed(o.roi.estimate, 2) } else { "–".into() },
+                    "pays": if o.pays_off.is_finite() { format!("{:.0}%", o.pays_off * 100.0) } else { "–".into() }})
+            })
+            .collect();
+        let extrapolation = (sc.total.beyond_observed > 0).then(|| {
+            lang.f(
+                "inv_extrapolation",
+                &[
+                    ("k", &thousands(sc.total.beyond_observed as f64, 0)),
+                    ("by", &super::format::num(sc.total.beyond_by, 3)),
+                ],
+            )
+        });
+        scenarios.push(json!({"heading": scenario_heading(sc, lang), "rows": rows,
+            "payback": payback_line(sc, lang), "extrapolation": extrapolation,
+            "waterfall": waterfall, "waterfall_file": wf, "curve": curve, "curve_file": cf}));
+    }
+    let ranking: Vec<Value> = r
+        .ranking
+        .iter()
+        .map(|k| {
+            json!({"scenario": k.scenario, "segment": lang.name(&k.segment),
+                "roi": if k.roi.is_finite() { fixed(k.roi, 2) } else { "–".into() },
+                "npv": amount(k.npv, 3), "cost": amount(k.cost, 3), "loss": k.npv < 0.0})
+        })
+        .collect();
+    Ok(json!({
+        "intro": lang.f("inv_section_intro", &[("conf", &format!("{:.0}", conf * 100.0))]),
+        "setup": super::invest::setup_line(r, lang),
+        "statements": super::invest::statements(r, lang),
+        "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>(),
+        "ranking": ranking, "scenarios": scenarios, "profit": profit,
+    }))
+}

@@ -10,10 +10,73 @@ use crate::analysis::invest::{Change, Figure, InvestResult, Outcome, Scenario};
 use crate::error::{Error, Result};
 use crate::format::{amount, num, thousands};
 
+/// The horizon's retention in words: one rate, or each customer's from the purchase model.
+fn retention_text(r: &InvestResult, lang: Lang) -> String {
+    let m = num(r.multiplier, 4);
+    match &r.retention_model {
+        Some(model) => lang.f("inv_ret_clv", &[("model", model), ("m", &m)]),
+        None => lang.f(
+            "inv_ret_rate",
+            &[
+                ("r", &num(r.options.horizon.retention * 100.0, 3)),
+                ("m", &m),
+            ],
+        ),
+    }
+}
+
 /// A column of figures: its name and how to read it from an outcome.
 type FigureColumn = (&'static str, fn(&Outcome) -> Figure);
 
-fn interval(f: &Figure) -> String {
+/// The run's set-up in one line: scale, horizon, discount, retention, resamples.
+pub(super) fn setup_line(r: &InvestResult, lang: Lang) -> String {
+    let h = &r.options.horizon;
+    lang.f(
+        "inv_setup",
+        &[
+            ("lo", &r.scale[0]),
+            ("hi", &r.scale[1]),
+            ("years", &h.years),
+            ("d", &num(h.discount * 100.0, 3)),
+            ("ret", &retention_text(r, lang)),
+            ("b", &r.chain.bootstrap),
+            ("seed", &r.chain.seed),
+            ("conf", &format!("{:.0}", r.chain.confidence * 100.0)),
+        ],
+    )
+}
+
+/// A scenario's payback period and break-even gain in one line.
+pub(super) fn payback_line(sc: &crate::analysis::invest::ScenarioResult, lang: Lang) -> String {
+    let payback = if sc.payback_years.estimate.is_nan() {
+        lang.t("inv_payback_never").to_string()
+    } else {
+        lang.f("inv_payback_years", &[("p", &interval(&sc.payback_years))])
+    };
+    let even = if sc.break_even_gain.estimate.is_nan() {
+        lang.t("inv_even_never").to_string()
+    } else if sc.break_even_estimate_only {
+        format!(
+            "{}{}",
+            interval(&sc.break_even_gain),
+            lang.t("inv_even_estimate_only")
+        )
+    } else {
+        interval(&sc.break_even_gain)
+    };
+    lang.f(
+        "inv_payback",
+        &[("p", &payback), ("g", &even), ("b", &sc.resamples)],
+    )
+}
+
+/// A scenario's heading: its name and what it changes for whom.
+pub(super) fn scenario_heading(sc: &crate::analysis::invest::ScenarioResult, lang: Lang) -> String {
+    let (_, what) = words(&sc.scenario, lang);
+    lang.f("inv_scenario", &[("name", &sc.name), ("what", &what)])
+}
+
+pub(super) fn interval(f: &Figure) -> String {
     if f.low.is_nan() {
         amount(f.estimate, 3)
     } else {
@@ -28,15 +91,18 @@ fn interval(f: &Figure) -> String {
 
 /// The change and whom it reaches, in `lang`.
 fn words(sc: &Scenario, lang: Lang) -> (String, String) {
-    let what = match sc.change {
-        Change::Add(1.0) => lang.t("inv_add1").to_string(),
-        Change::Add(d) => lang.f("inv_add", &[("d", &d)]),
-        Change::To(t) => lang.f("inv_to", &[("t", &t)]),
-        Change::Gap(g) => lang.f("inv_gap", &[("g", &format!("{:.0}", g * 100.0))]),
-    };
-    let what = match &sc.driver {
-        Some(d) => lang.f("inv_driver", &[("d", &lang.name(d)), ("what", &what)]),
-        None => what,
+    let gap = |g: f64| format!("{:.0}", g * 100.0);
+    let what = match (&sc.driver, sc.change) {
+        (None, Change::Add(1.0)) => lang.t("inv_add1").to_string(),
+        (None, Change::Add(d)) => lang.f("inv_add", &[("d", &d)]),
+        (None, Change::To(t)) => lang.f("inv_to", &[("t", &t)]),
+        (None, Change::Gap(g)) => lang.f("inv_gap", &[("g", &gap(g))]),
+        // A driver scenario changes the attribute rating, not satisfaction itself.
+        (Some(a), Change::Add(d)) => lang.f("inv_driver_add", &[("a", &lang.name(a)), ("d", &d)]),
+        (Some(a), Change::To(t)) => lang.f("inv_driver_to", &[("a", &lang.name(a)), ("t", &t)]),
+        (Some(a), Change::Gap(g)) => {
+            lang.f("inv_driver_gap", &[("a", &lang.name(a)), ("g", &gap(g))])
+        }
     };
     let mut who = Vec::new();
     if let Some(s) = &sc.segment {
@@ -150,31 +216,13 @@ pub fn text(r: &InvestResult) -> String {
 /// The text output in `lang`: the bottom line and the ranking first, then each scenario.
 pub fn text_in(r: &InvestResult, lang: Lang) -> String {
     let mut s = String::new();
-    let h = &r.options.horizon;
     let study = if r.study.is_empty() {
         String::new()
     } else {
         format!(" — {}", r.study)
     };
     let _ = writeln!(s, "{}", lang.f("inv_title", &[("study", &study)]));
-    let _ = writeln!(
-        s,
-        "{}",
-        lang.f(
-            "inv_setup",
-            &[
-                ("lo", &r.scale[0]),
-                ("hi", &r.scale[1]),
-                ("years", &h.years),
-                ("d", &num(h.discount * 100.0, 3)),
-                ("r", &num(h.retention * 100.0, 3)),
-                ("m", &num(r.multiplier, 4)),
-                ("b", &r.chain.bootstrap),
-                ("seed", &r.chain.seed),
-                ("conf", &format!("{:.0}", r.chain.confidence * 100.0)),
-            ]
-        )
-    );
+    let _ = writeln!(s, "{}", setup_line(r, lang));
     if let Some(u) = &r.chain.units {
         let _ = writeln!(s, "{}", lang.f("inv_units", &[("u", u)]));
     }
@@ -207,12 +255,7 @@ pub fn text_in(r: &InvestResult, lang: Lang) -> String {
         );
     }
     for sc in &r.scenarios {
-        let (_, what) = words(&sc.scenario, lang);
-        let _ = writeln!(
-            s,
-            "\n{}",
-            lang.f("inv_scenario", &[("name", &sc.name), ("what", &what)])
-        );
+        let _ = writeln!(s, "\n{}", scenario_heading(sc, lang));
         let _ = writeln!(
             s,
             "  {:<14} {:>10} {:>9} {:>6} {:>22} {:>26} {:>26} {:>30} {:>9}",
@@ -234,24 +277,7 @@ pub fn text_in(r: &InvestResult, lang: Lang) -> String {
             };
             let _ = writeln!(s, "{}", row(&name, o));
         }
-        let payback = if sc.payback_years.estimate.is_nan() {
-            lang.t("inv_payback_never").to_string()
-        } else {
-            lang.f("inv_payback_years", &[("p", &interval(&sc.payback_years))])
-        };
-        let even = if sc.break_even_gain.estimate.is_nan() {
-            lang.t("inv_even_never").to_string()
-        } else {
-            interval(&sc.break_even_gain)
-        };
-        let _ = writeln!(
-            s,
-            "  {}",
-            lang.f(
-                "inv_payback",
-                &[("p", &payback), ("g", &even), ("b", &sc.resamples)]
-            )
-        );
+        let _ = writeln!(s, "  {}", payback_line(sc, lang));
         if sc.total.beyond_observed > 0 {
             let _ = writeln!(
                 s,

@@ -17,6 +17,7 @@ pub mod html;
 mod html_sections;
 pub mod i18n;
 pub mod invest;
+pub mod invest_charts;
 pub mod metrics;
 pub mod regression;
 pub mod summary_zh;

@@ -16,6 +16,7 @@ mod first_day;
 mod formats;
 mod fuzz;
 mod invest;
+mod invest_study;
 mod language;
 mod messy;
 mod messy_mixes;

@@ -31,22 +31,33 @@ impl Horizon {
         (1..=self.years).map(|t| self.weight(t)).sum()
     }
 
+    /// Each year's weight r^(t−1)/(1 + d)^t.
+    pub fn weights(&self) -> Vec<f64> {
+        (1..=self.years).map(|t| self.weight(t)).collect()
+    }
+
     /// Years until the discounted cumulative `annual` profit reaches `cost` (0 without a
     /// cost; None when it never does within the horizon).
     pub fn payback(&self, annual: f64, cost: f64) -> Option<f64> {
-        if cost <= 0.0 {
-            return Some(0.0);
-        }
-        let mut cum = 0.0;
-        for t in 1..=self.years {
-            let add = annual * self.weight(t);
-            if add > 0.0 && cum + add >= cost {
-                return Some(f64::from(t - 1) + (cost - cum) / add);
-            }
-            cum += add;
-        }
-        None
+        let yearly: Vec<f64> = self.weights().iter().map(|w| w * annual).collect();
+        payback(&yearly, cost)
     }
+}
+
+/// Years until the cumulative discounted profit of each year (`yearly`) reaches `cost`
+/// (linear within a year; 0 without a cost; None when it never does within the horizon).
+pub fn payback(yearly: &[f64], cost: f64) -> Option<f64> {
+    if cost <= 0.0 {
+        return Some(0.0);
+    }
+    let mut cum = 0.0;
+    for (t, &add) in yearly.iter().enumerate() {
+        if add > 0.0 && cum + add >= cost {
+            return Some(t as f64 + (cost - cum) / add);
+        }
+        cum += add;
+    }
+    None
 }
 
 /// The figures of a scenario under one θ.

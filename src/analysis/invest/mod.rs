@@ -13,7 +13,9 @@
 
 pub mod economics;
 pub mod effects;
+mod evaluate;
 pub mod model;
+pub mod retention;
 pub mod scenario;
 
 use polars::prelude::*;
@@ -24,12 +26,9 @@ use crate::data::build::cols;
 use crate::data::CustomerTable;
 use crate::error::{Error, Result};
 use economics::Horizon;
-use effects::{Prepared, Totals};
-use model::{fitted, Layout, SegmentModel};
+use model::{fitted, Layout};
+pub use retention::{Activity, RetentionSource};
 pub use scenario::{Change, Cost, Scenario};
-
-/// Points of the grid the break-even change is found on.
-const GRID: usize = 64;
 
 /// Options of an invest run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,6 +42,9 @@ pub struct InvestOptions {
     /// `roles.attributes`), for driver scenarios.
     #[serde(default)]
     pub attributes: Vec<String>,
+    /// One retention rate (`horizon.retention`) or each customer's from the purchase model.
+    #[serde(default)]
+    pub retention: RetentionSource,
 }
 
 /// An estimate with its bootstrap percentile interval (NaN bounds without resamples).
@@ -73,6 +75,27 @@ impl Figure {
     }
 }
 
+/// Δprofit per customer reached by path of the chain, at the estimate: they add up to the
+/// Δprofit (the waterfall from Δsatisfaction through share of wallet and revenue).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct ProfitPaths {
+    /// c'·Δsatisfaction: satisfaction's direct effect on profit.
+    pub direct: f64,
+    /// b1·Δshare of wallet.
+    pub share_of_wallet: f64,
+    /// b2·Δrevenue.
+    pub revenue: f64,
+}
+
+/// A point of the net return against the size of the change.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct CurvePoint {
+    /// Mean gain per customer reached (satisfaction points; attribute points in a driver
+    /// scenario).
+    pub gain: f64,
+    pub npv: Figure,
+}
+
 /// A scenario in one segment (or in total).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Outcome {
@@ -86,6 +109,8 @@ pub struct Outcome {
     pub mean_driver_gain: Option<f64>,
     /// Per customer reached, per year.
     pub share_of_wallet: Figure,
+    /// Δprofit per customer reached and year, by path (estimate).
+    pub profit_paths: ProfitPaths,
     pub revenue: Figure,
     pub profit: Figure,
     /// All customers reached, per year.
@@ -120,9 +145,16 @@ pub struct ScenarioResult {
     /// the interval over the resamples that repay it.
     pub payback_years: Figure,
     /// The gain per customer reached (satisfaction points; attribute points in a driver
-    /// scenario, whose interval is not computed) at which NPV is 0 (NaN: none up to the top
-    /// of the scale).
+    /// scenario) at which NPV is 0 (NaN: none up to the top of the scale).
     pub break_even_gain: Figure,
+    /// A driver scenario too large for the break-even's interval (over 10⁹ customer
+    /// evaluations): the estimate only.
+    #[serde(default)]
+    pub break_even_estimate_only: bool,
+    /// NPV (with its interval) as the change is scaled from nothing to the top of the
+    /// scale: the net return against the size of the change.
+    #[serde(default)]
+    pub curve: Vec<CurvePoint>,
     /// Resamples used (fitted in every segment).
     pub resamples: usize,
 }
@@ -144,8 +176,12 @@ pub struct InvestResult {
     pub options: InvestOptions,
     pub chain: ChainOptions,
     pub scale: [f64; 2],
-    /// Δvalue per unit of annual Δprofit over the horizon.
+    /// Δvalue per unit of annual Δprofit over the horizon (with retention per customer: the
+    /// customers' mean).
     pub multiplier: f64,
+    /// With retention per customer: the purchase model it comes from, e.g. `BG/NBD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_model: Option<String>,
     pub scenarios: Vec<ScenarioResult>,
     /// Scenario × segment by NPV per unit of cost, best first.
     pub ranking: Vec<Ranked>,
@@ -212,11 +248,24 @@ fn segments(table: &CustomerTable) -> Result<Vec<(String, usize, Vec<usize>)>> {
         .collect())
 }
 
-/// Run every scenario on the built customer table with the chain's options.
+/// Each customer's segment as an index (0 without segments), for per-segment fallbacks.
+pub fn segment_index(table: &CustomerTable) -> Result<Vec<usize>> {
+    let mut out = vec![0; table.df.height()];
+    for (_, index, rows) in segments(table)? {
+        for r in rows {
+            out[r] = index;
+        }
+    }
+    Ok(out)
+}
+
+/// Run every scenario on the built customer table with the chain's options; `activity`:
+/// each customer's year weights when retention comes from the purchase model.
 pub fn run(
     table: &CustomerTable,
     chain: &ChainOptions,
     opts: &InvestOptions,
+    activity: Option<&Activity>,
 ) -> Result<InvestResult> {
     check(opts, chain)?;
     let mut warnings = Vec::new();
@@ -266,10 +315,36 @@ pub fn run(
         )?);
     }
     progress.finish_and_clear();
-    let multiplier = opts.horizon.multiplier();
+    let mut multiplier = opts.horizon.multiplier();
+    if let Some(a) = activity {
+        let d = 1.0 + opts.horizon.discount;
+        for m in &mut models {
+            m.years_len = a.years;
+            m.years = m
+                .rows
+                .iter()
+                .flat_map(|&r| {
+                    a.row(r)
+                        .iter()
+                        .enumerate()
+                        .map(move |(k, w)| w / d.powi(k as i32 + 1))
+                })
+                .collect();
+        }
+        let n: usize = models.iter().map(|m| m.rows.len()).sum();
+        multiplier = models.iter().flat_map(|m| &m.years).sum::<f64>() / n.max(1) as f64;
+        if a.missing > 0 {
+            warnings.push(format!(
+                "{} customers have no purchase history in the log: their retention is their segment's mean",
+                a.missing
+            ));
+        }
+    }
     let mut results = Vec::new();
     for s in &opts.scenarios {
-        results.push(evaluate(table, &models, layout, s, scale, opts, chain)?);
+        results.push(evaluate::evaluate(
+            table, &models, layout, s, scale, opts, chain,
+        )?);
     }
     let ranking = rank(&results);
     for m in &models {
@@ -288,296 +363,12 @@ pub fn run(
         chain: chain.clone(),
         scale,
         multiplier,
+        retention_model: activity.map(|a| a.model.clone()),
         scenarios: results,
         ranking,
         statements: Vec::new(),
         warnings,
         diagnostics: table.diagnostics.clone(),
-    })
-}
-
-/// How far a scenario can be scaled before everyone it reaches is at the top.
-fn k_max(
-    s: &Scenario,
-    models: &[SegmentModel],
-    masks: &[Vec<bool>],
-    [_, hi]: [f64; 2],
-    driver: Option<usize>,
-) -> f64 {
-    let mut k: f64 = 1.0;
-    for (m, mask) in models.iter().zip(masks) {
-        let values = match driver {
-            Some(j) => &m.attributes[j],
-            None => &m.satisfaction,
-        };
-        for (i, _) in mask.iter().enumerate().filter(|(_, on)| **on) {
-            let x = values[i];
-            let need = match s.change {
-                Change::Add(d) => (hi - x) / d,
-                Change::To(t) if x < t => (hi - x) / (t - x),
-                Change::To(_) => 0.0,
-                Change::Gap(g) => 1.0 / g,
-            };
-            k = k.max(need);
-        }
-    }
-    k
-}
-
-/// Cost of reaching `reached` customers with `gain` points in all, of which this part
-/// reaches `part_reached` (the fixed cost is shared by customers reached).
-fn cost_of(c: &Cost, reached: usize, gain: f64, part_reached: usize, total_reached: usize) -> f64 {
-    let share = if total_reached > 0 {
-        part_reached as f64 / total_reached as f64
-    } else {
-        0.0
-    };
-    c.fixed * share + c.per_customer * reached as f64 + c.per_point * gain
-}
-
-fn evaluate(
-    table: &CustomerTable,
-    models: &[SegmentModel],
-    layout: Layout,
-    s: &Scenario,
-    scale: [f64; 2],
-    opts: &InvestOptions,
-    chain: &ChainOptions,
-) -> Result<ScenarioResult> {
-    if let Some(seg) = &s.segment {
-        if !models.iter().any(|m| &m.name == seg) {
-            return Err(Error::Usage(format!(
-                "scenario '{}': no segment '{seg}'; the segments are {}",
-                s.name,
-                models
-                    .iter()
-                    .map(|m| m.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
-        }
-    }
-    let all = scenario::selected(&table.df, s, cols::SEGMENT)?;
-    let masks: Vec<Vec<bool>> = models
-        .iter()
-        .map(|m| m.rows.iter().map(|&r| all[r]).collect())
-        .collect();
-    let bounds: Vec<Vec<[f64; 2]>> = models.iter().map(|m| effects::bounds(m, layout)).collect();
-    let driver = s
-        .driver
-        .as_ref()
-        .and_then(|d| opts.attributes.iter().position(|a| a == d));
-    let reduce = |k: f64| -> Vec<Prepared> {
-        models
-            .iter()
-            .zip(&masks)
-            .zip(&bounds)
-            .map(|((m, mask), b)| match driver {
-                Some(j) => Prepared::Driver(effects::drive(m, layout, s, mask, j, scale, k)),
-                None => Prepared::Satisfaction(effects::reduce(m, layout, s, mask, scale, k, b)),
-            })
-            .collect()
-    };
-    let reduced = reduce(1.0);
-    let reached: usize = reduced.iter().map(Prepared::reached).sum();
-    if reached == 0 {
-        return Err(Error::Usage(format!(
-            "scenario '{}' ({}) reaches no customer: no one it selects is below the target or the top of the scale [{}, {}]; check the rule and the segment",
-            s.name,
-            s.describe(),
-            scale[0],
-            scale[1]
-        )));
-    }
-    let b = models.iter().map(|m| m.draws.len()).min().unwrap_or(0);
-    let usable: Vec<usize> = (0..b)
-        .filter(|&r| models.iter().all(|m| fitted(&m.draws[r])))
-        .collect();
-    let h = &opts.horizon;
-    let mult = h.multiplier();
-    let conf = chain.confidence;
-    let gain: f64 = reduced.iter().map(Prepared::points).sum();
-    let total_cost = cost_of(&s.cost, reached, gain, reached, reached);
-    // Per segment: the totals at the estimate and under each usable resample.
-    let per_segment: Vec<(Totals, Vec<Totals>)> = models
-        .iter()
-        .zip(&reduced)
-        .map(|(m, r)| {
-            let point = r.evaluate(&m.theta, layout);
-            let draws = usable
-                .iter()
-                .map(|&i| r.evaluate(&m.draws[i], layout))
-                .collect();
-            (point, draws)
-        })
-        .collect();
-    let outcome = |name: &str,
-                   customers: usize,
-                   mean_profit: f64,
-                   r_reached: usize,
-                   r_gain: f64,
-                   beyond: (usize, f64),
-                   point: Totals,
-                   draws: &[Totals]|
-     -> Outcome {
-        let cost = cost_of(&s.cost, r_reached, r_gain, r_reached, reached);
-        let per = |t: &Totals, f: fn(&Totals) -> f64| f(t) / r_reached.max(1) as f64;
-        let fig = |f: fn(&Totals) -> f64, per_customer: bool| {
-            let g = |t: &Totals| if per_customer { per(t, f) } else { f(t) };
-            Figure::of(g(&point), &draws.iter().map(g).collect::<Vec<_>>(), conf)
-        };
-        let npv_of = |t: &Totals| t.profit * mult - cost;
-        let npvs: Vec<f64> = draws.iter().map(npv_of).collect();
-        let roi_of = |v: f64| if cost > 0.0 { v / cost } else { f64::NAN };
-        Outcome {
-            segment: name.to_string(),
-            customers,
-            reached: r_reached,
-            mean_gain: point.satisfaction / r_reached.max(1) as f64,
-            mean_driver_gain: driver.map(|_| r_gain / r_reached.max(1) as f64),
-            share_of_wallet: fig(|t| t.share_of_wallet, true),
-            revenue: fig(|t| t.revenue, true),
-            profit: fig(|t| t.profit, true),
-            total_revenue: fig(|t| t.revenue, false),
-            total_profit: fig(|t| t.profit, false),
-            value: Figure::of(
-                point.profit * mult,
-                &draws.iter().map(|t| t.profit * mult).collect::<Vec<_>>(),
-                conf,
-            ),
-            cost,
-            npv: Figure::of(npv_of(&point), &npvs, conf),
-            roi: Figure::of(
-                roi_of(npv_of(&point)),
-                &npvs.iter().map(|v| roi_of(*v)).collect::<Vec<_>>(),
-                conf,
-            ),
-            mean_profit,
-            pays_off: if npvs.is_empty() {
-                f64::NAN
-            } else {
-                npvs.iter().filter(|v| **v > 0.0).count() as f64 / npvs.len() as f64
-            },
-            beyond_observed: beyond.0,
-            beyond_by: beyond.1,
-        }
-    };
-    let segment_beyond: Vec<(usize, f64)> = models
-        .iter()
-        .zip(&reduced)
-        .map(|(m, r)| r.beyond(&m.theta, layout))
-        .collect();
-    let mut segments = Vec::new();
-    let mut total_point = Totals::default();
-    let mut total_draws = vec![Totals::default(); usable.len()];
-    for ((m, r), (point, draws)) in models.iter().zip(&reduced).zip(&per_segment) {
-        total_point += *point;
-        for (t, d) in total_draws.iter_mut().zip(draws) {
-            *t += *d;
-        }
-        if r.reached() > 0 {
-            segments.push(outcome(
-                &m.name,
-                m.rows.len(),
-                m.mean_profit,
-                r.reached(),
-                r.points(),
-                r.beyond(&m.theta, layout),
-                *point,
-                draws,
-            ));
-        }
-    }
-    let beyond = (
-        segment_beyond.iter().map(|b| b.0).sum(),
-        segment_beyond.iter().map(|b| b.1).fold(0.0, f64::max),
-    );
-    let customers: usize = models.iter().map(|m| m.rows.len()).sum();
-    let mean_profit = models
-        .iter()
-        .map(|m| m.mean_profit * m.rows.len() as f64)
-        .sum::<f64>()
-        / customers.max(1) as f64;
-    let total = outcome(
-        "total",
-        customers,
-        mean_profit,
-        reached,
-        gain,
-        beyond,
-        total_point,
-        &total_draws,
-    );
-    // Payback, at the estimate and per resample.
-    let paybacks: Vec<f64> = total_draws
-        .iter()
-        .map(|t| h.payback(t.profit, total_cost).unwrap_or(f64::NAN))
-        .collect();
-    let payback_years = Figure::of(
-        h.payback(total_point.profit, total_cost)
-            .unwrap_or(f64::NAN),
-        &paybacks,
-        conf,
-    );
-    // Break-even: NPV over a grid of scaled changes.
-    let top = k_max(s, models, &masks, scale, driver);
-    let ks: Vec<f64> = (1..=GRID).map(|j| top * j as f64 / GRID as f64).collect();
-    let grid: Vec<Vec<Prepared>> = ks.iter().map(|&k| reduce(k)).collect();
-    let at_zero = -cost_of(&s.cost, reached, 0.0, reached, reached);
-    let npv_at = |theta_of: &dyn Fn(&SegmentModel) -> &[f64], red: &[Prepared]| -> (f64, f64) {
-        let mut profit = 0.0;
-        let mut g = 0.0;
-        for (m, r) in models.iter().zip(red) {
-            profit += r.evaluate(theta_of(m), layout).profit;
-            g += r.points();
-        }
-        let cost = cost_of(&s.cost, reached, g, reached, reached);
-        (profit * mult - cost, g)
-    };
-    let gain_at = |k: f64| -> f64 {
-        // The mean gain per customer reached at scale k (gains are piecewise linear in k).
-        let j = (k / top * GRID as f64).floor() as usize;
-        let (k0, g0) = if j == 0 {
-            (0.0, 0.0)
-        } else {
-            (ks[j - 1], grid[j - 1].iter().map(Prepared::points).sum())
-        };
-        let (k1, g1) = if j < GRID {
-            (ks[j], grid[j].iter().map(Prepared::points).sum::<f64>())
-        } else {
-            (k0, g0)
-        };
-        let g = if k1 > k0 {
-            g0 + (g1 - g0) * (k - k0) / (k1 - k0)
-        } else {
-            g0
-        };
-        g / reached as f64
-    };
-    let even_of = |theta_of: &dyn Fn(&SegmentModel) -> &[f64]| -> f64 {
-        let npvs: Vec<f64> = grid.iter().map(|red| npv_at(theta_of, red).0).collect();
-        economics::break_even(&ks, &npvs, at_zero).map_or(f64::NAN, gain_at)
-    };
-    let even_point = even_of(&|m| m.theta.as_slice());
-    // A driver scenario evaluates every customer under each θ: its break-even is found at
-    // the estimate only (resamples × grid points × customers would be slow).
-    let even_draws: Vec<f64> = if driver.is_some() {
-        Vec::new()
-    } else {
-        usable
-            .iter()
-            .map(|&i| even_of(&|m| m.draws[i].as_slice()))
-            .collect()
-    };
-    Ok(ScenarioResult {
-        name: s.name.clone(),
-        description: s.describe(),
-        scenario: s.clone(),
-        segments,
-        total,
-        payback_years,
-        break_even_gain: Figure::of(even_point, &even_draws, conf),
-        resamples: usable.len(),
     })
 }
 

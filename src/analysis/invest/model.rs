@@ -84,6 +84,17 @@ pub struct SegmentModel {
     pub draws: Vec<Vec<f64>>,
     /// The resamples drew hash blocks of customers.
     pub blocks: bool,
+    /// With retention per customer: each customer's discounted weight for each year of the
+    /// horizon (`years_len` per customer, in segment order); empty otherwise.
+    pub years: Vec<f64>,
+    pub years_len: usize,
+}
+
+impl SegmentModel {
+    /// Customer i's discounted year weights (empty with one rate for everyone).
+    pub fn year_weights(&self, i: usize) -> &[f64] {
+        &self.years[i * self.years_len..(i + 1) * self.years_len]
+    }
 }
 
 /// θ from a resample's cross-products. Columns: satisfaction, share of wallet, revenue,
@@ -225,5 +236,7 @@ pub fn fit(
         theta: point,
         draws,
         blocks,
+        years: Vec::new(),
+        years_len: 0,
     })
 }
