@@ -11,5 +11,6 @@ pub mod invest;
 pub mod metrics;
 pub mod regress;
 pub mod regress_parts;
+pub mod segments;
 pub mod study;
 pub mod value;

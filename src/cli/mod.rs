@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod regress;
 pub mod report;
+pub mod segments;
 pub mod simulate;
 pub mod value;
 
@@ -110,6 +111,13 @@ pub enum Command {
       --horizon 3 --discount 0.1 --retention 0.85 --fixed-cost 50000
   profitchain invest --study study.toml                      (the study's [[invest.scenario]])")]
     Invest(invest::InvestArgs),
+    /// Where does a regression differ? A linear model tree over the variables you name
+    /// (model-based recursive partitioning, as R partykit's lmtree).
+    #[command(after_help = "Examples:
+  profitchain segments --study notebooks-data/retail-bank/study.toml \\
+      -f \"share_of_wallet ~ satisfaction\" --by income_k --by tenure_years --by region
+  profitchain segments --data customers.csv -f \"profit ~ revenue\" --by channel --minsize 200 --format json")]
+    Segments(segments::SegmentsArgs),
     /// Full report: HTML, Markdown, charts and CSV/JSON/XLSX/LaTeX tables in a folder.
     #[command(after_help = "Examples:
   profitchain report --out report                     (the bundled brokerage sample)
@@ -136,6 +144,7 @@ pub fn compute(cli: Cli) -> Result<Outcome> {
         Command::Clv(a) => clv::compute(a, lang),
         Command::Csi(a) => csi::compute(a, lang),
         Command::Invest(a) => invest::compute(a, lang),
+        Command::Segments(a) => segments::compute(a, lang),
         Command::Drivers(a) => drivers::compute(a, lang),
         Command::Metrics(a) => metrics::compute(a, lang),
         Command::Report(a) => report::compute(a, lang),

@@ -75,7 +75,49 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
     if args.streaming {
         return streaming(args, &format, lang);
     }
-    let (df, file, id, diagnostics, inputs) = match (&args.data, &args.study) {
+    let Loaded {
+        df,
+        file,
+        id,
+        diagnostics,
+        inputs,
+    } = formula_table(
+        args.data.as_deref(),
+        args.study.as_deref(),
+        &formula,
+        args.id.clone(),
+        &args.file,
+        &args.audit,
+    )?;
+    super::not_an_input(&[args.output.as_deref()], &inputs)?;
+    let lang = super::language(lang, None)?;
+    let opts = options(&args, id)?;
+    let mut out = regress(&df, &file, &opts)?;
+    out.diagnostics = diagnostics;
+    outcome(out, &format, &args.output, &args.export, lang)
+}
+
+/// A table for a formula: read from `--data` through the input audit (the formula's
+/// columns made numbers, labelled non-answer codes stopped, totals excluded; a labelled code
+/// column used as categories shows its labels), or a study's built customer table.
+pub(super) struct Loaded {
+    pub df: polars::prelude::DataFrame,
+    /// How messages name the table.
+    pub file: String,
+    pub id: Option<String>,
+    pub diagnostics: crate::data::Diagnostics,
+    pub inputs: Vec<PathBuf>,
+}
+
+pub(super) fn formula_table(
+    data: Option<&std::path::Path>,
+    study: Option<&std::path::Path>,
+    formula: &Formula,
+    id: Option<String>,
+    file: &super::data_args::FileArgs,
+    audit: &super::data_args::AuditArgs,
+) -> Result<Loaded> {
+    let (df, file, id, diagnostics, inputs) = match (data, study) {
         (Some(path), _) => {
             // The formula's columns go through the audit: numbers made numbers, labelled
             // non-answer codes stopped, totals excluded.
@@ -88,7 +130,7 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
                 .collect();
             let ctx = TableAudit {
                 table: path.display().to_string(),
-                id: args.id.clone(),
+                id: id.clone(),
                 ratings: used
                     .iter()
                     .map(|c| RatingColumn {
@@ -98,12 +140,12 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
                         rating: false,
                     })
                     .collect(),
-                missing_codes: args.audit.codes()?,
-                allow_out_of_range: args.audit.allow_out_of_range,
+                missing_codes: audit.codes()?,
+                allow_out_of_range: audit.allow_out_of_range,
                 totals: true,
                 ..Default::default()
             };
-            let a = audit::read(path, &args.file.options()?, ctx, &numeric).map_err(|e| {
+            let a = audit::read(path, &file.options()?, ctx, &numeric).map_err(|e| {
                 let column = match &e {
                     Error::NonNumeric { column, .. } => column.clone(),
                     _ => String::new(),
@@ -121,32 +163,33 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
             (
                 df,
                 path.display().to_string(),
-                args.id.clone(),
+                id.clone(),
                 a.diagnostics,
-                vec![path.clone()],
+                vec![path.to_path_buf()],
             )
         }
         (None, Some(study)) => {
             let mut s = Study::from_file(study)?;
-            s.options.missing_codes.merge(args.audit.codes()?);
-            s.options.allow_out_of_range |= args.audit.allow_out_of_range;
+            s.options.missing_codes.merge(audit.codes()?);
+            s.options.allow_out_of_range |= audit.allow_out_of_range;
             let table = crate::analysis::study::build(&s)?.table;
             (
                 table.df,
                 format!("customer table of {}", study.display()),
-                args.id.clone().or(Some(table.id)),
+                id.clone().or(Some(table.id)),
                 table.diagnostics,
                 super::study_inputs(&s),
             )
         }
         (None, None) => return Err(Error::Usage("give --data FILE or --study FILE".into())),
     };
-    super::not_an_input(&[args.output.as_deref()], &inputs)?;
-    let lang = super::language(lang, None)?;
-    let opts = options(&args, id)?;
-    let mut out = regress(&df, &file, &opts)?;
-    out.diagnostics = diagnostics;
-    outcome(out, &format, &args.output, &args.export, lang)
+    Ok(Loaded {
+        df,
+        file,
+        id,
+        diagnostics,
+        inputs,
+    })
 }
 
 fn options(args: &RegressArgs, id: Option<String>) -> Result<RegressOptions> {

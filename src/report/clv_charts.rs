@@ -101,28 +101,13 @@ pub fn frequency_svg(r: &ClvResult, h: &Holdout, lang: Lang) -> Result<String> {
             .build_cartesian_2d(-0.5..groups as f64 - 0.5, 0.0..y_max)
             .map_err(chart_err)?;
         let labels: Vec<String> = h.by_frequency.iter().map(|b| b.frequency.clone()).collect();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(theme::GRID)
-            .axis_style(INK.mix(0.6))
-            .label_style((FONT, 13).into_font().color(&INK))
-            .axis_desc_style((FONT, 14).into_font().color(&INK))
-            .x_labels(groups)
-            .x_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|v| theme::tick(*v))
-            .x_desc(lang.t("clv_freq_x"))
-            .y_desc(lang.t("clv_freq_y"))
-            .draw()
-            .map_err(chart_err)?;
+        theme::category_mesh(
+            &mut chart,
+            &labels,
+            false,
+            lang.t("clv_freq_x"),
+            lang.t("clv_freq_y"),
+        )?;
         let mut entries = Vec::new();
         for (s, (name, values)) in series.iter().enumerate() {
             let colour = if s == 0 { INK } else { PALETTE[(s - 1) % 7] };

@@ -71,28 +71,9 @@ pub fn profit_svg(r: &InvestResult, lang: Lang) -> Result<String> {
             .y_label_area_size(label_width + 10)
             .build_cartesian_2d(lo..hi, -0.5..n as f64 - 0.5)
             .map_err(chart_err)?;
-        let labels: Vec<String> = rows.iter().map(|(l, _)| l.clone()).collect();
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(theme::GRID)
-            .axis_style(INK.mix(0.6))
-            .label_style((FONT, 13).into_font().color(&INK))
-            .axis_desc_style((FONT, 14).into_font().color(&INK))
-            .y_labels(n)
-            .y_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < n {
-                    labels[n - 1 - i as usize].clone()
-                } else {
-                    String::new()
-                }
-            })
-            .x_label_formatter(&|v| theme::tick(*v))
-            .x_desc(lang.t("inv_chart_profit_x"))
-            .draw()
-            .map_err(chart_err)?;
+        // Top to bottom in the order of the rows.
+        let labels: Vec<String> = rows.iter().rev().map(|(l, _)| l.clone()).collect();
+        theme::category_mesh(&mut chart, &labels, true, lang.t("inv_chart_profit_x"), "")?;
         for (k, (_, o)) in rows.iter().enumerate() {
             let y = (n - 1 - k) as f64;
             let v = o.profit.estimate;

@@ -20,6 +20,7 @@ pub mod invest;
 pub mod invest_charts;
 pub mod metrics;
 pub mod regression;
+pub mod segments;
 pub mod summary_zh;
 pub mod text;
 pub mod theme;

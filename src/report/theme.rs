@@ -3,6 +3,7 @@
 //! formatted by magnitude (`500`, `1,000`, `1.5k`, `0.25`; never `500.0`).
 
 use plotters::coord::ranged1d::ValueFormatter;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -84,6 +85,52 @@ where
         .y_label_formatter(&|v| tick(*v))
         .draw()
         .map_err(chart_err)
+}
+
+/// Configure a mesh whose category axis — x, or y with `on_y` — is labelled by `labels` at
+/// 0, 1, … (no grid lines across the categories); the other axis as [`mesh`] does.
+pub fn category_mesh<'a, DB>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    labels: &[String],
+    on_y: bool,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+{
+    let label = |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 {
+            labels.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let mut m = chart.configure_mesh();
+    m.light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(INK.mix(0.6))
+        .label_style((FONT, 13).into_font().color(&INK))
+        .axis_desc_style((FONT, 14).into_font().color(&INK));
+    if !x_desc.is_empty() {
+        m.x_desc(x_desc);
+    }
+    if !y_desc.is_empty() {
+        m.y_desc(y_desc);
+    }
+    if on_y {
+        m.disable_y_mesh()
+            .y_labels(labels.len())
+            .y_label_formatter(&label)
+            .x_label_formatter(&|v| tick(*v));
+    } else {
+        m.disable_x_mesh()
+            .x_labels(labels.len())
+            .x_label_formatter(&label)
+            .y_label_formatter(&|v| tick(*v));
+    }
+    m.draw().map_err(chart_err)
 }
 
 /// How a legend entry is drawn.

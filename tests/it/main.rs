@@ -28,6 +28,7 @@ mod peers;
 mod pls;
 mod report;
 mod scale;
+mod segments;
 mod simulate;
 mod sources;
 mod value;

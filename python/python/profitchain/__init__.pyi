@@ -359,6 +359,32 @@ def invest(
 ) -> Result:
     """Return on satisfaction: what raising satisfaction is worth per segment, through the fitted chain, with bootstrap intervals, against a programme's cost"""
 
+def segments(
+    *,
+    data: Optional[Table] = None,
+    study: Optional[Study] = None,
+    formula: Optional[Union[Value, Sequence[Value]]] = None,
+    by: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    minsize: Optional[Union[Value, Sequence[Value]]] = None,
+    alpha: Optional[Union[Value, Sequence[Value]]] = None,
+    maxdepth: Optional[Union[Value, Sequence[Value]]] = None,
+    trim: Optional[Union[Value, Sequence[Value]]] = None,
+    no_bonferroni: Optional[bool] = None,
+    id: Optional[Union[Value, Sequence[Value]]] = None,
+    format: Optional[Union[Value, Sequence[Value]]] = None,
+    output: Optional[Union[Value, Sequence[Value]]] = None,
+    export: Optional[Union[Value, Sequence[Value]]] = None,
+    force: Optional[bool] = None,
+    sheet: Optional[Union[Value, Sequence[Value]]] = None,
+    encoding: Optional[Union[Value, Sequence[Value]]] = None,
+    separator: Optional[Union[Value, Sequence[Value]]] = None,
+    decimal_comma: Optional[bool] = None,
+    missing_codes: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    allow_out_of_range: Optional[bool] = None,
+    lang: Optional[str] = None,
+) -> Result:
+    """Where does a regression differ? A linear model tree over the variables you name (model-based recursive partitioning, as R partykit's lmtree)"""
+
 def report(
     *,
     study: Optional[Study] = None,

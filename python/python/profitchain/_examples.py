@@ -63,6 +63,13 @@ EXAMPLES = {
     >>> res.outcomes["segment"].to_list()
     ['profitable', 'unprofitable', 'total']
 """,
+    "segments": """    >>> res = pc.segments(study=study, formula="share_of_wallet ~ satisfaction",
+    ...                   by=["income_k", "tenure_years", "region"], maxdepth=3)
+    >>> [n["split"]["variable"] for n in res.to_dict()["tree"]["nodes"] if n["split"]]
+    ['income_k', 'tenure_years', 'tenure_years']
+    >>> res.table_names
+    ['nodes', 'tests', 'coefficients']
+""",
     "report": """    >>> import os
     >>> res = pc.report(study=study, out=folder + "/report", bootstrap=0)
     >>> os.path.exists(folder + "/report/report.html")

@@ -32,6 +32,7 @@ _MAIN = {
     "metrics": ["metrics"],
     "value": ["deciles", "whale_curve"],
     "build": ["diagnostics"],
+    "segments": ["coefficients", "tests"],
 }
 
 

@@ -1,0 +1,123 @@
+//! `profitchain segments`
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::analysis::segments::{self, TreeOptions};
+use crate::report::segments as render;
+use crate::stats::Formula;
+use crate::Result;
+
+use super::regress::{formula_table, Loaded};
+use super::Rendered;
+
+/// Where does a regression differ? A linear model tree: model-based recursive partitioning
+/// over the variables you name (partykit's lmtree).
+#[derive(Debug, Args)]
+pub struct SegmentsArgs {
+    /// Table: any format `regress` reads.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "study",
+        conflicts_with = "study"
+    )]
+    pub data: Option<PathBuf>,
+    /// Or: a study file; the tree grows on its built customer table.
+    #[arg(long, value_name = "FILE")]
+    pub study: Option<PathBuf>,
+    /// The regression, e.g. "share_of_wallet ~ satisfaction".
+    #[arg(long, short = 'f')]
+    pub formula: String,
+    /// A partitioning variable (repeatable): numbers split at a value, anything else by
+    /// groups of its categories.
+    #[arg(long = "by", value_name = "COL", required = true)]
+    pub by: Vec<String>,
+    /// Smallest node (default 10 × the number of coefficients).
+    #[arg(long, value_name = "N")]
+    pub minsize: Option<usize>,
+    /// Split while the smallest (Bonferroni-adjusted) instability p-value is at most this.
+    #[arg(long, default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Deepest level of nodes (the root is 1); default: no limit.
+    #[arg(long, value_name = "N")]
+    pub maxdepth: Option<usize>,
+    /// Share of customers trimmed at each end of the supLM scan (or, above 1, a number).
+    #[arg(long, default_value_t = 0.1)]
+    pub trim: f64,
+    /// Do not adjust the p-values for the number of variables tested.
+    #[arg(long)]
+    pub no_bonferroni: bool,
+    /// Id column, to name customers in messages.
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// Output format: text (default), json or csv (one row per node and coefficient).
+    #[arg(long, value_parser = ["text", "json", "csv"])]
+    pub format: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub export: super::ExportArgs,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
+    #[command(flatten)]
+    pub audit: super::data_args::AuditArgs,
+}
+
+pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome> {
+    let format = super::output_format(
+        &args.output,
+        args.format.as_deref(),
+        &["text", "json", "csv"],
+        &args.export,
+    )?;
+    let formula = Formula::parse(&args.formula)?;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(crate::Error::Usage(format!(
+            "--alpha {}: a level between 0 and 1, e.g. 0.05",
+            args.alpha
+        )));
+    }
+    if args.maxdepth == Some(0) || args.minsize == Some(0) || !(args.trim > 0.0 && args.trim != 0.5)
+    {
+        return Err(crate::Error::Usage(
+            "--maxdepth and --minsize are 1 or more, --trim above 0 (a share below 0.5, or a number of customers)".into(),
+        ));
+    }
+    let Loaded {
+        df, file, inputs, ..
+    } = formula_table(
+        args.data.as_deref(),
+        args.study.as_deref(),
+        &formula,
+        args.id.clone(),
+        &args.file,
+        &args.audit,
+    )?;
+    super::not_an_input(&[args.output.as_deref()], &inputs)?;
+    let lang = super::language(lang, None)?;
+    let opts = TreeOptions {
+        alpha: args.alpha,
+        bonferroni: !args.no_bonferroni,
+        minsize: args.minsize,
+        maxdepth: args.maxdepth.unwrap_or(usize::MAX),
+        trim: args.trim,
+    };
+    let result = segments::run(&df, &file, &args.formula, &args.by, &opts)?;
+    let rendered = match format.as_str() {
+        "json" => Rendered::Text(super::to_json(&result)? + "\n"),
+        "csv" => Rendered::Text(render::csv(&result)?),
+        _ => Rendered::Text(render::text_in(&result, lang)),
+    };
+    let json = super::to_json(&result)? + "\n";
+    let export = render::export(&result)?;
+    Ok(
+        super::Outcome::new("segments", json, rendered, result, |r, l| {
+            Ok(render::text_in(r, l))
+        })
+        .to(&args.output)
+        .with_export(export, &args.export),
+    )
+}

@@ -1,0 +1,280 @@
+//! Rendering of a linear model tree: the tree as partykit prints it, each node's
+//! parameter-instability tests, and each leaf's coefficients with standard errors.
+
+use std::fmt::Write;
+
+use polars::prelude::*;
+
+use super::i18n::Lang;
+use crate::analysis::segments::tree::Node;
+use crate::analysis::segments::TreeResult;
+use crate::error::{Error, Result};
+use crate::format::{fixed, num, pvalue, thousands};
+
+/// The indentation of a node at `depth`, as partykit draws the tree.
+fn depth_prefix(depth: usize) -> String {
+    "|   ".repeat(depth.saturating_sub(1))
+}
+
+fn node(r: &TreeResult, id: usize) -> Option<&Node> {
+    r.tree.nodes.iter().find(|n| n.id == id)
+}
+
+/// The text output in `lang`.
+pub fn text_in(r: &TreeResult, lang: Lang) -> String {
+    let mut s = String::new();
+    let o = &r.options;
+    let _ = writeln!(
+        s,
+        "{}",
+        lang.f(
+            "seg_title",
+            &[("f", &r.formula), ("by", &r.partition.join(" + "))]
+        )
+    );
+    let _ = writeln!(
+        s,
+        "{}",
+        lang.f(
+            "seg_setup",
+            &[
+                ("n", &thousands(r.n as f64, 0)),
+                ("minsize", &r.tree.minsize),
+                ("alpha", &o.alpha),
+                (
+                    "adj",
+                    &lang.t(if o.bonferroni {
+                        "seg_bonferroni"
+                    } else {
+                        "seg_unadjusted"
+                    }),
+                ),
+                ("trim", &o.trim),
+            ]
+        )
+    );
+    for w in &r.warnings {
+        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
+    }
+    let _ = writeln!(s);
+    for nd in &r.tree.nodes {
+        let head = if nd.id == 1 {
+            lang.t("seg_root").to_string()
+        } else {
+            nd.rule.clone()
+        };
+        let pre = depth_prefix(nd.depth);
+        if nd.leaf {
+            let _ = writeln!(
+                s,
+                "{pre}[{}] {head}: n = {}",
+                nd.id,
+                thousands(nd.n as f64, 0)
+            );
+            let names: Vec<String> = nd.coefficients.iter().map(|c| c.term.clone()).collect();
+            let vals: Vec<String> = nd.coefficients.iter().map(|c| num(c.estimate, 7)).collect();
+            let ses: Vec<String> = nd
+                .coefficients
+                .iter()
+                .map(|c| format!("({})", num(c.std_error, 4)))
+                .collect();
+            let w: Vec<usize> = (0..names.len())
+                .map(|j| names[j].len().max(vals[j].len()).max(ses[j].len()))
+                .collect();
+            for line in [&names, &vals, &ses] {
+                let cells: Vec<String> = line
+                    .iter()
+                    .zip(&w)
+                    .map(|(c, w)| format!("{c:>w$}"))
+                    .collect();
+                let _ = writeln!(s, "{pre}|    {}", cells.join("  "));
+            }
+        } else {
+            let _ = writeln!(s, "{pre}[{}] {head}", nd.id);
+        }
+    }
+    let inner = r.tree.nodes.iter().filter(|n| !n.leaf).count();
+    let leaves = r.tree.nodes.len() - inner;
+    let k = r.tree.nodes.first().map_or(0, |n| n.coefficients.len());
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{}", lang.f("seg_inner", &[("k", &inner)]));
+    let _ = writeln!(s, "{}", lang.f("seg_terminal", &[("k", &leaves)]));
+    let _ = writeln!(s, "{}", lang.f("seg_params", &[("k", &k)]));
+    let _ = writeln!(
+        s,
+        "{}",
+        lang.f("seg_objective", &[("v", &num(r.tree.objective, 7))])
+    );
+    // The tests: one row per node tested, statistic and p-value per variable.
+    let tested: Vec<&Node> = r
+        .tree
+        .nodes
+        .iter()
+        .filter(|n| !n.tests.is_empty())
+        .collect();
+    if !tested.is_empty() {
+        let _ = writeln!(s, "\n{}", lang.t("seg_tests"));
+        let w = r
+            .partition
+            .iter()
+            .map(|p| p.chars().count().max(18))
+            .collect::<Vec<_>>();
+        let header: Vec<String> = r
+            .partition
+            .iter()
+            .zip(&w)
+            .map(|(p, w)| format!("{p:>w$}"))
+            .collect();
+        let _ = writeln!(s, "  {:<6}{}", lang.t("seg_node"), header.join(" "));
+        for nd in tested {
+            let cells: Vec<String> = nd
+                .tests
+                .iter()
+                .zip(&w)
+                .map(|(t, w)| {
+                    let p = if t.p_value.is_nan() {
+                        "–".to_string()
+                    } else {
+                        pvalue(t.p_value)
+                    };
+                    format!("{:>w$}", format!("{} ({p})", fixed(t.statistic, 2)))
+                })
+                .collect();
+            let _ = writeln!(s, "  {:<6}{}", format!("[{}]", nd.id), cells.join(" "));
+        }
+    }
+    // The leaves with their paths, as segments.
+    let _ = writeln!(s, "\n{}", lang.t("seg_leaves"));
+    for nd in r.tree.nodes.iter().filter(|n| n.leaf) {
+        let _ = writeln!(
+            s,
+            "  [{}] {} (n = {})",
+            nd.id,
+            path(r, nd.id).join(lang.t("seg_and")),
+            thousands(nd.n as f64, 0)
+        );
+    }
+    s
+}
+
+/// The rules from the root down to node `id`.
+pub fn path(r: &TreeResult, id: usize) -> Vec<String> {
+    let mut rules = Vec::new();
+    let mut at = node(r, id);
+    while let Some(nd) = at {
+        if nd.parent.is_some() {
+            rules.push(nd.rule.clone());
+        }
+        at = nd.parent.and_then(|p| node(r, p));
+    }
+    rules.reverse();
+    if rules.is_empty() {
+        rules.push("all".into());
+    }
+    rules
+}
+
+fn tables(r: &TreeResult) -> Result<(DataFrame, DataFrame, DataFrame)> {
+    let nodes = &r.tree.nodes;
+    let node_df = DataFrame::new_infer_height(vec![
+        Column::new(
+            "node".into(),
+            nodes.iter().map(|n| n.id as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "parent".into(),
+            nodes
+                .iter()
+                .map(|n| n.parent.map(|p| p as u64))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "depth".into(),
+            nodes.iter().map(|n| n.depth as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "leaf".into(),
+            nodes.iter().map(|n| n.leaf).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n".into(),
+            nodes.iter().map(|n| n.n as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "path".into(),
+            nodes
+                .iter()
+                .map(|n| path(r, n.id).join(" & "))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "split".into(),
+            nodes
+                .iter()
+                .map(|n| n.split.as_ref().map(|s| s.variable.clone()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "rss".into(),
+            nodes.iter().map(|n| n.rss).collect::<Vec<_>>(),
+        ),
+    ])?;
+    let (mut tn, mut tv, mut ts, mut tp) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut cn, mut ct, mut ce, mut cs, mut cl) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for n in nodes {
+        for t in &n.tests {
+            tn.push(n.id as u64);
+            tv.push(t.variable.clone());
+            ts.push(t.statistic);
+            tp.push(t.p_value);
+        }
+        for c in &n.coefficients {
+            cn.push(n.id as u64);
+            ct.push(c.term.clone());
+            ce.push(c.estimate);
+            cs.push(c.std_error);
+            cl.push(n.leaf);
+        }
+    }
+    let tests = DataFrame::new_infer_height(vec![
+        Column::new("node".into(), tn),
+        Column::new("variable".into(), tv),
+        Column::new("statistic".into(), ts),
+        Column::new("p_value".into(), tp),
+    ])?;
+    let coefs = DataFrame::new_infer_height(vec![
+        Column::new("node".into(), cn),
+        Column::new("leaf".into(), cl),
+        Column::new("term".into(), ct),
+        Column::new("estimate".into(), ce),
+        Column::new("std_error".into(), cs),
+    ])?;
+    Ok((node_df, tests, coefs))
+}
+
+/// CSV: one row per node and coefficient.
+pub fn csv(r: &TreeResult) -> Result<String> {
+    super::export::table_csv(&export(r)?, "coefficients")
+}
+
+/// The export: nodes, tests, coefficients, summary.json.
+pub fn export(r: &TreeResult) -> Result<super::export::Export> {
+    let (nodes, tests, coefs) = tables(r)?;
+    let table = |name: &str, df: DataFrame| super::export::Table {
+        name: name.into(),
+        df,
+    };
+    Ok(super::export::Export {
+        lang: Default::default(),
+        overview: vec![],
+        tables: vec![
+            table("nodes", nodes),
+            table("tests", tests),
+            table("coefficients", coefs),
+        ],
+        json: serde_json::to_string_pretty(r).map_err(|e| Error::Internal(e.to_string()))? + "\n",
+        latex: None,
+        files: Vec::new(),
+    })
+}

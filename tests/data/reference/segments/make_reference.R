@@ -1,0 +1,77 @@
+# Reference results for `profitchain segments` from R (run once; R never runs in the tests):
+#   Rscript tests/data/reference/segments/make_reference.R
+# Debian packages: r-base-core r-cran-partykit r-cran-flexmix. Writes, beside this script:
+#   tree_data.csv     a generated case: share of wallet on satisfaction whose intercept and
+#                     slope differ by tenure (a split at 10 years) and, among long-tenure
+#                     customers, by region; income, age and channel are noise
+#   lmtree_nodes.csv  every node: id, parent, split variable and rule, n
+#   lmtree_tests.csv  every node's parameter-instability tests (sctest): statistic, p-value
+#   lmtree_coef.csv   every leaf's coefficients and OLS standard errors
+#   lmtree_print.txt  the tree as partykit prints it
+#   versions.txt      R, partykit and flexmix versions
+# and src/stats/mob/hansen1997.csv, partykit's table of Hansen's (1997) response-surface
+# coefficients for the supLM p-values (25 trimming values per number of parameters 1..40).
+suppressMessages({library(partykit); library(flexmix)})
+here <- dirname(normalizePath(sub("--file=", "", grep("--file=", commandArgs(FALSE), value = TRUE))))
+root <- normalizePath(file.path(here, "..", "..", "..", ".."))
+set.seed(20261201)
+n <- 800
+d <- data.frame(
+  id = sprintf("C%04d", 1:n),
+  satisfaction = round(runif(n, 1, 10), 1),
+  tenure = sample(0:30, n, replace = TRUE),
+  income = round(rlnorm(n, 4, 0.4), 1),
+  age = sample(20:75, n, replace = TRUE),
+  region = factor(sample(c("north", "south", "east", "west"), n, replace = TRUE)),
+  channel = factor(sample(c("branch", "online", "phone"), n, replace = TRUE))
+)
+long <- d$tenure > 10
+ne <- d$region %in% c("north", "east")
+a <- ifelse(!long, 0.20, ifelse(ne, 0.10, 0.30))
+b <- ifelse(!long, 0.02, ifelse(ne, 0.06, 0.01))
+d$share_of_wallet <- round(a + b * d$satisfaction + rnorm(n, 0, 0.05), 4)
+write.csv(d, file.path(here, "tree_data.csv"), row.names = FALSE, quote = FALSE)
+
+tr <- lmtree(share_of_wallet ~ satisfaction | tenure + income + age + region + channel,
+  data = d, minsize = 40, alpha = 0.05, bonferroni = TRUE)
+capture.output(print(tr), file = file.path(here, "lmtree_print.txt"))
+
+ids <- nodeids(tr)
+nodes <- do.call(rbind, lapply(ids, function(i) {
+  nd <- node_party(tr[[i]])
+  sp <- split_node(nd)
+  parent <- if (i == 1) NA else max(ids[ids < i & sapply(ids, function(j) i %in% nodeids(tr[[j]]))])
+  n_i <- nrow(data_party(tr, i))
+  if (is.null(sp)) {
+    data.frame(node = i, parent = parent, kind = "leaf", variable = "", rule = "", n = n_i)
+  } else {
+    v <- names(d[, -1])[0]
+    var <- names(tr$data)[varid_split(sp)]
+    rule <- if (!is.null(breaks_split(sp))) sprintf("<= %.10g", breaks_split(sp)) else
+      paste(levels(tr$data[[var]])[index_split(sp) == 1L], collapse = "+")
+    data.frame(node = i, parent = parent, kind = "inner", variable = var, rule = rule, n = n_i)
+  }
+}))
+write.csv(nodes, file.path(here, "lmtree_nodes.csv"), row.names = FALSE, quote = FALSE)
+
+tests <- do.call(rbind, lapply(ids, function(i) {
+  s <- sctest.modelparty(tr, node = i)
+  if (is.null(s)) return(NULL)
+  data.frame(node = i, variable = colnames(s), statistic = sprintf("%.15g", s[1, ]),
+    p_value = sprintf("%.15g", s[2, ]))
+}))
+write.csv(tests, file.path(here, "lmtree_tests.csv"), row.names = FALSE, quote = FALSE)
+
+coefs <- do.call(rbind, lapply(nodeids(tr, terminal = TRUE), function(i) {
+  m <- summary(tr, node = i)$coefficients
+  data.frame(node = i, term = rownames(m), estimate = sprintf("%.15g", m[, 1]),
+    std_error = sprintf("%.15g", m[, 2]))
+}))
+write.csv(coefs, file.path(here, "lmtree_coef.csv"), row.names = FALSE, quote = FALSE)
+
+beta <- partykit:::mob_beta_suplm
+write.table(format(beta, digits = 17), file.path(root, "src", "stats", "mob", "hansen1997.csv"),
+  sep = ",", row.names = FALSE, col.names = c("b0", "b1", "df"), quote = FALSE)
+
+writeLines(c(R.version.string, paste("partykit", packageVersion("partykit")),
+  paste("flexmix", packageVersion("flexmix"))), file.path(here, "versions.txt"))

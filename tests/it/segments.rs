@@ -1,0 +1,200 @@
+//! `segments`: the linear model tree against R partykit's `lmtree()` on a generated case
+//! (tests/data/reference/segments, written once by make_reference.R): the same splits,
+//! leaf coefficients and standard errors to 1e-8, every node's parameter-instability
+//! statistics and Bonferroni-adjusted p-values to 1e-4 (relative).
+
+use profitchain::analysis::segments::{self, TreeOptions};
+
+use crate::common::data;
+
+fn csv(name: &str) -> Vec<Vec<String>> {
+    std::fs::read_to_string(data(&format!("reference/segments/{name}")))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * b.abs().max(1e-300)
+}
+
+#[test]
+fn lmtree_matches_partykit() {
+    let path = data("reference/segments/tree_data.csv");
+    let df = profitchain::data::load::read(&path, &Default::default()).unwrap();
+    let by: Vec<String> = ["tenure", "income", "age", "region", "channel"]
+        .map(String::from)
+        .to_vec();
+    let opts = TreeOptions {
+        minsize: Some(40),
+        ..Default::default()
+    };
+    let r = segments::run(
+        &df,
+        "tree_data.csv",
+        "share_of_wallet ~ satisfaction",
+        &by,
+        &opts,
+    )
+    .unwrap();
+    let nodes = &r.tree.nodes;
+    let want = csv("lmtree_nodes.csv");
+    assert_eq!(nodes.len(), want.len());
+    for (nd, w) in nodes.iter().zip(&want) {
+        assert_eq!(nd.id.to_string(), w[0]);
+        assert_eq!(nd.n.to_string(), w[5], "node {}", nd.id);
+        assert_eq!(nd.leaf, w[2] == "leaf", "node {}", nd.id);
+        if let Some(s) = &nd.split {
+            assert_eq!(s.variable, w[3]);
+            match s.threshold {
+                Some(t) => assert_eq!(format!("<= {t}"), w[4]),
+                None => assert_eq!(s.left_levels.join("+"), w[4]),
+            }
+        }
+    }
+    for w in csv("lmtree_coef.csv") {
+        let nd = nodes.iter().find(|n| n.id.to_string() == w[0]).unwrap();
+        let term = w[1].replace("(Intercept)", "Intercept");
+        let c = nd.coefficients.iter().find(|c| c.term == term).unwrap();
+        let (est, se): (f64, f64) = (w[2].parse().unwrap(), w[3].parse().unwrap());
+        assert!(
+            (c.estimate - est).abs() < 1e-8,
+            "node {} {term}: {} vs {est}",
+            w[0],
+            c.estimate
+        );
+        assert!((c.std_error - se).abs() < 1e-8, "node {} {term} se", w[0]);
+    }
+    for w in csv("lmtree_tests.csv") {
+        let nd = nodes.iter().find(|n| n.id.to_string() == w[0]).unwrap();
+        let t = nd.tests.iter().find(|t| t.variable == w[1]).unwrap();
+        let (stat, p): (f64, f64) = (w[2].parse().unwrap(), w[3].parse().unwrap());
+        assert!(
+            close(t.statistic, stat, 1e-8),
+            "node {} {}: stat {} vs {stat}",
+            w[0],
+            w[1],
+            t.statistic
+        );
+        assert!(
+            close(t.p_value, p, 1e-4),
+            "node {} {}: p {} vs {p}",
+            w[0],
+            w[1],
+            t.p_value
+        );
+    }
+}
+
+/// The command line: the tree in text (as partykit prints it), JSON and CSV; the retail-bank
+/// sample, where income and tenure moderate satisfaction → share of wallet, splits on them
+/// and not on region; bad input stops with exit 2 and the fix, a one-valued variable warns.
+#[test]
+fn command_line_and_bad_input() {
+    use crate::common::{bin, json_of};
+    let data = data("reference/segments/tree_data.csv");
+    let out = bin()
+        .args(["segments", "--data"])
+        .arg(&data)
+        .args([
+            "-f",
+            "share_of_wallet ~ satisfaction",
+            "--by",
+            "tenure",
+            "--by",
+            "region",
+        ])
+        .args(["--minsize", "40"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for want in [
+        "[2] tenure <= 10: n = 272",
+        "[4] region in east, north: n = 285",
+        "Number of terminal nodes: 3",
+        "Objective function (residual sum of squares): 2.154614",
+    ] {
+        assert!(text.contains(want), "{want}\n{text}");
+    }
+    let bank = crate::common::data("../../notebooks-data/retail-bank/study.toml");
+    let j = json_of(
+        bin()
+            .args(["segments", "--study"])
+            .arg(&bank)
+            .args(["-f", "share_of_wallet ~ satisfaction"])
+            .args(["--by", "income_k", "--by", "tenure_years", "--by", "region"])
+            .args(["--maxdepth", "3", "--format", "json"]),
+    );
+    let split: Vec<&str> = j["tree"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|n| n["split"]["variable"].as_str())
+        .collect();
+    assert!(
+        split.contains(&"income_k") && split.contains(&"tenure_years"),
+        "{split:?}"
+    );
+    assert!(!split.contains(&"region"), "{split:?}");
+    let zh = bin()
+        .args(["--lang", "zh", "segments", "--data"])
+        .arg(&data)
+        .args([
+            "-f",
+            "share_of_wallet ~ satisfaction",
+            "--by",
+            "tenure",
+            "--minsize",
+            "40",
+        ])
+        .output()
+        .unwrap();
+    let zh = String::from_utf8(zh.stdout).unwrap();
+    assert!(zh.contains("线性模型树") && zh.contains("叶节点"), "{zh}");
+    let fails = |extra: &[&str], want: &str| {
+        let out = bin()
+            .args(["segments", "--data"])
+            .arg(&data)
+            .args(["-f", "share_of_wallet ~ satisfaction"])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.starts_with("error:") && err.contains(want),
+            "{extra:?}: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    };
+    fails(&["--by", "tenure", "--minsize", "800"], "--minsize");
+    fails(&["--by", "tenur"], "tenur");
+    fails(&["--by", "tenure", "--alpha", "0"], "--alpha");
+    let dir = tempfile::TempDir::new().unwrap();
+    let one = crate::common::write(
+        dir.path(),
+        "one.csv",
+        &(0..100).fold("x,y,z,e\n".to_string(), |s, i| {
+            s + &format!("{i},{},1,\n", (i * 7 % 13) as f64 + 0.5 * i as f64)
+        }),
+    );
+    let out = bin()
+        .args(["segments", "--data"])
+        .arg(&one)
+        .args(["-f", "y ~ x", "--by", "z"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("one value only"));
+    let out = bin()
+        .args(["segments", "--data"])
+        .arg(&one)
+        .args(["-f", "y ~ x", "--by", "e"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no value at all"));
+}
