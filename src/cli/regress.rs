@@ -16,18 +16,8 @@ use super::Rendered;
 /// Fit an OLS formula with full inference, overall or per group.
 #[derive(Debug, Args)]
 pub struct RegressArgs {
-    /// Table to fit: CSV/TSV, whitespace .txt/.dat, Parquet, IPC/Arrow, NDJSON, SPSS
-    /// .sav/.zsav, Stata .dta, Excel .xlsx/.xlsm/.xlsb/.xls or .ods.
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "study",
-        conflicts_with = "study"
-    )]
-    pub data: Option<PathBuf>,
-    /// Or: a study file; the model is fitted on its built customer table.
-    #[arg(long, value_name = "FILE")]
-    pub study: Option<PathBuf>,
+    #[command(flatten)]
+    pub table: TableArgs,
     /// Model formula, e.g. "revenue ~ satisfaction + share_of_wallet".
     #[arg(long, short = 'f')]
     pub formula: String,
@@ -40,9 +30,6 @@ pub struct RegressArgs {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
-    /// Id column, to name influential rows.
-    #[arg(long, value_name = "COL")]
-    pub id: Option<String>,
     /// Output format: text (default), json, csv (one row per group and term), markdown or
     /// xlsx (with -o FILE.xlsx). The extension of -o chooses it too.
     #[arg(long, value_parser = ["text", "json", "csv", "markdown", "xlsx"])]
@@ -58,10 +45,6 @@ pub struct RegressArgs {
     pub streaming: bool,
     #[command(flatten)]
     pub export: super::ExportArgs,
-    #[command(flatten)]
-    pub file: super::data_args::FileArgs,
-    #[command(flatten)]
-    pub audit: super::data_args::AuditArgs,
 }
 
 pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> {
@@ -81,20 +64,37 @@ pub fn compute(args: RegressArgs, lang: Option<&str>) -> Result<super::Outcome> 
         id,
         diagnostics,
         inputs,
-    } = formula_table(
-        args.data.as_deref(),
-        args.study.as_deref(),
-        &formula,
-        args.id.clone(),
-        &args.file,
-        &args.audit,
-    )?;
+    } = formula_table(&args.table, &formula)?;
     super::not_an_input(&[args.output.as_deref()], &inputs)?;
     let lang = super::language(lang, None)?;
     let opts = options(&args, id)?;
     let mut out = regress(&df, &file, &opts)?;
     out.diagnostics = diagnostics;
     outcome(out, &format, &args.output, &args.export, lang)
+}
+
+/// The table a formula is fitted on, and how it is read.
+#[derive(Debug, Args)]
+pub struct TableArgs {
+    /// Table to fit: CSV/TSV, whitespace .txt/.dat, Parquet, IPC/Arrow, NDJSON, SPSS
+    /// .sav/.zsav, Stata .dta, Excel .xlsx/.xlsm/.xlsb/.xls or .ods.
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "study",
+        conflicts_with = "study"
+    )]
+    pub data: Option<PathBuf>,
+    /// Or: a study file; the model is fitted on its built customer table.
+    #[arg(long, value_name = "FILE")]
+    pub study: Option<PathBuf>,
+    /// Id column, to name influential rows and customers in messages.
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    #[command(flatten)]
+    pub file: super::data_args::FileArgs,
+    #[command(flatten)]
+    pub audit: super::data_args::AuditArgs,
 }
 
 /// A table for a formula: read from `--data` through the input audit (the formula's
@@ -109,14 +109,14 @@ pub(super) struct Loaded {
     pub inputs: Vec<PathBuf>,
 }
 
-pub(super) fn formula_table(
-    data: Option<&std::path::Path>,
-    study: Option<&std::path::Path>,
-    formula: &Formula,
-    id: Option<String>,
-    file: &super::data_args::FileArgs,
-    audit: &super::data_args::AuditArgs,
-) -> Result<Loaded> {
+pub(super) fn formula_table(args: &TableArgs, formula: &Formula) -> Result<Loaded> {
+    let (data, study, id, file, audit) = (
+        args.data.as_deref(),
+        args.study.as_deref(),
+        args.id.clone(),
+        &args.file,
+        &args.audit,
+    );
     let (df, file, id, diagnostics, inputs) = match (data, study) {
         (Some(path), _) => {
             // The formula's columns go through the audit: numbers made numbers, labelled
@@ -204,12 +204,12 @@ fn options(args: &RegressArgs, id: Option<String>) -> Result<RegressOptions> {
 
 /// `regress --streaming`: the table read in batches, the models from additive sums.
 fn streaming(args: RegressArgs, format: &str, lang: Option<&str>) -> Result<super::Outcome> {
-    let Some(path) = &args.data else {
+    let Some(path) = &args.table.data else {
         return Err(Error::Usage("--streaming reads --data FILE".into()));
     };
     super::not_an_input(&[args.output.as_deref()], std::slice::from_ref(path))?;
     let lang = super::language(lang, None)?;
-    let opts = options(&args, args.id.clone())?;
+    let opts = options(&args, args.table.id.clone())?;
     let lf = crate::data::load::sources::stream_scan(path)?;
     let out = crate::analysis::regress_parts::stream(lf, &path.display().to_string(), &opts)?;
     outcome(out, format, &args.output, &args.export, lang)

@@ -4,36 +4,38 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::analysis::segments::mixture::{self, MixtureOptions};
 use crate::analysis::segments::{self, TreeOptions};
 use crate::report::segments as render;
 use crate::stats::Formula;
 use crate::Result;
 
-use super::regress::{formula_table, Loaded};
+use super::regress::{formula_table, Loaded, TableArgs};
 use super::Rendered;
 
 /// Where does a regression differ? A linear model tree: model-based recursive partitioning
 /// over the variables you name (partykit's lmtree).
 #[derive(Debug, Args)]
 pub struct SegmentsArgs {
-    /// Table: any format `regress` reads.
-    #[arg(
-        long,
-        value_name = "FILE",
-        required_unless_present = "study",
-        conflicts_with = "study"
-    )]
-    pub data: Option<PathBuf>,
-    /// Or: a study file; the tree grows on its built customer table.
-    #[arg(long, value_name = "FILE")]
-    pub study: Option<PathBuf>,
+    #[command(flatten)]
+    pub table: TableArgs,
     /// The regression, e.g. "share_of_wallet ~ satisfaction".
     #[arg(long, short = 'f')]
     pub formula: String,
     /// A partitioning variable (repeatable): numbers split at a value, anything else by
     /// groups of its categories.
-    #[arg(long = "by", value_name = "COL", required = true)]
+    #[arg(long = "by", value_name = "COL", required_unless_present = "classes")]
     pub by: Vec<String>,
+    /// Instead of a tree: latent classes, a finite mixture of the regression with this many
+    /// classes, or a range chosen by BIC (e.g. 1-4).
+    #[arg(long, value_name = "K|K1-K2", conflicts_with = "by")]
+    pub classes: Option<String>,
+    /// Random starts of EM per number of classes (the best log-likelihood is kept).
+    #[arg(long, default_value_t = 10)]
+    pub starts: usize,
+    /// Seed of the random starts.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Smallest node (default 10 × the number of coefficients).
     #[arg(long, value_name = "N")]
     pub minsize: Option<usize>,
@@ -49,9 +51,6 @@ pub struct SegmentsArgs {
     /// Do not adjust the p-values for the number of variables tested.
     #[arg(long)]
     pub no_bonferroni: bool,
-    /// Id column, to name customers in messages.
-    #[arg(long, value_name = "COL")]
-    pub id: Option<String>,
     /// Output format: text (default), json or csv (one row per node and coefficient).
     #[arg(long, value_parser = ["text", "json", "csv"])]
     pub format: Option<String>,
@@ -60,10 +59,6 @@ pub struct SegmentsArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub export: super::ExportArgs,
-    #[command(flatten)]
-    pub file: super::data_args::FileArgs,
-    #[command(flatten)]
-    pub audit: super::data_args::AuditArgs,
 }
 
 pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome> {
@@ -88,16 +83,32 @@ pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome>
     }
     let Loaded {
         df, file, inputs, ..
-    } = formula_table(
-        args.data.as_deref(),
-        args.study.as_deref(),
-        &formula,
-        args.id.clone(),
-        &args.file,
-        &args.audit,
-    )?;
+    } = formula_table(&args.table, &formula)?;
     super::not_an_input(&[args.output.as_deref()], &inputs)?;
     let lang = super::language(lang, None)?;
+    if let Some(classes) = &args.classes {
+        let opts = MixtureOptions {
+            ks: mixture::parse_classes(classes)?,
+            starts: args.starts,
+            seed: args.seed,
+            em: Default::default(),
+        };
+        let result = mixture::run(&df, &file, &args.formula, &opts)?;
+        let rendered = match format.as_str() {
+            "json" => Rendered::Text(super::to_json(&result)? + "\n"),
+            "csv" => Rendered::Text(render::mixture_csv(&result)?),
+            _ => Rendered::Text(render::mixture_text_in(&result, lang)),
+        };
+        let json = super::to_json(&result)? + "\n";
+        let export = render::mixture_export(&result)?;
+        return Ok(
+            super::Outcome::new("segments", json, rendered, result, |r, l| {
+                Ok(render::mixture_text_in(r, l))
+            })
+            .to(&args.output)
+            .with_export(export, &args.export),
+        );
+    }
     let opts = TreeOptions {
         alpha: args.alpha,
         bonferroni: !args.no_bonferroni,

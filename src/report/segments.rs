@@ -6,6 +6,7 @@ use std::fmt::Write;
 use polars::prelude::*;
 
 use super::i18n::Lang;
+use crate::analysis::segments::mixture::MixtureResult;
 use crate::analysis::segments::tree::Node;
 use crate::analysis::segments::TreeResult;
 use crate::error::{Error, Result};
@@ -272,6 +273,183 @@ pub fn export(r: &TreeResult) -> Result<super::export::Export> {
             table("nodes", nodes),
             table("tests", tests),
             table("coefficients", coefs),
+        ],
+        json: serde_json::to_string_pretty(r).map_err(|e| Error::Internal(e.to_string()))? + "\n",
+        latex: None,
+        files: Vec::new(),
+    })
+}
+
+/// The mixture's text in `lang`: BIC per number of classes, then the chosen fit's classes.
+pub fn mixture_text_in(r: &MixtureResult, lang: Lang) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", lang.f("mix_title", &[("f", &r.formula)]));
+    let _ = writeln!(
+        s,
+        "{}",
+        lang.f(
+            "mix_setup",
+            &[
+                ("n", &thousands(r.n as f64, 0)),
+                ("starts", &r.options.starts),
+                ("seed", &r.options.seed)
+            ]
+        )
+    );
+    for w in &r.warnings {
+        let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
+    }
+    let _ = writeln!(
+        s,
+        "\n  {:>3} {:>14} {:>12} {:>12} {:>9} {:>7}",
+        "K",
+        lang.t("mix_loglik"),
+        "BIC",
+        "ICL",
+        lang.t("mix_entropy"),
+        lang.t("mix_starts")
+    );
+    for f in &r.fits {
+        let _ = writeln!(
+            s,
+            "  {:>3} {:>14} {:>12} {:>12} {:>9} {:>7}{}",
+            f.k,
+            fixed(f.fit.log_likelihood, 2),
+            fixed(f.fit.bic, 2),
+            fixed(f.fit.icl, 2),
+            fixed(f.fit.entropy, 3),
+            format!("{}/{}", f.converged_starts, r.options.starts),
+            if f.k == r.chosen { "  ←" } else { "" }
+        );
+    }
+    if let Some(best) = r.fits.iter().find(|f| f.k == r.chosen) {
+        let _ = writeln!(s, "\n{}", lang.f("mix_chosen", &[("k", &r.chosen)]));
+        let w = r.terms.iter().map(|t| t.len().max(12)).collect::<Vec<_>>();
+        let head: Vec<String> = r
+            .terms
+            .iter()
+            .zip(&w)
+            .map(|(t, w)| format!("{t:>w$}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {:<7} {:>8} {:>9} {} {:>10}",
+            lang.t("mix_class"),
+            lang.t("mix_share"),
+            lang.t("mix_size"),
+            head.join(" "),
+            "sigma"
+        );
+        for (j, c) in best.fit.components.iter().enumerate() {
+            let coefs: Vec<String> = c
+                .coefficients
+                .iter()
+                .zip(&w)
+                .map(|(v, w)| format!("{:>w$}", num(*v, 5)))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  {:<7} {:>8} {:>9} {} {:>10}",
+                j + 1,
+                format!("{:.1}%", c.prior * 100.0),
+                thousands(c.size as f64, 0),
+                coefs.join(" "),
+                num(c.sigma, 4)
+            );
+        }
+        let _ = writeln!(s, "\n{}", lang.t("mix_caution"));
+    }
+    s
+}
+
+fn mixture_tables(r: &MixtureResult) -> Result<(DataFrame, DataFrame)> {
+    let fits = DataFrame::new_infer_height(vec![
+        Column::new(
+            "k".into(),
+            r.fits.iter().map(|f| f.k as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "log_likelihood".into(),
+            r.fits
+                .iter()
+                .map(|f| f.fit.log_likelihood)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "df".into(),
+            r.fits.iter().map(|f| f.fit.df as u64).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "bic".into(),
+            r.fits.iter().map(|f| f.fit.bic).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "icl".into(),
+            r.fits.iter().map(|f| f.fit.icl).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "entropy".into(),
+            r.fits.iter().map(|f| f.fit.entropy).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "converged_starts".into(),
+            r.fits
+                .iter()
+                .map(|f| f.converged_starts as u64)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "chosen".into(),
+            r.fits.iter().map(|f| f.k == r.chosen).collect::<Vec<_>>(),
+        ),
+    ])?;
+    let (mut k, mut class, mut term, mut est, mut prior, mut sigma, mut size) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for f in &r.fits {
+        for (j, c) in f.fit.components.iter().enumerate() {
+            for (t, v) in r.terms.iter().zip(&c.coefficients) {
+                k.push(f.k as u64);
+                class.push(j as u64 + 1);
+                term.push(t.clone());
+                est.push(*v);
+                prior.push(c.prior);
+                sigma.push(c.sigma);
+                size.push(c.size as u64);
+            }
+        }
+    }
+    let classes = DataFrame::new_infer_height(vec![
+        Column::new("k".into(), k),
+        Column::new("class".into(), class),
+        Column::new("term".into(), term),
+        Column::new("estimate".into(), est),
+        Column::new("prior".into(), prior),
+        Column::new("sigma".into(), sigma),
+        Column::new("size".into(), size),
+    ])?;
+    Ok((fits, classes))
+}
+
+/// CSV: one row per number of classes, class and coefficient.
+pub fn mixture_csv(r: &MixtureResult) -> Result<String> {
+    super::export::table_csv(&mixture_export(r)?, "classes")
+}
+
+/// The export: fits (one row per K), classes, summary.json.
+pub fn mixture_export(r: &MixtureResult) -> Result<super::export::Export> {
+    let (fits, classes) = mixture_tables(r)?;
+    Ok(super::export::Export {
+        lang: Default::default(),
+        overview: vec![],
+        tables: vec![
+            super::export::Table {
+                name: "fits".into(),
+                df: fits,
+            },
+            super::export::Table {
+                name: "classes".into(),
+                df: classes,
+            },
         ],
         json: serde_json::to_string_pretty(r).map_err(|e| Error::Internal(e.to_string()))? + "\n",
         latex: None,

@@ -8,6 +8,7 @@ pub mod correlation;
 pub mod dd;
 pub mod formula;
 pub mod importance;
+pub mod mixture;
 pub mod mob;
 pub mod moments;
 pub mod ols;

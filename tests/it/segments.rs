@@ -198,3 +198,114 @@ fn command_line_and_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no value at all"));
 }
+
+/// EM for a mixture of two regressions from flexmix's start (the `start` column), both run
+/// to a 1e-12 relative change: log-likelihood, priors, coefficients and σ to 1e-5, BIC and
+/// ICL, and every customer's posterior to 1e-5.
+#[test]
+fn mixture_matches_flexmix() {
+    use profitchain::stats::mixture::{em, EmOptions};
+    let rows: Vec<Vec<String>> = csv("mixture_data.csv");
+    let n = rows.len();
+    let mut x = ndarray::Array2::<f64>::ones((n, 2));
+    let mut y = ndarray::Array1::<f64>::zeros(n);
+    let mut start = vec![0; n];
+    for (i, r) in rows.iter().enumerate() {
+        x[[i, 1]] = r[1].parse().unwrap();
+        y[i] = r[2].parse().unwrap();
+        start[i] = r[3].parse::<usize>().unwrap() - 1;
+    }
+    let fit = em(
+        &x,
+        &y,
+        &start,
+        2,
+        EmOptions {
+            tolerance: 1e-12,
+            max_iter: 5000,
+        },
+    )
+    .unwrap();
+    let want: std::collections::HashMap<String, f64> = csv("flexmix_fit.csv")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
+    let near = |got: f64, key: &str, tol: f64| {
+        let w = want[key];
+        assert!(
+            (got - w).abs() <= tol * w.abs().max(1.0),
+            "{key}: {got} vs {w}"
+        );
+    };
+    near(fit.log_likelihood, "logLik", 1e-5);
+    near(fit.bic, "BIC", 1e-5);
+    near(fit.icl, "ICL", 1e-5);
+    for j in 0..2 {
+        let c = &fit.components[j];
+        near(c.prior, &format!("prior_{}", j + 1), 1e-5);
+        near(c.coefficients[0], &format!("intercept_{}", j + 1), 1e-5);
+        near(c.coefficients[1], &format!("slope_{}", j + 1), 1e-5);
+        near(c.sigma, &format!("sigma_{}", j + 1), 1e-5);
+    }
+    assert!(fit.converged);
+    // The same EM path: flexmix stopped after 52 iterations.
+    assert!(
+        (fit.iterations as f64 - want["iterations"]).abs() <= 1.0,
+        "{}",
+        fit.iterations
+    );
+    for (i, r) in csv("flexmix_posterior.csv").iter().enumerate() {
+        let p1: f64 = r[1].parse().unwrap();
+        assert!((fit.posterior[i * 2] - p1).abs() < 1e-5, "row {i}");
+    }
+}
+
+/// The command line's mixture: BIC over 1–4 classes picks the 2 the data were made with,
+/// the classes ordered by size recover the generating equations (0.2 + 0.05·s for 60%,
+/// 0.5 − 0.01·s for 40%), the same output on a second run; bad class counts stop.
+#[test]
+fn mixture_command_line_recovers_the_classes() {
+    use crate::common::{bin, json_of};
+    let data = data("reference/segments/mixture_data.csv");
+    let run = || {
+        json_of(
+            bin()
+                .args(["segments", "--data"])
+                .arg(&data)
+                .args(["-f", "share_of_wallet ~ satisfaction", "--classes", "1-4"])
+                .args(["--format", "json"]),
+        )
+    };
+    let j = run();
+    assert_eq!(j["chosen"], 2);
+    assert_eq!(j, run());
+    let two = j["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["k"] == 2)
+        .unwrap();
+    let c = two["fit"]["components"].as_array().unwrap();
+    let coef = |j: usize, t: usize| c[j]["coefficients"][t].as_f64().unwrap();
+    assert!((coef(0, 0) - 0.2).abs() < 0.02 && (coef(0, 1) - 0.05).abs() < 0.005);
+    assert!((coef(1, 0) - 0.5).abs() < 0.03 && (coef(1, 1) + 0.01).abs() < 0.005);
+    let share = c[0]["prior"].as_f64().unwrap();
+    assert!((share - 0.6).abs() < 0.06, "{share}");
+    let zh = bin()
+        .args(["--lang", "zh", "segments", "--data"])
+        .arg(&data)
+        .args(["-f", "share_of_wallet ~ satisfaction", "--classes", "2"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&zh.stdout).contains("潜在类别是估计结果"));
+    for bad in ["0", "3-1", "two", "400"] {
+        let out = bin()
+            .args(["segments", "--data"])
+            .arg(&data)
+            .args(["-f", "share_of_wallet ~ satisfaction", "--classes", bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(String::from_utf8_lossy(&out.stderr).starts_with("error:"));
+    }
+}

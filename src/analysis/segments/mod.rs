@@ -1,6 +1,7 @@
 //! Segments found from the data: where a regression (a chain equation, or any `regress`
 //! formula) differs across customers, by model-based recursive partitioning ([`tree`]).
 
+pub mod mixture;
 pub mod tree;
 
 use polars::prelude::*;

@@ -75,3 +75,25 @@ write.table(format(beta, digits = 17), file.path(root, "src", "stats", "mob", "h
 
 writeLines(c(R.version.string, paste("partykit", packageVersion("partykit")),
   paste("flexmix", packageVersion("flexmix"))), file.path(here, "versions.txt"))
+
+# Finite mixture of regressions (flexmix): a 2-class case, EM from a given start (the
+# `start` column), run to a tight tolerance so the fixed point is compared, not the stop.
+set.seed(20261202)
+n <- 600
+m <- data.frame(id = sprintf("M%04d", 1:n), satisfaction = round(runif(n, 1, 10), 2))
+cls <- ifelse(runif(n) < 0.6, 1L, 2L)
+m$share_of_wallet <- round(ifelse(cls == 1L, 0.2 + 0.05 * m$satisfaction + rnorm(n, 0, 0.04),
+  0.5 - 0.01 * m$satisfaction + rnorm(n, 0, 0.06)), 5)
+m$start <- sample(1:2, n, replace = TRUE)
+write.csv(m, file.path(here, "mixture_data.csv"), row.names = FALSE, quote = FALSE)
+fm <- flexmix(share_of_wallet ~ satisfaction, data = m, k = 2, cluster = m$start,
+  control = list(tolerance = 1e-12, iter.max = 5000, minprior = 0))
+pars <- parameters(fm)
+out <- data.frame(
+  what = c("logLik", "iterations", "BIC", "ICL",
+    paste0("prior_", 1:2), paste0("intercept_", 1:2), paste0("slope_", 1:2), paste0("sigma_", 1:2)),
+  value = sprintf("%.15g", c(as.numeric(logLik(fm)), fm@iter, BIC(fm), ICL(fm), prior(fm),
+    pars[1, ], pars[2, ], pars[3, ])))
+write.csv(out, file.path(here, "flexmix_fit.csv"), row.names = FALSE, quote = FALSE)
+write.csv(data.frame(id = m$id, p1 = sprintf("%.15g", posterior(fm)[, 1])),
+  file.path(here, "flexmix_posterior.csv"), row.names = FALSE, quote = FALSE)

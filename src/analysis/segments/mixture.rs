@@ -1,0 +1,160 @@
+//! Latent segments: finite mixtures of one regression ([`crate::stats::mixture`]), with
+//! several random starts per number of classes and the number chosen by BIC.
+//!
+//! Starts: each assigns every customer a class at random (ChaCha8 seeded by the seed, K and
+//! the start's number, so a run is reproducible); EM runs from each, the best
+//! log-likelihood per K is kept. Classes are ordered by size (largest first) so labels do
+//! not depend on the start. The classes are estimates: a customer's class is only its most
+//! probable one (the posterior probabilities say how sure).
+
+use polars::prelude::*;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::stats::formula::{model_frame, Formula};
+use crate::stats::mixture::{self, EmOptions, MixtureFit};
+
+/// Settings of a mixture run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MixtureOptions {
+    /// Numbers of classes tried.
+    pub ks: Vec<usize>,
+    pub starts: usize,
+    pub seed: u64,
+    pub em: EmOptions,
+}
+
+/// The best fit for one number of classes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KFit {
+    pub k: usize,
+    pub fit: MixtureFit,
+    /// Starts that converged, of those run.
+    pub converged_starts: usize,
+    pub failed_starts: usize,
+}
+
+/// A mixture study's result.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MixtureResult {
+    pub formula: String,
+    pub terms: Vec<String>,
+    pub n: usize,
+    pub options: MixtureOptions,
+    pub fits: Vec<KFit>,
+    /// The number of classes with the smallest BIC.
+    pub chosen: usize,
+    pub warnings: Vec<String>,
+}
+
+/// Fit mixtures of `formula` on `df` for every K in `opts.ks`.
+pub fn run(
+    df: &DataFrame,
+    file: &str,
+    formula: &str,
+    opts: &MixtureOptions,
+) -> Result<MixtureResult> {
+    if opts.ks.is_empty() || opts.ks.contains(&0) || opts.starts == 0 {
+        return Err(Error::Usage(
+            "--classes: one or more numbers of classes (e.g. 2 or 1-4), each at least 1; --starts at least 1".into(),
+        ));
+    }
+    let f = Formula::parse(formula)?;
+    let frame = model_frame(&f, df, file)?;
+    let d = &frame.design;
+    let n = d.x.nrows();
+    let mut warnings = Vec::new();
+    let dropped: usize = frame.dropped.iter().map(|r| r.rows).sum();
+    if dropped > 0 {
+        warnings.push(format!(
+            "{dropped} rows have no usable value in a column of the formula and are left out"
+        ));
+    }
+    let mut fits = Vec::new();
+    for &k in &opts.ks {
+        // Starts run in parallel; each has its own seed, and the best is picked in start
+        // order, so the result does not depend on the threads.
+        let runs: Vec<Result<MixtureFit>> = (0..opts.starts)
+            .into_par_iter()
+            .map(|s| {
+                let mut rng = ChaCha8Rng::seed_from_u64(
+                    opts.seed ^ ((k as u64) << 32) ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                );
+                let start: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
+                mixture::em(&d.x, &d.y, &start, k, opts.em)
+            })
+            .collect();
+        let mut best: Option<MixtureFit> = None;
+        let (mut ok, mut failed) = (0, 0);
+        let mut last_err = None;
+        for run in runs {
+            match run {
+                Ok(fit) => {
+                    ok += usize::from(fit.converged);
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| fit.log_likelihood > b.log_likelihood)
+                    {
+                        best = Some(fit);
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    last_err = Some(e);
+                }
+            }
+        }
+        let Some(mut fit) = best else {
+            return Err(last_err.unwrap_or_else(|| Error::Internal("no start".into())));
+        };
+        mixture::order_by_size(&mut fit);
+        if !fit.converged {
+            warnings.push(format!(
+                "{k} classes: EM did not converge within {} iterations",
+                opts.em.max_iter
+            ));
+        }
+        fits.push(KFit {
+            k,
+            fit,
+            converged_starts: ok,
+            failed_starts: failed,
+        });
+    }
+    let chosen = fits
+        .iter()
+        .min_by(|a, b| a.fit.bic.total_cmp(&b.fit.bic))
+        .map_or(1, |f| f.k);
+    Ok(MixtureResult {
+        formula: formula.into(),
+        terms: d.names.clone(),
+        n,
+        options: opts.clone(),
+        fits,
+        chosen,
+        warnings,
+    })
+}
+
+/// `1-4` or `3` as the numbers of classes.
+pub fn parse_classes(text: &str) -> Result<Vec<usize>> {
+    let bad = || {
+        Error::Usage(format!(
+            "--classes {text}: a number of classes (e.g. 2) or a range (e.g. 1-4)"
+        ))
+    };
+    let parse = |s: &str| s.trim().parse::<usize>().map_err(|_| bad());
+    match text.split_once('-') {
+        Some((a, b)) => {
+            let (a, b) = (parse(a)?, parse(b)?);
+            if a == 0 || b < a {
+                return Err(bad());
+            }
+            Ok((a..=b).collect())
+        }
+        None => Ok(vec![parse(text)?]),
+    }
+}
