@@ -181,20 +181,18 @@ fn command_line_and_bad_input() {
             s + &format!("{i},{},1,\n", (i * 7 % 13) as f64 + 0.5 * i as f64)
         }),
     );
-    let out = bin()
-        .args(["segments", "--data"])
-        .arg(&one)
-        .args(["-f", "y ~ x", "--by", "z"])
-        .output()
-        .unwrap();
+    let by = |col: &str| {
+        bin()
+            .args(["segments", "--data"])
+            .arg(&one)
+            .args(["-f", "y ~ x", "--by", col])
+            .output()
+            .unwrap()
+    };
+    let out = by("z");
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("one value only"));
-    let out = bin()
-        .args(["segments", "--data"])
-        .arg(&one)
-        .args(["-f", "y ~ x", "--by", "e"])
-        .output()
-        .unwrap();
+    let out = by("e");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no value at all"));
 }

@@ -121,9 +121,6 @@ pub struct Tree {
     pub minsize: usize,
     /// Σ RSS over the leaves.
     pub objective: f64,
-    /// Each row's leaf id (design row order).
-    #[serde(skip)]
-    pub leaf_of: Vec<usize>,
 }
 
 /// Grow the tree of `design` over `vars`.
@@ -137,7 +134,6 @@ pub fn grow(design: &Design, vars: &[Variable], opts: &TreeOptions) -> Result<Tr
         opts,
         minsize,
         nodes: Vec::new(),
-        leaf_of: vec![0; n],
     };
     g.node(1, None, 1, (0..n).collect(), String::new())?;
     g.nodes.sort_by_key(|nd| nd.id);
@@ -146,7 +142,6 @@ pub fn grow(design: &Design, vars: &[Variable], opts: &TreeOptions) -> Result<Tr
         nodes: g.nodes,
         minsize,
         objective,
-        leaf_of: g.leaf_of,
     })
 }
 
@@ -156,7 +151,6 @@ struct Grower<'a> {
     opts: &'a TreeOptions,
     minsize: usize,
     nodes: Vec<Node>,
-    leaf_of: Vec<usize>,
 }
 
 impl Grower<'_> {
@@ -263,9 +257,6 @@ impl Grower<'_> {
             }
         }
         let Some((split, left)) = chosen else {
-            for &r in &rows {
-                self.leaf_of[r] = id;
-            }
             self.nodes.push(node);
             return Ok(id);
         };
