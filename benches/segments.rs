@@ -62,7 +62,14 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("tree, 100,000 customers, 6 variables, depth 3", |b| {
         b.iter(|| {
-            segments::run(&df, "bench", "share_of_wallet ~ satisfaction", &by, &opts).unwrap()
+            segments::run(
+                &df,
+                "bench",
+                &["share_of_wallet ~ satisfaction".to_string()],
+                &by,
+                &opts,
+            )
+            .unwrap()
         })
     });
     g.finish();

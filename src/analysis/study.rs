@@ -31,6 +31,9 @@ pub struct Built {
     pub clv: Option<ClvResult>,
     /// The satisfaction-index study, when the study has a `[csi]` section.
     pub csi: Option<crate::analysis::csi::CsiResult>,
+    /// The tree or mixture whose leaves or classes are the study's segments
+    /// (`[segments] rule = "tree"` or `"classes"`).
+    pub found: Option<super::segments::found::Found>,
 }
 
 /// Build `study`'s customer table, modelling its survey with the `[csi]` model and its
@@ -47,10 +50,12 @@ pub fn build(study: &Study) -> Result<Built> {
     ) else {
         let mut table = build::build_with(study, prepared)?;
         carry_csi_audit(&mut table, csi.as_ref());
+        let found = super::segments::found::apply(study, &mut table)?;
         return Ok(Built {
             csi: with_segments(study, &table, csi)?,
             table,
             clv: None,
+            found,
         });
     };
     let path = study.resolve(spec);
@@ -99,6 +104,7 @@ pub fn build(study: &Study) -> Result<Built> {
     prepared.insert(spec.name.clone(), per_customer);
     let mut table = build::build_with(study, prepared)?;
     carry_csi_audit(&mut table, csi.as_ref());
+    let found = super::segments::found::apply(study, &mut table)?;
 
     // The log's own row counts in the diagnostics.
     let d = &rfm.diagnostics;
@@ -158,6 +164,7 @@ pub fn build(study: &Study) -> Result<Built> {
         csi: with_segments(study, &table, csi)?,
         table,
         clv: Some(result),
+        found,
     })
 }
 

@@ -20,8 +20,21 @@ pub struct SegmentsArgs {
     #[command(flatten)]
     pub table: TableArgs,
     /// The regression, e.g. "share_of_wallet ~ satisfaction".
-    #[arg(long, short = 'f')]
-    pub formula: String,
+    #[arg(
+        long,
+        short = 'f',
+        required_unless_present = "chain",
+        conflicts_with = "chain"
+    )]
+    pub formula: Option<String>,
+    /// Instead of one regression: the whole chain at once (share of wallet, revenue and
+    /// profit equations jointly; a split means the chain differs there). Needs the columns
+    /// satisfaction, share_of_wallet, revenue and profit (a study's customer table has them).
+    #[arg(long)]
+    pub chain: bool,
+    /// With --chain: a covariate in every equation (repeatable); default: the study's.
+    #[arg(long = "covariate", value_name = "COL", requires = "chain")]
+    pub covariates: Vec<String>,
     /// A partitioning variable (repeatable): numbers split at a value, anything else by
     /// groups of its categories.
     #[arg(long = "by", value_name = "COL", required_unless_present = "classes")]
@@ -68,7 +81,9 @@ pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome>
         &["text", "json", "csv"],
         &args.export,
     )?;
-    let formula = Formula::parse(&args.formula)?;
+    let formulas = equations(&args)?;
+    // The table is read for the last equation, which uses every chain variable.
+    let formula = Formula::parse(formulas.last().map_or("", String::as_str))?;
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         return Err(crate::Error::Usage(format!(
             "--alpha {}: a level between 0 and 1, e.g. 0.05",
@@ -93,7 +108,7 @@ pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome>
             seed: args.seed,
             em: Default::default(),
         };
-        let result = mixture::run(&df, &file, &args.formula, &opts)?;
+        let result = mixture::run(&df, &file, &formulas, &opts)?;
         let rendered = match format.as_str() {
             "json" => Rendered::Text(super::to_json(&result)? + "\n"),
             "csv" => Rendered::Text(render::mixture_csv(&result)?),
@@ -116,7 +131,7 @@ pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome>
         maxdepth: args.maxdepth.unwrap_or(usize::MAX),
         trim: args.trim,
     };
-    let result = segments::run(&df, &file, &args.formula, &args.by, &opts)?;
+    let result = segments::run(&df, &file, &formulas, &args.by, &opts)?;
     let rendered = match format.as_str() {
         "json" => Rendered::Text(super::to_json(&result)? + "\n"),
         "csv" => Rendered::Text(render::csv(&result)?),
@@ -131,4 +146,21 @@ pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome>
         .to(&args.output)
         .with_export(export, &args.export),
     )
+}
+
+/// The regressions: the formula, or the chain's equations with the covariates given (else
+/// the study's).
+fn equations(args: &SegmentsArgs) -> Result<Vec<String>> {
+    if !args.chain {
+        return Ok(vec![args.formula.clone().unwrap_or_default()]);
+    }
+    let covariates = match (&args.table.study, args.covariates.is_empty()) {
+        (Some(study), true) => {
+            crate::data::study::Study::from_file(study)?
+                .roles
+                .covariates
+        }
+        _ => args.covariates.clone(),
+    };
+    Ok(segments::chain_formulas(&covariates))
 }

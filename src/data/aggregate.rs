@@ -86,7 +86,7 @@ fn numeric_roles(study: &Study) -> Vec<&str> {
 
 /// Whether value labels describe a rating scale ("Very satisfied", "Agree", measure ordinal
 /// or scale) rather than categories.
-pub(crate) fn rating_labels(cm: &super::load::ColumnMeta) -> bool {
+pub fn rating_labels(cm: &super::load::ColumnMeta) -> bool {
     matches!(cm.measure.as_deref(), Some("ordinal") | Some("scale"))
         || cm.value_labels.iter().any(|(_, l)| {
             let l = l.to_lowercase();

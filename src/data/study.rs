@@ -220,9 +220,62 @@ pub enum SegmentRule {
     },
     /// One segment, `all`.
     None,
+    /// Segments found from the data: the leaves of a model tree
+    /// ([`crate::analysis::segments`]) of the whole chain (or `formula`) over the `by`
+    /// columns, grown on the built table; or the leaves of a saved tree (`file`: the JSON
+    /// of `profitchain segments`), applied to it.
+    Tree {
+        #[serde(default)]
+        by: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        formula: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        alpha: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        minsize: Option<usize>,
+        /// Deepest level of nodes, the root being 1 (default 3: at most four segments).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        maxdepth: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        file: Option<String>,
+    },
+    /// Segments found from the data: the latent classes of a finite mixture of the whole
+    /// chain (or `formula`), each customer in their most probable class.
+    Classes {
+        /// A number of classes, or a range chosen by BIC (`"1-4"`).
+        classes: ClassCount,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        formula: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        starts: Option<usize>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed: Option<u64>,
+    },
+}
+
+/// `classes = 2` or `classes = "1-4"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ClassCount {
+    One(usize),
+    Range(String),
+}
+
+impl ClassCount {
+    pub fn text(&self) -> String {
+        match self {
+            ClassCount::One(k) => k.to_string(),
+            ClassCount::Range(r) => r.clone(),
+        }
+    }
 }
 
 impl SegmentRule {
+    /// Whether the segments are found from the data (a tree's leaves, a mixture's classes).
+    pub fn found(&self) -> bool {
+        matches!(self, SegmentRule::Tree { .. } | SegmentRule::Classes { .. })
+    }
+
     /// Names of a threshold rule's two segments (above, at-or-below): the study's names,
     /// else readable ones such as `revenue > 1150` / `revenue ≤ 1150`.
     pub fn threshold_names(
@@ -269,6 +322,11 @@ impl SegmentRule {
                 column, threshold, ..
             } => format!("{column} > {threshold}"),
             SegmentRule::None => "none".into(),
+            SegmentRule::Tree { by, file, .. } => match file {
+                Some(f) => format!("tree (saved in {f})"),
+                None => format!("tree over {}", by.join(", ")),
+            },
+            SegmentRule::Classes { classes, .. } => format!("classes ({})", classes.text()),
         }
     }
 
@@ -280,6 +338,28 @@ impl SegmentRule {
         }
         if s.eq_ignore_ascii_case("none") {
             return Ok(SegmentRule::None);
+        }
+        if let Some(cols) = s.strip_prefix("tree:") {
+            return Ok(SegmentRule::Tree {
+                by: cols
+                    .split(',')
+                    .map(|c| c.trim().to_string())
+                    .filter(|c| !c.is_empty())
+                    .collect(),
+                formula: None,
+                alpha: None,
+                minsize: None,
+                maxdepth: None,
+                file: None,
+            });
+        }
+        if let Some(k) = s.strip_prefix("classes:") {
+            return Ok(SegmentRule::Classes {
+                classes: ClassCount::Range(k.trim().to_string()),
+                formula: None,
+                starts: None,
+                seed: None,
+            });
         }
         if let Some(col) = s.strip_prefix("column:") {
             return Ok(SegmentRule::Column {
@@ -301,7 +381,7 @@ impl SegmentRule {
             });
         }
         Err(Error::Usage(format!(
-            "unknown segment rule '{s}'. Use 'profit' (profit > 0), 'none', 'column:COL' (one segment per value) or 'COL>NUMBER'."
+            "unknown segment rule '{s}'. Use 'profit' (profit > 0), 'none', 'column:COL' (one segment per value), 'COL>NUMBER', 'tree:COL,COL' (the leaves of a model tree of the chain) or 'classes:K' (latent classes)."
         )))
     }
 }

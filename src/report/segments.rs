@@ -17,10 +17,6 @@ fn depth_prefix(depth: usize) -> String {
     "|   ".repeat(depth.saturating_sub(1))
 }
 
-fn node(r: &TreeResult, id: usize) -> Option<&Node> {
-    r.tree.nodes.iter().find(|n| n.id == id)
-}
-
 /// The text output in `lang`.
 pub fn text_in(r: &TreeResult, lang: Lang) -> String {
     let mut s = String::new();
@@ -29,7 +25,11 @@ pub fn text_in(r: &TreeResult, lang: Lang) -> String {
         s,
         "{}",
         lang.f(
-            "seg_title",
+            if r.chain {
+                "seg_title_chain"
+            } else {
+                "seg_title"
+            },
             &[("f", &r.formula), ("by", &r.partition.join(" + "))]
         )
     );
@@ -72,23 +72,36 @@ pub fn text_in(r: &TreeResult, lang: Lang) -> String {
                 nd.id,
                 thousands(nd.n as f64, 0)
             );
-            let names: Vec<String> = nd.coefficients.iter().map(|c| c.term.clone()).collect();
-            let vals: Vec<String> = nd.coefficients.iter().map(|c| num(c.estimate, 7)).collect();
-            let ses: Vec<String> = nd
-                .coefficients
-                .iter()
-                .map(|c| format!("({})", num(c.std_error, 4)))
-                .collect();
-            let w: Vec<usize> = (0..names.len())
-                .map(|j| names[j].len().max(vals[j].len()).max(ses[j].len()))
-                .collect();
-            for line in [&names, &vals, &ses] {
-                let cells: Vec<String> = line
+            // One block per equation (one block without a heading for one regression).
+            let mut from = 0;
+            while from < nd.coefficients.len() {
+                let eq = &nd.coefficients[from].equation;
+                let to = nd.coefficients[from..]
                     .iter()
-                    .zip(&w)
-                    .map(|(c, w)| format!("{c:>w$}"))
+                    .position(|c| &c.equation != eq)
+                    .map_or(nd.coefficients.len(), |k| from + k);
+                let block = &nd.coefficients[from..to];
+                if !eq.is_empty() {
+                    let _ = writeln!(s, "{pre}|    {eq} ~");
+                }
+                let names: Vec<String> = block.iter().map(|c| c.term.clone()).collect();
+                let vals: Vec<String> = block.iter().map(|c| num(c.estimate, 7)).collect();
+                let ses: Vec<String> = block
+                    .iter()
+                    .map(|c| format!("({})", num(c.std_error, 4)))
                     .collect();
-                let _ = writeln!(s, "{pre}|    {}", cells.join("  "));
+                let w: Vec<usize> = (0..names.len())
+                    .map(|j| names[j].len().max(vals[j].len()).max(ses[j].len()))
+                    .collect();
+                for line in [&names, &vals, &ses] {
+                    let cells: Vec<String> = line
+                        .iter()
+                        .zip(&w)
+                        .map(|(c, w)| format!("{c:>w$}"))
+                        .collect();
+                    let _ = writeln!(s, "{pre}|    {}", cells.join("  "));
+                }
+                from = to;
             }
         } else {
             let _ = writeln!(s, "{pre}[{}] {head}", nd.id);
@@ -104,7 +117,14 @@ pub fn text_in(r: &TreeResult, lang: Lang) -> String {
     let _ = writeln!(
         s,
         "{}",
-        lang.f("seg_objective", &[("v", &num(r.tree.objective, 7))])
+        lang.f(
+            if r.chain {
+                "seg_objective_nll"
+            } else {
+                "seg_objective"
+            },
+            &[("v", &num(r.tree.objective, 7))]
+        )
     );
     // The tests: one row per node tested, statistic and p-value per variable.
     let tested: Vec<&Node> = r
@@ -160,19 +180,7 @@ pub fn text_in(r: &TreeResult, lang: Lang) -> String {
 
 /// The rules from the root down to node `id`.
 pub fn path(r: &TreeResult, id: usize) -> Vec<String> {
-    let mut rules = Vec::new();
-    let mut at = node(r, id);
-    while let Some(nd) = at {
-        if nd.parent.is_some() {
-            rules.push(nd.rule.clone());
-        }
-        at = nd.parent.and_then(|p| node(r, p));
-    }
-    rules.reverse();
-    if rules.is_empty() {
-        rules.push("all".into());
-    }
-    rules
+    r.path(id)
 }
 
 fn tables(r: &TreeResult) -> Result<(DataFrame, DataFrame, DataFrame)> {
@@ -216,13 +224,19 @@ fn tables(r: &TreeResult) -> Result<(DataFrame, DataFrame, DataFrame)> {
                 .collect::<Vec<_>>(),
         ),
         Column::new(
-            "rss".into(),
-            nodes.iter().map(|n| n.rss).collect::<Vec<_>>(),
+            "objective".into(),
+            nodes.iter().map(|n| n.objective).collect::<Vec<_>>(),
         ),
     ])?;
     let (mut tn, mut tv, mut ts, mut tp) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut cn, mut ct, mut ce, mut cs, mut cl) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut cn, mut cq, mut ct, mut ce, mut cs, mut cl) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
     for n in nodes {
         for t in &n.tests {
             tn.push(n.id as u64);
@@ -232,6 +246,7 @@ fn tables(r: &TreeResult) -> Result<(DataFrame, DataFrame, DataFrame)> {
         }
         for c in &n.coefficients {
             cn.push(n.id as u64);
+            cq.push(c.equation.clone());
             ct.push(c.term.clone());
             ce.push(c.estimate);
             cs.push(c.std_error);
@@ -244,13 +259,17 @@ fn tables(r: &TreeResult) -> Result<(DataFrame, DataFrame, DataFrame)> {
         Column::new("statistic".into(), ts),
         Column::new("p_value".into(), tp),
     ])?;
-    let coefs = DataFrame::new_infer_height(vec![
+    let mut coef_cols = vec![
         Column::new("node".into(), cn),
         Column::new("leaf".into(), cl),
-        Column::new("term".into(), ct),
-        Column::new("estimate".into(), ce),
-        Column::new("std_error".into(), cs),
-    ])?;
+    ];
+    if r.chain {
+        coef_cols.push(Column::new("equation".into(), cq));
+    }
+    coef_cols.push(Column::new("term".into(), ct));
+    coef_cols.push(Column::new("estimate".into(), ce));
+    coef_cols.push(Column::new("std_error".into(), cs));
+    let coefs = DataFrame::new_infer_height(coef_cols)?;
     Ok((node_df, tests, coefs))
 }
 
@@ -324,38 +343,47 @@ pub fn mixture_text_in(r: &MixtureResult, lang: Lang) -> String {
     }
     if let Some(best) = r.fits.iter().find(|f| f.k == r.chosen) {
         let _ = writeln!(s, "\n{}", lang.f("mix_chosen", &[("k", &r.chosen)]));
-        let w = r.terms.iter().map(|t| t.len().max(12)).collect::<Vec<_>>();
-        let head: Vec<String> = r
-            .terms
-            .iter()
-            .zip(&w)
-            .map(|(t, w)| format!("{t:>w$}"))
-            .collect();
-        let _ = writeln!(
-            s,
-            "  {:<7} {:>8} {:>9} {} {:>10}",
-            lang.t("mix_class"),
-            lang.t("mix_share"),
-            lang.t("mix_size"),
-            head.join(" "),
-            "sigma"
-        );
-        for (j, c) in best.fit.components.iter().enumerate() {
-            let coefs: Vec<String> = c
-                .coefficients
+        for (e, response) in r.responses.iter().enumerate() {
+            let idx: Vec<usize> = (0..r.terms.len())
+                .filter(|&t| r.term_equation[t] == e)
+                .collect();
+            if r.responses.len() > 1 {
+                let _ = writeln!(s, "  {response} ~");
+            }
+            let w = idx
+                .iter()
+                .map(|&t| r.terms[t].len().max(12))
+                .collect::<Vec<_>>();
+            let head: Vec<String> = idx
                 .iter()
                 .zip(&w)
-                .map(|(v, w)| format!("{:>w$}", num(*v, 5)))
+                .map(|(&t, w)| format!("{:>w$}", r.terms[t]))
                 .collect();
             let _ = writeln!(
                 s,
                 "  {:<7} {:>8} {:>9} {} {:>10}",
-                j + 1,
-                format!("{:.1}%", c.prior * 100.0),
-                thousands(c.size as f64, 0),
-                coefs.join(" "),
-                num(c.sigma, 4)
+                lang.t("mix_class"),
+                lang.t("mix_share"),
+                lang.t("mix_size"),
+                head.join(" "),
+                "sigma"
             );
+            for (j, c) in best.fit.components.iter().enumerate() {
+                let coefs: Vec<String> = idx
+                    .iter()
+                    .zip(&w)
+                    .map(|(&t, w)| format!("{:>w$}", num(c.coefficients[t], 5)))
+                    .collect();
+                let _ = writeln!(
+                    s,
+                    "  {:<7} {:>8} {:>9} {} {:>10}",
+                    j + 1,
+                    format!("{:.1}%", c.prior * 100.0),
+                    thousands(c.size as f64, 0),
+                    coefs.join(" "),
+                    num(c.sigma[e], 4)
+                );
+            }
         }
         let _ = writeln!(s, "\n{}", lang.t("mix_caution"));
     }
@@ -403,17 +431,28 @@ fn mixture_tables(r: &MixtureResult) -> Result<(DataFrame, DataFrame)> {
             r.fits.iter().map(|f| f.k == r.chosen).collect::<Vec<_>>(),
         ),
     ])?;
-    let (mut k, mut class, mut term, mut est, mut prior, mut sigma, mut size) =
-        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut k, mut class, mut eq, mut term, mut est, mut prior, mut sigma, mut size) = (
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+        vec![],
+    );
     for f in &r.fits {
         for (j, c) in f.fit.components.iter().enumerate() {
-            for (t, v) in r.terms.iter().zip(&c.coefficients) {
+            for (t, v) in r.terms.iter().enumerate().zip(&c.coefficients) {
+                let (t, name) = t;
+                let e = r.term_equation[t];
                 k.push(f.k as u64);
                 class.push(j as u64 + 1);
-                term.push(t.clone());
+                eq.push(r.responses[e].clone());
+                term.push(name.clone());
                 est.push(*v);
                 prior.push(c.prior);
-                sigma.push(c.sigma);
+                sigma.push(c.sigma[e]);
                 size.push(c.size as u64);
             }
         }
@@ -421,6 +460,7 @@ fn mixture_tables(r: &MixtureResult) -> Result<(DataFrame, DataFrame)> {
     let classes = DataFrame::new_infer_height(vec![
         Column::new("k".into(), k),
         Column::new("class".into(), class),
+        Column::new("equation".into(), eq),
         Column::new("term".into(), term),
         Column::new("estimate".into(), est),
         Column::new("prior".into(), prior),

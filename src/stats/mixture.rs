@@ -8,8 +8,11 @@
 //!   σₖ = √(Σᵢ pᵢₖeᵢₖ² / p̄ₖ / (n − rank)), p̄ₖ the mean weight (flexmix's FLXMRglm);
 //! - E-step: log pᵢₖ ∝ log πₖ + log φ(yᵢ; xᵢᵀβₖ, σₖ), the log-likelihood Σᵢ log Σₖ (…);
 //!
-//! until |ℓ − ℓ_old| / (|ℓ| + 0.1) < tolerance. BIC = −2ℓ + df·log n with
-//! df = (K − 1) + K·(p + 1); ICL = BIC − 2 Σᵢ log pᵢ,ĉᵢ (ĉᵢ the most probable class;
+//! until |ℓ − ℓ_old| / (|ℓ| + 0.1) < tolerance. Several regressions on the same customers
+//! (the chain's equations) mix jointly, as flexmix's `model = list(FLXMRglm(…), …)`: in
+//! class k each equation e has its own βₖₑ and σₖₑ, the class density is the product of the
+//! equations' normal densities, and each equation's M-step is its own weighted least
+//! squares. BIC = −2ℓ + df·log n with df = (K − 1) + K·Σₑ(pₑ + 1); ICL = BIC − 2 Σᵢ log pᵢ,ĉᵢ (ĉᵢ the most probable class;
 //! Biernacki, Celeux & Govaert 2000); the normalized entropy 1 − Σ −pᵢₖ log pᵢₖ / (n log K).
 
 use linfa_linalg::cholesky::SolveCInplace;
@@ -39,8 +42,10 @@ impl Default for EmOptions {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Component {
     pub prior: f64,
+    /// Every equation's coefficients, one equation after the other.
     pub coefficients: Vec<f64>,
-    pub sigma: f64,
+    /// The residual standard deviation of each equation.
+    pub sigma: Vec<f64>,
     /// Customers whose most probable class this is.
     pub size: usize,
 }
@@ -113,25 +118,22 @@ fn log_sum_exp(v: &[f64]) -> f64 {
     m + v.iter().map(|a| (a - m).exp()).sum::<f64>().ln()
 }
 
-/// Fit a K-class mixture of the regression y ~ X (X with its intercept column) by EM from
-/// `start` (a class 0…K−1 per row).
-pub fn em(
-    x: &Array2<f64>,
-    y: &Array1<f64>,
-    start: &[usize],
-    k: usize,
-    opts: EmOptions,
-) -> Result<MixtureFit> {
-    let (n, p) = x.dim();
-    if k == 0 || start.len() != n || start.iter().any(|&c| c >= k) {
+/// One regression of a mixture: X (with its intercept column) and y.
+pub type Equation<'a> = (&'a Array2<f64>, &'a Array1<f64>);
+
+/// Fit a K-class mixture of the regressions `eqs` (one, or several on the same rows) by EM
+/// from `start` (a class 0…K−1 per row).
+pub fn em(eqs: &[Equation], start: &[usize], k: usize, opts: EmOptions) -> Result<MixtureFit> {
+    let n = eqs.first().map_or(0, |e| e.0.nrows());
+    let params: usize = eqs.iter().map(|e| e.0.ncols() + 1).sum();
+    if k == 0 || eqs.is_empty() || start.len() != n || start.iter().any(|&c| c >= k) {
         return Err(Error::Internal(
             "mixture start: one class 0..K-1 per row".into(),
         ));
     }
-    if n < k * (p + 1) + k {
+    if n < k * params + k {
         return Err(Error::Usage(format!(
-            "{n} customers cannot identify {k} classes of {} parameters each; ask for fewer classes",
-            p + 1
+            "{n} customers cannot identify {k} classes of {params} parameters each; ask for fewer classes"
         )));
     }
     let mut post = vec![0.0; n * k];
@@ -140,7 +142,9 @@ pub fn em(
     }
     let ln_2pi = (2.0 * std::f64::consts::PI).ln();
     let mut llh = f64::NEG_INFINITY;
-    let mut comps: Vec<(Array1<f64>, f64, f64)> = Vec::new();
+    // Per class: its prior, and per equation (β, σ).
+    type Class = (f64, Vec<(Array1<f64>, f64)>);
+    let mut comps: Vec<Class> = Vec::new();
     let mut converged = false;
     let mut iterations = 0;
     let mut logd = vec![0.0; n * k];
@@ -151,21 +155,31 @@ pub fn em(
         for j in 0..k {
             let w: Vec<f64> = (0..n).map(|i| post[i * k + j]).collect();
             let prior = w.iter().sum::<f64>() / n as f64;
-            let (beta, rss) = wls(x, y, &w).ok_or_else(|| {
-                Error::Degenerate(format!(
-                    "class {} of {k} became empty or collinear during EM (prior {prior:.3}); ask for fewer classes or try other starts",
-                    j + 1
-                ))
-            })?;
-            let sigma = (rss / prior / (n - p) as f64).sqrt();
-            comps.push((beta, sigma, prior));
+            let mut fits = Vec::with_capacity(eqs.len());
+            for (x, y) in eqs {
+                let (beta, rss) = wls(x, y, &w).ok_or_else(|| {
+                    Error::Degenerate(format!(
+                        "class {} of {k} became empty or collinear during EM (prior {prior:.3}); ask for fewer classes or try other starts",
+                        j + 1
+                    ))
+                })?;
+                let sigma = (rss / prior / (n - x.ncols()) as f64).sqrt();
+                fits.push((beta, sigma));
+            }
+            comps.push((prior, fits));
         }
         // E-step.
-        for (j, (beta, sigma, prior)) in comps.iter().enumerate() {
-            let fitted = x.dot(beta);
+        logd.iter_mut().for_each(|v| *v = 0.0);
+        for (j, (prior, fits)) in comps.iter().enumerate() {
             for i in 0..n {
-                let z = (y[i] - fitted[i]) / sigma;
-                logd[i * k + j] = prior.ln() - 0.5 * ln_2pi - sigma.ln() - 0.5 * z * z;
+                logd[i * k + j] = prior.ln();
+            }
+            for ((x, y), (beta, sigma)) in eqs.iter().zip(fits) {
+                let fitted = x.dot(beta);
+                for i in 0..n {
+                    let z = (y[i] - fitted[i]) / sigma;
+                    logd[i * k + j] -= 0.5 * ln_2pi + sigma.ln() + 0.5 * z * z;
+                }
             }
         }
         let old = llh;
@@ -188,7 +202,7 @@ pub fn em(
             break;
         }
     }
-    let df = (k - 1) + k * (p + 1);
+    let df = (k - 1) + k * params;
     let bic = -2.0 * llh + df as f64 * (n as f64).ln();
     let mut fit = MixtureFit {
         k,
@@ -201,10 +215,10 @@ pub fn em(
         entropy: 1.0,
         components: comps
             .iter()
-            .map(|(b, s, _)| Component {
+            .map(|(_, fits)| Component {
                 prior: 0.0,
-                coefficients: b.to_vec(),
-                sigma: *s,
+                coefficients: fits.iter().flat_map(|(b, _)| b.to_vec()).collect(),
+                sigma: fits.iter().map(|(_, s)| *s).collect(),
                 size: 0,
             })
             .collect(),

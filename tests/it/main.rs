@@ -14,6 +14,7 @@ mod csi_streaming;
 mod drivers;
 mod first_day;
 mod formats;
+mod found_segments;
 mod fuzz;
 mod invest;
 mod invest_study;

@@ -1,7 +1,8 @@
-//! `segments`: the linear model tree against R partykit's `lmtree()` on a generated case
-//! (tests/data/reference/segments, written once by make_reference.R): the same splits,
-//! leaf coefficients and standard errors to 1e-8, every node's parameter-instability
-//! statistics and Bonferroni-adjusted p-values to 1e-4 (relative).
+//! `segments`: the linear model tree against R partykit's `lmtree()` on a generated case, and
+//! the whole chain's tree against `mob()` with the chain's stacked fit (tests/data/reference/
+//! segments, written once by make_reference.R): the same splits, leaf coefficients (and
+//! standard errors) to 1e-8, every node's parameter-instability statistics and
+//! Bonferroni-adjusted p-values to 1e-4 (relative); mixtures against flexmix.
 
 use profitchain::analysis::segments::{self, TreeOptions};
 
@@ -34,26 +35,13 @@ fn lmtree_matches_partykit() {
     let r = segments::run(
         &df,
         "tree_data.csv",
-        "share_of_wallet ~ satisfaction",
+        &["share_of_wallet ~ satisfaction".to_string()],
         &by,
         &opts,
     )
     .unwrap();
     let nodes = &r.tree.nodes;
-    let want = csv("lmtree_nodes.csv");
-    assert_eq!(nodes.len(), want.len());
-    for (nd, w) in nodes.iter().zip(&want) {
-        assert_eq!(nd.id.to_string(), w[0]);
-        assert_eq!(nd.n.to_string(), w[5], "node {}", nd.id);
-        assert_eq!(nd.leaf, w[2] == "leaf", "node {}", nd.id);
-        if let Some(s) = &nd.split {
-            assert_eq!(s.variable, w[3]);
-            match s.threshold {
-                Some(t) => assert_eq!(format!("<= {t}"), w[4]),
-                None => assert_eq!(s.left_levels.join("+"), w[4]),
-            }
-        }
-    }
+    same_nodes(nodes, &csv("lmtree_nodes.csv"), 1);
     for w in csv("lmtree_coef.csv") {
         let nd = nodes.iter().find(|n| n.id.to_string() == w[0]).unwrap();
         let term = w[1].replace("(Intercept)", "Intercept");
@@ -67,7 +55,29 @@ fn lmtree_matches_partykit() {
         );
         assert!((c.std_error - se).abs() < 1e-8, "node {} {term} se", w[0]);
     }
-    for w in csv("lmtree_tests.csv") {
+    same_tests(nodes, &csv("lmtree_tests.csv"));
+}
+
+/// Node ids, sizes, kinds and splits as R wrote them (`off`: columns before `kind`).
+fn same_nodes(nodes: &[segments::tree::Node], want: &[Vec<String>], off: usize) {
+    assert_eq!(nodes.len(), want.len());
+    for (nd, w) in nodes.iter().zip(want) {
+        assert_eq!(nd.id.to_string(), w[0]);
+        assert_eq!(nd.n.to_string(), w[off + 4], "node {}", nd.id);
+        assert_eq!(nd.leaf, w[off + 1] == "leaf", "node {}", nd.id);
+        if let Some(s) = &nd.split {
+            assert_eq!(s.variable, w[off + 2]);
+            match s.threshold {
+                Some(t) => assert_eq!(format!("<= {t}"), w[off + 3]),
+                None => assert_eq!(s.left_levels.join("+"), w[off + 3]),
+            }
+        }
+    }
+}
+
+/// Every node's instability statistics (1e-8) and adjusted p-values (1e-4), relative.
+fn same_tests(nodes: &[segments::tree::Node], want: &[Vec<String>]) {
+    for w in want {
         let nd = nodes.iter().find(|n| n.id.to_string() == w[0]).unwrap();
         let t = nd.tests.iter().find(|t| t.variable == w[1]).unwrap();
         let (stat, p): (f64, f64) = (w[2].parse().unwrap(), w[3].parse().unwrap());
@@ -86,6 +96,56 @@ fn lmtree_matches_partykit() {
             t.p_value
         );
     }
+}
+
+/// The whole chain at once against `mob()` with a fit returning the three equations'
+/// stacked scores and summed Gaussian negative log-likelihoods: it finds the income split
+/// (the satisfaction → share of wallet slope) and, among high incomes, the region split
+/// (the revenue → profit slope) it was made with; every coefficient to 1e-8.
+#[test]
+fn chain_tree_matches_mob() {
+    let df = profitchain::data::load::read(
+        &data("reference/segments/chain_data.csv"),
+        &Default::default(),
+    )
+    .unwrap();
+    let by: Vec<String> = ["income", "tenure", "region"].map(String::from).to_vec();
+    let opts = TreeOptions {
+        minsize: Some(100),
+        ..Default::default()
+    };
+    let r = segments::run(
+        &df,
+        "chain_data.csv",
+        &segments::chain_formulas(&[]),
+        &by,
+        &opts,
+    )
+    .unwrap();
+    assert!(r.chain);
+    let nodes = &r.tree.nodes;
+    same_nodes(nodes, &csv("chaintree_nodes.csv"), 0);
+    for w in csv("chaintree_coef.csv") {
+        let nd = nodes.iter().find(|n| n.id.to_string() == w[0]).unwrap();
+        let k: usize = w[1].parse().unwrap();
+        let est: f64 = w[2].parse().unwrap();
+        let c = &nd.coefficients[k - 1];
+        assert!(
+            close(c.estimate, est, 1e-8),
+            "node {} coefficient {k} ({} {}): {} vs {est}",
+            w[0],
+            c.equation,
+            c.term,
+            c.estimate
+        );
+    }
+    same_tests(nodes, &csv("chaintree_tests.csv"));
+    let objective: f64 = 10851.47;
+    assert!(
+        (r.tree.objective - objective).abs() < 0.01,
+        "{}",
+        r.tree.objective
+    );
 }
 
 /// The command line: the tree in text (as partykit prints it), JSON and CSV; the retail-bank
@@ -214,8 +274,7 @@ fn mixture_matches_flexmix() {
         start[i] = r[3].parse::<usize>().unwrap() - 1;
     }
     let fit = em(
-        &x,
-        &y,
+        &[(&x, &y)],
         &start,
         2,
         EmOptions {
@@ -243,7 +302,7 @@ fn mixture_matches_flexmix() {
         near(c.prior, &format!("prior_{}", j + 1), 1e-5);
         near(c.coefficients[0], &format!("intercept_{}", j + 1), 1e-5);
         near(c.coefficients[1], &format!("slope_{}", j + 1), 1e-5);
-        near(c.sigma, &format!("sigma_{}", j + 1), 1e-5);
+        near(c.sigma[0], &format!("sigma_{}", j + 1), 1e-5);
     }
     assert!(fit.converged);
     // The same EM path: flexmix stopped after 52 iterations.
@@ -255,6 +314,69 @@ fn mixture_matches_flexmix() {
     for (i, r) in csv("flexmix_posterior.csv").iter().enumerate() {
         let p1: f64 = r[1].parse().unwrap();
         assert!((fit.posterior[i * 2] - p1).abs() < 1e-5, "row {i}");
+    }
+}
+
+/// The chain's three equations as one mixture, against flexmix with a model per equation
+/// from the same start: log-likelihood, BIC, priors, every coefficient and σ to 1e-5.
+#[test]
+fn chain_mixture_matches_flexmix() {
+    use profitchain::stats::mixture::{em, EmOptions};
+    let rows = csv("chain_data.csv");
+    let n = rows.len();
+    let col = |j: usize| -> Vec<f64> { rows.iter().map(|r| r[j].parse().unwrap()).collect() };
+    let (sat, sow, rev, profit) = (col(1), col(5), col(6), col(7));
+    let design = |cols: &[&Vec<f64>]| {
+        ndarray::Array2::from_shape_fn((n, cols.len() + 1), |(i, j)| {
+            if j == 0 {
+                1.0
+            } else {
+                cols[j - 1][i]
+            }
+        })
+    };
+    let xs = [
+        design(&[&sat]),
+        design(&[&sat, &sow]),
+        design(&[&sat, &sow, &rev]),
+    ];
+    let ys = [sow.clone(), rev.clone(), profit].map(ndarray::Array1::from);
+    let eqs: Vec<_> = xs.iter().zip(&ys).collect();
+    let start: Vec<usize> = csv("chainmix_start.csv")
+        .iter()
+        .map(|r| r[1].parse::<usize>().unwrap() - 1)
+        .collect();
+    let opts = EmOptions {
+        tolerance: 1e-12,
+        max_iter: 5000,
+    };
+    let fit = em(&eqs, &start, 2, opts).unwrap();
+    let want: std::collections::HashMap<String, f64> = csv("chainmix_fit.csv")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
+    let near = |got: f64, key: &str| {
+        let w = want[key];
+        assert!(
+            (got - w).abs() <= 1e-5 * w.abs().max(1.0),
+            "{key}: {got} vs {w}"
+        );
+    };
+    near(fit.log_likelihood, "logLik");
+    near(fit.bic, "BIC");
+    for (j, c) in fit.components.iter().enumerate() {
+        near(c.prior, &format!("prior_{}", j + 1));
+        let mut t = 0;
+        for (e, p) in [2, 3, 4].iter().enumerate() {
+            for k in 0..*p {
+                near(
+                    c.coefficients[t],
+                    &format!("c{}_e{}_{}", j + 1, e + 1, k + 1),
+                );
+                t += 1;
+            }
+            near(c.sigma[e], &format!("c{}_e{}_{}", j + 1, e + 1, p + 1));
+        }
     }
 }
 

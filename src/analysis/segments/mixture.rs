@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::stats::formula::{model_frame, Formula};
+use crate::stats::formula::Formula;
 use crate::stats::mixture::{self, EmOptions, MixtureFit};
 
 /// Settings of a mixture run.
@@ -40,21 +40,45 @@ pub struct KFit {
 /// A mixture study's result.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MixtureResult {
+    /// The regression, or the chain's equations joined by `; `.
     pub formula: String,
+    /// Whether the classes mix the whole chain (its equations jointly).
+    #[serde(default)]
+    pub chain: bool,
+    /// Each equation's response.
+    pub responses: Vec<String>,
+    /// The coefficients' terms, every equation's one after the other.
     pub terms: Vec<String>,
+    /// The equation (index in `responses`) of each term.
+    pub term_equation: Vec<usize>,
     pub n: usize,
     pub options: MixtureOptions,
     pub fits: Vec<KFit>,
     /// The number of classes with the smallest BIC.
     pub chosen: usize,
     pub warnings: Vec<String>,
+    /// The row of the input table of each posterior row (rows with a missing value are
+    /// left out).
+    #[serde(skip)]
+    pub rows: Vec<usize>,
 }
 
-/// Fit mixtures of `formula` on `df` for every K in `opts.ks`.
+impl MixtureResult {
+    /// The chosen number of classes' fit.
+    pub fn best(&self) -> Option<&MixtureFit> {
+        self.fits
+            .iter()
+            .find(|f| f.k == self.chosen)
+            .map(|f| &f.fit)
+    }
+}
+
+/// Fit mixtures of `formulas` (one regression, or several jointly such as
+/// [`super::chain_formulas`]) on `df` for every K in `opts.ks`.
 pub fn run(
     df: &DataFrame,
     file: &str,
-    formula: &str,
+    formulas: &[String],
     opts: &MixtureOptions,
 ) -> Result<MixtureResult> {
     if opts.ks.is_empty() || opts.ks.contains(&0) || opts.starts == 0 {
@@ -62,12 +86,15 @@ pub fn run(
             "--classes: one or more numbers of classes (e.g. 2 or 1-4), each at least 1; --starts at least 1".into(),
         ));
     }
-    let f = Formula::parse(formula)?;
-    let frame = model_frame(&f, df, file)?;
-    let d = &frame.design;
-    let n = d.x.nrows();
+    let parsed: Vec<Formula> = formulas
+        .iter()
+        .map(|f| Formula::parse(f))
+        .collect::<Result<_>>()?;
+    let (designs, rows, _) = super::designs(df, file, &parsed)?;
+    let dropped = df.height() - rows.len();
+    let eqs: Vec<mixture::Equation> = designs.iter().map(|d| (&d.x, &d.y)).collect();
+    let n = designs[0].x.nrows();
     let mut warnings = Vec::new();
-    let dropped: usize = frame.dropped.iter().map(|r| r.rows).sum();
     if dropped > 0 {
         warnings.push(format!(
             "{dropped} rows have no usable value in a column of the formula and are left out"
@@ -84,7 +111,7 @@ pub fn run(
                     opts.seed ^ ((k as u64) << 32) ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 );
                 let start: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
-                mixture::em(&d.x, &d.y, &start, k, opts.em)
+                mixture::em(&eqs, &start, k, opts.em)
             })
             .collect();
         let mut best: Option<MixtureFit> = None;
@@ -129,13 +156,21 @@ pub fn run(
         .min_by(|a, b| a.fit.bic.total_cmp(&b.fit.bic))
         .map_or(1, |f| f.k);
     Ok(MixtureResult {
-        formula: formula.into(),
-        terms: d.names.clone(),
+        formula: formulas.join("; "),
+        chain: formulas.len() > 1,
+        responses: designs.iter().map(|d| d.y_name.clone()).collect(),
+        terms: designs.iter().flat_map(|d| d.names.clone()).collect(),
+        term_equation: designs
+            .iter()
+            .enumerate()
+            .flat_map(|(e, d)| std::iter::repeat_n(e, d.names.len()))
+            .collect(),
         n,
         options: opts.clone(),
         fits,
         chosen,
         warnings,
+        rows,
     })
 }
 

@@ -1,7 +1,15 @@
 //! A linear model tree: model-based recursive partitioning of one regression (Zeileis,
-//! Hothorn & Hornik 2008), grown as R's partykit `lmtree()` grows it.
+//! Hothorn & Hornik 2008), grown as R's partykit `lmtree()` grows it, or of several
+//! regressions on the same customers at once (the chain's equations: `mob()` with a fit
+//! that returns their stacked estimating functions).
 //!
-//! At each node: fit the regression by least squares; unless the node has fewer than
+//! One regression's objective is its residual sum of squares (lmtree's); several
+//! regressions' is their summed Gaussian negative log-likelihood Σₑ nₑ/2·(log(2π·RSSₑ/n) + 1)
+//! — the likelihood of a recursive system with independent errors, so a split means "the
+//! equations jointly fit better apart". The instability tests run on the stacked scores
+//! (xₑ·residualₑ for every equation side by side).
+//!
+//! At each node: fit the regressions by least squares; unless the node has fewer than
 //! 2·minsize customers or is at the maximum depth, test every partitioning variable for
 //! parameter instability ([`crate::stats::mob`]), Bonferroni-adjusted; if the smallest
 //! adjusted p-value is at most `alpha`, split on that variable where the two children's
@@ -10,7 +18,7 @@
 //! present), and grow each child. Node ids run depth first, left child first, as
 //! partykit numbers them.
 
-use ndarray::Axis;
+use ndarray::{Array2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -92,6 +100,9 @@ pub struct Test {
 /// A coefficient with its classical standard error.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Coefficient {
+    /// The equation's response when the tree has several (empty with one).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub equation: String,
     pub term: String,
     pub estimate: f64,
     pub std_error: f64,
@@ -111,7 +122,9 @@ pub struct Node {
     pub kids: Vec<usize>,
     pub tests: Vec<Test>,
     pub coefficients: Vec<Coefficient>,
-    pub rss: f64,
+    /// The node's objective: the residual sum of squares (one equation) or the summed
+    /// Gaussian negative log-likelihood (several).
+    pub objective: f64,
 }
 
 /// The grown tree.
@@ -119,17 +132,30 @@ pub struct Node {
 pub struct Tree {
     pub nodes: Vec<Node>,
     pub minsize: usize,
-    /// Σ RSS over the leaves.
+    /// The leaves' objectives added up.
     pub objective: f64,
 }
 
-/// Grow the tree of `design` over `vars`.
-pub fn grow(design: &Design, vars: &[Variable], opts: &TreeOptions) -> Result<Tree> {
-    let p = design.x.ncols();
+/// The objective of fits with residual sums of squares `rss` on `n` customers: the RSS of
+/// one equation, the summed Gaussian negative log-likelihood of several.
+pub fn objective(rss: &[f64], n: usize) -> f64 {
+    if rss.len() == 1 {
+        return rss[0];
+    }
+    let n = n as f64;
+    rss.iter()
+        .map(|r| n / 2.0 * ((2.0 * std::f64::consts::PI * r / n).ln() + 1.0))
+        .sum()
+}
+
+/// Grow the tree of the regressions `designs` (the same customers, row for row) over
+/// `vars`.
+pub fn grow(designs: &[Design], vars: &[Variable], opts: &TreeOptions) -> Result<Tree> {
+    let p: usize = designs.iter().map(|d| d.x.ncols()).sum();
     let minsize = opts.minsize.unwrap_or(10 * p);
-    let n = design.x.nrows();
+    let n = designs[0].x.nrows();
     let mut g = Grower {
-        design,
+        designs,
         vars,
         opts,
         minsize,
@@ -137,7 +163,12 @@ pub fn grow(design: &Design, vars: &[Variable], opts: &TreeOptions) -> Result<Tr
     };
     g.node(1, None, 1, (0..n).collect(), String::new())?;
     g.nodes.sort_by_key(|nd| nd.id);
-    let objective = g.nodes.iter().filter(|nd| nd.leaf).map(|nd| nd.rss).sum();
+    let objective = g
+        .nodes
+        .iter()
+        .filter(|nd| nd.leaf)
+        .map(|nd| nd.objective)
+        .sum();
     Ok(Tree {
         nodes: g.nodes,
         minsize,
@@ -146,7 +177,7 @@ pub fn grow(design: &Design, vars: &[Variable], opts: &TreeOptions) -> Result<Tr
 }
 
 struct Grower<'a> {
-    design: &'a Design,
+    designs: &'a [Design],
     vars: &'a [Variable],
     opts: &'a TreeOptions,
     minsize: usize,
@@ -154,16 +185,19 @@ struct Grower<'a> {
 }
 
 impl Grower<'_> {
-    fn subset(&self, rows: &[usize]) -> Design {
-        Design {
-            x: self.design.x.select(Axis(0), rows),
-            y: self.design.y.select(Axis(0), rows),
-            names: self.design.names.clone(),
-            y_name: self.design.y_name.clone(),
-            intercept: self.design.intercept,
-            x_lo: None,
-            y_lo: None,
-        }
+    fn subset(&self, rows: &[usize]) -> Vec<Design> {
+        self.designs
+            .iter()
+            .map(|d| Design {
+                x: d.x.select(Axis(0), rows),
+                y: d.y.select(Axis(0), rows),
+                names: d.names.clone(),
+                y_name: d.y_name.clone(),
+                intercept: d.intercept,
+                x_lo: None,
+                y_lo: None,
+            })
+            .collect()
     }
 
     /// Grow node `id` over `rows`; returns the largest id in its subtree.
@@ -175,29 +209,37 @@ impl Grower<'_> {
         rows: Vec<usize>,
         rule: String,
     ) -> Result<usize> {
-        let d = self.subset(&rows);
-        let fit = OlsFit::fit(&d).map_err(|e| {
-            Error::Degenerate(format!(
-                "node {id} ({} customers{}): the regression cannot be fitted ({e})",
-                rows.len(),
-                if rule.is_empty() {
-                    String::new()
+        let ds = self.subset(&rows);
+        let several = ds.len() > 1;
+        let mut fits = Vec::with_capacity(ds.len());
+        let mut coefficients = Vec::new();
+        for d in &ds {
+            let fit = OlsFit::fit(d).map_err(|e| {
+                Error::Degenerate(format!(
+                    "node {id} ({} customers{}): the regression of {} cannot be fitted ({e})",
+                    rows.len(),
+                    if rule.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {rule}")
+                    },
+                    d.y_name
+                ))
+            })?;
+            let cov = fit.cov(CovType::Nonrobust);
+            coefficients.extend(fit.names.iter().enumerate().map(|(j, t)| Coefficient {
+                equation: if several {
+                    d.y_name.clone()
                 } else {
-                    format!(", {rule}")
-                }
-            ))
-        })?;
-        let cov = fit.cov(CovType::Nonrobust);
-        let coefficients = fit
-            .names
-            .iter()
-            .enumerate()
-            .map(|(j, t)| Coefficient {
+                    String::new()
+                },
                 term: t.clone(),
                 estimate: fit.params[j],
                 std_error: cov[[j, j]].sqrt(),
-            })
-            .collect();
+            }));
+            fits.push(fit);
+        }
+        let rss: Vec<f64> = fits.iter().map(|f| f.rss).collect();
         let mut node = Node {
             id,
             parent,
@@ -209,12 +251,19 @@ impl Grower<'_> {
             kids: Vec::new(),
             tests: Vec::new(),
             coefficients,
-            rss: fit.rss,
+            objective: objective(&rss, rows.len()),
         };
         let terminal = rows.len() < 2 * self.minsize || depth >= self.opts.maxdepth;
         let mut chosen = None;
         if !terminal {
-            let psi = &d.x * &fit.resid.view().insert_axis(Axis(1));
+            let blocks: Vec<Array2<f64>> = ds
+                .iter()
+                .zip(&fits)
+                .map(|(d, f)| &d.x * &f.resid.view().insert_axis(Axis(1)))
+                .collect();
+            let views: Vec<_> = blocks.iter().map(|b| b.view()).collect();
+            let psi = ndarray::concatenate(Axis(1), &views)
+                .map_err(|e| Error::Internal(e.to_string()))?;
             if let Some(process) = Process::new(&psi) {
                 let results: Vec<Instability> = self
                     .vars
@@ -251,7 +300,7 @@ impl Grower<'_> {
                 }
                 if let Some((j, _)) = best {
                     if node.tests[j].p_value <= self.opts.alpha {
-                        chosen = self.find_split(&d, &rows, j)?;
+                        chosen = self.find_split(&ds, &rows, j)?;
                     }
                 }
             }
@@ -282,17 +331,25 @@ impl Grower<'_> {
     }
 
     /// The best split of the node on variable `j`: the split and, per row, whether it goes
-    /// left. None when no split leaves minsize on both sides. Each side's residual sum of
-    /// squares comes from running shifted sums ([`Sums`], [`MomentFit`]), so a numeric
-    /// variable costs one sort and two passes, a categorical one a sum per level.
+    /// left. None when no split leaves minsize on both sides. Each side's residual sums of
+    /// squares come from running shifted sums ([`Sums`], [`MomentFit`]), so a numeric
+    /// variable costs one sort and two passes per equation, a categorical one a sum per
+    /// level and equation.
     fn find_split(
         &self,
-        d: &Design,
+        ds: &[Design],
         rows: &[usize],
         j: usize,
     ) -> Result<Option<(Split, Vec<bool>)>> {
         let n = rows.len();
-        let cols = columns(d);
+        let cols: Vec<Vec<usize>> = ds.iter().map(columns).collect();
+        // The two children's objective from each equation's RSS on either side.
+        let children = |left: &[f64], nl: usize, right: &[f64]| {
+            if left.iter().chain(right).any(|r| !r.is_finite()) {
+                return f64::INFINITY;
+            }
+            objective(left, nl) + objective(right, n - nl)
+        };
         match &self.vars[j] {
             Variable::Numeric { name, values } => {
                 let z: Vec<f64> = rows.iter().map(|&r| values[r]).collect();
@@ -302,11 +359,18 @@ impl Grower<'_> {
                 let ends: Vec<usize> = (0..n)
                     .filter(|&t| t + 1 == n || z[order[t + 1]] != z[order[t]])
                     .collect();
-                let left = running_rss(d, &cols, &order, &ends, self.minsize, false);
-                let right = running_rss(d, &cols, &order, &ends, self.minsize, true);
+                let side = |right: bool| -> Vec<Vec<f64>> {
+                    ds.iter()
+                        .zip(&cols)
+                        .map(|(d, c)| running_rss(d, c, &order, &ends, self.minsize, right))
+                        .collect()
+                };
+                let (left, right) = (side(false), side(true));
                 let mut best: Option<(f64, f64)> = None;
                 for (e, &t) in ends.iter().enumerate() {
-                    let dev = left[e] + right[e];
+                    let l: Vec<f64> = left.iter().map(|v| v[e]).collect();
+                    let r: Vec<f64> = right.iter().map(|v| v[e]).collect();
+                    let dev = children(&l, t + 1, &r);
                     if dev.is_finite() && best.is_none_or(|(_, b)| dev < b) {
                         best = Some((z[order[t]], dev));
                     }
@@ -342,26 +406,41 @@ impl Grower<'_> {
                         nl - 1
                     )));
                 }
-                let mut by_level: Vec<(Sums, usize)> = vec![(Sums::default(), 0); nl];
-                let mut row = vec![0.0; cols.len() + 1];
-                for (i, code) in c.iter().enumerate() {
-                    let l = present.binary_search(code).unwrap_or(0);
-                    fill(d, &cols, i, &mut row);
-                    push(&mut by_level[l].0, &row);
-                    by_level[l].1 += 1;
+                // Per level: its size and each equation's sums.
+                let mut by_level: Vec<(Vec<Sums>, usize)> =
+                    vec![(vec![Sums::default(); ds.len()], 0); nl];
+                for (e, (d, cs)) in ds.iter().zip(&cols).enumerate() {
+                    let mut row = vec![0.0; cs.len() + 1];
+                    for (i, code) in c.iter().enumerate() {
+                        let l = present.binary_search(code).unwrap_or(0);
+                        fill(d, cs, i, &mut row);
+                        push(&mut by_level[l].0[e], &row);
+                    }
+                }
+                for code in &c {
+                    by_level[present.binary_search(code).unwrap_or(0)].1 += 1;
                 }
                 let mut best: Option<(u64, f64)> = None;
                 for set in 1..(1u64 << (nl - 1)) {
-                    let (mut a, mut b) = ((Sums::default(), 0), (Sums::default(), 0));
-                    for (l, (s, k)) in by_level.iter().enumerate() {
+                    let empty = || (vec![Sums::default(); ds.len()], 0);
+                    let (mut a, mut b) = (empty(), empty());
+                    for (l, (sums, k)) in by_level.iter().enumerate() {
                         let side = if set >> l & 1 == 1 { &mut a } else { &mut b };
-                        side.0.add(s)?;
+                        for (acc, s) in side.0.iter_mut().zip(sums) {
+                            acc.add(s)?;
+                        }
                         side.1 += k;
                     }
                     if a.1 < self.minsize || b.1 < self.minsize {
                         continue;
                     }
-                    let dev = rss(&a.0, d, &cols) + rss(&b.0, d, &cols);
+                    let rss_of = |sums: &[Sums]| -> Vec<f64> {
+                        sums.iter()
+                            .zip(ds.iter().zip(&cols))
+                            .map(|(s, (d, cs))| rss(s, d, cs))
+                            .collect()
+                    };
+                    let dev = children(&rss_of(&a.0), a.1, &rss_of(&b.0));
                     if dev.is_finite() && best.is_none_or(|(_, bd)| dev < bd) {
                         best = Some((set, dev));
                     }
@@ -492,7 +571,7 @@ fn rules(s: &Split) -> (String, String) {
 }
 
 /// A split value as R prints it: up to 7 significant digits, no trailing zeros.
-fn short(v: f64) -> String {
+pub(crate) fn short(v: f64) -> String {
     let s = format!(
         "{:.*}",
         (6 - v.abs().log10().floor().max(-10.0) as i64).clamp(0, 16) as usize,

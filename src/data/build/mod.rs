@@ -20,6 +20,7 @@ use super::diagnostics::{
 };
 use super::load;
 use super::study::{Level, SegmentRule, SowScale, Study};
+pub use crate::data::aggregate::rating_labels;
 use crate::error::{Error, Result};
 pub(crate) use checks::table_audit;
 pub use checks::MAX_SEGMENTS;
@@ -529,7 +530,7 @@ pub(crate) fn missing_reason(study: &Study, c: &str) -> String {
 
 /// The warning for a segment rule that puts every customer in one segment.
 pub(crate) fn one_segment_warning(study: &Study, segments: &[String]) -> Option<String> {
-    (segments.len() == 1 && study.segments != SegmentRule::None).then(|| {
+    (segments.len() == 1 && study.segments != SegmentRule::None && !study.segments.found()).then(|| {
         format!(
             "the segment rule '{}' puts every customer in one segment ('{}'), so no segments are compared; choose another rule or use `none`",
             study.segments.describe(),
@@ -740,6 +741,8 @@ fn segment_expr(rule: &SegmentRule) -> Result<Expr> {
                 .otherwise(lit(names[1].clone()))
         }
         SegmentRule::None => lit("all"),
+        // Found from the data after the build (`analysis::segments::found`).
+        SegmentRule::Tree { .. } | SegmentRule::Classes { .. } => lit("all"),
     }
     .alias(cols::SEGMENT))
 }

@@ -63,6 +63,12 @@ pub(crate) fn reasons(study: &Study) -> Vec<(String, String, &'static str)> {
 /// The plan for `study`, which must hold one customer-level table (a pre-joined `--data`
 /// file, or a study of one table) of Parquet, IPC or CSV.
 pub fn plan(study: &Study) -> Result<Plan> {
+    if study.segments.found() {
+        return Err(Error::Usage(format!(
+            "--streaming: the segment rule '{}' finds segments from the whole table in memory; run without --streaming, or build the customer table with its segments first (profitchain build --study … -o customers.parquet) and stream that with --segment-rule column:segment",
+            study.segments.describe()
+        )));
+    }
     let [spec] = study.tables.as_slice() else {
         return Err(Error::Usage(format!(
             "--streaming reads one table with a row per customer (--data FILE, or a study of one table); this study joins {} tables. Build the customer table first (profitchain build --study … -o customers.parquet) and stream that.",

@@ -97,3 +97,84 @@ out <- data.frame(
 write.csv(out, file.path(here, "flexmix_fit.csv"), row.names = FALSE, quote = FALSE)
 write.csv(data.frame(id = m$id, p1 = sprintf("%.15g", posterior(fm)[, 1])),
   file.path(here, "flexmix_posterior.csv"), row.names = FALSE, quote = FALSE)
+
+# The whole chain at once: a tree of the three chain equations jointly (mob() with a fit
+# returning their stacked estimating functions and summed Gaussian negative
+# log-likelihoods), on a case whose satisfaction -> share of wallet slope differs by income
+# and whose revenue -> profit slope differs by region among high-income customers.
+set.seed(20261203)
+n <- 1200
+cd <- data.frame(
+  id = sprintf("K%04d", 1:n),
+  satisfaction = round(runif(n, 1, 10), 1),
+  income = round(rlnorm(n, 4, 0.4), 1),
+  tenure = sample(0:30, n, replace = TRUE),
+  region = factor(sample(c("north", "south", "east", "west"), n, replace = TRUE))
+)
+rich <- cd$income > 60
+sw <- cd$region %in% c("south", "west")
+cd$share_of_wallet <- round(0.1 + ifelse(rich, 0.06, 0.02) * cd$satisfaction + rnorm(n, 0, 0.05), 4)
+cd$revenue <- round(200 + 10 * cd$satisfaction + 1500 * cd$share_of_wallet + rnorm(n, 0, 80), 2)
+cd$profit <- round(-100 + 2 * cd$satisfaction + 50 * cd$share_of_wallet +
+  ifelse(rich & sw, 0.25, -0.05) * cd$revenue + rnorm(n, 0, 30), 2)
+write.csv(cd, file.path(here, "chain_data.csv"), row.names = FALSE, quote = FALSE)
+
+chainfit <- function(y, x, start = NULL, weights = NULL, offset = NULL, ...,
+                     estfun = FALSE, object = FALSE) {
+  sat <- x[, "satisfaction"]
+  X <- list(cbind(1, sat), cbind(1, sat, y$share_of_wallet),
+    cbind(1, sat, y$share_of_wallet, y$revenue))
+  Y <- list(y$share_of_wallet, y$revenue, y$profit)
+  fits <- lapply(1:3, function(e) lm.fit(X[[e]], Y[[e]]))
+  nll <- sapply(fits, function(f) {
+    m <- length(f$residuals); r <- sum(f$residuals^2); m / 2 * (log(2 * pi * r / m) + 1)
+  })
+  list(coefficients = unlist(lapply(fits, coef)), objfun = sum(nll),
+    estfun = if (estfun) do.call(cbind, lapply(1:3, function(e) X[[e]] * fits[[e]]$residuals)) else NULL,
+    object = NULL)
+}
+ct <- mob(share_of_wallet + revenue + profit ~ satisfaction | income + tenure + region,
+  data = cd, fit = chainfit,
+  control = mob_control(ytype = "data.frame", minsize = 100, alpha = 0.05, bonferroni = TRUE))
+capture.output(print(ct), file = file.path(here, "chaintree_print.txt"))
+cids <- nodeids(ct)
+cnodes <- do.call(rbind, lapply(cids, function(i) {
+  sp <- split_node(node_party(ct[[i]]))
+  n_i <- nrow(data_party(ct, i))
+  if (is.null(sp)) return(data.frame(node = i, kind = "leaf", variable = "", rule = "", n = n_i))
+  var <- names(ct$data)[varid_split(sp)]
+  rule <- if (!is.null(breaks_split(sp))) sprintf("<= %.10g", breaks_split(sp)) else
+    paste(levels(ct$data[[var]])[index_split(sp) == 1L], collapse = "+")
+  data.frame(node = i, kind = "inner", variable = var, rule = rule, n = n_i)
+}))
+write.csv(cnodes, file.path(here, "chaintree_nodes.csv"), row.names = FALSE, quote = FALSE)
+ctests <- do.call(rbind, lapply(cids, function(i) {
+  s <- sctest.modelparty(ct, node = i)
+  if (is.null(s)) return(NULL)
+  data.frame(node = i, variable = colnames(s), statistic = sprintf("%.15g", s[1, ]),
+    p_value = sprintf("%.15g", s[2, ]))
+}))
+write.csv(ctests, file.path(here, "chaintree_tests.csv"), row.names = FALSE, quote = FALSE)
+ccoef <- do.call(rbind, lapply(nodeids(ct, terminal = TRUE), function(i) {
+  data.frame(node = i, k = seq_along(coef(ct, node = i)),
+    estimate = sprintf("%.15g", coef(ct, node = i)))
+}))
+write.csv(ccoef, file.path(here, "chaintree_coef.csv"), row.names = FALSE, quote = FALSE)
+
+# The chain's equations as one mixture (flexmix with a model per equation) from a given
+# start, on the chain case: log-likelihood, priors, coefficients and sigmas.
+cd$start <- sample(1:2, n, replace = TRUE)
+write.csv(data.frame(id = cd$id, start = cd$start), file.path(here, "chainmix_start.csv"),
+  row.names = FALSE, quote = FALSE)
+cm <- flexmix(~ satisfaction, data = cd, k = 2, cluster = cd$start,
+  model = list(FLXMRglm(share_of_wallet ~ .), FLXMRglm(revenue ~ . + share_of_wallet),
+    FLXMRglm(profit ~ . + share_of_wallet + revenue)),
+  control = list(tolerance = 1e-12, iter.max = 5000, minprior = 0))
+cpars <- lapply(1:3, function(e) parameters(cm, model = e))
+vals <- c(as.numeric(logLik(cm)), cm@iter, BIC(cm), prior(cm),
+  unlist(lapply(1:2, function(j) unlist(lapply(cpars, function(p) p[, j])))))
+nm <- c("logLik", "iterations", "BIC", "prior_1", "prior_2",
+  unlist(lapply(1:2, function(j) unlist(lapply(1:3, function(e)
+    paste0("c", j, "_e", e, "_", seq_len(nrow(cpars[[e]]))))))))
+write.csv(data.frame(what = nm, value = sprintf("%.15g", vals)),
+  file.path(here, "chainmix_fit.csv"), row.names = FALSE, quote = FALSE)
