@@ -146,11 +146,12 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
         let result = chain::run_streaming(&plan, &opts)?;
         return finish(result, None, &args, &format, lang, sample_dir);
     } else {
-        let mut table = crate::analysis::study::build(&study)?.table;
+        let built = crate::analysis::study::build(&study)?;
+        let mut table = built.table;
         crate::analysis::study::use_outcome(&mut table, &args.outcome)?;
-        table
+        (table, built.found)
     };
-    let result = chain::run(&table, &opts)?;
+    let result = chain::run(&table.0, &opts)?;
     finish(result, Some(table), &args, &format, lang, sample_dir)
 }
 
@@ -158,7 +159,10 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
 /// chain sections.
 fn finish(
     result: chain::ChainResult,
-    table: Option<crate::data::CustomerTable>,
+    table: Option<(
+        crate::data::CustomerTable,
+        Option<crate::analysis::segments::found::Found>,
+    )>,
     args: &ChainArgs,
     format: &str,
     lang: crate::report::i18n::Lang,
@@ -182,7 +186,7 @@ fn finish(
         .to(&args.output)
         .with_export(export, &args.export);
     // Computed only when asked for (the command line never does).
-    let Some(table) = table else {
+    let Some((table, found)) = table else {
         o.notes.extend(super::data_args::sample_note(&sample_dir));
         return Ok(o);
     };
@@ -191,6 +195,7 @@ fn finish(
             clv: None,
             csi: None,
             invest: None,
+            found: found.as_ref(),
             lang,
         };
         let survey = crate::analysis::study::SurveySections::default();

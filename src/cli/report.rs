@@ -73,6 +73,7 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
             clv: built.clv.as_ref(),
             csi: built.csi.as_ref(),
             invest: invest.as_ref(),
+            found: built.found.as_ref(),
             lang,
         },
     )?;
@@ -90,6 +91,9 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     });
     if let Some(c) = &built.clv {
         exp.json = with_section(&exp.json, "clv", c)?;
+    }
+    if let Some(f) = &built.found {
+        exp.json = with_section(&exp.json, "segments_found", f)?;
     }
     if let Some(r) = &invest {
         exp.json = with_section(&exp.json, "invest", r)?;

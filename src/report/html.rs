@@ -96,6 +96,15 @@ pub fn render(
         Some(r) => Some(super::html_sections::csi_context(r, &mut charts_out, lang)?),
         None => None,
     };
+    let found_section = match extra.found {
+        Some(f) => Some(super::found_section::found_context(
+            f,
+            chain,
+            &mut charts_out,
+            lang,
+        )?),
+        None => None,
+    };
     let invest_section = match extra.invest {
         Some(r) => Some(super::html_sections::invest_context(
             r,
@@ -233,7 +242,7 @@ pub fn render(
         metrics_basis => (!survey.metrics_basis.is_empty()).then(|| lang.message(&survey.metrics_basis)),
         drivers_basis => (!survey.drivers_basis.is_empty()).then(|| lang.message(&survey.drivers_basis)),
         not_computed => survey.not_computed.iter().map(|(_, why)| lang.message(why)).collect::<Vec<_>>(), diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, clv => clv_section, csi => csi_section, invest => invest_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, clv => clv_section, csi => csi_section, invest => invest_section, found => found_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
         t => lang.messages(),
         paths_caption => lang.f("paths_caption", &[("alpha", &o.alpha)]),
         paths_caption_md => lang.f("paths_caption_md", &[("alpha", &o.alpha)]),
@@ -290,6 +299,10 @@ fn environment() -> Result<Environment<'static>> {
         (
             "sections/clv.html",
             include_str!("templates/sections/clv.html"),
+        ),
+        (
+            "sections/found.html",
+            include_str!("templates/sections/found.html"),
         ),
         (
             "sections/invest.html",
@@ -467,6 +480,8 @@ pub struct Sections<'a> {
     pub csi: Option<&'a crate::analysis::csi::CsiResult>,
     /// Return on satisfaction (from a study's `[invest]` scenarios).
     pub invest: Option<&'a crate::analysis::invest::InvestResult>,
+    /// The tree or mixture that found the study's segments.
+    pub found: Option<&'a crate::analysis::segments::found::Found>,
     /// Language of the report's text.
     pub lang: super::i18n::Lang,
 }

@@ -13,6 +13,7 @@ pub mod drivers;
 pub mod export;
 /// Number formatting (defined at the crate root, shared with messages).
 pub use crate::format;
+mod found_section;
 pub mod html;
 mod html_sections;
 pub mod i18n;
@@ -21,6 +22,7 @@ pub mod invest_charts;
 pub mod metrics;
 pub mod regression;
 pub mod segments;
+pub mod segments_charts;
 pub mod summary_zh;
 pub mod text;
 pub mod theme;

@@ -139,6 +139,7 @@ pub enum Mark {
     Line(RGBColor),
     Dashed(RGBColor),
     Box(RGBColor),
+    Triangle(RGBColor),
 }
 
 /// A legend outside the data area: entries stacked from (`x`, `y`) in pixels of `area`.
@@ -164,6 +165,10 @@ pub fn legend(
             }
             Mark::Box(c) => area.draw(&Rectangle::new(
                 [(x + 5, cy - 6), (x + 17, cy + 6)],
+                c.filled(),
+            )),
+            Mark::Triangle(c) => area.draw(&Polygon::new(
+                vec![(x + 11, cy - 6), (x + 4, cy + 6), (x + 18, cy + 6)],
                 c.filled(),
             )),
         }

@@ -21,6 +21,17 @@ fn chain_case() -> assert_cmd::Command {
     cmd
 }
 
+/// A study `name` in `dir` of the chain reference case (copied beside it as one customer
+/// table) with the `[segments]` section `segments`.
+fn case_study(dir: &std::path::Path, name: &str, segments: &str) -> std::path::PathBuf {
+    let table = dir.join("customers.csv");
+    if !table.exists() {
+        std::fs::copy(data("reference/segments/chain_data.csv"), &table).unwrap();
+    }
+    let base = "[[table]]\nname = \"customers\"\npath = \"customers.csv\"\n\n[roles]\nid = \"id\"\nsatisfaction = \"satisfaction\"\nshare_of_wallet = \"share_of_wallet\"\nrevenue = \"revenue\"\nprofit = \"profit\"\n\n[options]\nallow_out_of_range = true\n\n";
+    write(dir, name, &format!("{base}{segments}"))
+}
+
 fn path_estimate(seg: &serde_json::Value, model: &str, term: &str) -> f64 {
     let m = seg["regressions"]
         .as_array()
@@ -98,13 +109,7 @@ fn tree_leaves_are_the_chain_segments() {
 #[test]
 fn study_rules_saved_trees_and_classes() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        data("reference/segments/chain_data.csv"),
-        dir.path().join("customers.csv"),
-    )
-    .unwrap();
-    let base = "[[table]]\nname = \"customers\"\npath = \"customers.csv\"\n\n[roles]\nid = \"id\"\nsatisfaction = \"satisfaction\"\nshare_of_wallet = \"share_of_wallet\"\nrevenue = \"revenue\"\nprofit = \"profit\"\n\n[options]\nallow_out_of_range = true\n\n";
-    let study = |name: &str, segments: &str| write(dir.path(), name, &format!("{base}{segments}"));
+    let study = |name: &str, segments: &str| case_study(dir.path(), name, segments);
     let grown = study(
         "grown.toml",
         "[segments]\nrule = \"tree\"\nby = [\"income\", \"tenure\"]\nformula = \"share_of_wallet ~ satisfaction\"\nmaxdepth = 2\n",
@@ -191,4 +196,73 @@ fn study_rules_saved_trees_and_classes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("without --streaming"));
+}
+
+/// The report of a study with found segments: the section "Where the chain differs" with
+/// the tree diagram, the tests, the effects chart and the profile (which adds up to the
+/// customers), the caution, the tree in summary.json; in Chinese, the same section by the
+/// glossary's words; with latent classes, the BIC chart instead of the tree.
+#[test]
+fn report_section_where_the_chain_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = case_study(
+        dir.path(),
+        "tree.toml",
+        "[segments]\nrule = \"tree\"\nby = [\"income\", \"tenure\", \"region\"]\n",
+    );
+    let report = |lang: &str, study: &std::path::Path, out: &str| {
+        let out = dir.path().join(out);
+        let run = bin()
+            .args(["--lang", lang, "report", "--bootstrap", "200", "--study"])
+            .arg(study)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        out
+    };
+    let en = report("en", &tree, "en");
+    let html = std::fs::read_to_string(en.join("report.html")).unwrap();
+    assert!(html.contains("<h2 id=\"found\">Where the chain differs</h2>"));
+    assert!(html.contains("do not account for the search"));
+    assert!(html.contains("Model tree of the whole chain"));
+    for chart in ["found_tree.svg", "found_effects.svg"] {
+        assert!(en.join("charts").join(chart).exists(), "{chart}");
+    }
+    let md = std::fs::read_to_string(en.join("report.md")).unwrap();
+    assert!(md.contains("## Where the chain differs") && md.contains("charts/found_tree.svg"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(en.join("summary.json")).unwrap()).unwrap();
+    let found = &summary["segments_found"];
+    assert_eq!(found["search"]["kind"], "tree");
+    assert_eq!(found["search"]["chain"], true);
+    let n: u64 = found["profile"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["n"].as_u64().unwrap())
+        .sum();
+    assert_eq!(n, 1200);
+    let zh = report("zh", &tree, "zh");
+    let html = std::fs::read_to_string(zh.join("report.html")).unwrap();
+    assert!(html.contains("链条在哪里不同") && html.contains("整条链的模型树"));
+    assert!(html.contains("参数不稳定性检验"));
+    let classes = case_study(
+        dir.path(),
+        "classes.toml",
+        "[segments]\nrule = \"classes\"\nclasses = \"1-2\"\nstarts = 2\n",
+    );
+    let c = report("en", &classes, "classes");
+    assert!(c.join("charts/found_bic.svg").exists());
+    assert!(!c.join("charts/found_tree.svg").exists());
+    let html = std::fs::read_to_string(c.join("report.html")).unwrap();
+    assert!(
+        html.contains("BIC chose 2"),
+        "BIC over 1–2 classes prefers 2: the chain differs here"
+    );
 }

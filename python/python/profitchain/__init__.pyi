@@ -371,6 +371,8 @@ def segments(
     missing_codes: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     allow_out_of_range: Optional[bool] = None,
     formula: Optional[Union[Value, Sequence[Value]]] = None,
+    chain: Optional[bool] = None,
+    covariate: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     by: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     classes: Optional[Union[Value, Sequence[Value]]] = None,
     starts: Optional[Union[Value, Sequence[Value]]] = None,

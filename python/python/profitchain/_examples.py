@@ -69,6 +69,12 @@ EXAMPLES = {
     ['income_k', 'tenure_years', 'tenure_years']
     >>> res.table_names
     ['nodes', 'tests', 'coefficients']
+    >>> chain = pc.segments(study=study, chain=True, by=["income_k", "region"], maxdepth=2)
+    >>> [n["rule"] for n in chain.to_dict()["tree"]["nodes"] if n["leaf"]]
+    ['income_k <= 66.7', 'income_k > 66.7']
+    >>> found = pc.chain(study=study, segment_rule="tree:income_k,tenure_years", bootstrap=0)
+    >>> [s["name"] for s in found.to_dict()["segments"]][1:]
+    ['income_k <= 45.9', '45.9 < income_k <= 66.7', '66.7 < income_k <= 106.1', 'income_k > 106.1']
 """,
     "report": """    >>> import os
     >>> res = pc.report(study=study, out=folder + "/report", bootstrap=0)

@@ -25,12 +25,34 @@ use crate::error::{Error, Result};
 /// segments.
 pub const DEFAULT_MAXDEPTH: usize = 3;
 
-/// How the study's segments were found.
+/// How the study's segments were found, and what their customers look like.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Found {
+    pub search: Search,
+    pub profile: Profile,
+}
+
+/// The tree or the mixture.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Found {
+pub enum Search {
     Tree(TreeResult),
     Classes(MixtureResult),
+}
+
+/// Each found segment's customers: how many, and the mean of the chain's variables, the
+/// covariates and moderators, and the tree's numeric partitioning variables.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Profile {
+    pub columns: Vec<String>,
+    pub rows: Vec<ProfileRow>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProfileRow {
+    pub segment: String,
+    pub n: usize,
+    pub means: Vec<f64>,
 }
 
 const TABLE: &str = "the customer table";
@@ -101,7 +123,11 @@ pub fn apply(study: &Study, table: &mut CustomerTable) -> Result<Option<Found>> 
                 &search,
                 "no value in a partitioning variable of the tree, or a category it has not seen",
             )?;
-            Ok(Some(Found::Tree(tree)))
+            let profile = profile(study, table, &tree.partition)?;
+            Ok(Some(Found {
+                search: Search::Tree(tree),
+                profile,
+            }))
         }
         SegmentRule::Classes {
             classes,
@@ -137,7 +163,11 @@ pub fn apply(study: &Study, table: &mut CustomerTable) -> Result<Option<Found>> 
                 &search,
                 "a missing value in the mixture's regression",
             )?;
-            Ok(Some(Found::Classes(result)))
+            let profile = profile(study, table, &[])?;
+            Ok(Some(Found {
+                search: Search::Classes(result),
+                profile,
+            }))
         }
         _ => Ok(None),
     }
@@ -273,4 +303,67 @@ fn set(
         "segments found from the data: {search}. The chain is then fitted on the same customers, so its intervals and tests within these segments do not account for the search"
     ));
     Ok(())
+}
+
+/// The found segments' profile: means per segment of the chain variables, the study's
+/// covariates and moderators, and the numeric columns among `by`.
+fn profile(study: &Study, table: &CustomerTable, by: &[String]) -> Result<Profile> {
+    let mut columns: Vec<String> = [cols::SATISFACTION, cols::SOW, cols::REVENUE, cols::PROFIT]
+        .map(String::from)
+        .to_vec();
+    for c in study
+        .roles
+        .covariates
+        .iter()
+        .chain(&study.roles.moderators)
+        .chain(by)
+    {
+        let numeric = table
+            .df
+            .schema()
+            .get(c)
+            .is_some_and(|t| t.is_primitive_numeric());
+        if numeric && !columns.contains(c) {
+            columns.push(c.clone());
+        }
+    }
+    let means = table
+        .df
+        .clone()
+        .lazy()
+        .group_by([col(cols::SEGMENT)])
+        .agg(
+            std::iter::once(len().alias("__n"))
+                .chain(
+                    columns
+                        .iter()
+                        .map(|c| col(c.as_str()).cast(DataType::Float64).mean()),
+                )
+                .collect::<Vec<_>>(),
+        )
+        .collect()?;
+    let seg = means.column(cols::SEGMENT)?.str()?.clone();
+    let rows = table
+        .segments
+        .iter()
+        .filter_map(|name| {
+            let i = seg.iter().position(|v| v == Some(name.as_str()))?;
+            let get = |c: &str| -> Option<f64> {
+                means
+                    .column(c)
+                    .ok()?
+                    .cast(&DataType::Float64)
+                    .ok()?
+                    .f64()
+                    .ok()?
+                    .get(i)
+            };
+            Some(ProfileRow {
+                segment: name.clone(),
+                n: get("__n").unwrap_or(0.0) as usize,
+                means: columns.iter().map(|c| get(c).unwrap_or(f64::NAN)).collect(),
+            })
+        })
+        .collect();
+    Ok(Profile { columns, rows })
 }
