@@ -64,6 +64,9 @@ pub struct SegmentsArgs {
     /// Do not adjust the p-values for the number of variables tested.
     #[arg(long)]
     pub no_bonferroni: bool,
+    /// Post-prune the grown tree by an information criterion (as partykit's prune).
+    #[arg(long, value_parser = ["aic", "bic"])]
+    pub prune: Option<String>,
     /// Output format: text (default), json or csv (one row per node and coefficient).
     #[arg(long, value_parser = ["text", "json", "csv"])]
     pub format: Option<String>,
@@ -130,6 +133,11 @@ pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome>
         minsize: args.minsize,
         maxdepth: args.maxdepth.unwrap_or(usize::MAX),
         trim: args.trim,
+        prune: args
+            .prune
+            .as_deref()
+            .map(crate::analysis::segments::tree::Prune::parse)
+            .transpose()?,
     };
     let result = segments::run(&df, &file, &formulas, &args.by, &opts)?;
     let rendered = match format.as_str() {

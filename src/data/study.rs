@@ -236,6 +236,9 @@ pub enum SegmentRule {
         /// Deepest level of nodes, the root being 1 (default 3: at most four segments).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         maxdepth: Option<usize>,
+        /// Post-pruning: `aic` or `bic`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prune: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         file: Option<String>,
     },
@@ -350,6 +353,7 @@ impl SegmentRule {
                 alpha: None,
                 minsize: None,
                 maxdepth: None,
+                prune: None,
                 file: None,
             });
         }

@@ -54,6 +54,13 @@ pub fn text_in(r: &TreeResult, lang: Lang) -> String {
             ]
         )
     );
+    if let Some(p) = o.prune {
+        let c = match p {
+            crate::analysis::segments::tree::Prune::Aic => "AIC",
+            crate::analysis::segments::tree::Prune::Bic => "BIC",
+        };
+        let _ = writeln!(s, "{}", lang.f("seg_pruned", &[("c", &c)]));
+    }
     for w in &r.warnings {
         let _ = writeln!(s, "{}{}", lang.t("txt_warning"), lang.message(w));
     }

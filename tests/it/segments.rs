@@ -4,6 +4,7 @@
 //! standard errors) to 1e-8, every node's parameter-instability statistics and
 //! Bonferroni-adjusted p-values to 1e-4 (relative); mixtures against flexmix.
 
+use profitchain::analysis::segments::tree::Prune;
 use profitchain::analysis::segments::{self, TreeOptions};
 
 use crate::common::data;
@@ -146,6 +147,66 @@ fn chain_tree_matches_mob() {
         "{}",
         r.tree.objective
     );
+}
+
+/// Post-pruning against partykit: lenient trees (alpha 0.5; the single equation
+/// unadjusted, minsize 20) grow to 45 nodes (lmtree) and 13 (the whole chain) and prune by
+/// AIC to 19 and by BIC to 5 — node for node the same ids, kinds and sizes as partykit's.
+#[test]
+fn pruning_matches_partykit() {
+    let want = csv("pruned_nodes.csv");
+    let check = |tag: &str, r: &segments::TreeResult| {
+        let rows: Vec<&Vec<String>> = want.iter().filter(|w| w[0] == tag).collect();
+        assert_eq!(r.tree.nodes.len(), rows.len(), "{tag}");
+        for (nd, w) in r.tree.nodes.iter().zip(rows) {
+            assert_eq!(nd.id.to_string(), w[1], "{tag}");
+            assert_eq!(nd.leaf, w[2] == "leaf", "{tag} node {}", nd.id);
+            assert_eq!(nd.n.to_string(), w[3], "{tag} node {}", nd.id);
+        }
+    };
+    let read = |f: &str| {
+        profitchain::data::load::read(
+            &data(&format!("reference/segments/{f}")),
+            &Default::default(),
+        )
+        .unwrap()
+    };
+    let (one, chain) = (read("tree_data.csv"), read("chain_data.csv"));
+    let by: Vec<String> = ["tenure", "income", "age", "region", "channel"]
+        .map(String::from)
+        .to_vec();
+    for (tag, prune) in [
+        ("lmtree_none", None),
+        ("lmtree_AIC", Some(Prune::Aic)),
+        ("lmtree_BIC", Some(Prune::Bic)),
+    ] {
+        let opts = TreeOptions {
+            minsize: Some(20),
+            alpha: 0.5,
+            bonferroni: false,
+            prune,
+            ..Default::default()
+        };
+        let f = ["share_of_wallet ~ satisfaction".to_string()];
+        check(
+            tag,
+            &segments::run(&one, "tree_data.csv", &f, &by, &opts).unwrap(),
+        );
+    }
+    let by: Vec<String> = ["income", "tenure", "region"].map(String::from).to_vec();
+    for (tag, prune) in [("chain_none", None), ("chain_BIC", Some(Prune::Bic))] {
+        let opts = TreeOptions {
+            minsize: Some(100),
+            alpha: 0.5,
+            prune,
+            ..Default::default()
+        };
+        let f = segments::chain_formulas(&[]);
+        check(
+            tag,
+            &segments::run(&chain, "chain_data.csv", &f, &by, &opts).unwrap(),
+        );
+    }
 }
 
 /// The command line: the tree in text (as partykit prints it), JSON and CSV; the retail-bank

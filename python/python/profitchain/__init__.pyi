@@ -382,6 +382,7 @@ def segments(
     maxdepth: Optional[Union[Value, Sequence[Value]]] = None,
     trim: Optional[Union[Value, Sequence[Value]]] = None,
     no_bonferroni: Optional[bool] = None,
+    prune: Optional[Union[Value, Sequence[Value]]] = None,
     format: Optional[Union[Value, Sequence[Value]]] = None,
     output: Optional[Union[Value, Sequence[Value]]] = None,
     export: Optional[Union[Value, Sequence[Value]]] = None,

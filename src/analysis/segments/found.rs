@@ -71,6 +71,7 @@ pub fn apply(study: &Study, table: &mut CustomerTable) -> Result<Option<Found>> 
             alpha,
             minsize,
             maxdepth,
+            prune,
             file,
         } => {
             let tree = match file {
@@ -86,6 +87,11 @@ pub fn apply(study: &Study, table: &mut CustomerTable) -> Result<Option<Found>> 
                         alpha: alpha.unwrap_or(0.05),
                         minsize: *minsize,
                         maxdepth: maxdepth.unwrap_or(DEFAULT_MAXDEPTH),
+                        prune: prune
+                            .as_deref()
+                            .map(super::tree::Prune::parse)
+                            .transpose()
+                            .map_err(|e| Error::study("[segments]", e.to_string()))?,
                         ..Default::default()
                     };
                     let df = labelled(table, by)?;

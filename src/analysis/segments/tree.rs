@@ -37,6 +37,29 @@ pub struct TreeOptions {
     pub maxdepth: usize,
     /// Share (or, above 1, number) of observations trimmed at each end of the supLM scan.
     pub trim: f64,
+    /// Post-pruning by an information criterion (partykit's `prune`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prune: Option<Prune>,
+}
+
+/// The information criterion of post-pruning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prune {
+    Aic,
+    Bic,
+}
+
+impl Prune {
+    pub fn parse(s: &str) -> Result<Prune> {
+        match s.to_ascii_lowercase().as_str() {
+            "aic" => Ok(Prune::Aic),
+            "bic" => Ok(Prune::Bic),
+            _ => Err(Error::Usage(format!(
+                "prune '{s}': aic or bic (or leave it out for no pruning)"
+            ))),
+        }
+    }
 }
 
 impl Default for TreeOptions {
@@ -47,6 +70,7 @@ impl Default for TreeOptions {
             minsize: None,
             maxdepth: usize::MAX,
             trim: 0.1,
+            prune: None,
         }
     }
 }
@@ -163,6 +187,10 @@ pub fn grow(designs: &[Design], vars: &[Variable], opts: &TreeOptions) -> Result
     };
     g.node(1, None, 1, (0..n).collect(), String::new())?;
     g.nodes.sort_by_key(|nd| nd.id);
+    if let Some(rule) = opts.prune {
+        let k = designs.iter().map(|d| d.x.ncols()).sum();
+        g.nodes = prune(g.nodes, rule, k, n, designs.len() > 1);
+    }
     let objective = g
         .nodes
         .iter()
@@ -174,6 +202,68 @@ pub fn grow(designs: &[Design], vars: &[Variable], opts: &TreeOptions) -> Result
         minsize,
         objective,
     })
+}
+
+/// Post-pruning as partykit's `mob()` prunes: while some inner node has only leaves as
+/// children, each such node whose information criterion beats its children's together
+/// becomes a leaf; then the nodes are numbered again depth first. With one equation
+/// (`lmtree`, objective RSS) the criterion is nᵢ·log(RSS) + penalty·df, with several
+/// (objective the negative log-likelihood) 2·objective + penalty·df; df is the node's
+/// coefficients k, or its children's k each plus one for the split; the penalty 2 (AIC) or
+/// log n of the whole sample (BIC).
+fn prune(mut nodes: Vec<Node>, rule: Prune, k: usize, n: usize, likelihood: bool) -> Vec<Node> {
+    let pen = match rule {
+        Prune::Aic => 2.0,
+        Prune::Bic => (n as f64).ln(),
+    };
+    let find = |nodes: &[Node], id: usize| nodes.iter().position(|x| x.id == id);
+    loop {
+        let mut cut = Vec::new();
+        for nd in nodes.iter().filter(|x| !x.leaf) {
+            let kids: Vec<&Node> = nd
+                .kids
+                .iter()
+                .filter_map(|&c| find(&nodes, c).map(|i| &nodes[i]))
+                .collect();
+            if kids.iter().any(|c| !c.leaf) {
+                continue;
+            }
+            let below: f64 = kids.iter().map(|c| c.objective).sum();
+            let df = (k as f64, (kids.len() * k + 1) as f64);
+            let (here, there) = if likelihood {
+                (2.0 * nd.objective, 2.0 * below)
+            } else {
+                let m = nd.n as f64;
+                (m * nd.objective.ln(), m * below.ln())
+            };
+            if here + pen * df.0 < there + pen * df.1 {
+                cut.push(nd.id);
+            }
+        }
+        if cut.is_empty() {
+            break;
+        }
+        let gone: Vec<usize> = nodes
+            .iter()
+            .filter(|x| cut.contains(&x.id))
+            .flat_map(|x| x.kids.clone())
+            .collect();
+        nodes.retain(|x| !gone.contains(&x.id));
+        for nd in nodes.iter_mut().filter(|x| cut.contains(&x.id)) {
+            nd.leaf = true;
+            nd.kids.clear();
+            nd.split = None;
+        }
+    }
+    // Number again depth first (the order of the ids kept).
+    let old: Vec<usize> = nodes.iter().map(|x| x.id).collect();
+    let new = |id: usize| old.iter().position(|&o| o == id).map_or(id, |p| p + 1);
+    for nd in &mut nodes {
+        nd.id = new(nd.id);
+        nd.parent = nd.parent.map(new);
+        nd.kids = nd.kids.iter().map(|&c| new(c)).collect();
+    }
+    nodes
 }
 
 struct Grower<'a> {

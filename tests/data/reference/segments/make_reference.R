@@ -178,3 +178,26 @@ nm <- c("logLik", "iterations", "BIC", "prior_1", "prior_2",
     paste0("c", j, "_e", e, "_", seq_len(nrow(cpars[[e]]))))))))
 write.csv(data.frame(what = nm, value = sprintf("%.15g", vals)),
   file.path(here, "chainmix_fit.csv"), row.names = FALSE, quote = FALSE)
+
+# Post-pruning: lenient trees (alpha 0.5, and unadjusted for lmtree, let noise split) pruned by AIC and BIC, as
+# partykit prunes them (lmtree: n·log(RSS) + penalty·df; mob with a likelihood: 2·objective
+# + penalty·df; df = coefficients of a node, or of its kids plus one for the split).
+pruned <- function(tr, tag) {
+  ids <- nodeids(tr)
+  out <- do.call(rbind, lapply(ids, function(i) {
+    sp <- split_node(node_party(tr[[i]]))
+    data.frame(tree = tag, node = i, kind = if (is.null(sp)) "leaf" else "inner",
+      n = nrow(data_party(tr, i)))
+  }))
+  out
+}
+lenient <- lapply(c("none", "AIC", "BIC"), function(p)
+  pruned(lmtree(share_of_wallet ~ satisfaction | tenure + income + age + region + channel,
+    data = d, minsize = 20, alpha = 0.5, bonferroni = FALSE, prune = if (p == "none") NULL else p),
+    paste0("lmtree_", p)))
+clenient <- lapply(c("none", "BIC"), function(p)
+  pruned(mob(share_of_wallet + revenue + profit ~ satisfaction | income + tenure + region,
+    data = cd, fit = chainfit, control = mob_control(ytype = "data.frame", minsize = 100,
+      alpha = 0.5, bonferroni = TRUE, prune = if (p == "none") NULL else p)), paste0("chain_", p)))
+write.csv(do.call(rbind, c(lenient, clenient)), file.path(here, "pruned_nodes.csv"),
+  row.names = FALSE, quote = FALSE)
