@@ -43,6 +43,10 @@ pub struct SegmentsArgs {
     /// classes, or a range chosen by BIC (e.g. 1-4).
     #[arg(long, value_name = "K|K1-K2", conflicts_with = "by")]
     pub classes: Option<String>,
+    /// With --classes: a concomitant variable (repeatable), so class membership is a
+    /// multinomial logit on these columns (flexmix's FLXPmultinom).
+    #[arg(long, value_name = "COL", requires = "classes")]
+    pub concomitant: Vec<String>,
     /// Random starts of EM per number of classes (the best log-likelihood is kept).
     #[arg(long, default_value_t = 10)]
     pub starts: usize,
@@ -110,6 +114,7 @@ pub fn compute(args: SegmentsArgs, lang: Option<&str>) -> Result<super::Outcome>
             starts: args.starts,
             seed: args.seed,
             em: Default::default(),
+            concomitant: args.concomitant.clone(),
         };
         let result = mixture::run(&df, &file, &formulas, &opts)?;
         let rendered = match format.as_str() {

@@ -253,6 +253,9 @@ pub enum SegmentRule {
         starts: Option<usize>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seed: Option<u64>,
+        /// Concomitant variables: class membership as a multinomial logit on them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        concomitant: Vec<String>,
     },
 }
 
@@ -363,6 +366,7 @@ impl SegmentRule {
                 formula: None,
                 starts: None,
                 seed: None,
+                concomitant: Vec::new(),
             });
         }
         if let Some(col) = s.strip_prefix("column:") {

@@ -392,6 +392,29 @@ pub fn mixture_text_in(r: &MixtureResult, lang: Lang) -> String {
                 );
             }
         }
+        if let Some(g) = &best.fit.concomitant {
+            let _ = writeln!(s, "\n{}", lang.t("mix_membership"));
+            let w = r
+                .concomitant_terms
+                .iter()
+                .map(|t| t.len().max(12))
+                .collect::<Vec<_>>();
+            let head: Vec<String> = r
+                .concomitant_terms
+                .iter()
+                .zip(&w)
+                .map(|(t, w)| format!("{t:>w$}"))
+                .collect();
+            let _ = writeln!(s, "  {:<7} {}", lang.t("mix_class"), head.join(" "));
+            for (j, row) in g.iter().enumerate() {
+                let cells: Vec<String> = row
+                    .iter()
+                    .zip(&w)
+                    .map(|(v, w)| format!("{:>w$}", num(*v, 5)))
+                    .collect();
+                let _ = writeln!(s, "  {:<7} {}", j + 1, cells.join(" "));
+            }
+        }
         let _ = writeln!(s, "\n{}", lang.t("mix_caution"));
     }
     s

@@ -63,6 +63,10 @@ pub struct MixtureFit {
     /// 1 − entropy / (n log K): 1 when every customer's class is certain.
     pub entropy: f64,
     pub components: Vec<Component>,
+    /// With concomitant variables: each class's multinomial-logit coefficients γₖ (the
+    /// intercept, then one per variable), the first class's all 0 (the reference).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concomitant: Option<Vec<Vec<f64>>>,
     /// Posterior class probabilities, n × K row-major.
     #[serde(skip)]
     pub posterior: Vec<f64>,
@@ -122,10 +126,21 @@ fn log_sum_exp(v: &[f64]) -> f64 {
 pub type Equation<'a> = (&'a Array2<f64>, &'a Array1<f64>);
 
 /// Fit a K-class mixture of the regressions `eqs` (one, or several on the same rows) by EM
-/// from `start` (a class 0…K−1 per row).
-pub fn em(eqs: &[Equation], start: &[usize], k: usize, opts: EmOptions) -> Result<MixtureFit> {
+/// from `start` (a class 0…K−1 per row); with `concomitant` (z with its intercept column
+/// first), the class priors are a multinomial logit on z ([`super::concomitant`]).
+pub fn em(
+    eqs: &[Equation],
+    concomitant: Option<&Array2<f64>>,
+    start: &[usize],
+    k: usize,
+    opts: EmOptions,
+) -> Result<MixtureFit> {
     let n = eqs.first().map_or(0, |e| e.0.nrows());
     let params: usize = eqs.iter().map(|e| e.0.ncols() + 1).sum();
+    let scaled = concomitant.map(super::concomitant::Scaled::new);
+    let q = scaled.as_ref().map_or(0, |s| s.z.ncols());
+    let mut theta = Array1::<f64>::zeros(k.saturating_sub(1) * q);
+    let mut class_priors: Vec<f64> = Vec::new();
     if k == 0 || eqs.is_empty() || start.len() != n || start.iter().any(|&c| c >= k) {
         return Err(Error::Internal(
             "mixture start: one class 0..K-1 per row".into(),
@@ -168,11 +183,19 @@ pub fn em(eqs: &[Equation], start: &[usize], k: usize, opts: EmOptions) -> Resul
             }
             comps.push((prior, fits));
         }
+        if let Some(sc) = &scaled {
+            theta = super::concomitant::fit(&sc.z, &post, k, theta)?;
+            class_priors = super::concomitant::priors(&sc.z, &theta, k);
+        }
         // E-step.
         logd.iter_mut().for_each(|v| *v = 0.0);
         for (j, (prior, fits)) in comps.iter().enumerate() {
             for i in 0..n {
-                logd[i * k + j] = prior.ln();
+                logd[i * k + j] = if class_priors.is_empty() {
+                    prior.ln()
+                } else {
+                    class_priors[i * k + j].ln()
+                };
             }
             for ((x, y), (beta, sigma)) in eqs.iter().zip(fits) {
                 let fitted = x.dot(beta);
@@ -202,7 +225,7 @@ pub fn em(eqs: &[Equation], start: &[usize], k: usize, opts: EmOptions) -> Resul
             break;
         }
     }
-    let df = (k - 1) + k * params;
+    let df = (k - 1) * q.max(1) + k * params;
     let bic = -2.0 * llh + df as f64 * (n as f64).ln();
     let mut fit = MixtureFit {
         k,
@@ -222,6 +245,18 @@ pub fn em(eqs: &[Equation], start: &[usize], k: usize, opts: EmOptions) -> Resul
                 size: 0,
             })
             .collect(),
+        concomitant: scaled.as_ref().map(|sc| {
+            let rows: Vec<Vec<f64>> = (0..k)
+                .map(|c| {
+                    if c == 0 {
+                        vec![0.0; q]
+                    } else {
+                        theta.slice(ndarray::s![(c - 1) * q..c * q]).to_vec()
+                    }
+                })
+                .collect();
+            sc.unscale(&rows)
+        }),
         posterior: post,
     };
     // Final priors are the mean posteriors (as flexmix reports them); sizes by the most
@@ -260,6 +295,15 @@ pub fn order_by_size(fit: &mut MixtureFit) {
             .then(a.cmp(&b))
     });
     fit.components = idx.iter().map(|&j| fit.components[j].clone()).collect();
+    // The largest class becomes the reference of the membership model.
+    if let Some(g) = &fit.concomitant {
+        let base = g[idx[0]].clone();
+        fit.concomitant = Some(
+            idx.iter()
+                .map(|&j| g[j].iter().zip(&base).map(|(a, b)| a - b).collect())
+                .collect(),
+        );
+    }
     let n = fit.posterior.len() / k.max(1);
     let mut post = vec![0.0; fit.posterior.len()];
     for i in 0..n {

@@ -4,6 +4,7 @@
 pub mod blocks;
 pub mod bootstrap;
 pub mod btyd;
+pub mod concomitant;
 pub mod correlation;
 pub mod dd;
 pub mod formula;

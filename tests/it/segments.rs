@@ -336,6 +336,7 @@ fn mixture_matches_flexmix() {
     }
     let fit = em(
         &[(&x, &y)],
+        None,
         &start,
         2,
         EmOptions {
@@ -411,7 +412,7 @@ fn chain_mixture_matches_flexmix() {
         tolerance: 1e-12,
         max_iter: 5000,
     };
-    let fit = em(&eqs, &start, 2, opts).unwrap();
+    let fit = em(&eqs, None, &start, 2, opts).unwrap();
     let want: std::collections::HashMap<String, f64> = csv("chainmix_fit.csv")
         .into_iter()
         .map(|r| (r[0].clone(), r[1].parse().unwrap()))
@@ -439,6 +440,84 @@ fn chain_mixture_matches_flexmix() {
             near(c.sigma[e], &format!("c{}_e{}_{}", j + 1, e + 1, p + 1));
         }
     }
+}
+
+/// Concomitant variables against flexmix's `FLXPmultinom(~ tenure + income)` from the same
+/// start (both to a 1e-12 relative change): log-likelihood, BIC, the regressions' coefficients
+/// and σ to 1e-5, the membership model's coefficients (class 2 against class 1) to 1e-3
+/// (nnet's own convergence inside flexmix's M-step bounds the agreement: the log-likelihood
+/// here is at least flexmix's); and through the
+/// command line, the classes ordered by size with the largest the reference.
+#[test]
+fn concomitant_matches_flexmix() {
+    use profitchain::stats::mixture::{em, EmOptions};
+    let rows = csv("concomitant_data.csv");
+    let n = rows.len();
+    let col = |j: usize| -> Vec<f64> { rows.iter().map(|r| r[j].parse().unwrap()).collect() };
+    let (sat, tenure, income, sow) = (col(1), col(2), col(3), col(4));
+    let x = ndarray::Array2::from_shape_fn((n, 2), |(i, j)| if j == 0 { 1.0 } else { sat[i] });
+    let z = ndarray::Array2::from_shape_fn((n, 3), |(i, j)| match j {
+        0 => 1.0,
+        1 => tenure[i],
+        _ => income[i],
+    });
+    let y = ndarray::Array1::from(sow);
+    let start: Vec<usize> = rows
+        .iter()
+        .map(|r| r[5].parse::<usize>().unwrap() - 1)
+        .collect();
+    let opts = EmOptions {
+        tolerance: 1e-12,
+        max_iter: 5000,
+    };
+    let fit = em(&[(&x, &y)], Some(&z), &start, 2, opts).unwrap();
+    let want: std::collections::HashMap<String, f64> = csv("concomitant_fit.csv")
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+        .collect();
+    let near = |got: f64, key: &str, tol: f64| {
+        let w = want[key];
+        assert!(
+            (got - w).abs() <= tol * w.abs().max(1.0),
+            "{key}: {got} vs {w}"
+        );
+    };
+    near(fit.log_likelihood, "logLik", 1e-5);
+    near(fit.bic, "BIC", 1e-5);
+    for (j, c) in fit.components.iter().enumerate() {
+        near(c.coefficients[0], &format!("intercept_{}", j + 1), 1e-5);
+        near(c.coefficients[1], &format!("slope_{}", j + 1), 1e-5);
+        near(c.sigma[0], &format!("sigma_{}", j + 1), 1e-5);
+    }
+    let g = fit.concomitant.as_ref().unwrap();
+    assert_eq!(g[0], vec![0.0; 3]);
+    for (t, name) in ["intercept", "tenure", "income"].iter().enumerate() {
+        near(g[1][t], &format!("gamma2_{name}"), 1e-3);
+    }
+    // The membership model is solved exactly (Newton) where flexmix's nnet stops at its
+    // relative tolerance: the fixed point here is at least as likely as flexmix's.
+    assert!(
+        fit.log_likelihood >= want["logLik"] - 1e-9,
+        "{} vs {}",
+        fit.log_likelihood,
+        want["logLik"]
+    );
+    // The command line: two classes, the largest first and the reference.
+    let j = crate::common::json_of(
+        crate::common::bin()
+            .args(["segments", "--data"])
+            .arg(data("reference/segments/concomitant_data.csv"))
+            .args(["-f", "share_of_wallet ~ satisfaction", "--classes", "2"])
+            .args(["--concomitant", "tenure", "--concomitant", "income"])
+            .args(["--format", "json"]),
+    );
+    let fit = &j["fits"][0]["fit"];
+    assert_eq!(j["concomitant_terms"][1], "tenure");
+    let g1 = &fit["concomitant"][1];
+    // Class 2 (the smaller) is the generating class 2: more likely with tenure.
+    assert!(g1[1].as_f64().unwrap() > 0.1, "{g1}");
+    let ll = fit["log_likelihood"].as_f64().unwrap();
+    assert!((ll - want["logLik"]).abs() < 1e-3, "{ll}");
 }
 
 /// The command line's mixture: BIC over 1–4 classes picks the 2 the data were made with,

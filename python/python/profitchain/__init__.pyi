@@ -375,6 +375,7 @@ def segments(
     covariate: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     by: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     classes: Optional[Union[Value, Sequence[Value]]] = None,
+    concomitant: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     starts: Optional[Union[Value, Sequence[Value]]] = None,
     seed: Optional[Union[Value, Sequence[Value]]] = None,
     minsize: Optional[Union[Value, Sequence[Value]]] = None,

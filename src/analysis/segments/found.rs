@@ -140,12 +140,14 @@ pub fn apply(study: &Study, table: &mut CustomerTable) -> Result<Option<Found>> 
             formula,
             starts,
             seed,
+            concomitant,
         } => {
             let opts = MixtureOptions {
                 ks: mixture::parse_classes(&classes.text())?,
                 starts: starts.unwrap_or(10),
                 seed: seed.unwrap_or(1),
                 em: Default::default(),
+                concomitant: concomitant.clone(),
             };
             let result = mixture::run(&table.df, TABLE, &formulas(formula), &opts)?;
             let fit = result

@@ -25,6 +25,10 @@ pub struct MixtureOptions {
     pub starts: usize,
     pub seed: u64,
     pub em: EmOptions,
+    /// Concomitant variables: class membership as a multinomial logit on these columns
+    /// (categories as indicators, like a formula's terms).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub concomitant: Vec<String>,
 }
 
 /// The best fit for one number of classes.
@@ -51,6 +55,9 @@ pub struct MixtureResult {
     pub terms: Vec<String>,
     /// The equation (index in `responses`) of each term.
     pub term_equation: Vec<usize>,
+    /// The terms of the class-membership model (with concomitant variables).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub concomitant_terms: Vec<String>,
     pub n: usize,
     pub options: MixtureOptions,
     pub fits: Vec<KFit>,
@@ -90,7 +97,24 @@ pub fn run(
         .iter()
         .map(|f| Formula::parse(f))
         .collect::<Result<_>>()?;
-    let (designs, rows, _) = super::designs(df, file, &parsed)?;
+    let mut all = parsed.clone();
+    if !opts.concomitant.is_empty() {
+        // The membership model's design from a formula of the concomitant variables.
+        let terms: Vec<String> = opts
+            .concomitant
+            .iter()
+            .map(|c| crate::stats::formula::quote_name(c))
+            .collect();
+        let response = &designs_response(&parsed[0]);
+        all.push(Formula::parse(&format!(
+            "{response} ~ {}",
+            terms.join(" + ")
+        ))?);
+    }
+    let (mut designs, rows, _) = super::designs(df, file, &all)?;
+    let z = (!opts.concomitant.is_empty())
+        .then(|| designs.pop())
+        .flatten();
     let dropped = df.height() - rows.len();
     let eqs: Vec<mixture::Equation> = designs.iter().map(|d| (&d.x, &d.y)).collect();
     let n = designs[0].x.nrows();
@@ -111,7 +135,7 @@ pub fn run(
                     opts.seed ^ ((k as u64) << 32) ^ (s as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 );
                 let start: Vec<usize> = (0..n).map(|_| rng.random_range(0..k)).collect();
-                mixture::em(&eqs, &start, k, opts.em)
+                mixture::em(&eqs, z.as_ref().map(|d| &d.x), &start, k, opts.em)
             })
             .collect();
         let mut best: Option<MixtureFit> = None;
@@ -165,6 +189,7 @@ pub fn run(
             .enumerate()
             .flat_map(|(e, d)| std::iter::repeat_n(e, d.names.len()))
             .collect(),
+        concomitant_terms: z.as_ref().map(|d| d.names.clone()).unwrap_or_default(),
         n,
         options: opts.clone(),
         fits,
@@ -172,6 +197,16 @@ pub fn run(
         warnings,
         rows,
     })
+}
+
+/// A formula's response as written (its left-hand side), for a formula of its own.
+fn designs_response(f: &Formula) -> String {
+    f.text
+        .split('~')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }
 
 /// `1-4` or `3` as the numbers of classes.

@@ -201,3 +201,25 @@ clenient <- lapply(c("none", "BIC"), function(p)
       alpha = 0.5, bonferroni = TRUE, prune = if (p == "none") NULL else p)), paste0("chain_", p)))
 write.csv(do.call(rbind, c(lenient, clenient)), file.path(here, "pruned_nodes.csv"),
   row.names = FALSE, quote = FALSE)
+
+# Concomitant variables: class membership by a multinomial logit on tenure and income
+# (flexmix's FLXPmultinom), from a given start, to a 1e-12 relative change.
+set.seed(20261204)
+n <- 800
+cc <- data.frame(id = sprintf("Z%04d", 1:n), satisfaction = round(runif(n, 1, 10), 2),
+  tenure = round(runif(n, 0, 20), 1), income = round(rlnorm(n, 4, 0.3), 1))
+cls <- ifelse(runif(n) < plogis(-1.5 + 0.18 * cc$tenure - 0.005 * cc$income), 2L, 1L)
+cc$share_of_wallet <- round(ifelse(cls == 1L, 0.2 + 0.05 * cc$satisfaction + rnorm(n, 0, 0.05),
+  0.55 - 0.015 * cc$satisfaction + rnorm(n, 0, 0.06)), 5)
+cc$start <- sample(1:2, n, replace = TRUE)
+write.csv(cc, file.path(here, "concomitant_data.csv"), row.names = FALSE, quote = FALSE)
+cf <- flexmix(share_of_wallet ~ satisfaction, data = cc, k = 2, cluster = cc$start,
+  concomitant = FLXPmultinom(~ tenure + income),
+  control = list(tolerance = 1e-12, iter.max = 5000, minprior = 0))
+cp <- parameters(cf)
+gamma <- parameters(cf, which = "concomitant")
+write.csv(data.frame(
+  what = c("logLik", "iterations", "BIC", paste0("intercept_", 1:2), paste0("slope_", 1:2),
+    paste0("sigma_", 1:2), paste0("gamma2_", c("intercept", "tenure", "income"))),
+  value = sprintf("%.15g", c(as.numeric(logLik(cf)), cf@iter, BIC(cf), cp[1, ], cp[2, ], cp[3, ],
+    gamma[, 2]))), file.path(here, "concomitant_fit.csv"), row.names = FALSE, quote = FALSE)
