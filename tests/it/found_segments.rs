@@ -252,6 +252,8 @@ fn report_section_where_the_chain_differs() {
     let html = std::fs::read_to_string(zh.join("report.html")).unwrap();
     assert!(html.contains("链条在哪里不同") && html.contains("整条链的模型树"));
     assert!(html.contains("参数不稳定性检验"));
+    assert!(html
+        .contains("细分群体由数据找出：整条链在 income, tenure, region 上的模型树的 3 个叶节点"));
     let classes = case_study(
         dir.path(),
         "classes.toml",

@@ -122,6 +122,14 @@ pub fn apply(study: &Study, table: &mut CustomerTable) -> Result<Option<Found>> 
                     tree.partition.join(", ")
                 ),
             };
+            if names.len() == 1 {
+                table.diagnostics.warnings.push(format!(
+                    "the model tree of {} over {} found no split (no partitioning variable's instability test reached alpha {}): every customer is in one segment",
+                    what(&tree.formula, tree.chain),
+                    tree.partition.join(", "),
+                    tree.options.alpha
+                ));
+            }
             set(
                 table,
                 segment,
@@ -307,9 +315,11 @@ fn set(
     table.segments = counts.iter().map(|c| c.segment.clone()).collect();
     table.diagnostics.segments = counts;
     table.diagnostics.customers = table.df.height();
-    table.diagnostics.warnings.push(format!(
-        "segments found from the data: {search}. The chain is then fitted on the same customers, so its intervals and tests within these segments do not account for the search"
-    ));
+    if names.len() > 1 {
+        table.diagnostics.warnings.push(format!(
+            "segments found from the data: {search}. The chain is then fitted on the same customers, so its intervals and tests within these segments do not account for the search"
+        ));
+    }
     Ok(())
 }
 

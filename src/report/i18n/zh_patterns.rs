@@ -26,6 +26,29 @@ const PATTERNS: &[(&str, &str)] = &[
     ("respondent has no valid '{}' rating", "受访者没有有效的“{0}”评分"),
     ("no respondent with a valid '{}' rating", "没有受访者给出有效的“{0}”评分"),
     ("fewer than {} valid respondents (min_respondents)", "有效受访者少于 {0} 人（min_respondents）"),
+    // Segments found from the data (analysis::segments::found).
+    (
+        "segments found from the data: the {} leaves of a model tree of {} over {}. The chain is then fitted on the same customers, so its intervals and tests within these segments do not account for the search",
+        "细分群体由数据找出：{1}在 {2} 上的模型树的 {0} 个叶节点。链条随后在同一批客户上拟合，因此这些细分群体内的置信区间和检验未考虑这一搜索过程",
+    ),
+    (
+        "segments found from the data: the leaves of the tree saved in {}. The chain is then fitted on the same customers, so its intervals and tests within these segments do not account for the search",
+        "细分群体由数据找出：保存在 {0} 中的模型树的叶节点。链条随后在同一批客户上拟合，因此这些细分群体内的置信区间和检验未考虑这一搜索过程",
+    ),
+    (
+        "segments found from the data: the most probable of {} latent classes of a finite mixture of {}; the classes are estimates (the posterior probabilities say how sure). The chain is then fitted on the same customers, so its intervals and tests within these segments do not account for the search",
+        "细分群体由数据找出：{1}的有限混合回归的 {0} 个潜在类别中后验归属概率最高的类别；潜在类别是估计结果（后验归属概率说明其确定程度）。链条随后在同一批客户上拟合，因此这些细分群体内的置信区间和检验未考虑这一搜索过程",
+    ),
+    (
+        "the model tree of {} over {} found no split (no partitioning variable's instability test reached alpha {}): every customer is in one segment",
+        "{0}在 {1} 上的模型树没有找到分割（没有分割变量的参数不稳定性检验达到显著性水平 {2}）：全部客户属于同一个细分群体",
+    ),
+    (
+        "no value in a partitioning variable of the tree, or a category it has not seen",
+        "模型树的分割变量没有取值，或取值是模型树未见过的类别",
+    ),
+    ("a missing value in the mixture's regression", "混合回归所用变量存在缺失值"),
+    ("the whole chain", "整条链"),
     // Notes and warnings of the build.
     (
         "table '{}': {} cell{} of '{}' held a declared missing code ({}) and {} read as missing",
