@@ -18,6 +18,36 @@ fn csv(name: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// R's results written as (what, value) rows.
+struct Reference(std::collections::HashMap<String, f64>);
+
+impl Reference {
+    fn read(name: &str) -> Reference {
+        Reference(
+            csv(name)
+                .into_iter()
+                .map(|r| (r[0].clone(), r[1].parse().unwrap()))
+                .collect(),
+        )
+    }
+
+    /// `got` equals R's `key` to `tol` (relative, floor 1).
+    fn near(&self, got: f64, key: &str, tol: f64) {
+        let w = self.0[key];
+        assert!(
+            (got - w).abs() <= tol * w.abs().max(1.0),
+            "{key}: {got} vs {w}"
+        );
+    }
+}
+
+impl std::ops::Index<&str> for Reference {
+    type Output = f64;
+    fn index(&self, key: &str) -> &f64 {
+        &self.0[key]
+    }
+}
+
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a - b).abs() <= rel * b.abs().max(1e-300)
 }
@@ -345,17 +375,8 @@ fn mixture_matches_flexmix() {
         },
     )
     .unwrap();
-    let want: std::collections::HashMap<String, f64> = csv("flexmix_fit.csv")
-        .into_iter()
-        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
-        .collect();
-    let near = |got: f64, key: &str, tol: f64| {
-        let w = want[key];
-        assert!(
-            (got - w).abs() <= tol * w.abs().max(1.0),
-            "{key}: {got} vs {w}"
-        );
-    };
+    let want = Reference::read("flexmix_fit.csv");
+    let near = |got: f64, key: &str, tol: f64| want.near(got, key, tol);
     near(fit.log_likelihood, "logLik", 1e-5);
     near(fit.bic, "BIC", 1e-5);
     near(fit.icl, "ICL", 1e-5);
@@ -413,17 +434,8 @@ fn chain_mixture_matches_flexmix() {
         max_iter: 5000,
     };
     let fit = em(&eqs, None, &start, 2, opts).unwrap();
-    let want: std::collections::HashMap<String, f64> = csv("chainmix_fit.csv")
-        .into_iter()
-        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
-        .collect();
-    let near = |got: f64, key: &str| {
-        let w = want[key];
-        assert!(
-            (got - w).abs() <= 1e-5 * w.abs().max(1.0),
-            "{key}: {got} vs {w}"
-        );
-    };
+    let want = Reference::read("chainmix_fit.csv");
+    let near = |got: f64, key: &str| want.near(got, key, 1e-5);
     near(fit.log_likelihood, "logLik");
     near(fit.bic, "BIC");
     for (j, c) in fit.components.iter().enumerate() {
@@ -471,17 +483,8 @@ fn concomitant_matches_flexmix() {
         max_iter: 5000,
     };
     let fit = em(&[(&x, &y)], Some(&z), &start, 2, opts).unwrap();
-    let want: std::collections::HashMap<String, f64> = csv("concomitant_fit.csv")
-        .into_iter()
-        .map(|r| (r[0].clone(), r[1].parse().unwrap()))
-        .collect();
-    let near = |got: f64, key: &str, tol: f64| {
-        let w = want[key];
-        assert!(
-            (got - w).abs() <= tol * w.abs().max(1.0),
-            "{key}: {got} vs {w}"
-        );
-    };
+    let want = Reference::read("concomitant_fit.csv");
+    let near = |got: f64, key: &str, tol: f64| want.near(got, key, tol);
     near(fit.log_likelihood, "logLik", 1e-5);
     near(fit.bic, "BIC", 1e-5);
     for (j, c) in fit.components.iter().enumerate() {
