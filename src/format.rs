@@ -20,6 +20,17 @@ pub fn num(x: f64, sig: usize) -> String {
     format!("{x:.decimals$}")
 }
 
+/// `x` as a value is written in a message: up to `sig` significant digits without trailing
+/// zeros (`1`, `80`, `0.25`, `3.14159`).
+pub fn value(x: f64, sig: usize) -> String {
+    let s = num(x, sig);
+    if s.contains('.') && !s.contains('e') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// `x` rounded to `decimals` with a comma between thousands: `1,234,567.8`.
 pub fn thousands(x: f64, decimals: usize) -> String {
     if !x.is_finite() {

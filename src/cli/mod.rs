@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod regress;
 pub mod report;
+pub mod retention;
 pub mod segments;
 pub mod simulate;
 pub mod value;
@@ -96,6 +97,13 @@ pub enum Command {
       --model bgbb --time-unit year --calibration-end 2001-12-31 --horizon 5"
     )]
     Clv(clv::ClvArgs),
+    /// Contractual retention: the shifted-beta-geometric (sBG) model per cohort or segment,
+    /// projected survival, DEL, DERL and CLV; covariates such as satisfaction.
+    #[command(after_help = "Examples:
+  profitchain retention --cohorts cohorts.csv --fit-periods 7        (period, cohort_a, cohort_b, ...)
+  profitchain retention --subscriptions accounts.csv --id account --start opened --end closed \\
+      --time-unit month --segment plan --covariate satisfaction --margin 30")]
+    Retention(retention::RetentionArgs),
     /// Satisfaction index model (ECSI/ACSI style): PLS path modeling of multi-item survey
     /// data, 0-100 indices, reliability, HTMT and importance-performance.
     #[command(after_help = "Examples:
@@ -142,6 +150,7 @@ pub fn compute(cli: Cli) -> Result<Outcome> {
         Command::Chain(a) => chain::compute(a, lang),
         Command::Value(a) => value::compute(a, lang),
         Command::Clv(a) => clv::compute(a, lang),
+        Command::Retention(a) => retention::compute(a, lang),
         Command::Csi(a) => csi::compute(a, lang),
         Command::Invest(a) => invest::compute(a, lang),
         Command::Segments(a) => segments::compute(a, lang),

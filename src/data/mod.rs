@@ -14,6 +14,7 @@ pub mod simulate;
 pub mod simulate_table;
 pub mod study;
 pub mod study_sections;
+pub mod subscriptions;
 pub mod transactions;
 
 pub use build::{build, CustomerTable};

@@ -21,6 +21,7 @@ pub mod invest;
 pub mod invest_charts;
 pub mod metrics;
 pub mod regression;
+pub mod retention;
 pub mod segments;
 pub mod segments_charts;
 pub mod summary_zh;

@@ -16,6 +16,7 @@ pub mod ols;
 pub mod pls;
 pub mod refine;
 pub mod regression;
+pub mod sbg;
 
 pub use formula::{model_frame, Formula, ModelFrame};
 pub use ols::{CovType, Design, OlsFit, Refinement};

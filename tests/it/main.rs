@@ -28,6 +28,7 @@ mod nist;
 mod peers;
 mod pls;
 mod report;
+mod retention;
 mod scale;
 mod segments;
 mod simulate;

@@ -22,7 +22,7 @@ pub(super) fn period_of(unit: TimeUnit, day: i32) -> Result<i32> {
 }
 
 /// `YYYY-MM-DD` of a day number.
-pub(super) fn date_text(day: i32) -> String {
+pub(crate) fn date_text(day: i32) -> String {
     df!("d" => [day])
         .ok()
         .and_then(|d| {
@@ -120,7 +120,7 @@ pub(super) fn days_of(name: &str, dt: &DataType, format: Option<&str>) -> Expr {
 
 /// The date column as days since 1970-01-01 (Int32), or an error naming the first bad
 /// cell — and, when every value fits another common format, that format.
-pub(super) fn day_expr(
+pub(crate) fn day_expr(
     df: &DataFrame,
     spec: &TxSpec,
     file: &str,

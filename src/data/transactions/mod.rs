@@ -23,7 +23,8 @@ pub use super::returns::{ReturnCounts, Returns};
 use crate::error::{Error, Result};
 use checks::{check_amounts, check_ends};
 pub(crate) use dates::day_number;
-use dates::{date_text, day_expr, period_of};
+use dates::period_of;
+pub(crate) use dates::{date_text, day_expr};
 pub use stream::summarize_streaming;
 
 /// Time unit of x, t_x and T.

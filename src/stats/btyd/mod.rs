@@ -33,17 +33,23 @@ use statrs::function::gamma::ln_gamma;
 use crate::error::{Error, Result};
 
 mod bgbb;
+pub mod covariates;
+pub mod draws;
 mod hyp2f1;
 mod nbd;
 mod pnbd;
 mod spend;
 
 pub use bgbb::{bgbb_expected, bgbb_p_alive, BgBb};
+pub use covariates::{Effect, Rows, WithCovariates};
 pub use hyp2f1::hyp2f1;
 pub use nbd::{
     bgnbd_expected, bgnbd_p_alive, mbgnbd_expected, mbgnbd_p_alive, nbd_numerator, BgNbd, MbgNbd,
+    NbdRows,
 };
-pub use pnbd::{pnbd_discounted_numerator, pnbd_expected, pnbd_numerator, pnbd_p_alive, ParetoNbd};
+pub use pnbd::{
+    pnbd_discounted_numerator, pnbd_expected, pnbd_numerator, pnbd_p_alive, ParetoNbd, PnbdRows,
+};
 pub use spend::{gamma_gamma_expected, GammaGamma};
 
 /// Distinct (x, t_x, T) tuples with how many customers share each.
@@ -110,6 +116,20 @@ pub trait Likelihood: Sync {
     fn value_grad(&self, p: &[f64]) -> Option<(f64, Vec<f64>)>;
     /// Customers (total weight).
     fn n(&self) -> f64;
+    /// Parameter names when they are not fixed (a model with covariates).
+    fn param_names(&self) -> Vec<String> {
+        self.names().iter().map(|s| s.to_string()).collect()
+    }
+    /// How many leading parameters are positive (optimized on the log scale); the rest
+    /// (covariate effects) are unbounded and optimized as they are.
+    fn positive(&self) -> usize {
+        self.names().len()
+    }
+    /// Why the fit is degenerate beyond the positive parameters' limits (e.g. a covariate
+    /// that separates customers), or None.
+    fn degenerate(&self, _p: &[f64]) -> Option<String> {
+        None
+    }
 }
 
 /// The purchase (transaction-count) models.
@@ -301,15 +321,20 @@ impl<'a, L: Likelihood> Negated<'a, L> {
                 }
             }
         }
+        let k = self.0.positive();
         if theta.iter().any(|v| v.abs() > LN_BOUND) {
             return (INVALID, Array1::zeros(theta.len()));
         }
-        let p: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+        let p = natural(theta, k);
         let out = match self.0.value_grad(&p) {
-            // d(−LL)/dθ = −p · dLL/dp
+            // d(−LL)/dθ = −p · dLL/dp on the log scale, −dLL/dp for unbounded parameters
             Some((ll, g)) => (
                 -ll * self.1,
-                g.iter().zip(&p).map(|(gk, pk)| -gk * pk * self.1).collect(),
+                g.iter()
+                    .zip(&p)
+                    .enumerate()
+                    .map(|(j, (gk, pk))| -gk * if j < k { *pk } else { 1.0 } * self.1)
+                    .collect(),
             ),
             None => (INVALID, Array1::zeros(theta.len())),
         };
@@ -318,6 +343,15 @@ impl<'a, L: Likelihood> Negated<'a, L> {
         }
         out
     }
+}
+
+/// Natural parameters from the optimizer's: exp of the first `k`, the rest as they are.
+fn natural(theta: &Array1<f64>, k: usize) -> Vec<f64> {
+    theta
+        .iter()
+        .enumerate()
+        .map(|(j, v)| if j < k { v.exp() } else { *v })
+        .collect()
 }
 
 impl<L: Likelihood> CostFunction for Negated<'_, L> {
@@ -366,7 +400,12 @@ pub fn fit_from<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> 
 pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Result<MleFit> {
     let mut best: Option<(f64, Array1<f64>, u64, String)> = None;
     for s in starts {
-        let theta0: Array1<f64> = s.iter().map(|v| v.ln()).collect();
+        let k = lik.positive();
+        let theta0: Array1<f64> = s
+            .iter()
+            .enumerate()
+            .map(|(j, v)| if j < k { v.ln() } else { *v })
+            .collect();
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), 10)
             .with_tolerance_grad(1e-9)
             .and_then(|s| s.with_tolerance_cost(1e-14))
@@ -405,13 +444,20 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
             "the likelihood could not be maximized from any starting point (no finite log-likelihood was reached)".into(),
         ));
     };
-    let params: Vec<f64> = theta.iter().map(|v| v.exp()).collect();
+    let positive = lik.positive();
+    let params = natural(&theta, positive);
     let std_errors = std_errors(lik, &params);
     let k = params.len() as f64;
     let n = lik.n();
     let ll = -cost * n.max(1.0);
-    let names: Vec<String> = lik.names().iter().map(|s| s.to_string()).collect();
-    let (status, explanation) = match degeneracy(&names, &params, &std_errors) {
+    let names = lik.param_names();
+    let why = degeneracy(
+        &names[..positive],
+        &params[..positive],
+        &std_errors[..positive],
+    )
+    .or_else(|| lik.degenerate(&params));
+    let (status, explanation) = match why {
         Some(why) => ("degenerate".to_string(), Some(why)),
         None if status == "converged" => (status, None),
         None => (
@@ -551,30 +597,39 @@ pub fn degeneracy(names: &[String], p: &[f64], se: &[Option<f64>]) -> Option<Str
     })
 }
 
-/// √diag of the inverse observed information −H⁻¹ (H by central differences of the
-/// analytic gradient, symmetrized).
+/// √diag of the inverse observed information −H⁻¹ (see [`covariance`]).
 fn std_errors<L: Likelihood>(lik: &L, p: &[f64]) -> Vec<Option<f64>> {
     let k = p.len();
+    match covariance(lik, p) {
+        Some(cov) => (0..k)
+            .map(|i| (cov[[i, i]] > 0.0).then(|| cov[[i, i]].sqrt()))
+            .collect(),
+        None => vec![None; k],
+    }
+}
+
+/// The inverse observed information −H⁻¹ at `p`, the estimates' asymptotic covariance (H by
+/// central differences of the analytic gradient, symmetrized); None when it is not
+/// positive definite.
+pub fn covariance<L: Likelihood>(lik: &L, p: &[f64]) -> Option<Array2<f64>> {
+    let k = p.len();
+    let positive = lik.positive();
     let mut h = Array2::<f64>::zeros((k, k));
     for j in 0..k {
-        let step = 1e-5 * p[j].abs().max(1e-8);
+        let floor = if j < positive { 1e-8 } else { 1e-3 };
+        let step = 1e-5 * p[j].abs().max(floor);
         let (mut up, mut dn) = (p.to_vec(), p.to_vec());
         up[j] += step;
         dn[j] -= step;
         let (Some((_, gu)), Some((_, gd))) = (lik.value_grad(&up), lik.value_grad(&dn)) else {
-            return vec![None; k];
+            return None;
         };
         for i in 0..k {
             h[[i, j]] = -(gu[i] - gd[i]) / (2.0 * step);
         }
     }
     let info = (&h + &h.t()) * 0.5;
-    match info.invc() {
-        Ok(cov) => (0..k)
-            .map(|i| (cov[[i, i]] > 0.0).then(|| cov[[i, i]].sqrt()))
-            .collect(),
-        Err(_) => vec![None; k],
-    }
+    info.invc().ok()
 }
 
 #[cfg(test)]

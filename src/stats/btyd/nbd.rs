@@ -2,7 +2,7 @@
 
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::{hyp2f1, ln_beta, Likelihood, RfmTuples};
+use super::{hyp2f1, ln_beta, Likelihood, RfmTuples, Rows};
 
 /// BG/NBD log-likelihood (FHL 2005, eq. 6) on RFM tuples.
 pub struct BgNbd<'a>(pub &'a RfmTuples);
@@ -136,41 +136,113 @@ fn nbd_value_grad(d: &RfmTuples, p: &[f64], shift: f64) -> Option<(f64, Vec<f64>
             .fold(0.0f64, |m, x| m.max(*x + shift))
             .min(MAX_PREFIX as f64) as usize;
     let pre = Prefix::new(r, a, b, kmax);
-    let ln_ra = (r / al).ln();
     let mut ll = 0.0;
     let mut g = [0.0; 4];
     for i in 0..d.x.len() {
-        let (x, tx, t, w) = (d.x[i], d.t_x[i], d.t[i], d.count[i]);
+        let (x, w) = (d.x[i], d.count[i]);
         let y = x + shift;
-        let (gr, dgr) = pre.gamma_r(r, x);
-        let l1p_t = (t / al).ln_1p();
-        let big_a = x * ln_ra + gr - (r + x) * l1p_t;
-        let g_a = [dgr - l1p_t, (r * t / al - x) / (al + t), 0.0, 0.0];
-        let (b2, db2a, db2b) = pre.beta_ab(a, b, y);
-        let g2 = [0.0, 0.0, db2a, db2b];
-        let (lse, w3, g3) = if y > 0.0 {
-            let gap = (t - tx) / (al + tx);
-            let l1p_gap = gap.ln_1p();
-            let b3 = b2 + (a / (b + y - 1.0)).ln() + (r + x) * l1p_gap;
-            let g3 = [
-                l1p_gap,
-                -(r + x) * (t - tx) / ((al + t) * (al + tx)),
-                db2a + 1.0 / a,
-                db2b - 1.0 / (b + y - 1.0),
-            ];
-            let m = b2.max(b3);
-            let (e2, e3) = ((b2 - m).exp(), (b3 - m).exp());
-            let sum = e2 + e3;
-            (m + sum.ln(), e3 / sum, g3)
-        } else {
-            (b2, 0.0, [0.0; 4])
-        };
-        ll += w * (big_a + lse);
+        let (l, gi) = nbd_row(
+            [r, al, a, b],
+            [x, d.t_x[i], d.t[i], shift],
+            pre.gamma_r(r, x),
+            pre.beta_ab(a, b, y),
+        );
+        ll += w * l;
         for k in 0..4 {
-            g[k] += w * (g_a[k] + (1.0 - w3) * g2[k] + w3 * g3[k]);
+            g[k] += w * gi[k];
         }
     }
     (ll.is_finite() && g.iter().all(|v| v.is_finite())).then(|| (ll, g.to_vec()))
+}
+
+/// One record's ln L and gradient in (r, α, a, b) given its history [x, t_x, T, shift],
+/// the rate term (ln Γ(r+x) − ln Γ(r) − x ln r, its r-derivative) and the beta term (ln B(a,
+/// b+y) − ln B(a, b), its a- and b-derivatives) — see [`nbd_value_grad`].
+fn nbd_row(
+    [r, al, a, b]: [f64; 4],
+    [x, tx, t, shift]: [f64; 4],
+    (gr, dgr): (f64, f64),
+    (b2, db2a, db2b): (f64, f64, f64),
+) -> (f64, [f64; 4]) {
+    let y = x + shift;
+    let l1p_t = (t / al).ln_1p();
+    let big_a = x * (r / al).ln() + gr - (r + x) * l1p_t;
+    let g_a = [dgr - l1p_t, (r * t / al - x) / (al + t), 0.0, 0.0];
+    let g2 = [0.0, 0.0, db2a, db2b];
+    let (lse, w3, g3) = if y > 0.0 {
+        let gap = (t - tx) / (al + tx);
+        let l1p_gap = gap.ln_1p();
+        let b3 = b2 + (a / (b + y - 1.0)).ln() + (r + x) * l1p_gap;
+        let g3 = [
+            l1p_gap,
+            -(r + x) * (t - tx) / ((al + t) * (al + tx)),
+            db2a + 1.0 / a,
+            db2b - 1.0 / (b + y - 1.0),
+        ];
+        let m = b2.max(b3);
+        let (e2, e3) = ((b2 - m).exp(), (b3 - m).exp());
+        let sum = e2 + e3;
+        (m + sum.ln(), e3 / sum, g3)
+    } else {
+        (b2, 0.0, [0.0; 4])
+    };
+    let g = std::array::from_fn(|k| g_a[k] + (1.0 - w3) * g2[k] + w3 * g3[k]);
+    (big_a + lse, g)
+}
+
+/// The BG/NBD family record by record, for covariates (each record at its own α, a, b).
+pub struct NbdRows<'a> {
+    pub d: &'a RfmTuples,
+    /// 0 for the BG/NBD, 1 for the MBG/NBD.
+    pub shift: f64,
+}
+
+impl Rows for NbdRows<'_> {
+    fn names(&self) -> &'static [&'static str] {
+        &["r", "alpha", "a", "b"]
+    }
+    fn len(&self) -> usize {
+        self.d.x.len()
+    }
+    fn weight(&self, i: usize) -> f64 {
+        self.d.count[i]
+    }
+    fn row(&self, i: usize, p: &[f64; 4]) -> Option<(f64, [f64; 4])> {
+        let (r, a, b) = (p[0], p[2], p[3]);
+        let (x, y) = (self.d.x[i], self.d.x[i] + self.shift);
+        // The Prefix's sums at one point (counts are small); log-gamma beyond.
+        let gr = if x.fract() == 0.0 && x <= 10_000.0 {
+            (0..x as u32).fold((0.0, 0.0), |(l, d), k| {
+                let k = f64::from(k);
+                (l + (k / r).ln_1p(), d + 1.0 / (r + k))
+            })
+        } else {
+            (
+                ln_gamma(r + x) - ln_gamma(r) - x * r.ln(),
+                digamma(r + x) - digamma(r),
+            )
+        };
+        let beta = if y.fract() == 0.0 && y <= 10_000.0 {
+            let (l, da, db) = (0..y as u32).fold((0.0, 0.0, 0.0), |(l, da, db), k| {
+                let k = f64::from(k);
+                (
+                    l + (a / (b + k)).ln_1p(),
+                    da + 1.0 / (a + b + k),
+                    db + a / ((b + k) * (a + b + k)),
+                )
+            });
+            (-l, -da, db)
+        } else {
+            let psi = digamma(a + b + y);
+            (
+                ln_beta(a, b + y) - ln_beta(a, b),
+                digamma(a + b) - psi,
+                digamma(b + y) - digamma(b) - psi + digamma(a + b),
+            )
+        };
+        let out = nbd_row(*p, [x, self.d.t_x[i], self.d.t[i], self.shift], gr, beta);
+        (out.0.is_finite() && out.1.iter().all(|v| v.is_finite())).then_some(out)
+    }
 }
 
 /// BG/NBD: expected transactions in the next `t` periods (FHL 2005, eq. 10).

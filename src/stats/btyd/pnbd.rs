@@ -288,6 +288,26 @@ fn tuple_integral(p: &[f64], x: f64, t_x: f64, big_t: f64) -> (Graded, f64) {
     ((m + (e1 + e2).ln(), g), first)
 }
 
+/// The Pareto/NBD record by record, for covariates (each record at its own α and β).
+pub struct PnbdRows<'a>(pub &'a RfmTuples);
+
+impl super::Rows for PnbdRows<'_> {
+    fn names(&self) -> &'static [&'static str] {
+        &["r", "alpha", "s", "beta"]
+    }
+    fn len(&self) -> usize {
+        self.0.x.len()
+    }
+    fn weight(&self, i: usize) -> f64 {
+        self.0.count[i]
+    }
+    fn row(&self, i: usize, p: &[f64; 4]) -> Option<(f64, [f64; 4])> {
+        let d = self.0;
+        let ((l, g), _) = one_tuple(p, d.x[i], d.t_x[i], d.t[i]);
+        (l.is_finite() && g.iter().all(|v| v.is_finite())).then_some((l, g))
+    }
+}
+
 /// ln L, its gradient and the alive-at-T term of one customer, by whichever form applies.
 fn one_tuple(p: &[f64], x: f64, t_x: f64, big_t: f64) -> (Graded, f64) {
     if !integral_form(p) {
