@@ -160,6 +160,30 @@ pub fn build(study: &Study) -> Result<Built> {
         result.totals = t;
     }
     result.by_segment = clv::segment_totals(&table.df, cols::SEGMENT, &table.segments)?;
+    let spec = clv::covariates::CovariateSpec {
+        both: c.covariates.clone(),
+        purchase: c.covariates_purchase.clone(),
+        dropout: c.covariates_dropout.clone(),
+        equal: c.covariates_equal.clone(),
+        seed: 1,
+    };
+    if !spec.is_empty() {
+        // The customers in the table with a purchase history, by the names the fit uses.
+        let customers = table
+            .df
+            .clone()
+            .lazy()
+            .filter(col("frequency").is_not_null())
+            .with_columns([
+                col("frequency").alias("x"),
+                col("recency").alias("t_x"),
+                col("age").alias("T"),
+            ])
+            .collect()?;
+        let m = clv::covariates::fit(&result, &customers, "[clv] covariates", &spec)
+            .map_err(|e| Error::study("[clv] covariates", e.to_string()))?;
+        result.note_covariates(m);
+    }
     Ok(Built {
         csi: with_segments(study, &table, csi)?,
         table,

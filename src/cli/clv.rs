@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::analysis::clv::{self, ClvOptions};
+use crate::analysis::clv::{self, covariates::CovariateSpec, ClvOptions};
 use crate::data::transactions::{self, Returns, TimeUnit, TxSpec};
 use crate::report::{clv as render, export};
 use crate::stats::btyd::PurchaseModel;
@@ -92,6 +92,51 @@ pub struct ClvArgs {
     /// a time. The answers do not depend on it.
     #[arg(long, value_name = "N", requires = "streaming")]
     pub buckets: Option<usize>,
+    /// Customer table with covariates (one row per customer: satisfaction, CSI index, NPS
+    /// class as 0/1, income, …), joined to the log by id: fits the purchase model with
+    /// their effects on purchasing and dropout (Fader & Hardie 2007) beside the model
+    /// without them.
+    #[arg(long, value_name = "FILE")]
+    pub covariates: Option<PathBuf>,
+    /// Id column of --covariates (default: --id).
+    #[arg(long, value_name = "COL", requires = "covariates")]
+    pub covariate_id: Option<String>,
+    /// Covariate acting on purchasing and dropout (separate effects). Repeat or separate
+    /// with commas.
+    #[arg(
+        long,
+        value_name = "COL",
+        value_delimiter = ',',
+        requires = "covariates"
+    )]
+    pub covariate: Vec<String>,
+    /// Covariate acting on purchasing only.
+    #[arg(
+        long,
+        value_name = "COL",
+        value_delimiter = ',',
+        requires = "covariates"
+    )]
+    pub covariate_purchase: Vec<String>,
+    /// Covariate acting on dropout only.
+    #[arg(
+        long,
+        value_name = "COL",
+        value_delimiter = ',',
+        requires = "covariates"
+    )]
+    pub covariate_dropout: Vec<String>,
+    /// Pareto/NBD: covariate with one effect on the purchase and dropout rates alike.
+    #[arg(
+        long,
+        value_name = "COL",
+        value_delimiter = ',',
+        requires = "covariates"
+    )]
+    pub covariate_equal: Vec<String>,
+    /// Seed of the parameter draws behind the covariate effects' intervals.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     #[command(flatten)]
     pub export: super::ExportArgs,
     #[command(flatten)]
@@ -112,6 +157,7 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let model = PurchaseModel::parse(&args.model)?;
     let compare = compared_models(args.compare.as_deref(), model)?;
     let streaming = args.streaming;
+    let spec_id = args.id.clone();
     let spec = TxSpec {
         id: args.id,
         date: args.date,
@@ -144,6 +190,35 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
         compare,
     };
     let (mut result, mut customers) = clv::run(&rfm, &opts)?;
+    let spec = CovariateSpec {
+        both: args.covariate.clone(),
+        purchase: args.covariate_purchase.clone(),
+        dropout: args.covariate_dropout.clone(),
+        equal: args.covariate_equal.clone(),
+        seed: args.seed,
+    };
+    match (&args.covariates, spec.is_empty()) {
+        (Some(path), false) => {
+            let cov_id = args.covariate_id.clone().unwrap_or_else(|| spec_id.clone());
+            let ctx = crate::data::audit::TableAudit {
+                table: path.display().to_string(),
+                id: Some(cov_id.clone()),
+                totals: true,
+                unique_id: Some("the covariate table needs one row per customer: aggregate it first (e.g. profitchain build) or name the right id column with --covariate-id".into()),
+                ..Default::default()
+            };
+            let a = crate::data::audit::read(path, &args.file.options()?, ctx, &spec.all())?;
+            let joined = clv::join_covariates(&rfm, &a.table.df, &cov_id, &spec.all())?;
+            let m = clv::covariates::fit(&result, &joined, &path.display().to_string(), &spec)?;
+            result.note_covariates(m);
+        }
+        (Some(_), true) => {
+            return Err(crate::Error::Usage(
+                "--covariates FILE: name the covariates to use with --covariate COL (or --covariate-purchase / --covariate-dropout / --covariate-equal)".into(),
+            ))
+        }
+        _ => {}
+    }
     if streaming {
         result.warnings.push(
             "read with --streaming: the input audit's whole-table checks (Total rows, number forms in text) were not run on the log".into(),

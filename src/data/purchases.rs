@@ -35,7 +35,29 @@ fn dist_err(e: impl std::fmt::Display) -> Error {
 
 /// One row per purchase (`id`, `date`, `amount`) for `ids`, reproducible from `seed`.
 pub fn simulate_log(ids: &[String], truth: &LogTruth, seed: u64) -> Result<DataFrame> {
-    simulate(ids, truth, None, seed)
+    simulate(ids, truth, None, None, seed)
+}
+
+/// A covariate's known effects in a simulated log, as the covariate models parametrise them
+/// (Fader & Hardie 2007, note 019): customer i's αᵢ = α·exp(−γ[0]·zᵢ), aᵢ = a·exp(γ[1]·zᵢ),
+/// bᵢ = b·exp(γ[2]·zᵢ) in the BG/NBD; in the Pareto/NBD βᵢ = β·exp(−γ[1]·zᵢ) (γ[2] unused).
+#[derive(Debug, Clone, Serialize)]
+pub struct CovariateTruth {
+    /// zᵢ per customer, in `ids` order (centred or not: the effects act on it as it is).
+    pub z: Vec<f64>,
+    pub gamma: [f64; 3],
+}
+
+/// As [`simulate_log`] (or, with `lifetime`, [`simulate_pareto_log`]) with each customer's
+/// purchase and dropout heterogeneity scaled by a covariate.
+pub fn simulate_log_with(
+    ids: &[String],
+    truth: &LogTruth,
+    lifetime: Option<[f64; 2]>,
+    covariate: &CovariateTruth,
+    seed: u64,
+) -> Result<DataFrame> {
+    simulate(ids, truth, lifetime, Some(covariate), seed)
 }
 
 /// As [`simulate_log`], but customers live for an exponential lifetime with rate
@@ -47,13 +69,14 @@ pub fn simulate_pareto_log(
     lifetime: [f64; 2],
     seed: u64,
 ) -> Result<DataFrame> {
-    simulate(ids, truth, Some(lifetime), seed)
+    simulate(ids, truth, Some(lifetime), None, seed)
 }
 
 fn simulate(
     ids: &[String],
     truth: &LogTruth,
     lifetime: Option<[f64; 2]>,
+    covariate: Option<&CovariateTruth>,
     seed: u64,
 ) -> Result<DataFrame> {
     let [r, alpha, a, b] = truth.bg_nbd;
@@ -66,9 +89,24 @@ fn simulate(
     let p_d = Beta::new(a, b).map_err(dist_err)?;
     let nu_d = Gamma::new(q, 1.0 / g).map_err(dist_err)?;
     let (mut id_col, mut day_col, mut amount_col) = (Vec::new(), Vec::new(), Vec::new());
-    for id in ids {
-        let lambda = lambda_d.sample(&mut rng);
-        let p = p_d.sample(&mut rng);
+    for (i, id) in ids.iter().enumerate() {
+        // Each customer's own mixing distributions when a covariate scales them.
+        let scaled = covariate.map(|c| {
+            let z = c.z.get(i).copied().unwrap_or(0.0);
+            (z, c.gamma)
+        });
+        let (lambda, p, beta_scale) = match scaled {
+            Some((z, g)) => {
+                let lambda = Gamma::new(r, 1.0 / (alpha * (-g[0] * z).exp()))
+                    .map_err(dist_err)?
+                    .sample(&mut rng);
+                let p = Beta::new(a * (g[1] * z).exp(), b * (g[2] * z).exp())
+                    .map_err(dist_err)?
+                    .sample(&mut rng);
+                (lambda, p, (-g[1] * z).exp())
+            }
+            None => (lambda_d.sample(&mut rng), p_d.sample(&mut rng), 1.0),
+        };
         let nu = nu_d.sample(&mut rng);
         let spend_d = Gamma::new(ps, 1.0 / nu).map_err(dist_err)?;
         let wait = Exp::new(lambda).map_err(dist_err)?;
@@ -76,7 +114,7 @@ fn simulate(
         // BG/NBD log's random stream is unchanged).
         let death = match lifetime {
             Some([s, beta]) => {
-                let mu = Gamma::new(s, 1.0 / beta)
+                let mu = Gamma::new(s, 1.0 / (beta * beta_scale))
                     .map_err(dist_err)?
                     .sample(&mut rng);
                 Exp::new(mu).map_err(dist_err)?.sample(&mut rng)

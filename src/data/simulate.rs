@@ -367,6 +367,11 @@ fn retail_truth() -> (Equation, Equation) {
     (drivers, sow)
 }
 
+/// The retail bank's satisfaction effects on the purchase log: one more point multiplies
+/// the mean purchase rate by e^0.15 ≈ 1.16, and moves the dropout probability's Beta(a, b)
+/// to a·e^−0.2, b·e^0.1 (less dropout).
+const SAT_ON_PURCHASES: [f64; 3] = [0.15, -0.2, 0.1];
+
 /// Retail bank: households with income and tenure moderating a concave satisfaction->SOW
 /// link; respondents rate overall satisfaction, four attributes, recommendation and effort.
 fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
@@ -396,6 +401,7 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         c.reserve(cap);
     }
     let mut acc_id = Vec::with_capacity(n);
+    let mut household_sat = Vec::with_capacity(n);
     let (mut income, mut tenure, mut region) = (
         Vec::with_capacity(n),
         Vec::with_capacity(n),
@@ -450,6 +456,7 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         let rev = sow * wallet;
         let c = 200.0 + 0.35 * rev + cost_tail.sample(&mut rng);
         let p_retain = 1.0 / (1.0 + (-(-2.0 + 0.6 * sat)).exp());
+        household_sat.push(sat);
         acc_id.push(id);
         income.push(inc);
         tenure.push(ten);
@@ -508,7 +515,20 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         .iter()
         .map(|v| v.unwrap_or_default().to_string())
         .collect();
-    let transactions = super::purchases::simulate_log(&ids, &log_truth, seed ^ 0x7c1f_5eed)?;
+    // Satisfaction raises the purchase rate and lowers dropout (Fader & Hardie 2007's
+    // covariate form), centred at the households' mean so `bg_nbd` is the truth there.
+    let sat_mean = household_sat.iter().sum::<f64>() / household_sat.len().max(1) as f64;
+    let covariate = super::purchases::CovariateTruth {
+        z: household_sat.iter().map(|s| s - sat_mean).collect(),
+        gamma: SAT_ON_PURCHASES,
+    };
+    let transactions = super::purchases::simulate_log_with(
+        &ids,
+        &log_truth,
+        None,
+        &covariate,
+        seed ^ 0x7c1f_5eed,
+    )?;
     let study_toml = r#"# Retail bank (simulated): households with 1-5 respondents; SOW derived as
 # revenue / category_spend; profit = revenue - cost_to_serve; income and tenure moderate
 # the satisfaction -> SOW link.
@@ -561,6 +581,8 @@ model = "bgnbd"
 horizon = 52
 discount = 0.1
 margin_from_profit = true
+# Satisfaction's effects on purchasing and dropout (Fader & Hardie 2007).
+covariates = ["satisfaction"]
 "#
     .to_string();
     let truth = serde_json::json!({
@@ -576,6 +598,12 @@ margin_from_profit = true
         "transactions": {
             "model": "BG/NBD purchases (weeks) x Gamma-Gamma spend; first purchase uniform over the first entry_weeks weeks from start; simulated to end",
             "truth": log_truth,
+            "covariate": {
+                "name": "satisfaction",
+                "form": "household i: alpha_i = alpha * exp(-g[0] * z_i), a_i = a * exp(g[1] * z_i), b_i = b * exp(g[2] * z_i), z_i = satisfaction_i - centred_at; bg_nbd holds at z = 0",
+                "centred_at": sat_mean,
+                "gamma": SAT_ON_PURCHASES,
+            },
         },
     });
     Ok(Simulated {

@@ -41,6 +41,19 @@ pub struct ClvSpec {
     /// last transaction.
     #[serde(default)]
     pub allow_end_after_data: bool,
+    /// Customer-table columns (e.g. the satisfaction role's column, an index, 0/1 flags)
+    /// whose effects on purchasing and dropout are estimated (Fader & Hardie 2007).
+    #[serde(default)]
+    pub covariates: Vec<String>,
+    /// Covariates acting on purchasing only.
+    #[serde(default)]
+    pub covariates_purchase: Vec<String>,
+    /// Covariates acting on dropout only.
+    #[serde(default)]
+    pub covariates_dropout: Vec<String>,
+    /// Pareto/NBD: covariates with one effect on purchase and dropout rates alike.
+    #[serde(default)]
+    pub covariates_equal: Vec<String>,
 }
 
 /// A satisfaction-index model on a survey table (`[csi]`): its construct indices (0–100)

@@ -7,6 +7,7 @@ mod chain_text;
 pub mod charts;
 pub mod clv;
 pub mod clv_charts;
+pub mod covariates;
 pub mod csi;
 pub mod csi_charts;
 pub mod drivers;

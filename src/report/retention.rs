@@ -28,7 +28,6 @@ fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
 
 /// The text summary.
 pub fn text_in(r: &RetentionResult, lang: Lang) -> String {
-    use super::text::{pad, rpad};
     let mut s = String::new();
     let u = unit(r, lang);
     let _ = writeln!(
@@ -75,84 +74,11 @@ pub fn text_in(r: &RetentionResult, lang: Lang) -> String {
         group_text(&mut s, g, &u, lang);
     }
     if let Some(m) = &r.covariates {
-        let _ = writeln!(s, "\n{}", lang.f("ret_cov_title", &[("n", &m.customers)]));
-        let _ = writeln!(
-            s,
-            "  {}",
-            lang.f(
-                "ret_cov_lr",
-                &[
-                    ("stat", &num(m.lr_statistic, 4)),
-                    ("df", &m.lr_df),
-                    ("p", &crate::format::num(m.lr_p, 3)),
-                ]
-            )
+        let title = lang.f(
+            "ret_cov_title",
+            &[("n", &crate::format::thousands(m.customers as f64, 0))],
         );
-        for c in &m.covariates {
-            let _ = writeln!(
-                s,
-                "  {}",
-                lang.f(
-                    "ret_cov_centred",
-                    &[
-                        ("name", &c.name),
-                        ("mean", &num(c.mean, 4)),
-                        ("sd", &num(c.sd, 3))
-                    ]
-                )
-            );
-        }
-        let _ = writeln!(
-            s,
-            "  {}{}{}{}  {}",
-            pad(lang.t("ret_cov_col"), 16),
-            pad(lang.t("ret_cov_quantity"), 22),
-            rpad(lang.t("ret_cov_mean"), 12),
-            rpad(lang.t("ret_cov_up"), 12),
-            lang.t("ret_cov_effect")
-        );
-        for e in &m.effects {
-            let ci = match (e.ci_low, e.ci_high) {
-                (Some(a), Some(b)) => format!(" ({} – {})", num(a, 3), num(b, 3)),
-                _ => String::new(),
-            };
-            let mark = if e.kind == "ratio" { "×" } else { "+" };
-            let _ = writeln!(
-                s,
-                "  {}{}{}{}  {mark}{}{ci}",
-                pad(&e.covariate, 16),
-                pad(
-                    lang.t(&format!(
-                        "ret_q_{}",
-                        if e.kind == "ratio" { "churn" } else { "del" }
-                    )),
-                    22
-                ),
-                rpad(&num(e.at_mean, 4), 12),
-                rpad(&num(e.one_unit_up, 4), 12),
-                num(e.estimate, 4)
-            );
-        }
-        let _ = writeln!(
-            s,
-            "  {}{}{}{}{}",
-            pad(lang.t("ret_cov_param"), 30),
-            rpad(lang.t("ret_cov_estimate"), 12),
-            rpad(lang.t("ret_cov_se"), 12),
-            rpad("z", 10),
-            rpad(lang.t("ret_cov_p"), 10)
-        );
-        for (i, n) in m.fit.names.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "  {}{}{}{}{}",
-                pad(n, 30),
-                rpad(&num(m.fit.params[i], 5), 12),
-                rpad(&opt(m.fit.std_errors[i], |v| num(v, 3)), 12),
-                rpad(&opt(m.z[i], |v| num(v, 3)), 10),
-                rpad(&opt(m.p[i], |v| num(v, 3)), 10)
-            );
-        }
+        super::covariates::text(&mut s, m, &title, lang);
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(s);

@@ -42,6 +42,24 @@ fn simulated_purchase_log_recovers_the_true_parameters() {
     };
     check(&clv.purchase, &t["bg_nbd"]);
     check(clv.gamma_gamma.as_ref().unwrap(), &t["gamma_gamma"]);
+    // Satisfaction's effects on purchasing and dropout (the study's [clv] covariates): the
+    // covariate model's base parameters are the truth at the mean satisfaction, where the
+    // simulator centred it, and its effects are the simulator's.
+    let m = clv.covariates.as_ref().expect("the study names covariates");
+    let c = &truth["transactions"]["covariate"];
+    assert!((m.covariates[0].mean - c["centred_at"].as_f64().unwrap()).abs() < 1e-9);
+    let mut want = t["bg_nbd"].as_array().unwrap().clone();
+    want.extend(c["gamma"].as_array().unwrap().iter().cloned());
+    for (i, w) in want.iter().enumerate() {
+        let (w, se) = (w.as_f64().unwrap(), m.fit.std_errors[i].unwrap());
+        assert!(
+            (m.fit.params[i] - w).abs() < 4.0 * se,
+            "{}: {} vs true {w} (se {se})",
+            m.fit.names[i],
+            m.fit.params[i]
+        );
+    }
+    assert!(m.lr_p < 1e-20 && m.excluded == 0 && m.customers == 20_000);
     // Holdout: predicted within 5% of the actual total.
     let h = clv.holdout.as_ref().unwrap();
     assert!((h.expected_total / h.actual_total - 1.0).abs() < 0.05);
@@ -70,7 +88,7 @@ fn simulated_purchase_log_recovers_the_true_parameters() {
         .iter()
         .find(|i| i.name == "transactions")
         .unwrap();
-    assert_eq!(input.rows_read, 73_339);
+    assert_eq!(input.rows_read, 74_641);
 }
 
 /// `chain --outcome clv` says which outcome it modelled, in the text and the JSON.

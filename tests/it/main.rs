@@ -7,6 +7,7 @@ mod chain_streaming;
 mod charts;
 mod cli;
 mod clv;
+mod clv_covariates;
 mod clv_study;
 mod common;
 mod csi;

@@ -41,7 +41,7 @@ _WRITES = {"output", "export", "svg", "customers_out", "scores_out", "diagnostic
 # Required output options of verbs whose results are also useful without writing.
 _PLACEHOLDER = {"build": ("output", "customers.parquet"), "simulate": ("out", "sample"), "report": ("out", "report")}
 # Options whose value is a table: DataFrames are handed over in memory.
-_TABLE_OPTIONS = {"data", "transactions", "next_wave", "files"}
+_TABLE_OPTIONS = {"data", "transactions", "next_wave", "files", "cohorts", "subscriptions", "covariates"}
 
 
 def _key(arg: dict) -> str:

@@ -44,6 +44,14 @@ EXAMPLES = {
     >>> res.parameters["parameter"].to_list()
     ['r', 'alpha', 'a', 'b', 'p', 'q', 'gamma']
 """,
+    "retention": """    >>> import polars as pl   # Fader & Hardie (2007): a cohort's customers still active, years 0-7
+    >>> cohorts = pl.DataFrame({"year": list(range(8)), "regular": [1000, 631, 468, 382, 326, 289, 262, 241]})
+    >>> res = pc.retention(cohorts=cohorts, horizon=12)
+    >>> [round(v, 3) for v in res.to_dict()["groups"][0]["fit"]["params"]]   # their alpha, beta
+    [0.704, 1.182]
+    >>> res.table_names
+    ['groups', 'projection']
+""",
     "csi": """    >>> model = folder + "/model.toml"
     >>> _ = open(model, "w").write('''scale = [1, 10]
     ... arrows = [["Quality", "Satisfaction"]]

@@ -16,6 +16,7 @@ use crate::data::transactions::{self, Rfm, TimeUnit, TxDiagnostics};
 use crate::error::{Error, Result};
 use crate::stats::btyd::{self, GammaGamma, MleFit, PurchaseModel};
 
+pub mod covariates;
 mod holdout;
 mod predict;
 pub mod summaries;
@@ -108,6 +109,9 @@ pub struct ClvResult {
     /// shown next to P(alive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub p_alive_note: Option<String>,
+    /// The purchase model with customer covariates (see [`covariates`]), when asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariates: Option<crate::analysis::covariates::CovariateModel>,
 }
 
 /// Fit the models on `rfm` and predict per customer; returns the result and the customer
@@ -248,9 +252,59 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             by_segment: Vec::new(),
             warnings: fitted.warnings,
             p_alive_note: fitted.p_alive_note,
+            covariates: None,
         },
         customers,
     ))
+}
+
+/// One row per customer of `rfm` (id, x, t_x, T) with the covariates of `table` (by its
+/// id column `id`; customers it lacks get blanks, counted and left out by the fit).
+pub fn join_covariates(
+    rfm: &Rfm,
+    table: &DataFrame,
+    id: &str,
+    covariates: &[String],
+) -> Result<DataFrame> {
+    let right: Vec<Expr> = std::iter::once(col(id).cast(DataType::String).alias("__id"))
+        .chain(covariates.iter().map(|c| col(c.as_str())))
+        .collect();
+    Ok(rfm
+        .df
+        .clone()
+        .lazy()
+        .select([
+            col("id").cast(DataType::String),
+            col("x"),
+            col("t_x"),
+            col("T"),
+        ])
+        .join(
+            table.clone().lazy().select(right),
+            [col("id")],
+            [col("__id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .collect()?)
+}
+
+impl ClvResult {
+    /// Attach the covariate model, with its warnings.
+    pub fn note_covariates(&mut self, m: crate::analysis::covariates::CovariateModel) {
+        if m.excluded > 0 {
+            self.warnings.push(format!(
+                "{} customer{} without a value of every covariate ({}): left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; the per-customer predictions use everyone)",
+                m.excluded,
+                if m.excluded == 1 { "" } else { "s" },
+                m.covariates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                m.customers
+            ));
+        }
+        if let Some(why) = &m.fit.explanation {
+            self.warnings.push(format!("covariate model: {why}"));
+        }
+        self.covariates = Some(m);
+    }
 }
 
 /// P(alive) on a grid of frequency × recency at one age T.

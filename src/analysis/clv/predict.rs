@@ -43,7 +43,7 @@ pub(super) struct Frame {
 impl Frame {
     /// (expected at the horizon, discounted per period, cumulative at each holdout
     /// period's end) of a cumulative expectation `at(t)`.
-    fn path(&self, at: &dyn Fn(f64) -> f64) -> (f64, f64, Vec<f64>) {
+    pub(super) fn path(&self, at: &dyn Fn(f64) -> f64) -> (f64, f64, Vec<f64>) {
         let (mut discounted, mut prev) = (0.0, 0.0);
         for step in 1..=self.horizon.ceil() as usize {
             let s = (step as f64).min(self.horizon);
