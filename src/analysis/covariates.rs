@@ -70,6 +70,10 @@ pub struct CovariateModel {
 pub struct Prepared {
     /// The compressed table: the key columns, the covariates (centred), and `n`.
     pub df: DataFrame,
+    /// The covariates centred and divided by their standard deviation: the fit runs on
+    /// this scale, where every effect is about as large as every other, so the optimizer's
+    /// steps suit them all; [`Prepared::per_unit`] brings the estimates back to the
+    /// covariates' own units.
     pub z: Array2<f64>,
     pub info: Vec<CovariateInfo>,
     pub excluded: usize,
@@ -170,10 +174,12 @@ pub fn prepare(
         info.iter()
             .map(|i| (col(i.name.as_str()) - lit(i.mean)).alias(i.name.as_str())),
     );
-    let sort: Vec<PlSmallStr> = keys
+    // Covariates first: records that share them follow each other, so a model can reuse
+    // what depends on them alone.
+    let sort: Vec<PlSmallStr> = covariates
         .iter()
-        .map(|k| PlSmallStr::from(*k))
-        .chain(covariates.iter().map(|c| PlSmallStr::from(c.as_str())))
+        .map(|c| PlSmallStr::from(c.as_str()))
+        .chain(keys.iter().map(|k| PlSmallStr::from(*k)))
         .collect();
     let compressed = kept
         .lazy()
@@ -184,7 +190,7 @@ pub fn prepare(
     let mut z = Array2::zeros((compressed.height(), covariates.len()));
     for (j, c) in covariates.iter().enumerate() {
         for (i, v) in load::f64_values(&compressed, c)?.into_iter().enumerate() {
-            z[[i, j]] = v;
+            z[[i, j]] = v / info[j].sd;
         }
     }
     Ok(Prepared {
@@ -194,6 +200,44 @@ pub fn prepare(
         excluded,
         customers: df.height() - excluded,
     })
+}
+
+impl Prepared {
+    /// A fit (and its covariance) on the standardised covariates in the covariates' own
+    /// units: each effect γ on covariate j is γ'/sdⱼ, its variance divided by sdⱼ² (the
+    /// likelihood, and so the test, does not change). `columns` gives the covariate of each
+    /// effect parameter after the `base` ones.
+    pub fn per_unit(
+        &self,
+        fit: &mut MleFit,
+        cov: Option<Array2<f64>>,
+        base: usize,
+        columns: &[usize],
+    ) -> Option<Array2<f64>> {
+        let scale: Vec<f64> = (0..fit.params.len())
+            .map(|k| {
+                if k < base {
+                    1.0
+                } else {
+                    1.0 / self.info[columns[k - base]].sd
+                }
+            })
+            .collect();
+        for (k, s) in scale.iter().enumerate() {
+            fit.params[k] *= s;
+            if let Some(se) = fit.std_errors[k].as_mut() {
+                *se *= s;
+            }
+        }
+        cov.map(|mut c| {
+            for i in 0..scale.len() {
+                for j in 0..scale.len() {
+                    c[[i, j]] *= scale[i] * scale[j];
+                }
+            }
+            c
+        })
+    }
 }
 
 /// (statistic, df, p) of the likelihood-ratio test of `full` against `base`.

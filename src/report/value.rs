@@ -97,6 +97,7 @@ pub fn text_in(v: &ValueResult, lang: Lang) -> String {
             num(c.profitable_total, 6),
             num(c.unprofitable_total, 6)
         );
+        let _ = writeln!(s, "  {}", lang.t("v_clv_model"));
     }
     if let Some(w) = &v.war {
         let _ = writeln!(

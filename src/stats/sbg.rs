@@ -129,6 +129,7 @@ impl Likelihood for Sbg<'_> {
 }
 
 impl Rows for Sbg<'_> {
+    type Scratch = ();
     fn names(&self) -> &'static [&'static str] {
         &["alpha", "beta"]
     }
@@ -138,7 +139,7 @@ impl Rows for Sbg<'_> {
     fn weight(&self, i: usize) -> f64 {
         self.0.count[i]
     }
-    fn row(&self, i: usize, p: &[f64; 4]) -> Option<(f64, [f64; 4])> {
+    fn row(&self, i: usize, p: &[f64; 4], _: &mut ()) -> Option<(f64, [f64; 4])> {
         let (l, g) = record_ln_l(p[0], p[1], self.0.t[i], self.0.lost[i]);
         (l.is_finite() && g.iter().all(|v| v.is_finite())).then_some((l, [g[0], g[1], 0.0, 0.0]))
     }

@@ -24,8 +24,7 @@ use crate::analysis::covariates::{self as cov, CovariateEffect, CovariateModel};
 use crate::error::{Error, Result};
 use crate::stats::btyd::draws::{interval, parameter_draws};
 use crate::stats::btyd::{
-    covariance, fit_from, Effect, MleFit, NbdRows, PnbdRows, PurchaseModel, RfmTuples, Rows,
-    WithCovariates,
+    fit_from, Effect, MleFit, NbdRows, PnbdRows, PurchaseModel, RfmTuples, Rows, WithCovariates,
 };
 
 /// Draws behind the effects' intervals.
@@ -135,8 +134,13 @@ pub fn fit(
         t: f("T")?,
         count: f("n")?,
     };
-    // The model without covariates on the same customers, for the test and the start.
-    let base = model.fit(&compress(&tuples)?, None)?;
+    // The model without covariates on the same customers, for the test and the start (the
+    // main fit itself when no customer lacks a covariate).
+    let base = if prep.excluded == 0 {
+        r.purchase.clone()
+    } else {
+        model.fit(&compress(&tuples)?, None)?
+    };
     let mut start = base.params.clone();
     start.extend(effects.iter().flat_map(|e| vec![0.0; e.columns.len()]));
     let shift = if model == PurchaseModel::MbgNbd {
@@ -149,13 +153,15 @@ pub fn fit(
         names: &names,
         effects,
         start,
-        seed: spec.seed,
     };
-    let (full, draws) = if model == PurchaseModel::ParetoNbd {
+    let (mut full, cov) = if model == PurchaseModel::ParetoNbd {
         ctx.fit(&PnbdRows(&tuples))?
     } else {
         ctx.fit(&NbdRows { d: &tuples, shift })?
     };
+    let columns: Vec<usize> = ctx.effects.iter().flat_map(|e| e.columns.clone()).collect();
+    let cov = prep.per_unit(&mut full, cov, 4, &columns);
+    let draws = cov.and_then(|c| parameter_draws(&full.params, &c, 4, DRAWS, spec.seed));
     let (stat, df, p) = cov::lr_test(&full, &base);
     let (zs, ps) = cov::wald(&full);
     let out = interpret(r, &ctx.effects, &names, &full.params, draws.as_deref());
@@ -197,17 +203,15 @@ struct Context<'a> {
     names: &'a [String],
     effects: Vec<Effect>,
     start: Vec<f64>,
-    seed: u64,
 }
 
 impl Context<'_> {
-    /// The maximum-likelihood fit on `rows` and parameter draws for the intervals.
-    fn fit<R: Rows>(&self, rows: &R) -> Result<(MleFit, Option<Vec<Vec<f64>>>)> {
+    /// The maximum-likelihood fit on `rows` (standardised covariates) and its covariance.
+    fn fit<R: Rows>(&self, rows: &R) -> Result<(MleFit, Option<ndarray::Array2<f64>>)> {
         let lik = WithCovariates::new(rows, &self.prep.z, self.names, self.effects.clone());
         let full = fit_from(&lik, std::slice::from_ref(&self.start), 2000)?;
-        let draws = covariance(&lik, &full.params)
-            .and_then(|c| parameter_draws(&full.params, &c, 4, DRAWS, self.seed));
-        Ok((full, draws))
+        let cov = full.covariance.clone();
+        Ok((full, cov))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::analysis::covariates::{self as cov, CovariateEffect, CovariateModel, 
 use crate::data::load;
 use crate::error::Result;
 use crate::stats::btyd::draws::{interval, parameter_draws};
-use crate::stats::btyd::{covariance, fit_from, Effect, WithCovariates};
+use crate::stats::btyd::{fit_from, Effect, WithCovariates};
 use crate::stats::sbg::{self, Lifetimes, Sbg};
 
 /// Draws behind the effects' intervals.
@@ -46,7 +46,10 @@ pub fn fit(
     let k = covariates.len();
     let mut start = base.params.clone();
     start.extend(vec![0.0; 2 * k]);
-    let full = fit_from(&model, &[start], 1000)?;
+    let mut full = fit_from(&model, &[start], 1000)?;
+    let cov = full.covariance.clone();
+    let columns: Vec<usize> = (0..2).flat_map(|_| 0..k).collect();
+    let cov = prep.per_unit(&mut full, cov, 2, &columns);
     let (stat, df, p) = cov::lr_test(&full, &base);
     let (z, pv) = cov::wald(&full);
     let d = res.discount_per_period;
@@ -60,8 +63,7 @@ pub fn fit(
         let (m, u) = (at(0.0), at(1.0));
         [[m[0], u[0]], [m[1], u[1]]]
     };
-    let draws = covariance(&model, &full.params)
-        .and_then(|c| parameter_draws(&full.params, &c, 2, DRAWS, res.options.seed));
+    let draws = cov.and_then(|c| parameter_draws(&full.params, &c, 2, DRAWS, res.options.seed));
     let mut out = Vec::new();
     for (j, name) in covariates.iter().enumerate() {
         let est = quantities(&full.params, j);

@@ -22,6 +22,9 @@ use super::Likelihood;
 
 /// A model's likelihood record by record, at any parameters (at most four).
 pub trait Rows: Sync {
+    /// Working memory of one parallel task (e.g. sums remembered between records that
+    /// share parameters).
+    type Scratch: Default;
     /// The model's parameter names.
     fn names(&self) -> &'static [&'static str];
     fn len(&self) -> usize;
@@ -31,7 +34,7 @@ pub trait Rows: Sync {
     fn weight(&self, i: usize) -> f64;
     /// ln Lᵢ of record `i` at parameters `p` (the record's own), with its gradient in them;
     /// None outside the parameter space.
-    fn row(&self, i: usize, p: &[f64; 4]) -> Option<(f64, [f64; 4])>;
+    fn row(&self, i: usize, p: &[f64; 4], scratch: &mut Self::Scratch) -> Option<(f64, [f64; 4])>;
 }
 
 /// One vector of covariate effects: acts on `params` (index, sign) through the covariates
@@ -136,6 +139,10 @@ impl<R: Rows> Likelihood for WithCovariates<'_, R> {
         self.rows.names().len()
     }
 
+    fn forward_hessian(&self) -> bool {
+        true
+    }
+
     fn n(&self) -> f64 {
         (0..self.rows.len()).map(|i| self.rows.weight(i)).sum()
     }
@@ -152,9 +159,10 @@ impl<R: Rows> Likelihood for WithCovariates<'_, R> {
             .map(|chunk| {
                 let mut ll = 0.0;
                 let mut g = vec![0.0; p.len()];
+                let mut scratch = R::Scratch::default();
                 for &i in chunk {
                     let pi = self.record_params(p, i);
-                    let (l, gi) = self.rows.row(i, &pi)?;
+                    let (l, gi) = self.rows.row(i, &pi, &mut scratch)?;
                     let w = self.rows.weight(i);
                     ll += w * l;
                     for m in 0..k {

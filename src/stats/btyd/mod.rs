@@ -92,6 +92,10 @@ pub struct MleFit {
     /// what to try, in words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
+    /// The estimates' covariance (inverse observed information), for derived quantities'
+    /// intervals; not serialized.
+    #[serde(skip)]
+    pub covariance: Option<Array2<f64>>,
 }
 
 impl MleFit {
@@ -124,6 +128,13 @@ pub trait Likelihood: Sync {
     /// (covariate effects) are unbounded and optimized as they are.
     fn positive(&self) -> usize {
         self.names().len()
+    }
+    /// Whether the information matrix is taken by forward differences of the gradient
+    /// (k + 1 gradient evaluations instead of 2k, at a relative error of about the step,
+    /// 10⁻⁵, in the standard errors: for models whose every evaluation is costly, such as
+    /// covariates on a million customers) rather than central ones.
+    fn forward_hessian(&self) -> bool {
+        false
     }
     /// Why the fit is degenerate beyond the positive parameters' limits (e.g. a covariate
     /// that separates customers), or None.
@@ -446,7 +457,8 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
     };
     let positive = lik.positive();
     let params = natural(&theta, positive);
-    let std_errors = std_errors(lik, &params);
+    let covariance = information_inverse(lik, &params, !lik.forward_hessian());
+    let std_errors = std_errors(covariance.as_ref(), params.len());
     let k = params.len() as f64;
     let n = lik.n();
     let ll = -cost * n.max(1.0);
@@ -479,6 +491,7 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
         iterations,
         status,
         explanation,
+        covariance,
     })
 }
 
@@ -598,9 +611,8 @@ pub fn degeneracy(names: &[String], p: &[f64], se: &[Option<f64>]) -> Option<Str
 }
 
 /// √diag of the inverse observed information −H⁻¹ (see [`covariance`]).
-fn std_errors<L: Likelihood>(lik: &L, p: &[f64]) -> Vec<Option<f64>> {
-    let k = p.len();
-    match covariance(lik, p) {
+fn std_errors(cov: Option<&Array2<f64>>, k: usize) -> Vec<Option<f64>> {
+    match cov {
         Some(cov) => (0..k)
             .map(|i| (cov[[i, i]] > 0.0).then(|| cov[[i, i]].sqrt()))
             .collect(),
@@ -612,20 +624,34 @@ fn std_errors<L: Likelihood>(lik: &L, p: &[f64]) -> Vec<Option<f64>> {
 /// central differences of the analytic gradient, symmetrized); None when it is not
 /// positive definite.
 pub fn covariance<L: Likelihood>(lik: &L, p: &[f64]) -> Option<Array2<f64>> {
+    information_inverse(lik, p, true)
+}
+
+fn information_inverse<L: Likelihood>(lik: &L, p: &[f64], central: bool) -> Option<Array2<f64>> {
     let k = p.len();
     let positive = lik.positive();
     let mut h = Array2::<f64>::zeros((k, k));
+    let at = if central {
+        None
+    } else {
+        Some(lik.value_grad(p)?.1)
+    };
     for j in 0..k {
         let floor = if j < positive { 1e-8 } else { 1e-3 };
         let step = 1e-5 * p[j].abs().max(floor);
-        let (mut up, mut dn) = (p.to_vec(), p.to_vec());
+        let mut up = p.to_vec();
         up[j] += step;
-        dn[j] -= step;
-        let (Some((_, gu)), Some((_, gd))) = (lik.value_grad(&up), lik.value_grad(&dn)) else {
-            return None;
+        let (_, gu) = lik.value_grad(&up)?;
+        let (gd, width) = match &at {
+            Some(g0) => (g0.clone(), step),
+            None => {
+                let mut dn = p.to_vec();
+                dn[j] -= step;
+                (lik.value_grad(&dn)?.1, 2.0 * step)
+            }
         };
         for i in 0..k {
-            h[[i, j]] = -(gu[i] - gd[i]) / (2.0 * step);
+            h[[i, j]] = -(gu[i] - gd[i]) / width;
         }
     }
     let info = (&h + &h.t()) * 0.5;

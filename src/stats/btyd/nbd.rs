@@ -197,7 +197,62 @@ pub struct NbdRows<'a> {
     pub shift: f64,
 }
 
+/// Sums remembered between records: [`Prefix`]'s terms for the last r, and for the last
+/// (a, b) — records sharing covariates share a and b, and the covariate fit's records are
+/// sorted by their covariates — extended as larger counts need them.
+#[derive(Default)]
+pub struct NbdScratch {
+    r: f64,
+    lr: Vec<f64>,
+    dr: Vec<f64>,
+    ab: (f64, f64),
+    lb: Vec<f64>,
+    da: Vec<f64>,
+    db: Vec<f64>,
+}
+
+impl NbdScratch {
+    /// (ln Γ(r+x) − ln Γ(r) − x ln r, ψ(r+x) − ψ(r)) for whole x.
+    fn gamma_r(&mut self, r: f64, x: usize) -> (f64, f64) {
+        if self.r != r || self.lr.is_empty() {
+            self.r = r;
+            self.lr.clear();
+            self.dr.clear();
+            self.lr.push(0.0);
+            self.dr.push(0.0);
+        }
+        while self.lr.len() <= x {
+            let k = (self.lr.len() - 1) as f64;
+            let (l, d) = (self.lr[self.lr.len() - 1], self.dr[self.dr.len() - 1]);
+            self.lr.push(l + (k / r).ln_1p());
+            self.dr.push(d + 1.0 / (r + k));
+        }
+        (self.lr[x], self.dr[x])
+    }
+
+    /// (ln B(a, b+y) − ln B(a, b), its a- and b-derivatives) for whole y.
+    fn beta_ab(&mut self, a: f64, b: f64, y: usize) -> (f64, f64, f64) {
+        if self.ab != (a, b) || self.lb.is_empty() {
+            self.ab = (a, b);
+            for v in [&mut self.lb, &mut self.da, &mut self.db] {
+                v.clear();
+                v.push(0.0);
+            }
+        }
+        while self.lb.len() <= y {
+            let k = (self.lb.len() - 1) as f64;
+            let n = self.lb.len() - 1;
+            let (l, da, db) = (self.lb[n], self.da[n], self.db[n]);
+            self.lb.push(l + (a / (b + k)).ln_1p());
+            self.da.push(da + 1.0 / (a + b + k));
+            self.db.push(db + a / ((b + k) * (a + b + k)));
+        }
+        (-self.lb[y], -self.da[y], self.db[y])
+    }
+}
+
 impl Rows for NbdRows<'_> {
+    type Scratch = NbdScratch;
     fn names(&self) -> &'static [&'static str] {
         &["r", "alpha", "a", "b"]
     }
@@ -207,31 +262,20 @@ impl Rows for NbdRows<'_> {
     fn weight(&self, i: usize) -> f64 {
         self.d.count[i]
     }
-    fn row(&self, i: usize, p: &[f64; 4]) -> Option<(f64, [f64; 4])> {
+    fn row(&self, i: usize, p: &[f64; 4], s: &mut NbdScratch) -> Option<(f64, [f64; 4])> {
         let (r, a, b) = (p[0], p[2], p[3]);
         let (x, y) = (self.d.x[i], self.d.x[i] + self.shift);
-        // The Prefix's sums at one point (counts are small); log-gamma beyond.
-        let gr = if x.fract() == 0.0 && x <= 10_000.0 {
-            (0..x as u32).fold((0.0, 0.0), |(l, d), k| {
-                let k = f64::from(k);
-                (l + (k / r).ln_1p(), d + 1.0 / (r + k))
-            })
+        let whole = |v: f64| v >= 0.0 && v.fract() == 0.0 && v <= MAX_PREFIX as f64;
+        let gr = if whole(x) {
+            s.gamma_r(r, x as usize)
         } else {
             (
                 ln_gamma(r + x) - ln_gamma(r) - x * r.ln(),
                 digamma(r + x) - digamma(r),
             )
         };
-        let beta = if y.fract() == 0.0 && y <= 10_000.0 {
-            let (l, da, db) = (0..y as u32).fold((0.0, 0.0, 0.0), |(l, da, db), k| {
-                let k = f64::from(k);
-                (
-                    l + (a / (b + k)).ln_1p(),
-                    da + 1.0 / (a + b + k),
-                    db + a / ((b + k) * (a + b + k)),
-                )
-            });
-            (-l, -da, db)
+        let beta = if whole(y) {
+            s.beta_ab(a, b, y as usize)
         } else {
             let psi = digamma(a + b + y);
             (

@@ -292,6 +292,7 @@ fn tuple_integral(p: &[f64], x: f64, t_x: f64, big_t: f64) -> (Graded, f64) {
 pub struct PnbdRows<'a>(pub &'a RfmTuples);
 
 impl super::Rows for PnbdRows<'_> {
+    type Scratch = ();
     fn names(&self) -> &'static [&'static str] {
         &["r", "alpha", "s", "beta"]
     }
@@ -301,7 +302,7 @@ impl super::Rows for PnbdRows<'_> {
     fn weight(&self, i: usize) -> f64 {
         self.0.count[i]
     }
-    fn row(&self, i: usize, p: &[f64; 4]) -> Option<(f64, [f64; 4])> {
+    fn row(&self, i: usize, p: &[f64; 4], _: &mut ()) -> Option<(f64, [f64; 4])> {
         let d = self.0;
         let ((l, g), _) = one_tuple(p, d.x[i], d.t_x[i], d.t[i]);
         (l.is_finite() && g.iter().all(|v| v.is_finite())).then_some((l, g))
