@@ -313,6 +313,24 @@ fn curves_svg(r: &RetentionResult, lang: Lang, title: &str, y: &str, pick: Pick)
         .max(2) as f64
         - 1.0;
     let u = unit(r, lang);
+    // Rates sit near one: their axis starts a little below the lowest.
+    let low = r
+        .groups
+        .iter()
+        .flat_map(|g| g.table.iter().flat_map(|t| [pick(t).0, pick(t).1]))
+        .flatten()
+        .fold(1.0f64, f64::min);
+    let y_min = if title == "ret_chart_rate" {
+        ((low - 0.05) * 10.0).floor().max(0.0) / 10.0
+    } else {
+        0.0
+    };
+    // Where the fit ends and the held-out periods begin.
+    let fit_end = r
+        .groups
+        .iter()
+        .find(|g| g.fit_periods < g.periods_observed)
+        .map(|g| g.fit_periods as f64);
     let mut legend = Vec::new();
     theme::svg((760, 420), |root| {
         let mut chart = ChartBuilder::on(root)
@@ -321,13 +339,30 @@ fn curves_svg(r: &RetentionResult, lang: Lang, title: &str, y: &str, pick: Pick)
             .margin_right(170)
             .x_label_area_size(44)
             .y_label_area_size(64)
-            .build_cartesian_2d(0.0..x_max, 0.0..1.0)
+            .build_cartesian_2d(0.0..x_max, y_min..1.0)
             .map_err(chart_err)?;
         theme::mesh(
             &mut chart,
             &lang.f("ret_chart_x", &[("unit", &u)]),
             lang.t(y),
         )?;
+        if let Some(x) = fit_end {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    [(x, y_min), (x, 1.0)],
+                    3,
+                    4,
+                    INK.stroke_width(1),
+                ))
+                .map_err(chart_err)?;
+            chart
+                .draw_series([Text::new(
+                    lang.t("ret_chart_holdout").to_string(),
+                    (x, 1.0),
+                    (theme::FONT, 12).into_font().color(&INK),
+                )])
+                .map_err(chart_err)?;
+        }
         for (k, g) in r.groups.iter().enumerate().take(PALETTE.len()) {
             let c = PALETTE[k];
             let proj: Vec<(f64, f64)> = g

@@ -261,6 +261,13 @@ def clv(
     output: Optional[Union[Value, Sequence[Value]]] = None,
     streaming: Optional[bool] = None,
     buckets: Optional[Union[Value, Sequence[Value]]] = None,
+    covariates: Optional[Union[Value, Sequence[Value]]] = None,
+    covariate_id: Optional[Union[Value, Sequence[Value]]] = None,
+    covariate: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    covariate_purchase: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    covariate_dropout: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    covariate_equal: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    seed: Optional[Union[Value, Sequence[Value]]] = None,
     export: Optional[Union[Value, Sequence[Value]]] = None,
     force: Optional[bool] = None,
     sheet: Optional[Union[Value, Sequence[Value]]] = None,
@@ -270,6 +277,36 @@ def clv(
     lang: Optional[str] = None,
 ) -> Result:
     """Customer lifetime value from a transaction log: BG/NBD, MBG/NBD, Pareto/NBD or BG/BB purchases and Gamma-Gamma spend"""
+
+def retention(
+    *,
+    cohorts: Optional[Union[Value, Sequence[Value]]] = None,
+    period: Optional[Union[Value, Sequence[Value]]] = None,
+    subscriptions: Optional[Union[Value, Sequence[Value]]] = None,
+    id: Optional[Union[Value, Sequence[Value]]] = None,
+    start: Optional[Union[Value, Sequence[Value]]] = None,
+    end: Optional[Union[Value, Sequence[Value]]] = None,
+    date_format: Optional[Union[Value, Sequence[Value]]] = None,
+    as_of: Optional[Union[Value, Sequence[Value]]] = None,
+    segment: Optional[Union[Value, Sequence[Value]]] = None,
+    covariate: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    time_unit: Optional[Union[Value, Sequence[Value]]] = None,
+    fit_periods: Optional[Union[Value, Sequence[Value]]] = None,
+    horizon: Optional[Union[Value, Sequence[Value]]] = None,
+    discount: Optional[Union[Value, Sequence[Value]]] = None,
+    margin: Optional[Union[Value, Sequence[Value]]] = None,
+    seed: Optional[Union[Value, Sequence[Value]]] = None,
+    format: Optional[Union[Value, Sequence[Value]]] = None,
+    output: Optional[Union[Value, Sequence[Value]]] = None,
+    export: Optional[Union[Value, Sequence[Value]]] = None,
+    force: Optional[bool] = None,
+    sheet: Optional[Union[Value, Sequence[Value]]] = None,
+    encoding: Optional[Union[Value, Sequence[Value]]] = None,
+    separator: Optional[Union[Value, Sequence[Value]]] = None,
+    decimal_comma: Optional[bool] = None,
+    lang: Optional[str] = None,
+) -> Result:
+    """Contractual retention: the shifted-beta-geometric (sBG) model per cohort or segment, projected survival, DEL, DERL and CLV; covariates such as satisfaction"""
 
 def csi(
     *,

@@ -26,6 +26,17 @@ const PATTERNS: &[(&str, &str)] = &[
     ("respondent has no valid '{}' rating", "受访者没有有效的“{0}”评分"),
     ("no respondent with a valid '{}' rating", "没有受访者给出有效的“{0}”评分"),
     ("fewer than {} valid respondents (min_respondents)", "有效受访者少于 {0} 人（min_respondents）"),
+    // Covariates in the lifetime models and contractual retention.
+    (
+        "{} customers without a value of every covariate ({}): left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; the per-customer predictions use everyone)",
+        "{0} 位客户缺少某个协变量（{1}）的取值：未纳入协变量模型（为进行似然比检验，不含协变量的模型已在同样的 {2} 位客户上重新拟合；逐客户预测使用全部客户）",
+    ),
+    (
+        "{} customers without a value of {}: left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; the fits per group use everyone)",
+        "{0} 位客户缺少 {1} 的取值：未纳入协变量模型（为进行似然比检验，不含协变量的模型已在同样的 {2} 位客户上重新拟合；各组拟合使用全部客户）",
+    ),
+    ("covariate model: {}", "协变量模型：{0}"),
+    ("segment '{}' not fitted: {}", "细分群体“{0}”未拟合：{1}"),
     // Segments found from the data (analysis::segments::found).
     (
         "segments found from the data: the {} leaves of a model tree of {} over {}. The chain is then fitted on the same customers, so its intervals and tests within these segments do not account for the search",
