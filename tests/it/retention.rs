@@ -354,6 +354,20 @@ fn bad_retention_input_is_refused_or_counted() {
         .unwrap()
         .contains("2 customers without a value of satisfaction"));
 
+    let cohorts = fh_csv(dir.path());
+    let out = bin()
+        .args([
+            "retention",
+            "--cohorts",
+            cohorts.to_str().unwrap(),
+            "--discount",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("positive fraction"));
+
     let out = bin().args(["retention"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--cohorts FILE"));

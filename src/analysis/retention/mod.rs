@@ -144,11 +144,22 @@ pub fn per_period(d: f64, days: f64) -> f64 {
 
 /// Check the options.
 pub fn check(opts: &RetentionOptions) -> Result<()> {
-    if !(opts.discount >= 0.0 && opts.discount < 10.0) {
+    if !(opts.discount > 0.0 && opts.discount < 10.0) {
         return Err(Error::Usage(format!(
-            "--discount {}: a yearly discount rate is a fraction, e.g. 0.1 for 10% a year",
+            "--discount {}: a yearly discount rate is a positive fraction, e.g. 0.1 for 10% a year (without discounting, a lifetime whose churn probabilities reach zero has no finite expectation)",
             opts.discount
         )));
+    }
+    let d = per_period(opts.discount, opts.unit.days());
+    if d < 1e-4 {
+        return Err(Error::Usage(format!(
+            "--discount {} a year is {} per {:?}: DEL and DERL sum a discounted series over periods that short too slowly to be exact; use --time-unit month or year (renewal periods are rarely shorter), or a larger rate",
+            opts.discount,
+            crate::format::num(d, 2),
+            opts.unit
+        )
+        .replace("Day", "day")
+        .replace("Week", "week")));
     }
     if !opts.margin.is_finite() {
         return Err(Error::Usage("--margin must be a number".into()));
