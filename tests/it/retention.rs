@@ -372,3 +372,55 @@ fn bad_retention_input_is_refused_or_counted() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--cohorts FILE"));
 }
+
+/// A covariate that separates customers — every premium customer stays — sends its effect
+/// without bound: the fit says it is degenerate and why, in every output, instead of
+/// reporting a huge effect as an estimate.
+#[test]
+fn a_separating_covariate_is_reported_as_degenerate() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = subscriptions(3_000, 9, (0.0, 0.0));
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i == 0 {
+            out.push_str(&format!("{line},premium_flag\n"));
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        // Premium customers (every third) never close.
+        let premium = f[4] == "premium";
+        let closed = if premium { "" } else { f[2] };
+        let _ = writeln!(
+            out,
+            "{},{},{closed},{},{},{}",
+            f[0],
+            f[1],
+            f[3],
+            f[4],
+            u8::from(premium)
+        );
+    }
+    let csv = write(dir.path(), "sep.csv", &out);
+    let r = json(&[
+        "retention",
+        "--subscriptions",
+        csv.to_str().unwrap(),
+        "--id",
+        "account",
+        "--start",
+        "opened",
+        "--end",
+        "closed",
+        "--covariate",
+        "premium_flag",
+    ]);
+    let fit = &r["covariates"]["fit"];
+    assert_eq!(fit["status"], "degenerate", "{fit}");
+    let why = fit["explanation"].as_str().unwrap();
+    assert!(why.contains("premium_flag separates customers"), "{why}");
+    assert!(r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w.as_str().unwrap().contains("separates customers")));
+}

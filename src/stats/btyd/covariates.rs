@@ -63,8 +63,9 @@ pub struct WithCovariates<'a, R: Rows> {
 const CHUNK: usize = 1024;
 
 /// A standard deviation's change in a covariate that multiplies a parameter by more than
-/// e⁸ ≈ 3,000 means the covariate separates customers.
-const SEPARATION: f64 = 8.0;
+/// e⁵ ≈ 150 means the covariate separates customers (the likelihood keeps rising as the
+/// effect grows; the optimizer stops somewhere along that ridge).
+const SEPARATION: f64 = 5.0;
 
 impl<'a, R: Rows> WithCovariates<'a, R> {
     /// `columns` names the covariate matrix's columns.
@@ -210,6 +211,11 @@ impl<R: Rows> Likelihood for WithCovariates<'_, R> {
             }
             at += e.columns.len();
         }
-        (!why.is_empty()).then(|| why.join("; "))
+        (!why.is_empty()).then(|| {
+            format!(
+                "{}. Leave the covariate out, or merge the groups it separates; the effects and standard errors describe a boundary, not an estimate",
+                why.join("; ")
+            )
+        })
     }
 }

@@ -463,12 +463,15 @@ pub fn fit<L: Likelihood>(lik: &L, starts: &[Vec<f64>], max_iters: u64) -> Resul
     let n = lik.n();
     let ll = -cost * n.max(1.0);
     let names = lik.param_names();
-    let why = degeneracy(
-        &names[..positive],
-        &params[..positive],
-        &std_errors[..positive],
-    )
-    .or_else(|| lik.degenerate(&params));
+    // A covariate that separates customers first: it is the cause when the base parameters
+    // run away with it.
+    let why = lik.degenerate(&params).or_else(|| {
+        degeneracy(
+            &names[..positive],
+            &params[..positive],
+            &std_errors[..positive],
+        )
+    });
     let (status, explanation) = match why {
         Some(why) => ("degenerate".to_string(), Some(why)),
         None if status == "converged" => (status, None),
