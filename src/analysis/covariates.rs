@@ -102,8 +102,14 @@ pub fn prepare(
             });
         }
     }
+    // Missing, NaN and infinite values alike leave the customer out (counted).
     let present = covariates.iter().fold(lit(true), |e, c| {
-        e.and(col(c.as_str()).cast(DataType::Float64).is_not_null())
+        e.and(
+            col(c.as_str())
+                .cast(DataType::Float64)
+                .is_finite()
+                .fill_null(lit(false)),
+        )
     });
     let kept = df
         .clone()

@@ -31,6 +31,8 @@ pub struct Built {
     pub clv: Option<ClvResult>,
     /// The satisfaction-index study, when the study has a `[csi]` section.
     pub csi: Option<crate::analysis::csi::CsiResult>,
+    /// Contractual retention, when the study has a `[retention]` section.
+    pub retention: Option<crate::analysis::retention::RetentionResult>,
     /// The tree or mixture whose leaves or classes are the study's segments
     /// (`[segments] rule = "tree"` or `"classes"`).
     pub found: Option<super::segments::found::Found>,
@@ -53,6 +55,7 @@ pub fn build(study: &Study) -> Result<Built> {
         let found = super::segments::found::apply(study, &mut table)?;
         return Ok(Built {
             csi: with_segments(study, &table, csi)?,
+            retention: retention(study, &table)?,
             table,
             clv: None,
             found,
@@ -186,10 +189,23 @@ pub fn build(study: &Study) -> Result<Built> {
     }
     Ok(Built {
         csi: with_segments(study, &table, csi)?,
+        retention: retention(study, &table)?,
         table,
         clv: Some(result),
         found,
     })
+}
+
+/// The study's `[retention]` section fitted on the built table's customers.
+fn retention(
+    study: &Study,
+    table: &CustomerTable,
+) -> Result<Option<crate::analysis::retention::RetentionResult>> {
+    study
+        .retention
+        .as_ref()
+        .map(|spec| crate::analysis::retention::study::run(study, spec, table))
+        .transpose()
 }
 
 /// The survey table of a `[csi]` study was read and audited before the model was fitted:

@@ -193,6 +193,7 @@ fn finish(
     o.html = Some(Box::new(move |lang| {
         let sections = crate::report::html::Sections {
             clv: None,
+            retention: None,
             csi: None,
             invest: None,
             found: found.as_ref(),

@@ -71,6 +71,7 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
         &survey,
         &html::Sections {
             clv: built.clv.as_ref(),
+            retention: built.retention.as_ref(),
             csi: built.csi.as_ref(),
             invest: invest.as_ref(),
             found: built.found.as_ref(),
@@ -91,6 +92,13 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     });
     if let Some(c) = &built.clv {
         exp.json = with_section(&exp.json, "clv", c)?;
+    }
+    if let Some(r) = &built.retention {
+        exp.json = with_section(&exp.json, "retention", r)?;
+        exp.tables.push(export::Table {
+            name: "retention".into(),
+            df: crate::report::retention::projection_table(r)?,
+        });
     }
     if let Some(f) = &built.found {
         exp.json = with_section(&exp.json, "segments_found", f)?;

@@ -159,11 +159,16 @@ pub fn compute(args: RetentionArgs, lang: Option<&str>) -> Result<super::Outcome
         "xlsx" => Rendered::Bytes(crate::report::export::workbook(&export)?),
         _ => Rendered::Text(render::text_in(&result, lang)),
     };
+    let shared = std::sync::Arc::new(result);
     Ok(
-        super::Outcome::new("retention", json, rendered, result, |r, l| {
+        super::Outcome::shared("retention", json, rendered, shared.clone(), |r, l| {
             Ok(render::text_in(r, l))
         })
         .to(&args.output)
-        .with_export(export, &args.export),
+        .with_export(export, &args.export)
+        .with_html(shared, |r| crate::report::html::Standalone {
+            retention: Some(r),
+            ..Default::default()
+        }),
     )
 }

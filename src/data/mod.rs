@@ -11,6 +11,7 @@ pub mod purchases;
 pub mod returns;
 pub mod sample;
 pub mod simulate;
+pub mod simulate_subscriptions;
 pub mod simulate_table;
 pub mod study;
 pub mod study_sections;

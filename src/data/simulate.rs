@@ -33,6 +33,9 @@ pub struct Simulated {
     pub truth: serde_json::Value,
     /// A transaction log (one row per purchase), when the scenario has one.
     pub transactions: Option<DataFrame>,
+    /// A subscription table (one row per subscriber: start, end or blank), when the
+    /// scenario has one.
+    pub subscriptions: Option<DataFrame>,
 }
 
 /// Generate scenario `name` with `customers` customers (None = the scenario's default).
@@ -48,7 +51,8 @@ pub fn simulate(name: &str, seed: u64, customers: Option<usize>) -> Result<Simul
 }
 
 /// Write a simulated scenario into `dir` (created if needed): survey.csv, accounts.csv,
-/// study.toml, truth.json, and transactions.csv when the scenario has a log.
+/// study.toml, truth.json, transactions.csv when the scenario has a log and
+/// subscriptions.csv when it has subscriptions.
 pub fn write(sim: &mut Simulated, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::Write {
         path: dir.to_path_buf(),
@@ -59,6 +63,9 @@ pub fn write(sim: &mut Simulated, dir: &Path) -> Result<()> {
     output::write_text(&dir.join("study.toml"), &sim.study_toml)?;
     if let Some(t) = sim.transactions.as_mut() {
         output::write_table(&dir.join("transactions.csv"), t)?;
+    }
+    if let Some(t) = sim.subscriptions.as_mut() {
+        output::write_table(&dir.join("subscriptions.csv"), t)?;
     }
     let truth =
         serde_json::to_string_pretty(&sim.truth).map_err(|e| Error::Internal(e.to_string()))?;
@@ -313,6 +320,7 @@ rule = "profit"
         study_toml,
         truth,
         transactions: None,
+        subscriptions: None,
     })
 }
 
@@ -371,6 +379,21 @@ fn retail_truth() -> (Equation, Equation) {
 /// the mean purchase rate by e^0.15 ≈ 1.16, and moves the dropout probability's Beta(a, b)
 /// to a·e^−0.2, b·e^0.1 (less dropout).
 const SAT_ON_PURCHASES: [f64; 3] = [0.15, -0.2, 0.1];
+
+/// The retail bank's plans: monthly churn Beta(0.7, 8) at average satisfaction (8% in the
+/// first month, falling as the loyal remain); a satisfaction point lowers α by 22% and
+/// raises β by 16%; plans opened over six years before 2025-06-30; four in five
+/// households hold one.
+fn retail_bank_subscriptions() -> super::simulate_subscriptions::SubscriptionTruth {
+    super::simulate_subscriptions::SubscriptionTruth {
+        sbg: [0.7, 8.0],
+        gamma: [-0.25, 0.15],
+        days_per_period: 365.25 / 12.0,
+        as_of: 20_269,
+        entry_days: 2_192,
+        holders: 0.8,
+    }
+}
 
 /// Retail bank: households with income and tenure moderating a concave satisfaction->SOW
 /// link; respondents rate overall satisfaction, four attributes, recommendation and effort.
@@ -529,6 +552,21 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         &covariate,
         seed ^ 0x7c1f_5eed,
     )?;
+    // Households' packaged-account plans (monthly renewals): satisfaction lowers churn.
+    let sub_truth = retail_bank_subscriptions();
+    let subscriptions = super::simulate_subscriptions::simulate(
+        &ids,
+        &covariate.z,
+        &sub_truth,
+        seed ^ 0x5b5c_41b3,
+    )?
+    .lazy()
+    .select([
+        col("id").alias("household_id"),
+        col("start").alias("plan_opened"),
+        col("end").alias("plan_closed"),
+    ])
+    .collect()?;
     let study_toml = r#"# Retail bank (simulated): households with 1-5 respondents; SOW derived as
 # revenue / category_spend; profit = revenue - cost_to_serve; income and tenure moderate
 # the satisfaction -> SOW link.
@@ -583,6 +621,19 @@ discount = 0.1
 margin_from_profit = true
 # Satisfaction's effects on purchasing and dropout (Fader & Hardie 2007).
 covariates = ["satisfaction"]
+
+# Contractual retention of the households' packaged-account plans (monthly renewals):
+# the shifted-beta-geometric model for all households and per segment, and satisfaction's
+# effect on churn; the plan's margin is 12 a month.
+[retention]
+path = "subscriptions.csv"
+start = "plan_opened"
+end = "plan_closed"
+as_of = "2025-06-30"
+time_unit = "month"
+discount = 0.1
+margin = 12
+covariates = ["satisfaction"]
 "#
     .to_string();
     let truth = serde_json::json!({
@@ -605,6 +656,12 @@ covariates = ["satisfaction"]
                 "gamma": SAT_ON_PURCHASES,
             },
         },
+        "subscriptions": {
+            "model": "shifted-beta-geometric: household i's monthly churn theta_i ~ Beta(alpha_i, beta_i), alpha_i = alpha * exp(g[0] * z_i), beta_i = beta * exp(g[1] * z_i), z_i = satisfaction_i - centred_at; plans opened uniformly over entry_days before as_of; holders share of households have a plan",
+            "truth": sub_truth,
+            "as_of": "2025-06-30",
+            "centred_at": sat_mean,
+        },
     });
     Ok(Simulated {
         survey,
@@ -612,5 +669,6 @@ covariates = ["satisfaction"]
         study_toml,
         truth,
         transactions: Some(transactions),
+        subscriptions: Some(subscriptions),
     })
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 pub use super::audit::MissingCodes;
-pub use super::study_sections::{ClvSpec, CsiSpec, InvestSpec, ScenarioSpec};
+pub use super::study_sections::{ClvSpec, CsiSpec, InvestSpec, RetentionSection, ScenarioSpec};
 
 /// Whether a table holds one row per customer or several rows (respondents) per customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -419,6 +419,9 @@ pub struct Study {
     /// Customer lifetime value from the transaction table, if there is one.
     #[serde(default)]
     pub clv: Option<ClvSpec>,
+    /// Contractual retention (sBG) from a subscription table.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<RetentionSection>,
     /// A satisfaction-index model on the survey table.
     #[serde(default)]
     pub csi: Option<CsiSpec>,
@@ -511,6 +514,7 @@ impl Study {
             options,
             segments,
             clv: None,
+            retention: None,
             csi: None,
             invest: None,
             language: None,

@@ -1,5 +1,6 @@
 //! The study file's optional analysis sections: `[clv]` (a transaction log becomes customer
-//! lifetime value) and `[csi]` (a satisfaction-index model on the survey table).
+//! lifetime value), `[retention]` (contractual customers' subscriptions become the sBG
+//! retention model) and `[csi]` (a satisfaction-index model on the survey table).
 
 use std::path::PathBuf;
 
@@ -54,6 +55,48 @@ pub struct ClvSpec {
     /// Pareto/NBD: covariates with one effect on purchase and dropout rates alike.
     #[serde(default)]
     pub covariates_equal: Vec<String>,
+}
+
+/// Contractual retention from a subscription table (`[retention]`): the sBG for all
+/// customers and per segment of the study's rule, with covariates from the built customer
+/// table.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSection {
+    /// The subscription table (one row per customer), relative to the study file.
+    pub path: PathBuf,
+    /// Its customer id column (default: the study's id role).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Start date column.
+    pub start: String,
+    /// End date column (blank while active).
+    pub end: String,
+    /// chrono format of text dates, e.g. %d/%m/%Y.
+    #[serde(default)]
+    pub date_format: Option<String>,
+    /// Observation date, `YYYY-MM-DD` (default: the latest start or end).
+    #[serde(default)]
+    pub as_of: Option<String>,
+    /// `day`, `week`, `month` (default) or `year`.
+    #[serde(default = "month")]
+    pub time_unit: String,
+    /// Yearly discount rate (default 0.1).
+    #[serde(default = "discount")]
+    pub discount: f64,
+    /// Margin per customer per period (default 1: DEL and DERL in periods).
+    #[serde(default = "unit_margin")]
+    pub margin: f64,
+    /// Periods projected from acquisition (default: the observed ones plus five).
+    #[serde(default)]
+    pub horizon: Option<usize>,
+    /// Fit on periods 1..K only; later periods check the projection.
+    #[serde(default)]
+    pub fit_periods: Option<usize>,
+    /// Customer-table columns (e.g. the satisfaction role's column) whose effects on churn
+    /// are estimated (the individual-level sBG).
+    #[serde(default)]
+    pub covariates: Vec<String>,
 }
 
 /// A satisfaction-index model on a survey table (`[csi]`): its construct indices (0–100)
@@ -150,6 +193,9 @@ fn path_scheme() -> String {
 
 fn net() -> String {
     "net".into()
+}
+fn month() -> String {
+    "month".into()
 }
 fn week() -> String {
     "week".into()

@@ -240,23 +240,32 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
         }
     }
     if let Some(m) = &r.covariates {
-        let form = if r.options.model == crate::stats::btyd::PurchaseModel::ParetoNbd {
-            "αᵢ = α₀·exp(−γ₁ᵀz), βᵢ = β₀·exp(−γ₂ᵀz)"
-        } else {
-            "αᵢ = α₀·exp(−γ₁ᵀz), aᵢ = a₀·exp(γ₂ᵀz), bᵢ = b₀·exp(γ₃ᵀz)"
-        };
-        let title = lang.f(
-            "clv_cov_title",
-            &[
-                ("model", &r.model_label),
-                ("n", &thousands(m.customers as f64, 0)),
-                ("form", &form),
-            ],
-        );
+        let title = covariates_title(r, m, lang);
         super::covariates::text(&mut s, m, &title, lang);
         let _ = writeln!(s, "  {}", lang.t("clv_cov_note"));
     }
     s
+}
+
+/// The heading of the covariate model's block: the model, its customers and its form.
+pub fn covariates_title(
+    r: &ClvResult,
+    m: &crate::analysis::covariates::CovariateModel,
+    lang: Lang,
+) -> String {
+    let form = if r.options.model == crate::stats::btyd::PurchaseModel::ParetoNbd {
+        "αᵢ = α₀·exp(−γ₁ᵀz), βᵢ = β₀·exp(−γ₂ᵀz)"
+    } else {
+        "αᵢ = α₀·exp(−γ₁ᵀz), aᵢ = a₀·exp(γ₂ᵀz), bᵢ = b₀·exp(γ₃ᵀz)"
+    };
+    lang.f(
+        "clv_cov_title",
+        &[
+            ("model", &r.model_label),
+            ("n", &thousands(m.customers as f64, 0)),
+            ("form", &form),
+        ],
+    )
 }
 
 /// The per-customer table as CSV text.

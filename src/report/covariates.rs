@@ -12,6 +12,15 @@ fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
 
+/// A p-value after its symbol: "= 0.023", "< 0.001".
+pub fn p_is(p: f64) -> String {
+    let s = crate::format::pvalue(p);
+    match s.strip_prefix('<') {
+        Some(rest) => format!("< {rest}"),
+        None => format!("= {s}"),
+    }
+}
+
 /// A quantity's name in `lang` (`cov_q_` + its words joined by underscores).
 pub fn quantity(q: &str, lang: Lang) -> String {
     let slug: String = q
@@ -37,7 +46,7 @@ pub fn text(s: &mut String, m: &CovariateModel, title: &str, lang: Lang) {
             &[
                 ("stat", &num(m.lr_statistic, 4)),
                 ("df", &m.lr_df),
-                ("p", &crate::format::pvalue(m.lr_p)),
+                ("p", &p_is(m.lr_p)),
             ]
         )
     );

@@ -92,6 +92,18 @@ pub fn render(
         Some(r) => Some(super::html_sections::clv_context(r, &mut charts_out, lang)?),
         None => None,
     };
+    let retention_section = match extra.retention {
+        Some(r) => {
+            let mut c = super::html_lifetime::retention_context(r, &mut charts_out, lang)?;
+            // Two models value customers: say which one the customer table's CLV is.
+            if let Some(v) = clv {
+                c["clv_note"] =
+                    serde_json::json!(lang.f("ret_vs_clv", &[("model", &v.model_label)]));
+            }
+            Some(c)
+        }
+        None => None,
+    };
     let csi_section = match extra.csi {
         Some(r) => Some(super::html_sections::csi_context(r, &mut charts_out, lang)?),
         None => None,
@@ -242,7 +254,7 @@ pub fn render(
         metrics_basis => (!survey.metrics_basis.is_empty()).then(|| lang.message(&survey.metrics_basis)),
         drivers_basis => (!survey.drivers_basis.is_empty()).then(|| lang.message(&survey.drivers_basis)),
         not_computed => survey.not_computed.iter().map(|(_, why)| lang.message(why)).collect::<Vec<_>>(), diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, clv => clv_section, csi => csi_section, invest => invest_section, found => found_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, clv => clv_section, retention => retention_section, csi => csi_section, invest => invest_section, found => found_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
         t => lang.messages(),
         paths_caption => lang.f("paths_caption", &[("alpha", &o.alpha)]),
         paths_caption_md => lang.f("paths_caption_md", &[("alpha", &o.alpha)]),
@@ -299,6 +311,18 @@ fn environment() -> Result<Environment<'static>> {
         (
             "sections/clv.html",
             include_str!("templates/sections/clv.html"),
+        ),
+        (
+            "sections/covariates.html",
+            include_str!("templates/sections/covariates.html"),
+        ),
+        (
+            "sections/covariates.md",
+            include_str!("templates/sections/covariates.md"),
+        ),
+        (
+            "sections/retention.html",
+            include_str!("templates/sections/retention.html"),
         ),
         (
             "sections/found.html",
@@ -412,6 +436,7 @@ pub struct Standalone<'a> {
     pub drivers: Option<&'a crate::analysis::drivers::DriversOutput>,
     pub value: Option<&'a ValueResult>,
     pub clv: Option<&'a crate::analysis::clv::ClvResult>,
+    pub retention: Option<&'a crate::analysis::retention::RetentionResult>,
     pub csi: Option<&'a crate::analysis::csi::CsiResult>,
     pub invest: Option<&'a crate::analysis::invest::InvestResult>,
 }
@@ -437,6 +462,9 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
     if r.clv.is_some() {
         sections.push("clv");
     }
+    if r.retention.is_some() {
+        sections.push("retention");
+    }
     if r.invest.is_some() {
         sections.push("invest");
     }
@@ -447,6 +475,14 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
     };
     let csi = match r.csi {
         Some(c) => Some(super::html_sections::csi_context(c, &mut charts_out, lang)?),
+        None => None,
+    };
+    let retention = match r.retention {
+        Some(c) => Some(super::html_lifetime::retention_context(
+            c,
+            &mut charts_out,
+            lang,
+        )?),
         None => None,
     };
     let invest = match r.invest {
@@ -464,7 +500,7 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
         driver_groups => driver_groups(r.drivers, lang, &mut charts_out)?,
         drivers_basis => r.drivers.and_then(|d| d.groups.first()).map(|g| lang.message(&g.quadrant_basis)),
         not_computed => no_strings,
-        whale, whale_text, clv, csi, invest,
+        whale, whale_text, clv, retention, csi, invest,
     };
     environment()?
         .get_template("section.html")
@@ -477,6 +513,8 @@ pub fn standalone(r: &Standalone, lang: Lang) -> Result<String> {
 #[derive(Default, Clone, Copy)]
 pub struct Sections<'a> {
     pub clv: Option<&'a crate::analysis::clv::ClvResult>,
+    /// Contractual retention (from a study's `[retention]` section).
+    pub retention: Option<&'a crate::analysis::retention::RetentionResult>,
     pub csi: Option<&'a crate::analysis::csi::CsiResult>,
     /// Return on satisfaction (from a study's `[invest]` scenarios).
     pub invest: Option<&'a crate::analysis::invest::InvestResult>,

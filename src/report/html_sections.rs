@@ -196,7 +196,12 @@ pub(super) fn clv_context(
         "holdout_title": r.holdout.as_ref().map(|h| lang.f("holdout", &[("n", &super::theme::tick(h.length)), ("unit", &lang.t(&format!("unit_{unit}")))])),
         "expected_title": lang.f("expected", &[("model", &r.model_label)]),
         "params": params, "holdout": holdout, "charts": charts, "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>(),
-        "p_alive_note": r.p_alive_note.as_ref().map(|n| lang.message(n))}),
+        "p_alive_note": r.p_alive_note.as_ref().map(|n| lang.message(n)),
+        "covariates": r.covariates.as_ref().map(|m| {
+            let mut c = super::html_lifetime::covariates_context(m, super::clv::covariates_title(r, m, lang), lang);
+            c["note"] = json!(lang.t("clv_cov_note"));
+            c
+        })}),
     )
 }
 

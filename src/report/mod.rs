@@ -16,6 +16,7 @@ pub mod export;
 pub use crate::format;
 mod found_section;
 pub mod html;
+mod html_lifetime;
 mod html_sections;
 pub mod i18n;
 pub mod invest;

@@ -297,7 +297,12 @@ fn item05_quadratic_and_moderators_show_in_text_and_come_from_the_study() {
     assert!(text.contains("other moderators at their means"));
     // `quadratic = true` in the study's [options] reaches `report`.
     let dir = TempDir::new().unwrap();
-    for f in ["survey.csv", "accounts.csv", "transactions.csv"] {
+    for f in [
+        "survey.csv",
+        "accounts.csv",
+        "transactions.csv",
+        "subscriptions.csv",
+    ] {
         std::fs::copy(study.parent().unwrap().join(f), dir.path().join(f)).unwrap();
     }
     let toml = std::fs::read_to_string(&study)

@@ -14,6 +14,7 @@ fn retail_bank(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
         "survey.csv",
         "accounts.csv",
         "transactions.csv",
+        "subscriptions.csv",
         "csi_model.toml",
     ] {
         std::fs::copy(src.join(f), dir.join(f)).unwrap();

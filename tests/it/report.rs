@@ -196,4 +196,19 @@ fn report_folds_in_metrics_and_drivers_when_the_study_names_survey_items() {
         "{titles:?}"
     );
     assert!(out.join("charts/drivers_profitable.svg").exists());
+    // The study's [retention] section: its own heading, the covariate blocks of the CLV
+    // and retention models, its charts, and the same in Markdown and summary.json.
+    assert!(
+        titles.iter().any(|t| t.contains("Contractual retention")),
+        "{titles:?}"
+    );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(page.matches("Likelihood-ratio test").count(), 2);
+    assert!(page.contains("purchase model; this section values the subscriptions"));
+    assert!(out.join("charts/retention_survival.svg").exists());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("## Contractual retention (sBG)") && md.contains("| z |"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["retention"]["groups"][0]["name"], "all");
 }

@@ -253,7 +253,13 @@ fn interpret(
         let (pp, q, gm) = (g.params[0], g.params[1], g.params[2]);
         (q > 1.0).then(|| pp * gm / (q - 1.0))
     });
-    let margin = r.options.margin;
+    // With each customer's own margin (profit / revenue) a new customer has none: their
+    // value is then their discounted spend.
+    let (margin, value_label) = if r.options.margin.is_finite() {
+        (r.options.margin, "CLV of a new customer over the horizon")
+    } else {
+        (1.0, "discounted spend of a new customer over the horizon")
+    };
     let pareto = model == PurchaseModel::ParetoNbd;
     // [purchase rate, dropout, expected transactions, CLV] of parameters q.
     let measures = |q: &[f64; 4]| -> [f64; 4] {
@@ -284,7 +290,7 @@ fn interpret(
             "expected transactions of a new customer over the horizon",
             "difference",
         ),
-        ("CLV of a new customer over the horizon", "difference"),
+        (value_label, "difference"),
     ];
     let mut out = Vec::new();
     for (j, name) in names.iter().enumerate() {

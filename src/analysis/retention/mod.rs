@@ -13,6 +13,7 @@ use crate::stats::btyd::{fit_from, MleFit};
 use crate::stats::sbg::{self, Lifetimes, Sbg};
 
 pub mod covariates;
+pub mod study;
 
 pub use crate::analysis::covariates::{CovariateEffect, CovariateModel};
 

@@ -1,0 +1,204 @@
+//! The report's lifetime-model blocks: a covariate model's effects (shared by the CLV and
+//! retention sections) and the contractual-retention (sBG) section.
+
+use serde_json::{json, Value};
+
+use super::format::{amount, num, pvalue, thousands};
+use super::i18n::Lang;
+use crate::analysis::covariates::CovariateModel;
+use crate::analysis::retention::RetentionResult;
+use crate::error::Result;
+
+fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_else(|| "—".into())
+}
+
+fn pct(v: f64) -> String {
+    format!("{}%", num(100.0 * v, 3))
+}
+
+/// A covariate model as the templates show it (`sections/covariates.html`, the Markdown
+/// report): the test, the centring, each effect with its interval, the parameters.
+pub(super) fn covariates_context(m: &CovariateModel, title: String, lang: Lang) -> Value {
+    let lr = lang.f(
+        "cov_lr",
+        &[
+            ("stat", &num(m.lr_statistic, 4)),
+            ("df", &m.lr_df),
+            ("p", &super::covariates::p_is(m.lr_p)),
+        ],
+    );
+    let centred: Vec<String> = m
+        .covariates
+        .iter()
+        .map(|c| {
+            lang.f(
+                "cov_centred",
+                &[
+                    ("name", &c.name),
+                    ("mean", &num(c.mean, 4)),
+                    ("sd", &num(c.sd, 3)),
+                ],
+            )
+        })
+        .collect();
+    let effects: Vec<Value> = m
+        .effects
+        .iter()
+        .map(|e| {
+            let est = if e.kind == "ratio" {
+                format!("×{}", num(e.estimate, 4))
+            } else if e.estimate < 0.0 {
+                num(e.estimate, 4)
+            } else {
+                format!("+{}", num(e.estimate, 4))
+            };
+            let ci = match (e.ci_low, e.ci_high) {
+                (Some(a), Some(b)) => format!("{} – {}", num(a, 3), num(b, 3)),
+                _ => "—".into(),
+            };
+            json!({"covariate": e.covariate, "quantity": super::covariates::quantity(&e.quantity, lang),
+                "effect": format!("{est} ({ci})"), "mean": num(e.at_mean, 4), "up": num(e.one_unit_up, 4)})
+        })
+        .collect();
+    let params: Vec<Value> = m
+        .fit
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            json!({"name": n, "est": num(m.fit.params[i], 5),
+                "se": opt(m.fit.std_errors[i], |v| num(v, 3)),
+                "z": opt(m.z[i], |v| num(v, 3)), "p": opt(m.p[i], pvalue)})
+        })
+        .collect();
+    json!({"title": title, "lr": lr, "centred": centred, "effects": effects, "params": params})
+}
+
+/// Rows of a long period table the report shows: periods 0–12, then every `step`-th (the
+/// step that leaves about a dozen more), the last fitted and the last; `None`: all of them.
+fn thinning(len: usize) -> Option<usize> {
+    (len > 25).then(|| {
+        [2, 3, 4, 6, 12, 24, 52, 104]
+            .into_iter()
+            .find(|s| (len - 13) / s <= 12)
+            .unwrap_or(len)
+    })
+}
+
+/// The retention section: the terms, one block per group (parameters, the period table,
+/// the holdout check, DEL and DERL), the covariate model and the two charts (added to
+/// `charts_out`).
+pub(super) fn retention_context(
+    r: &RetentionResult,
+    charts_out: &mut Vec<(String, String)>,
+    lang: Lang,
+) -> Result<Value> {
+    let u = lang
+        .t(&format!(
+            "unit_{}",
+            format!("{:?}", r.options.unit).to_lowercase()
+        ))
+        .to_string();
+    let mut lines = vec![
+        lang.f(
+            "ret_title",
+            &[
+                ("source", &lang.t(&format!("ret_source_{}", r.source))),
+                ("unit", &u),
+            ],
+        ),
+        lang.f(
+            "ret_terms",
+            &[
+                ("discount", &pct(r.options.discount)),
+                ("per_period", &pct(r.discount_per_period)),
+                ("unit", &u),
+                ("margin", &crate::format::value(r.options.margin, 6)),
+            ],
+        ),
+    ];
+    if let (Some(c), Some(as_of)) = (&r.counts, &r.as_of) {
+        lines.push(lang.f(
+            "ret_counts",
+            &[
+                ("rows", &c.rows),
+                ("lost", &c.lost),
+                ("active", &c.active),
+                ("missing", &c.missing_start),
+                ("as_of", as_of),
+            ],
+        ));
+    }
+    let groups: Vec<Value> = r
+        .groups
+        .iter()
+        .map(|g| {
+            let f = &g.fit;
+            let se = |i: usize| opt(f.std_errors[i], |v| num(v, 3));
+            let step = thinning(g.table.len());
+            let holdout = g.holdout.as_ref().map(|h| {
+                lang.f(
+                    "ret_holdout",
+                    &[
+                        ("from", &h.periods.first().copied().unwrap_or(0)),
+                        ("to", &h.periods.last().copied().unwrap_or(0)),
+                        ("mean", &num(h.mean_abs_pct_error, 3)),
+                        ("max", &num(h.max_abs_pct_error, 3)),
+                    ],
+                )
+            });
+            let star = (holdout.is_none() && g.table.iter().any(|t| !t.in_fit))
+                .then(|| lang.t("ret_star").to_string());
+            let derl = match (g.mean_derl_active, g.residual_value) {
+                (Some(d), Some(v)) => Some(lang.f(
+                    "ret_derl",
+                    &[
+                        ("active", &thousands(g.active, 0)),
+                        ("derl", &num(d, 4)),
+                        ("value", &amount(v, 6)),
+                    ],
+                )),
+                _ => None,
+            };
+            json!({
+                "heading": lang.f("ret_group", &[("name", &g.name), ("n", &thousands(g.customers, 0)),
+                    ("fit", &g.fit_periods), ("obs", &g.periods_observed), ("unit", &u)]),
+                "params": lang.f("ret_params", &[("alpha", &num(f.params[0], 4)), ("se_a", &se(0)),
+                    ("beta", &num(f.params[1], 4)), ("se_b", &se(1)), ("churn", &pct(g.mean_churn)),
+                    ("ll", &num(f.log_likelihood, 6)), ("status", &f.status)]),
+                "thinned": step.map(|s| lang.f("ret_rows_shown", &[("step", &s)])),
+                "rows": g.table.iter().filter(|t| step.is_none_or(|s| {
+                    t.period <= 12 || t.period % s == 0 || t.period == g.fit_periods || t.period + 1 == g.table.len()
+                })).map(|t| json!({
+                    "period": format!("{}{}", t.period, if t.in_fit { "" } else { "*" }),
+                    "observed": opt(t.observed_survival, pct), "sbg": pct(t.projected_survival),
+                    "ret_obs": opt(t.observed_retention, pct), "ret_sbg": opt(t.projected_retention, pct),
+                    "held_out": !t.in_fit,
+                })).collect::<Vec<_>>(),
+                "holdout": holdout, "star": star,
+                "del": lang.f("ret_del", &[("del", &num(g.del, 4)), ("clv", &amount(g.clv_new, 4)), ("unit", &u)]),
+                "derl": derl,
+            })
+        })
+        .collect();
+    let mut charts = Vec::new();
+    for (file, svg) in [
+        (
+            "retention_survival.svg",
+            super::retention::survival_svg(r, lang)?,
+        ),
+        ("retention_rate.svg", super::retention::rate_svg(r, lang)?),
+    ] {
+        charts_out.push((file.into(), svg.clone()));
+        charts.push(json!({"file": file, "svg": svg}));
+    }
+    let covariates = r.covariates.as_ref().map(|m| {
+        let title = lang.f("ret_cov_title", &[("n", &thousands(m.customers as f64, 0))]);
+        covariates_context(m, title, lang)
+    });
+    Ok(json!({
+        "lines": lines, "groups": groups, "charts": charts, "covariates": covariates,
+        "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>(),
+    }))
+}
