@@ -66,6 +66,13 @@ pub struct CovariateModel {
     pub customers: usize,
 }
 
+/// A segment's own covariate model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SegmentCovariates {
+    pub segment: String,
+    pub model: CovariateModel,
+}
+
 /// Records ready for a covariate fit: distinct `keys` + covariates with counts.
 pub struct Prepared {
     /// The compressed table: the key columns, the covariates (centred), and `n`.

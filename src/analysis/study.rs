@@ -186,6 +186,37 @@ pub fn build(study: &Study) -> Result<Built> {
         let m = clv::covariates::fit(&result, &customers, "[clv] covariates", &spec)
             .map_err(|e| Error::study("[clv] covariates", e.to_string()))?;
         result.note_covariates(m);
+        // Each segment's own covariate model, where a rule makes segments.
+        if table.segments.len() > 1 {
+            for seg in &table.segments {
+                let part = customers
+                    .clone()
+                    .lazy()
+                    .filter(
+                        col(cols::SEGMENT)
+                            .cast(DataType::String)
+                            .eq(lit(seg.as_str())),
+                    )
+                    .collect()?;
+                let file = format!("[clv] covariates, segment '{seg}'");
+                match clv::covariates::fit_subset(&result, &part, &file, &spec) {
+                    Ok(model) => {
+                        if let Some(why) = &model.fit.explanation {
+                            result
+                                .warnings
+                                .push(format!("covariate model in segment '{seg}': {why}"));
+                        }
+                        result.covariates_by_segment.push(clv::SegmentCovariates {
+                            segment: seg.clone(),
+                            model,
+                        });
+                    }
+                    Err(e) => result.warnings.push(format!(
+                        "covariate model in segment '{seg}' not fitted: {e}"
+                    )),
+                }
+            }
+        }
     }
     Ok(Built {
         csi: with_segments(study, &table, csi)?,

@@ -242,6 +242,14 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
     if let Some(m) = &r.covariates {
         let title = covariates_title(r, m, lang);
         super::covariates::text(&mut s, m, &title, lang);
+        for g in &r.covariates_by_segment {
+            super::covariates::text(
+                &mut s,
+                &g.model,
+                &segment_covariates_title(r, g, lang),
+                lang,
+            );
+        }
         let _ = writeln!(s, "  {}", lang.t("clv_cov_note"));
     }
     s
@@ -264,6 +272,22 @@ pub fn covariates_title(
             ("model", &r.model_label),
             ("n", &thousands(m.customers as f64, 0)),
             ("form", &form),
+        ],
+    )
+}
+
+/// The heading of one segment's covariate model.
+pub fn segment_covariates_title(
+    r: &ClvResult,
+    g: &crate::analysis::clv::SegmentCovariates,
+    lang: Lang,
+) -> String {
+    lang.f(
+        "clv_cov_segment_title",
+        &[
+            ("segment", &lang.name(&g.segment)),
+            ("model", &r.model_label),
+            ("n", &thousands(g.model.customers as f64, 0)),
         ],
     )
 }

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use super::format::{amount, num, pvalue, thousands};
+use super::format::{num, pvalue, thousands};
 use super::i18n::Lang;
 use crate::analysis::covariates::CovariateModel;
 use crate::analysis::retention::RetentionResult;
@@ -94,79 +94,15 @@ pub(super) fn retention_context(
     charts_out: &mut Vec<(String, String)>,
     lang: Lang,
 ) -> Result<Value> {
-    let u = lang
-        .t(&format!(
-            "unit_{}",
-            format!("{:?}", r.options.unit).to_lowercase()
-        ))
-        .to_string();
-    let mut lines = vec![
-        lang.f(
-            "ret_title",
-            &[
-                ("source", &lang.t(&format!("ret_source_{}", r.source))),
-                ("unit", &u),
-            ],
-        ),
-        lang.f(
-            "ret_terms",
-            &[
-                ("discount", &pct(r.options.discount)),
-                ("per_period", &pct(r.discount_per_period)),
-                ("unit", &u),
-                ("margin", &crate::format::value(r.options.margin, 6)),
-            ],
-        ),
-    ];
-    if let (Some(c), Some(as_of)) = (&r.counts, &r.as_of) {
-        lines.push(lang.f(
-            "ret_counts",
-            &[
-                ("rows", &c.rows),
-                ("lost", &c.lost),
-                ("active", &c.active),
-                ("missing", &c.missing_start),
-                ("as_of", as_of),
-            ],
-        ));
-    }
+    let lines = super::retention::header_lines(r, lang);
     let groups: Vec<Value> = r
         .groups
         .iter()
         .map(|g| {
-            let f = &g.fit;
-            let se = |i: usize| opt(f.std_errors[i], |v| num(v, 3));
+            let l = super::retention::group_lines(r, g, lang);
             let step = thinning(g.table.len());
-            let holdout = g.holdout.as_ref().map(|h| {
-                lang.f(
-                    "ret_holdout",
-                    &[
-                        ("from", &h.periods.first().copied().unwrap_or(0)),
-                        ("to", &h.periods.last().copied().unwrap_or(0)),
-                        ("mean", &num(h.mean_abs_pct_error, 3)),
-                        ("max", &num(h.max_abs_pct_error, 3)),
-                    ],
-                )
-            });
-            let star = (holdout.is_none() && g.table.iter().any(|t| !t.in_fit))
-                .then(|| lang.t("ret_star").to_string());
-            let derl = match (g.mean_derl_active, g.residual_value) {
-                (Some(d), Some(v)) => Some(lang.f(
-                    "ret_derl",
-                    &[
-                        ("active", &thousands(g.active, 0)),
-                        ("derl", &num(d, 4)),
-                        ("value", &amount(v, 6)),
-                    ],
-                )),
-                _ => None,
-            };
             json!({
-                "heading": lang.f("ret_group", &[("name", &g.name), ("n", &thousands(g.customers, 0)),
-                    ("fit", &g.fit_periods), ("obs", &g.periods_observed), ("unit", &u)]),
-                "params": lang.f("ret_params", &[("alpha", &num(f.params[0], 4)), ("se_a", &se(0)),
-                    ("beta", &num(f.params[1], 4)), ("se_b", &se(1)), ("churn", &pct(g.mean_churn)),
-                    ("ll", &num(f.log_likelihood, 6)), ("status", &f.status)]),
+                "heading": l.heading, "params": l.params,
                 "thinned": step.map(|s| lang.f("ret_rows_shown", &[("step", &s)])),
                 "rows": g.table.iter().filter(|t| step.is_none_or(|s| {
                     t.period <= 12 || t.period % s == 0 || t.period == g.fit_periods || t.period + 1 == g.table.len()
@@ -176,9 +112,7 @@ pub(super) fn retention_context(
                     "ret_obs": opt(t.observed_retention, pct), "ret_sbg": opt(t.projected_retention, pct),
                     "held_out": !t.in_fit,
                 })).collect::<Vec<_>>(),
-                "holdout": holdout, "star": star,
-                "del": lang.f("ret_del", &[("del", &num(g.del, 4)), ("clv", &amount(g.clv_new, 4)), ("unit", &u)]),
-                "derl": derl,
+                "holdout": l.holdout, "star": l.star, "del": l.del, "derl": l.derl,
             })
         })
         .collect();
@@ -197,8 +131,20 @@ pub(super) fn retention_context(
         let title = lang.f("ret_cov_title", &[("n", &thousands(m.customers as f64, 0))]);
         covariates_context(m, title, lang)
     });
+    let segments: Vec<Value> = r
+        .covariates_by_segment
+        .iter()
+        .map(|g| {
+            covariates_context(
+                &g.model,
+                super::retention::segment_covariates_title(g, lang),
+                lang,
+            )
+        })
+        .collect();
     Ok(json!({
         "lines": lines, "groups": groups, "charts": charts, "covariates": covariates,
+        "covariates_segments": segments,
         "warnings": r.warnings.iter().map(|w| lang.message(w)).collect::<Vec<_>>(),
     }))
 }

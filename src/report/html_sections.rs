@@ -201,7 +201,10 @@ pub(super) fn clv_context(
             let mut c = super::html_lifetime::covariates_context(m, super::clv::covariates_title(r, m, lang), lang);
             c["note"] = json!(lang.t("clv_cov_note"));
             c
-        })}),
+        }),
+        "covariates_segments": r.covariates_by_segment.iter().map(|g| {
+            super::html_lifetime::covariates_context(&g.model, super::clv::segment_covariates_title(r, g, lang), lang)
+        }).collect::<Vec<_>>()}),
     )
 }
 

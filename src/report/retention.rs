@@ -26,24 +26,17 @@ fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
 
-/// The text summary.
-pub fn text_in(r: &RetentionResult, lang: Lang) -> String {
-    let mut s = String::new();
+/// The opening lines: the model and source, the terms, a subscription table's counts.
+pub(super) fn header_lines(r: &RetentionResult, lang: Lang) -> Vec<String> {
     let u = unit(r, lang);
-    let _ = writeln!(
-        s,
-        "{}",
+    let mut lines = vec![
         lang.f(
             "ret_title",
             &[
                 ("source", &lang.t(&format!("ret_source_{}", r.source))),
-                ("unit", &u)
-            ]
-        )
-    );
-    let _ = writeln!(
-        s,
-        "{}",
+                ("unit", &u),
+            ],
+        ),
         lang.f(
             "ret_terms",
             &[
@@ -51,27 +44,106 @@ pub fn text_in(r: &RetentionResult, lang: Lang) -> String {
                 ("per_period", &pct(r.discount_per_period)),
                 ("unit", &u),
                 ("margin", &crate::format::value(r.options.margin, 6)),
-            ]
-        )
-    );
+            ],
+        ),
+    ];
     if let (Some(c), Some(as_of)) = (&r.counts, &r.as_of) {
-        let _ = writeln!(
-            s,
-            "{}",
-            lang.f(
-                "ret_counts",
+        lines.push(lang.f(
+            "ret_counts",
+            &[
+                ("rows", &c.rows),
+                ("lost", &c.lost),
+                ("active", &c.active),
+                ("missing", &c.missing_start),
+                ("as_of", as_of),
+            ],
+        ));
+    }
+    lines
+}
+
+/// A group's sentences around its period table.
+pub(super) struct GroupLines {
+    pub heading: String,
+    pub params: String,
+    pub holdout: Option<String>,
+    /// The footnote to projected periods when nothing was held out.
+    pub star: Option<String>,
+    pub del: String,
+    pub derl: Option<String>,
+}
+
+pub(super) fn group_lines(r: &RetentionResult, g: &GroupFit, lang: Lang) -> GroupLines {
+    let u = unit(r, lang);
+    let f = &g.fit;
+    let se = |i: usize| opt(f.std_errors[i], |v| num(v, 3));
+    let holdout = g.holdout.as_ref().map(|h| {
+        lang.f(
+            "ret_holdout",
+            &[
+                ("from", &h.periods.first().copied().unwrap_or(0)),
+                ("to", &h.periods.last().copied().unwrap_or(0)),
+                ("mean", &num(h.mean_abs_pct_error, 3)),
+                ("max", &num(h.max_abs_pct_error, 3)),
+            ],
+        )
+    });
+    GroupLines {
+        heading: lang.f(
+            "ret_group",
+            &[
+                ("name", &g.name),
+                ("n", &crate::format::thousands(g.customers, 0)),
+                ("fit", &g.fit_periods),
+                ("obs", &g.periods_observed),
+                ("unit", &u),
+            ],
+        ),
+        params: lang.f(
+            "ret_params",
+            &[
+                ("alpha", &num(f.params[0], 4)),
+                ("se_a", &se(0)),
+                ("beta", &num(f.params[1], 4)),
+                ("se_b", &se(1)),
+                ("churn", &pct(g.mean_churn)),
+                ("ll", &num(f.log_likelihood, 6)),
+                ("status", &f.status),
+            ],
+        ),
+        star: (holdout.is_none() && g.table.iter().any(|t| !t.in_fit))
+            .then(|| lang.t("ret_star").to_string()),
+        holdout,
+        del: lang.f(
+            "ret_del",
+            &[
+                ("del", &num(g.del, 4)),
+                ("clv", &crate::format::amount(g.clv_new, 4)),
+                ("unit", &u),
+            ],
+        ),
+        derl: match (g.mean_derl_active, g.residual_value) {
+            (Some(d), Some(v)) => Some(lang.f(
+                "ret_derl",
                 &[
-                    ("rows", &c.rows),
-                    ("lost", &c.lost),
-                    ("active", &c.active),
-                    ("missing", &c.missing_start),
-                    ("as_of", as_of),
-                ]
-            )
-        );
+                    ("active", &crate::format::thousands(g.active, 0)),
+                    ("derl", &num(d, 4)),
+                    ("value", &crate::format::amount(v, 6)),
+                ],
+            )),
+            _ => None,
+        },
+    }
+}
+
+/// The text summary.
+pub fn text_in(r: &RetentionResult, lang: Lang) -> String {
+    let mut s = String::new();
+    for l in header_lines(r, lang) {
+        let _ = writeln!(s, "{l}");
     }
     for g in &r.groups {
-        group_text(&mut s, g, &u, lang);
+        group_text(&mut s, r, g, lang);
     }
     if let Some(m) = &r.covariates {
         let title = lang.f(
@@ -79,6 +151,9 @@ pub fn text_in(r: &RetentionResult, lang: Lang) -> String {
             &[("n", &crate::format::thousands(m.customers as f64, 0))],
         );
         super::covariates::text(&mut s, m, &title, lang);
+        for g in &r.covariates_by_segment {
+            super::covariates::text(&mut s, &g.model, &segment_covariates_title(g, lang), lang);
+        }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(s);
@@ -89,40 +164,25 @@ pub fn text_in(r: &RetentionResult, lang: Lang) -> String {
     s
 }
 
-fn group_text(s: &mut String, g: &GroupFit, u: &str, lang: Lang) {
+/// The heading of one segment's sBG covariate model.
+pub fn segment_covariates_title(
+    g: &crate::analysis::covariates::SegmentCovariates,
+    lang: Lang,
+) -> String {
+    lang.f(
+        "ret_cov_segment_title",
+        &[
+            ("segment", &lang.name(&g.segment)),
+            ("n", &crate::format::thousands(g.model.customers as f64, 0)),
+        ],
+    )
+}
+
+fn group_text(s: &mut String, r: &RetentionResult, g: &GroupFit, lang: Lang) {
     use super::text::{pad, rpad};
-    let f = &g.fit;
-    let _ = writeln!(
-        s,
-        "\n{}",
-        lang.f(
-            "ret_group",
-            &[
-                ("name", &g.name),
-                ("n", &crate::format::thousands(g.customers, 0)),
-                ("fit", &g.fit_periods),
-                ("obs", &g.periods_observed),
-                ("unit", &u),
-            ]
-        )
-    );
-    let se = |i: usize| opt(f.std_errors[i], |v| num(v, 3));
-    let _ = writeln!(
-        s,
-        "  {}",
-        lang.f(
-            "ret_params",
-            &[
-                ("alpha", &num(f.params[0], 4)),
-                ("se_a", &se(0)),
-                ("beta", &num(f.params[1], 4)),
-                ("se_b", &se(1)),
-                ("churn", &pct(g.mean_churn)),
-                ("ll", &num(f.log_likelihood, 6)),
-                ("status", &f.status),
-            ]
-        )
-    );
+    let lines = group_lines(r, g, lang);
+    let _ = writeln!(s, "\n{}", lines.heading);
+    let _ = writeln!(s, "  {}", lines.params);
     let _ = writeln!(
         s,
         "  {}{}{}{}{}",
@@ -144,48 +204,11 @@ fn group_text(s: &mut String, g: &GroupFit, u: &str, lang: Lang) {
             rpad(&opt(row.projected_retention, pct), 20)
         );
     }
-    if let Some(h) = &g.holdout {
-        let _ = writeln!(
-            s,
-            "  {}",
-            lang.f(
-                "ret_holdout",
-                &[
-                    ("from", &h.periods.first().copied().unwrap_or(0)),
-                    ("to", &h.periods.last().copied().unwrap_or(0)),
-                    ("mean", &num(h.mean_abs_pct_error, 3)),
-                    ("max", &num(h.max_abs_pct_error, 3)),
-                ]
-            )
-        );
-    } else if g.table.iter().any(|r| !r.in_fit) {
-        let _ = writeln!(s, "  {}", lang.t("ret_star"));
-    }
-    let _ = writeln!(
-        s,
-        "  {}",
-        lang.f(
-            "ret_del",
-            &[
-                ("del", &num(g.del, 4)),
-                ("clv", &crate::format::amount(g.clv_new, 4)),
-                ("unit", &u)
-            ]
-        )
-    );
-    if let (Some(d), Some(v)) = (g.mean_derl_active, g.residual_value) {
-        let _ = writeln!(
-            s,
-            "  {}",
-            lang.f(
-                "ret_derl",
-                &[
-                    ("active", &crate::format::thousands(g.active, 0)),
-                    ("derl", &num(d, 4)),
-                    ("value", &crate::format::amount(v, 6)),
-                ]
-            )
-        );
+    for l in [lines.holdout, lines.star, Some(lines.del), lines.derl]
+        .into_iter()
+        .flatten()
+    {
+        let _ = writeln!(s, "  {l}");
     }
 }
 

@@ -60,6 +60,35 @@ fn simulated_purchase_log_recovers_the_true_parameters() {
         );
     }
     assert!(m.lr_p < 1e-20 && m.excluded == 0 && m.customers == 20_000);
+    // Per profit segment, each its own model: the simulator's satisfaction effects are the
+    // same in both (segments are made by profit, not by purchasing), so each segment's γ
+    // recovers them too, and the segments' customers add up.
+    let segs: Vec<&str> = clv
+        .covariates_by_segment
+        .iter()
+        .map(|g| g.segment.as_str())
+        .collect();
+    assert_eq!(segs, ["profitable", "unprofitable"]);
+    let n: usize = clv
+        .covariates_by_segment
+        .iter()
+        .map(|g| g.model.customers)
+        .sum();
+    assert_eq!(n, 20_000);
+    for g in &clv.covariates_by_segment {
+        let f = &g.model.fit;
+        assert_ne!(g.model.base_log_likelihood, m.base_log_likelihood);
+        for (i, w) in c["gamma"].as_array().unwrap().iter().enumerate() {
+            let (w, se) = (w.as_f64().unwrap(), f.std_errors[4 + i].unwrap());
+            assert!(
+                (f.params[4 + i] - w).abs() < 4.0 * se,
+                "{}, {}: {} vs true {w} (se {se})",
+                g.segment,
+                f.names[4 + i],
+                f.params[4 + i]
+            );
+        }
+    }
     // Holdout: predicted within 5% of the actual total.
     let h = clv.holdout.as_ref().unwrap();
     assert!((h.expected_total / h.actual_total - 1.0).abs() < 0.05);

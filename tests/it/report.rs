@@ -203,7 +203,10 @@ fn report_folds_in_metrics_and_drivers_when_the_study_names_survey_items() {
         "{titles:?}"
     );
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();
-    assert_eq!(page.matches("Likelihood-ratio test").count(), 2);
+    // CLV and retention: all customers and each profit segment.
+    assert_eq!(page.matches("Likelihood-ratio test").count(), 6);
+    assert!(page.contains("Segment profitable: covariates in its own sBG"));
+    assert!(page.contains("Segment unprofitable: covariates in its own BG"));
     assert!(page.contains("purchase model; this section values the subscriptions"));
     assert!(out.join("charts/retention_survival.svg").exists());
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();

@@ -251,6 +251,29 @@ fn covariate_sbg_recovers_known_effects() {
     let del = &m["effects"][1];
     assert!(del["estimate"].as_f64().unwrap() > 0.0 && del["ci_low"].as_f64().unwrap() > 0.0);
     assert!(m["excluded"] == 0);
+    // Each plan's own covariate model recovers the same effects (they do not depend on
+    // the plan in the generator), on its own customers.
+    let segs = out["covariates_by_segment"].as_array().unwrap();
+    assert_eq!(segs.len(), 2);
+    let n: u64 = segs
+        .iter()
+        .map(|g| g["model"]["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(n, 20_000);
+    for g in segs {
+        let f = &g["model"]["fit"];
+        for (i, want) in [(2, ga), (3, gb)] {
+            let (est, se) = (
+                f["params"][i].as_f64().unwrap(),
+                f["std_errors"][i].as_f64().unwrap(),
+            );
+            assert!(
+                (est - want).abs() < 3.5 * se,
+                "{}: {est} ± {se}",
+                g["segment"]
+            );
+        }
+    }
 }
 
 /// A cohort table that rises, dates that end before they start, a constant covariate and
@@ -469,6 +492,12 @@ fn study_retention_recovers_the_simulated_plans() {
     // More satisfied households churn less at their first renewal and stay longer.
     assert!(m.effects[0].ci_high.unwrap() < 1.0);
     assert!(m.effects[1].ci_low.unwrap() > 0.0);
+    let segs: Vec<&str> = r
+        .covariates_by_segment
+        .iter()
+        .map(|g| g.segment.as_str())
+        .collect();
+    assert_eq!(segs, ["profitable", "unprofitable"]);
     // Every group's CLV of a new customer is the margin (12 a month) × DEL, and the active
     // households' residual value is positive.
     for g in &r.groups {

@@ -116,12 +116,33 @@ fn effects(model: PurchaseModel, spec: &CovariateSpec, names: &[String]) -> Resu
 }
 
 /// Fit `r`'s purchase model with covariates on `customers` (one row per customer: x, t_x,
-/// T and the covariates, joined by the caller).
+/// T and the covariates, joined by the caller): all of `r`'s customers.
 pub fn fit(
     r: &ClvResult,
     customers: &DataFrame,
     file: &str,
     spec: &CovariateSpec,
+) -> Result<CovariateModel> {
+    fit_on(r, customers, file, spec, true)
+}
+
+/// [`fit`] on some of `r`'s customers (a segment): the model without covariates is refitted
+/// on them for the test and the start; the spend model stays `r`'s (all customers').
+pub fn fit_subset(
+    r: &ClvResult,
+    customers: &DataFrame,
+    file: &str,
+    spec: &CovariateSpec,
+) -> Result<CovariateModel> {
+    fit_on(r, customers, file, spec, false)
+}
+
+fn fit_on(
+    r: &ClvResult,
+    customers: &DataFrame,
+    file: &str,
+    spec: &CovariateSpec,
+    all: bool,
 ) -> Result<CovariateModel> {
     let model = r.options.model;
     let names = spec.all();
@@ -136,7 +157,7 @@ pub fn fit(
     };
     // The model without covariates on the same customers, for the test and the start (the
     // main fit itself when no customer lacks a covariate).
-    let base = if prep.excluded == 0 {
+    let base = if all && prep.excluded == 0 {
         r.purchase.clone()
     } else {
         model.fit(&compress(&tuples)?, None)?

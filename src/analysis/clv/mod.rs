@@ -112,6 +112,10 @@ pub struct ClvResult {
     /// The purchase model with customer covariates (see [`covariates`]), when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covariates: Option<crate::analysis::covariates::CovariateModel>,
+    /// The same per segment of a study's rule (each segment's own purchase parameters and
+    /// effects; the spend model is all customers').
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates_by_segment: Vec<SegmentCovariates>,
 }
 
 /// Fit the models on `rfm` and predict per customer; returns the result and the customer
@@ -253,6 +257,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             warnings: fitted.warnings,
             p_alive_note: fitted.p_alive_note,
             covariates: None,
+            covariates_by_segment: Vec::new(),
         },
         customers,
     ))
@@ -306,6 +311,8 @@ impl ClvResult {
         self.covariates = Some(m);
     }
 }
+
+pub use crate::analysis::covariates::SegmentCovariates;
 
 /// P(alive) on a grid of frequency × recency at one age T.
 #[derive(Debug, Clone, Serialize, Deserialize)]

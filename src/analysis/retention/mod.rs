@@ -117,6 +117,9 @@ pub struct RetentionResult {
     pub groups: Vec<GroupFit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub covariates: Option<CovariateModel>,
+    /// The covariate model per segment, each with its own α₀, β₀ and effects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates_by_segment: Vec<crate::analysis::covariates::SegmentCovariates>,
     pub warnings: Vec<String>,
 }
 
@@ -133,6 +136,7 @@ impl RetentionResult {
             counts: None,
             groups: Vec::new(),
             covariates: None,
+            covariates_by_segment: Vec::new(),
             warnings: Vec::new(),
         }
     }
@@ -376,6 +380,33 @@ pub fn from_subscriptions(
             out.warnings.push(format!("covariate model: {why}"));
         }
         out.covariates = Some(m);
+        // Each segment's own covariate model.
+        let names: Vec<String> = out.groups[1..].iter().map(|g| g.name.clone()).collect();
+        for name in names {
+            let s = segment.unwrap_or_default();
+            let part = customers
+                .clone()
+                .lazy()
+                .filter(col(s).cast(DataType::String).eq(lit(name.as_str())))
+                .collect()?;
+            match covariates::fit(&part, file, covariates, &out) {
+                Ok(model) => {
+                    if let Some(why) = &model.fit.explanation {
+                        out.warnings
+                            .push(format!("covariate model in segment '{name}': {why}"));
+                    }
+                    out.covariates_by_segment.push(
+                        crate::analysis::covariates::SegmentCovariates {
+                            segment: name,
+                            model,
+                        },
+                    );
+                }
+                Err(e) => out.warnings.push(format!(
+                    "covariate model in segment '{name}' not fitted: {e}"
+                )),
+            }
+        }
     }
     for g in &out.groups {
         if let Some(why) = &g.fit.explanation {

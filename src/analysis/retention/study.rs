@@ -114,6 +114,13 @@ pub fn run(
             .flatten()
             .map_or(if g.name == "all" { 0 } else { usize::MAX }, |p| p + 1)
     });
+    r.covariates_by_segment.sort_by_key(|g| {
+        table
+            .segments
+            .iter()
+            .position(|s| *s == g.segment)
+            .unwrap_or(usize::MAX)
+    });
     r.counts = Some(counts);
     r.as_of = Some(as_of);
     Ok(r)

@@ -36,6 +36,8 @@ const PATTERNS: &[(&str, &str)] = &[
         "{0} 位客户缺少 {1} 的取值：未纳入协变量模型（为进行似然比检验，不含协变量的模型已在同样的 {2} 位客户上重新拟合；各组拟合使用全部客户）",
     ),
     ("covariate model: {}", "协变量模型：{0}"),
+    ("covariate model in segment '{}': {}", "细分群体“{0}”的协变量模型：{1}"),
+    ("covariate model in segment '{}' not fitted: {}", "细分群体“{0}”的协变量模型未拟合：{1}"),
     (
         "{} of {} subscribers in {} are not in the study's customer table: they count in 'all' only, and without covariate values",
         "{2} 中的 {1} 位订阅客户里有 {0} 位不在研究的客户表中：他们只计入“all”，且没有协变量取值",
