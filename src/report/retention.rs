@@ -92,7 +92,7 @@ pub(super) fn group_lines(r: &RetentionResult, g: &GroupFit, lang: Lang) -> Grou
         heading: lang.f(
             "ret_group",
             &[
-                ("name", &g.name),
+                ("name", &lang.name(&g.name)),
                 ("n", &crate::format::thousands(g.customers, 0)),
                 ("fit", &g.fit_periods),
                 ("obs", &g.periods_observed),
@@ -407,7 +407,7 @@ fn curves_svg(r: &RetentionResult, lang: Lang, title: &str, y: &str, pick: Pick)
             chart
                 .draw_series(obs.iter().map(|p| Circle::new(*p, 3, c.filled())))
                 .map_err(chart_err)?;
-            legend.push((g.name.clone(), Mark::Line(c)));
+            legend.push((lang.name(&g.name), Mark::Line(c)));
         }
         legend.push((lang.t("ret_chart_sbg").to_string(), Mark::Dashed(INK)));
         theme::legend(root, (600, 60), &legend)
