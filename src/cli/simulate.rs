@@ -69,6 +69,12 @@ pub fn compute(args: SimulateArgs, _lang: Option<&str>) -> Result<super::Outcome
             df: t.clone(),
         });
     }
+    if let Some(t) = &sim.subscriptions {
+        tables.push(Table {
+            name: "subscriptions".into(),
+            df: t.clone(),
+        });
+    }
     let mut o = outcome(json, &args, move |out| simulate::write(&mut sim, out));
     o.tables = tables;
     o.notes.push(note);
