@@ -5,17 +5,10 @@ use serde_json::{json, Value};
 
 use super::format::{num, pvalue, thousands};
 use super::i18n::Lang;
+use super::retention::{opt, pct};
 use crate::analysis::covariates::CovariateModel;
 use crate::analysis::retention::RetentionResult;
 use crate::error::Result;
-
-fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    v.map(f).unwrap_or_else(|| "—".into())
-}
-
-fn pct(v: f64) -> String {
-    format!("{}%", num(100.0 * v, 3))
-}
 
 /// A covariate model as the templates show it (`sections/covariates.html`, the Markdown
 /// report): the test, the centring, each effect with its interval, the parameters.

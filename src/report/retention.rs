@@ -18,11 +18,13 @@ fn unit(r: &RetentionResult, lang: Lang) -> String {
     lang.t(&format!("unit_{u}")).to_string()
 }
 
-fn pct(v: f64) -> String {
+/// A share as a percentage (shared with the report's section).
+pub(super) fn pct(v: f64) -> String {
     format!("{}%", num(100.0 * v, 3))
 }
 
-fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
+/// A value formatted, or a dash when there is none.
+pub(super) fn opt(v: Option<f64>, f: fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| "—".into())
 }
 
