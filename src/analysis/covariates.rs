@@ -16,6 +16,7 @@ use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::data::load;
 use crate::error::{Error, Result};
+use crate::stats::btyd::covariates::Effect;
 use crate::stats::btyd::MleFit;
 
 /// A covariate as it entered the model.
@@ -64,6 +65,53 @@ pub struct CovariateModel {
     /// Customers left out for a missing covariate.
     pub excluded: usize,
     pub customers: usize,
+    /// Which γ acts on which base parameter, in the order of `fit`'s γ (`columns` index
+    /// `covariates`): what a prediction at a customer's own covariates needs.
+    #[serde(default)]
+    pub structure: Vec<Effect>,
+}
+
+impl CovariateModel {
+    /// The base parameters of a customer whose covariates are `z` (in the order and units
+    /// of `covariates`): θₖ = θ₀ₖ·exp(sₖ·Σⱼ γⱼ·(zⱼ − z̄ⱼ)), γ per unit, z̄ the centring means
+    /// (see [`crate::stats::btyd::covariates`]). `one_up` adds a unit to that covariate.
+    /// None when a value is missing or not finite.
+    pub fn params_at(&self, z: &[f64], one_up: Option<usize>) -> Option<[f64; 4]> {
+        if z.len() != self.covariates.len() || z.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        let p = &self.fit.params;
+        let base = p.len()
+            - self
+                .structure
+                .iter()
+                .map(|e| e.columns.len())
+                .sum::<usize>();
+        let mut eta = [0.0; 4];
+        let mut at = base;
+        for e in &self.structure {
+            let lin: f64 = e
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(k, &c)| {
+                    let up = if one_up == Some(c) { 1.0 } else { 0.0 };
+                    p[at + k] * (z[c] - self.covariates[c].mean + up)
+                })
+                .sum();
+            for &(m, s) in &e.params {
+                eta[m] += s * lin;
+            }
+            at += e.columns.len();
+        }
+        Some(std::array::from_fn(|m| {
+            if m < base {
+                p[m] * eta[m].exp()
+            } else {
+                0.0
+            }
+        }))
+    }
 }
 
 /// A segment's own covariate model.

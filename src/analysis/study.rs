@@ -152,17 +152,6 @@ pub fn build(study: &Study) -> Result<Built> {
     if c.margin_from_profit {
         apply_profit_margin(&mut table, &mut result)?;
     }
-    // Totals over the customers in the table, and per segment.
-    let mut df = table.df.clone();
-    df.with_column(Column::new_scalar(
-        "__all".into(),
-        Scalar::new(DataType::String, "all".into()),
-        df.height(),
-    ))?;
-    if let Some(t) = clv::segment_totals(&df, "__all", &["all".to_string()])?.pop() {
-        result.totals = t;
-    }
-    result.by_segment = clv::segment_totals(&table.df, cols::SEGMENT, &table.segments)?;
     let spec = clv::covariates::CovariateSpec {
         both: c.covariates.clone(),
         purchase: c.covariates_purchase.clone(),
@@ -186,6 +175,20 @@ pub fn build(study: &Study) -> Result<Built> {
         let m = clv::covariates::fit(&result, &customers, "[clv] covariates", &spec)
             .map_err(|e| Error::study("[clv] covariates", e.to_string()))?;
         result.note_covariates(m);
+        // Each customer's predictions and CLV at their own covariates.
+        let margin = if c.margin_from_profit {
+            profit_margin()
+        } else {
+            lit(c.margin)
+        };
+        let id = table.id.clone();
+        clv::at_covariates::apply(
+            &mut result,
+            &mut table.df,
+            ["frequency", "recency", "age"],
+            &id,
+            margin,
+        )?;
         // Each segment's own covariate model, where a rule makes segments.
         if table.segments.len() > 1 {
             for seg in &table.segments {
@@ -218,6 +221,11 @@ pub fn build(study: &Study) -> Result<Built> {
             }
         }
     }
+    // Totals over the customers in the table, and per segment.
+    if let Some(t) = clv::all_totals(&table.df)? {
+        result.totals = t;
+    }
+    result.by_segment = clv::segment_totals(&table.df, cols::SEGMENT, &table.segments)?;
     Ok(Built {
         csi: with_segments(study, &table, csi)?,
         retention: retention(study, &table)?,
@@ -303,12 +311,7 @@ fn apply_profit_margin(table: &mut CustomerTable, result: &mut ClvResult) -> Res
         .df
         .clone()
         .lazy()
-        .with_column(
-            when(col(cols::REVENUE).gt(lit(0.0)))
-                .then(col("clv") * col(cols::PROFIT) / col(cols::REVENUE))
-                .otherwise(lit(0.0))
-                .alias("clv"),
-        )
+        .with_column((col("clv") * profit_margin()).alias("clv"))
         .collect()?;
     result.options.margin = f64::NAN;
     result.warnings.push(format!(
@@ -320,6 +323,13 @@ fn apply_profit_margin(table: &mut CustomerTable, result: &mut ClvResult) -> Res
         }
     ));
     Ok(())
+}
+
+/// Each customer's margin, profit / revenue (0 where revenue is not positive).
+fn profit_margin() -> Expr {
+    when(col(cols::REVENUE).gt(lit(0.0)))
+        .then(col(cols::PROFIT) / col(cols::REVENUE))
+        .otherwise(lit(0.0))
 }
 
 /// Put `outcome` in profit's place for the chain's Y equation: `profit` (no change) or

@@ -135,7 +135,7 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
         study_or_sample(&args.data, &args.model.covariates, &args.model.moderators)?;
     super::not_an_input(&[args.output.as_deref()], &super::study_inputs(&study))?;
     let lang = super::language(lang, Some(&study))?;
-    let opts = ChainOptions {
+    let mut opts = ChainOptions {
         quadratic: args.model.quadratic || study.options.quadratic,
         spearman: args.spearman,
         outcome: args.outcome.clone(),
@@ -149,6 +149,13 @@ pub fn compute(args: ChainArgs, lang: Option<&str>) -> Result<super::Outcome> {
         let built = crate::analysis::study::build(&study)?;
         let mut table = built.table;
         crate::analysis::study::use_outcome(&mut table, &args.outcome)?;
+        // Which model made the CLV the chain explains.
+        if args.outcome == "clv" {
+            opts.outcome_model = built.clv.as_ref().map(|r| match &r.per_customer {
+                Some(p) => p.model.clone(),
+                None => format!("{} without covariates", r.model_label),
+            });
+        }
         (table, built.found)
     };
     let result = chain::run(&table.0, &opts)?;

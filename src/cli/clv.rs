@@ -211,6 +211,7 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
             let joined = clv::join_covariates(&rfm, &a.table.df, &cov_id, &spec.all())?;
             let m = clv::covariates::fit(&result, &joined, &path.display().to_string(), &spec)?;
             result.note_covariates(m);
+            clv::predict_at_covariates(&mut result, &mut customers, &joined)?;
         }
         (Some(_), true) => {
             return Err(crate::Error::Usage(

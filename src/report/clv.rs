@@ -250,9 +250,50 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
                 lang,
             );
         }
-        let _ = writeln!(s, "  {}", lang.t("clv_cov_note"));
+        for line in covariates_note(r, lang) {
+            let _ = writeln!(s, "  {line}");
+        }
     }
     s
+}
+
+/// Which model made the per-customer predictions and CLV, and (with the covariate model)
+/// what a unit of each covariate adds to the customers' CLV.
+pub fn covariates_note(r: &ClvResult, lang: Lang) -> Vec<String> {
+    let Some(p) = &r.per_customer else {
+        return vec![lang.t("clv_cov_note").to_string()];
+    };
+    let names: Vec<&str> = p.gains.iter().map(|g| g.covariate.as_str()).collect();
+    let model = lang.f(
+        "clv_cov_model",
+        &[("model", &r.model_label), ("names", &names.join(", "))],
+    );
+    let mut out = vec![lang.f(
+        "clv_cov_used",
+        &[
+            ("model", &model),
+            ("n", &thousands(p.customers as f64, 0)),
+            ("total", &thousands(p.total_without_covariates, 0)),
+        ],
+    )];
+    if p.without_covariates > 0 {
+        out.push(lang.f(
+            "clv_cov_used_missing",
+            &[("k", &thousands(p.without_covariates as f64, 0))],
+        ));
+    }
+    for g in &p.gains {
+        out.push(lang.f(
+            "clv_cov_gain",
+            &[
+                ("name", &g.covariate),
+                ("mean", &fixed(g.mean, 2)),
+                ("total", &thousands(g.total, 0)),
+                ("column", &g.column),
+            ],
+        ));
+    }
+    out
 }
 
 /// The heading of the covariate model's block: the model, its customers and its form.

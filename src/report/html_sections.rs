@@ -199,7 +199,10 @@ pub(super) fn clv_context(
         "p_alive_note": r.p_alive_note.as_ref().map(|n| lang.message(n)),
         "covariates": r.covariates.as_ref().map(|m| {
             let mut c = super::html_lifetime::covariates_context(m, super::clv::covariates_title(r, m, lang), lang);
-            c["note"] = json!(lang.t("clv_cov_note"));
+            c["note"] = json!(super::clv::covariates_note(r, lang).join(match lang {
+                super::i18n::Lang::En => " ",
+                super::i18n::Lang::Zh => "",
+            }));
             c
         }),
         "covariates_segments": r.covariates_by_segment.iter().map(|g| {

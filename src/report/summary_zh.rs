@@ -126,6 +126,21 @@ pub fn summary(chain: &ChainResult) -> Vec<String> {
         "客户利润"
     };
     let units = opts.units.as_deref();
+    if opts.outcome == "clv" {
+        out.push("结果变量：客户生命周期价值（CLV，来自交易记录）取代客户利润进入 Y 方程；模型名称和路径中的“客户利润”应读作 CLV。细分群体仍按观察到的客户利润划分。".to_string());
+        if let Some(m) = &opts.outcome_model {
+            out.push(match m.split_once(" with covariates (") {
+                Some((model, names)) => format!(
+                    "每位客户的 CLV 来自含协变量（{}）的 {model}，因此协变量对购买与流失的影响按模型构造已包含在结果变量中。",
+                    names.trim_end_matches(')')
+                ),
+                None => format!(
+                    "每位客户的 CLV 来自不含协变量的 {}。",
+                    m.trim_end_matches(" without covariates")
+                ),
+            });
+        }
+    }
     for s in analysed
         .iter()
         .filter(|s| s.name != "all")

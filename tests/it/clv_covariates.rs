@@ -250,11 +250,141 @@ fn bgnbd_with_satisfaction_recovers_known_effects() {
         clv_effect["estimate"].as_f64().unwrap() > 0.0
             && clv_effect["ci_low"].as_f64().unwrap() > 0.0
     );
-    // The per-customer predictions come from the model without covariates, unchanged.
+    // The model without covariates is the same fit with or without them.
     let plain = clv(&log, &[]);
     let p: Value = serde_json::from_slice(&plain.stdout).unwrap();
     assert_eq!(p["purchase"], r["purchase"]);
-    assert!(p.get("covariates").is_none());
+    assert!(p.get("covariates").is_none() && p.get("per_customer").is_none());
+}
+
+/// Each customer's predictions with covariates are the published model's at their own
+/// parameters: for every satisfaction value, the customer table's P(alive), expected
+/// transactions and CLV equal the prediction of the model without covariates (the
+/// tuple-wise path) run at θ(v) = (r, α₀e^(−γ₁z), a₀e^(γ₂z), b₀e^(γ₃z)), built here from the
+/// JSON, and each customer's gain of a point equals CLV at θ(v + 1) minus CLV at θ(v); the
+/// totals are the table's, and the model without covariates' total is kept for comparison.
+#[test]
+fn per_customer_predictions_at_their_own_covariates() {
+    use profitchain::analysis::clv::summaries::{predict, Fitted};
+    let dir = tempfile::tempdir().unwrap();
+    let (log, customers) = simulated(dir.path(), [0.15, -0.2, 0.1]);
+    let table = dir.path().join("out.csv");
+    let out = clv(
+        &log,
+        &[
+            "--covariates",
+            &customers,
+            "--covariate",
+            "satisfaction",
+            "--customers-out",
+            table.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let m = &r["covariates"];
+    let q: Vec<f64> = m["fit"]["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    let mean = m["covariates"][0]["mean"].as_f64().unwrap();
+    let mut fitted_json = r.clone();
+    fitted_json["customers"] = serde_json::json!(12000.0);
+    let mut fitted: Fitted = serde_json::from_value(fitted_json).unwrap();
+    let at = |v: f64| {
+        let z = v - mean;
+        vec![
+            q[0],
+            q[1] * (-q[4] * z).exp(),
+            q[2] * (q[5] * z).exp(),
+            q[3] * (q[6] * z).exp(),
+        ]
+    };
+    use polars::prelude::{CsvReadOptions, SerReader};
+    let df = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(table))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let f = |c: &str| profitchain::data::load::f64_values(&df, c).unwrap();
+    let (x, t_x, t, spend) = (f("x"), f("t_x"), f("T"), f("mean_spend"));
+    let (alive, expected, value, gain) = (
+        f("p_alive"),
+        f("expected_transactions"),
+        f("clv"),
+        f("clv_gain_satisfaction"),
+    );
+    // The covariate table's satisfaction by customer order (ids C00000…).
+    let sat = |i: usize| {
+        let id = df
+            .column("id")
+            .unwrap()
+            .get(i)
+            .unwrap()
+            .str_value()
+            .to_string();
+        let k: usize = id[1..].parse().unwrap();
+        ((k * 7919) % 10 + 1) as f64
+    };
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
+    let mut checked = 0;
+    for v in 1..=10 {
+        let rows: Vec<usize> = (0..df.height()).filter(|&i| sat(i) == v as f64).collect();
+        let pick = |c: &[f64]| rows.iter().map(|&i| c[i]).collect::<Vec<f64>>();
+        fitted.purchase.params = at(v as f64);
+        let here = predict(&fitted, &pick(&x), &pick(&t_x), &pick(&t), &pick(&spend)).unwrap();
+        fitted.purchase.params = at(v as f64 + 1.0);
+        let up = predict(&fitted, &pick(&x), &pick(&t_x), &pick(&t), &pick(&spend)).unwrap();
+        for (k, &i) in rows.iter().enumerate() {
+            assert!(
+                close(alive[i], here[k].0),
+                "P(alive) {} vs {}",
+                alive[i],
+                here[k].0
+            );
+            assert!(
+                close(expected[i], here[k].1),
+                "{} vs {}",
+                expected[i],
+                here[k].1
+            );
+            assert!(
+                close(value[i], here[k].3),
+                "CLV {} vs {}",
+                value[i],
+                here[k].3
+            );
+            assert!(
+                close(gain[i], up[k].3 - here[k].3),
+                "gain {} vs {}",
+                gain[i],
+                up[k].3 - here[k].3
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 12000);
+    let pc = &r["per_customer"];
+    assert_eq!(pc["customers"], 12000);
+    assert_eq!(pc["model"], "BG/NBD with covariates (satisfaction)");
+    let total: f64 = value.iter().sum();
+    assert!(close(r["totals"]["clv"].as_f64().unwrap(), total));
+    let plain: Value = serde_json::from_slice(&clv(&log, &[]).stdout).unwrap();
+    let before = plain["totals"]["clv"].as_f64().unwrap();
+    assert!(close(
+        pc["total_without_covariates"].as_f64().unwrap(),
+        before
+    ));
+    // Satisfaction raises purchasing and lowers dropout here, so a point adds value.
+    let g = &pc["gains"][0];
+    assert!(g["mean"].as_f64().unwrap() > 0.0);
+    assert!(close(g["total"].as_f64().unwrap(), gain.iter().sum()));
 }
 
 /// A constant covariate, an equal effect in the BG/NBD, covariates without a table: exit 2
@@ -327,6 +457,9 @@ fn bad_covariates_are_refused_or_counted() {
     );
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["covariates"]["excluded"], 25);
+    // They keep the model without covariates' predictions; the others are at their own.
+    assert_eq!(r["per_customer"]["without_covariates"], 25);
+    assert_eq!(r["per_customer"]["customers"], 11_975);
     assert!(r["warnings"].as_array().unwrap().iter().any(|w| w
         .as_str()
         .unwrap()

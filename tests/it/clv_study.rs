@@ -109,6 +109,32 @@ fn simulated_purchase_log_recovers_the_true_parameters() {
         .find(|s| s.segment == "unprofitable")
         .unwrap();
     assert!(unprofitable.clv < 0.0 && clv.totals.clv > 0.0);
+    // The table's predictions and CLV are the covariate model's, at each household's own
+    // satisfaction; the totals are the table's. A satisfaction point adds value where the
+    // margin is positive and deepens the loss where it is negative.
+    let pc = clv
+        .per_customer
+        .as_ref()
+        .expect("CLV from the covariate model");
+    assert_eq!((pc.customers, pc.without_covariates), (20_000, 0));
+    let v = |c: &str| profitchain::data::load::f64_values(df, c).unwrap();
+    let (value, gain, segment) = (
+        v("clv"),
+        v("clv_gain_satisfaction"),
+        df.column("segment").unwrap().str().unwrap().clone(),
+    );
+    let total: f64 = value.iter().sum();
+    assert!((total - clv.totals.clv).abs() < 1e-6 * total.abs());
+    assert!((pc.total_without_covariates - total).abs() > 1e-3 * total.abs());
+    for (seg, sign) in [("profitable", 1.0), ("unprofitable", -1.0)] {
+        let g: Vec<f64> = (0..df.height())
+            .filter(|&i| segment.get(i) == Some(seg))
+            .map(|i| gain[i])
+            .collect();
+        let mean = g.iter().sum::<f64>() / g.len() as f64;
+        assert!(sign * mean > 0.0, "{seg}: mean gain {mean}");
+    }
+    assert!((pc.gains[0].total - gain.iter().sum::<f64>()).abs() < 1e-6);
     // The log's rows are accounted for in the diagnostics.
     let input = built
         .table
@@ -146,6 +172,15 @@ fn chain_with_clv_as_the_outcome_says_so() {
         .as_str()
         .unwrap()
         .starts_with("Outcome: clv"));
+    // The study's CLV comes from the purchase model with satisfaction as a covariate.
+    assert_eq!(
+        v["options"]["outcome_model"],
+        "BG/NBD with covariates (satisfaction)"
+    );
+    assert!(v["summary"][1]
+        .as_str()
+        .unwrap()
+        .contains("BG/NBD with covariates (satisfaction), so the covariates' effects"));
     // The Y equation is fitted on CLV: its R² differs from the profit run's.
     let r2 = |v: &Value| {
         v["segments"][0]["regressions"]

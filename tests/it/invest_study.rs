@@ -75,12 +75,17 @@ fn retention_per_customer_from_the_purchase_model() {
         .success();
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    let p: Vec<f64> = summary["clv"]["purchase"]["params"]
+    // The table's predictions come from the covariate model (satisfaction): each
+    // customer's αᵢ = α₀·exp(−γ₁·(satisfaction − mean)).
+    let m = &summary["clv"]["covariates"];
+    let q: Vec<f64> = m["fit"]["params"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
+    assert_eq!(m["fit"]["names"][4], "purchase rate: satisfaction");
+    let mean = m["covariates"][0]["mean"].as_f64().unwrap();
     let built = out.join("customers.csv");
     let c = columns(
         &std::fs::read_to_string(&built).unwrap(),
@@ -94,7 +99,10 @@ fn retention_per_customer_from_the_purchase_model() {
             "segment",
         ],
     );
-    let weight = |i: usize| c[4][i] / ((p[0] + c[2][i]) / (p[1] + c[3][i]) * week_year);
+    let weight = |i: usize| {
+        let alpha = q[1] * (-q[4] * (c[0][i] - mean)).exp();
+        c[4][i] / ((q[0] + c[2][i]) / (alpha + c[3][i]) * week_year)
+    };
     for (rule, pick) in [
         (
             "share_of_wallet > 0.1 and share_of_wallet < 0.9 and satisfaction <= 9",
@@ -129,7 +137,10 @@ fn retention_per_customer_from_the_purchase_model() {
             assert!((got - want).abs() < 1e-9, "{rule} {}: {got} vs {want}", o["segment"]);
             assert!(want > 0.05 && want < 0.95, "{want}");
         }
-        assert_eq!(inv["retention_model"], "BG/NBD");
+        assert_eq!(
+            inv["retention_model"],
+            "BG/NBD with covariates (satisfaction)"
+        );
         assert_eq!(inv["options"]["retention"], "clv");
     }
     // A study without a purchase log cannot: exit 2 and the fix.

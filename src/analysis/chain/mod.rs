@@ -64,6 +64,10 @@ pub struct ChainOptions {
     /// from the study's transaction log, in the profit column's place).
     #[serde(default = "profit_outcome")]
     pub outcome: String,
+    /// With `outcome = clv`: the purchase model that made each customer's CLV, e.g.
+    /// `BG/NBD with covariates (satisfaction)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome_model: Option<String>,
     /// The unit of money amounts (revenue, profit, CLV), e.g. `USD k`: said with every
     /// amount in the summary, the text header and the charts' axes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +111,7 @@ impl Default for ChainOptions {
             quadratic: false,
             spearman: false,
             outcome: profit_outcome(),
+            outcome_model: None,
             resampling: Default::default(),
             id: None,
             units: None,
@@ -227,6 +232,9 @@ fn assemble(
                 opts.outcome
             ),
         );
+        if let Some(m) = &opts.outcome_model {
+            summary.insert(1, outcome_model_line(m));
+        }
     }
     Ok(ChainResult {
         study: diagnostics.study.clone(),
@@ -236,6 +244,15 @@ fn assemble(
         comparisons,
         summary,
     })
+}
+
+/// Which model made the CLV the chain explains; with covariates, what that means.
+fn outcome_model_line(model: &str) -> String {
+    if model.contains(" with covariates") {
+        format!("Each customer's CLV comes from the {model}, so the covariates' effects on purchasing and dropout are part of the outcome by construction.")
+    } else {
+        format!("Each customer's CLV comes from the {model}.")
+    }
 }
 
 /// `supported` / `reversed` / `not supported` from significance and sign.

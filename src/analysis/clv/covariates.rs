@@ -198,6 +198,7 @@ fn fit_on(
         effects: out,
         excluded: prep.excluded,
         customers: prep.customers,
+        structure: ctx.effects,
     })
 }
 

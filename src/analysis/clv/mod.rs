@@ -16,6 +16,7 @@ use crate::data::transactions::{self, Rfm, TimeUnit, TxDiagnostics};
 use crate::error::{Error, Result};
 use crate::stats::btyd::{self, GammaGamma, MleFit, PurchaseModel};
 
+pub mod at_covariates;
 pub mod covariates;
 mod holdout;
 mod predict;
@@ -116,6 +117,10 @@ pub struct ClvResult {
     /// effects; the spend model is all customers').
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covariates_by_segment: Vec<SegmentCovariates>,
+    /// Set when the per-customer predictions and CLV come from the covariate model
+    /// ([`at_covariates`]); None: from the model without covariates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_customer: Option<at_covariates::CustomerPredictions>,
 }
 
 /// Fit the models on `rfm` and predict per customer; returns the result and the customer
@@ -258,9 +263,60 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             p_alive_note: fitted.p_alive_note,
             covariates: None,
             covariates_by_segment: Vec::new(),
+            per_customer: None,
         },
         customers,
     ))
+}
+
+/// `clv --covariates`: each customer's predictions and CLV at their own covariates (see
+/// [`at_covariates`]), the covariates taken from `joined` ([`join_covariates`]'s table) by
+/// id; the totals follow.
+pub fn predict_at_covariates(
+    r: &mut ClvResult,
+    customers: &mut DataFrame,
+    joined: &DataFrame,
+) -> Result<()> {
+    let Some(m) = &r.covariates else {
+        return Ok(());
+    };
+    let names: Vec<String> = m.covariates.iter().map(|c| c.name.clone()).collect();
+    let right: Vec<Expr> = std::iter::once(col("id").alias("__id"))
+        .chain(
+            names
+                .iter()
+                .map(|c| col(c.as_str()).cast(DataType::Float64)),
+        )
+        .collect();
+    let mut with = customers
+        .clone()
+        .lazy()
+        .with_column(col("id").cast(DataType::String).alias("__key"))
+        .join(
+            joined.clone().lazy().select(right),
+            [col("__key")],
+            [col("__id")],
+            JoinArgs {
+                maintain_order: MaintainOrderJoin::Left,
+                ..JoinArgs::new(JoinType::Left)
+            },
+        )
+        .collect()?;
+    let margin = lit(r.options.margin);
+    at_covariates::apply(r, &mut with, ["x", "t_x", "T"], "id", margin)?;
+    let mut drop = names;
+    drop.push("__key".into());
+    let keep: Vec<Expr> = with
+        .get_column_names()
+        .iter()
+        .filter(|c| !drop.iter().any(|d| d.as_str() == c.as_str()))
+        .map(|c| col(c.as_str()))
+        .collect();
+    *customers = with.lazy().select(keep).collect()?;
+    if let Some(t) = all_totals(customers)? {
+        r.totals = t;
+    }
+    Ok(())
 }
 
 /// One row per customer of `rfm` (id, x, t_x, T) with the covariates of `table` (by its
@@ -298,7 +354,7 @@ impl ClvResult {
     pub fn note_covariates(&mut self, m: crate::analysis::covariates::CovariateModel) {
         if m.excluded > 0 {
             self.warnings.push(format!(
-                "{} customer{} without a value of every covariate ({}): left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; the per-customer predictions use everyone)",
+                "{} customer{} without a value of every covariate ({}): left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; their per-customer predictions are the model without covariates')",
                 m.excluded,
                 if m.excluded == 1 { "" } else { "s" },
                 m.covariates.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
@@ -481,6 +537,18 @@ fn totals_of(segment: &str, rows: &[(f64, f64, f64, f64)], all_clv: f64) -> ClvT
         mean_p_alive: rows.iter().map(|r| r.0).sum::<f64>() / n as f64,
         share_of_clv: clv / all_clv,
     }
+}
+
+/// Totals over all customers of a customer table carrying `p_alive`,
+/// `expected_transactions` and `clv`, over the customers with a CLV.
+pub fn all_totals(customers: &DataFrame) -> Result<Option<ClvTotals>> {
+    let mut df = customers.clone();
+    df.with_column(Column::new_scalar(
+        "__all".into(),
+        Scalar::new(DataType::String, "all".into()),
+        df.height(),
+    ))?;
+    Ok(segment_totals(&df, "__all", &["all".to_string()])?.pop())
 }
 
 /// Totals per segment of a customer table carrying `p_alive`, `expected_transactions`,

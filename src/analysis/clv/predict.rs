@@ -110,6 +110,37 @@ pub(super) fn predict(
         .collect()
 }
 
+/// One customer's predictions at their own parameters `p` (as [`predict`] makes them for a
+/// tuple: the factored expectation, and the Pareto/NBD's exact discounted sum).
+pub(super) fn predict_one(
+    model: PurchaseModel,
+    p: &[f64],
+    (x, t_x, t): (f64, f64, f64),
+    frame: &Frame,
+) -> TuplePrediction {
+    let a = model.p_alive(p, x, t_x, t);
+    if !factors(model) {
+        let (expected, discounted, holdout) = frame.path(&|s| model.expected(p, x, t_x, t, s));
+        return TuplePrediction {
+            p_alive: a,
+            expected,
+            discounted,
+            holdout,
+        };
+    }
+    let (h, mut disc, hold) = frame.path(&|s| model.numerator(p, x, t, s).unwrap_or(f64::NAN));
+    if model == PurchaseModel::ParetoNbd {
+        let delta = (1.0 + frame.discount).ln() / frame.per_year;
+        disc = btyd::pnbd_discounted_numerator(p, x, t, delta, frame.horizon);
+    }
+    TuplePrediction {
+        p_alive: a,
+        expected: h * a,
+        discounted: disc * a,
+        holdout: hold.iter().map(|v| v * a).collect(),
+    }
+}
+
 /// Expected transactions in the next `t` periods for every tuple, in tuple order.
 pub(super) fn expected_at(model: PurchaseModel, p: &[f64], d: &RfmTuples, t: f64) -> Vec<f64> {
     if !factors(model) {

@@ -8,6 +8,8 @@
 //! dropout afterwards, from the customer's frequency, recency and age), so a lapsed
 //! customer's gain counts little and a loyal one's nearly in full (Fader, Hardie & Lee
 //! 2005, "RFM and CLV", *J. Marketing Research* 42(4): the same expectations make the CLV).
+//! Where the study's CLV comes from the purchase model with covariates, each customer's
+//! weights are at their own parameters ([`crate::analysis::clv::at_covariates`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -61,16 +63,33 @@ pub fn activity(df: &DataFrame, clv: &ClvResult, years: u32, groups: &[usize]) -
         load::f64_values(df, name)
     };
     let (x, t_x, t) = (col("frequency")?, col("recency")?, col("age")?);
+    // With the covariate model behind the customer table's predictions, each customer's own
+    // parameters (the pooled ones where a covariate is missing, as in the table).
+    let at_covariates = match (&clv.covariates, &clv.per_customer) {
+        (Some(m), Some(_)) => Some((
+            m,
+            m.covariates
+                .iter()
+                .map(|c| col(&c.name))
+                .collect::<Result<Vec<_>>>()?,
+        )),
+        _ => None,
+    };
     let h = years as usize;
     let mut weights = vec![f64::NAN; df.height() * h];
     let mut missing = 0;
     for i in 0..df.height() {
         let row = &mut weights[i * h..(i + 1) * h];
         let tuple = [x[i], t_x[i], t[i]];
+        let own = at_covariates.as_ref().and_then(|(m, z)| {
+            let zi: Vec<f64> = z.iter().map(|c| c[i]).collect();
+            m.params_at(&zi, None)
+        });
+        let params = own.as_ref().map_or(&clv.purchase.params[..], |q| &q[..]);
         match tuple.iter().all(|v| v.is_finite()) {
             true => {
                 let w = model
-                    .yearly_activity(&clv.purchase.params, tuple, years, per_year)
+                    .yearly_activity(params, tuple, years, per_year)
                     .ok_or_else(|| {
                         Error::Usage(format!(
                             "retention = \"clv\" needs a purchase model with a rate per year (bgnbd, mbgnbd or pnbd); the study's [clv] fits {}",
@@ -88,7 +107,10 @@ pub fn activity(df: &DataFrame, clv: &ClvResult, years: u32, groups: &[usize]) -
     Ok(Activity {
         years: h,
         weights,
-        model: clv.model_label.clone(),
+        model: clv
+            .per_customer
+            .as_ref()
+            .map_or_else(|| clv.model_label.clone(), |p| p.model.clone()),
         missing,
     })
 }

@@ -42,7 +42,7 @@ pub fn fit(
         },
     ];
     let sbg = Sbg(&life);
-    let model = WithCovariates::new(&sbg, &prep.z, covariates, effects);
+    let model = WithCovariates::new(&sbg, &prep.z, covariates, effects.clone());
     let k = covariates.len();
     let mut start = base.params.clone();
     start.extend(vec![0.0; 2 * k]);
@@ -108,6 +108,7 @@ pub fn fit(
         effects: out,
         excluded: prep.excluded,
         customers: prep.customers,
+        structure: effects,
     })
 }
 

@@ -28,8 +28,8 @@ const PATTERNS: &[(&str, &str)] = &[
     ("fewer than {} valid respondents (min_respondents)", "有效受访者少于 {0} 人（min_respondents）"),
     // Covariates in the lifetime models and contractual retention.
     (
-        "{} customers without a value of every covariate ({}): left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; the per-customer predictions use everyone)",
-        "{0} 位客户缺少某个协变量（{1}）的取值：未纳入协变量模型（为进行似然比检验，不含协变量的模型已在同样的 {2} 位客户上重新拟合；逐客户预测使用全部客户）",
+        "{} customers without a value of every covariate ({}): left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; their per-customer predictions are the model without covariates')",
+        "{0} 位客户缺少某个协变量（{1}）的取值：未纳入协变量模型（为进行似然比检验，不含协变量的模型已在同样的 {2} 位客户上重新拟合；这些客户的逐客户预测沿用不含协变量的模型）",
     ),
     (
         "{} customers without a value of {}: left out of the covariate model (the model without covariates was refitted on the same {} customers for the likelihood-ratio test; the fits per group use everyone)",

@@ -39,7 +39,7 @@ pub trait Rows: Sync {
 
 /// One vector of covariate effects: acts on `params` (index, sign) through the covariates
 /// `columns` (indices into the covariate matrix).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Effect {
     /// What it acts on, in words (e.g. `purchase rate`).
     pub label: String,
