@@ -74,9 +74,9 @@ pub struct CovariateModel {
 impl CovariateModel {
     /// The base parameters of a customer whose covariates are `z` (in the order and units
     /// of `covariates`): θₖ = θ₀ₖ·exp(sₖ·Σⱼ γⱼ·(zⱼ − z̄ⱼ)), γ per unit, z̄ the centring means
-    /// (see [`crate::stats::btyd::covariates`]). `one_up` adds a unit to that covariate.
-    /// None when a value is missing or not finite.
-    pub fn params_at(&self, z: &[f64], one_up: Option<usize>) -> Option<[f64; 4]> {
+    /// (see [`crate::stats::btyd::covariates`]). None when a value is missing or not
+    /// finite.
+    pub fn params_at(&self, z: &[f64]) -> Option<[f64; 4]> {
         if z.len() != self.covariates.len() || z.iter().any(|v| !v.is_finite()) {
             return None;
         }
@@ -94,10 +94,7 @@ impl CovariateModel {
                 .columns
                 .iter()
                 .enumerate()
-                .map(|(k, &c)| {
-                    let up = if one_up == Some(c) { 1.0 } else { 0.0 };
-                    p[at + k] * (z[c] - self.covariates[c].mean + up)
-                })
+                .map(|(k, &c)| p[at + k] * (z[c] - self.covariates[c].mean))
                 .sum();
             for &(m, s) in &e.params {
                 eta[m] += s * lin;

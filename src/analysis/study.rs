@@ -176,18 +176,12 @@ pub fn build(study: &Study) -> Result<Built> {
             .map_err(|e| Error::study("[clv] covariates", e.to_string()))?;
         result.note_covariates(m);
         // Each customer's predictions and CLV at their own covariates.
-        let margin = if c.margin_from_profit {
-            profit_margin()
-        } else {
-            lit(c.margin)
-        };
         let id = table.id.clone();
         clv::at_covariates::apply(
             &mut result,
             &mut table.df,
             ["frequency", "recency", "age"],
             &id,
-            margin,
         )?;
         // Each segment's own covariate model, where a rule makes segments.
         if table.segments.len() > 1 {

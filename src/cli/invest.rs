@@ -158,8 +158,10 @@ pub fn compute(args: InvestArgs, lang: Option<&str>) -> Result<super::Outcome> {
     };
     let built = crate::analysis::study::build(&study)?;
     let activity = activity(&opts, &built)?;
-    let table = built.table;
-    let mut result = invest::run(&table, &chain, &opts, activity.as_ref())?;
+    let mut result = invest::run(&built.table, &chain, &opts, activity.as_ref())?;
+    if let Some(c) = &built.clv {
+        invest::lifetime::add_route(&mut result, &built.table, c, &opts)?;
+    }
     result.statements = render::statements(&result, crate::report::i18n::Lang::En);
     let rendered = match format.as_str() {
         "json" => Rendered::Text(super::to_json(&result)? + "\n"),
@@ -252,6 +254,9 @@ pub fn for_report(
     };
     let activity = activity(&opts, built)?;
     let mut result = invest::run(&built.table, chain, &opts, activity.as_ref())?;
+    if let Some(c) = &built.clv {
+        invest::lifetime::add_route(&mut result, &built.table, c, &opts)?;
+    }
     result.statements = render::statements(&result, crate::report::i18n::Lang::En);
     Ok(Some(result))
 }

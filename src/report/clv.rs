@@ -257,17 +257,25 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
     s
 }
 
+/// A model's name as the analysis gives it (`BG/NBD with covariates (satisfaction)`) in
+/// `lang`.
+pub fn model_words(model: &str, lang: Lang) -> String {
+    match model.split_once(" with covariates (") {
+        Some((m, names)) => lang.f(
+            "clv_cov_model",
+            &[("model", &m), ("names", &names.trim_end_matches(')'))],
+        ),
+        None => model.to_string(),
+    }
+}
+
 /// Which model made the per-customer predictions and CLV, and (with the covariate model)
 /// what a unit of each covariate adds to the customers' CLV.
 pub fn covariates_note(r: &ClvResult, lang: Lang) -> Vec<String> {
     let Some(p) = &r.per_customer else {
         return vec![lang.t("clv_cov_note").to_string()];
     };
-    let names: Vec<&str> = p.gains.iter().map(|g| g.covariate.as_str()).collect();
-    let model = lang.f(
-        "clv_cov_model",
-        &[("model", &r.model_label), ("names", &names.join(", "))],
-    );
+    let model = model_words(&p.model, lang);
     let mut out = vec![lang.f(
         "clv_cov_used",
         &[

@@ -259,6 +259,7 @@ pub(super) fn invest_context(
         });
         scenarios.push(json!({"heading": scenario_heading(sc, lang), "rows": rows,
             "payback": payback_line(sc, lang), "extrapolation": extrapolation,
+            "lifetime": super::invest::lifetime_line(sc, lang),
             "waterfall": waterfall, "waterfall_file": wf, "curve": curve, "curve_file": cf}));
     }
     let ranking: Vec<Value> = r

@@ -46,6 +46,47 @@ pub(super) fn setup_line(r: &InvestResult, lang: Lang) -> String {
     )
 }
 
+/// The scenario valued by the purchase model with covariates, in one line (None without
+/// that model).
+pub(super) fn lifetime_line(
+    sc: &crate::analysis::invest::ScenarioResult,
+    lang: Lang,
+) -> Option<String> {
+    let l = sc.lifetime.as_ref()?;
+    let signed = |v: f64| {
+        let a = amount(v, 3);
+        if v > 0.0 {
+            format!("+{a}")
+        } else {
+            a
+        }
+    };
+    let segs: Vec<String> = l
+        .segments
+        .iter()
+        .map(|g| format!("{} {}", lang.name(&g.segment), signed(g.clv_gain)))
+        .collect();
+    let unit = format!("{:?}", l.unit).to_lowercase();
+    let mut line = lang.f(
+        "inv_lifetime",
+        &[
+            ("model", &super::clv::model_words(&l.model, lang)),
+            ("h", &super::theme::tick(l.horizon)),
+            ("unit", &lang.t(&format!("unit_{unit}"))),
+            ("total", &signed(l.total.clv_gain)),
+            ("per", &signed(l.total.per_customer)),
+            ("segs", &segs.join(lang.t("list_sep"))),
+        ],
+    );
+    if l.total.not_valued > 0 {
+        line.push_str(&lang.f(
+            "inv_lifetime_missing",
+            &[("k", &super::format::thousands(l.total.not_valued as f64, 0))],
+        ));
+    }
+    Some(line)
+}
+
 /// A scenario's payback period and break-even gain in one line.
 pub(super) fn payback_line(sc: &crate::analysis::invest::ScenarioResult, lang: Lang) -> String {
     let payback = if sc.payback_years.estimate.is_nan() {
@@ -278,6 +319,9 @@ pub fn text_in(r: &InvestResult, lang: Lang) -> String {
             let _ = writeln!(s, "{}", row(&name, o));
         }
         let _ = writeln!(s, "  {}", payback_line(sc, lang));
+        if let Some(line) = lifetime_line(sc, lang) {
+            let _ = writeln!(s, "  {line}");
+        }
         if sc.total.beyond_observed > 0 {
             let _ = writeln!(
                 s,

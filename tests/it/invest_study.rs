@@ -97,6 +97,7 @@ fn retention_per_customer_from_the_purchase_model() {
             "expected_transactions",
             "tenure_years",
             "segment",
+            "clv_gain_satisfaction",
         ],
     );
     let weight = |i: usize| {
@@ -137,6 +138,21 @@ fn retention_per_customer_from_the_purchase_model() {
             assert!((got - want).abs() < 1e-9, "{rule} {}: {got} vs {want}", o["segment"]);
             assert!(want > 0.05 && want < 0.95, "{want}");
         }
+        // The purchase model's route: a whole point for everyone reached (satisfaction ≤ 9),
+        // so each reached customer's ΔCLV is the table's gain of a point.
+        let life = &inv["scenarios"][0]["lifetime"];
+        assert_eq!(life["model"], "BG/NBD with covariates (satisfaction)");
+        assert_eq!(life["total"]["valued"].as_u64().unwrap() as usize, reached.len());
+        let want: f64 = reached.iter().map(|&i| c[7][i]).sum();
+        let got = life["total"]["clv_gain"].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-6 * want.abs().max(1.0), "{got} vs {want}");
+        let by_segment: f64 = life["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["clv_gain"].as_f64().unwrap())
+            .sum();
+        assert!((by_segment - got).abs() < 1e-6 * got.abs().max(1.0));
         assert_eq!(
             inv["retention_model"],
             "BG/NBD with covariates (satisfaction)"

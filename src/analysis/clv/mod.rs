@@ -302,8 +302,7 @@ pub fn predict_at_covariates(
             },
         )
         .collect()?;
-    let margin = lit(r.options.margin);
-    at_covariates::apply(r, &mut with, ["x", "t_x", "T"], "id", margin)?;
+    at_covariates::apply(r, &mut with, ["x", "t_x", "T"], "id")?;
     let mut drop = names;
     drop.push("__key".into());
     let keep: Vec<Expr> = with

@@ -343,5 +343,6 @@ pub(super) fn evaluate(
         break_even_estimate_only: skip,
         curve,
         resamples: usable.len(),
+        lifetime: None,
     })
 }

@@ -14,6 +14,7 @@
 pub mod economics;
 pub mod effects;
 mod evaluate;
+pub mod lifetime;
 pub mod model;
 pub mod retention;
 pub mod scenario;
@@ -157,6 +158,10 @@ pub struct ScenarioResult {
     pub curve: Vec<CurvePoint>,
     /// Resamples used (fitted in every segment).
     pub resamples: usize,
+    /// The same change valued by the purchase model with satisfaction as a covariate (see
+    /// [`lifetime`]), when the study fits it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifetime: Option<lifetime::LifetimeRoute>,
 }
 
 /// A row of the ranking: a scenario in a segment.

@@ -83,7 +83,7 @@ pub fn activity(df: &DataFrame, clv: &ClvResult, years: u32, groups: &[usize]) -
         let tuple = [x[i], t_x[i], t[i]];
         let own = at_covariates.as_ref().and_then(|(m, z)| {
             let zi: Vec<f64> = z.iter().map(|c| c[i]).collect();
-            m.params_at(&zi, None)
+            m.params_at(&zi)
         });
         let params = own.as_ref().map_or(&clv.purchase.params[..], |q| &q[..]);
         match tuple.iter().all(|v| v.is_finite()) {
