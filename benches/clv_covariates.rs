@@ -40,6 +40,7 @@ fn bench(c: &mut Criterion) {
         &CovariateTruth {
             z,
             gamma: [0.15, -0.2, 0.1],
+            spend: 0.0,
         },
         7,
     )

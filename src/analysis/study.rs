@@ -100,6 +100,7 @@ pub fn build(study: &Study) -> Result<Built> {
             col("T").alias("age"),
             col("p_alive"),
             col("expected_transactions"),
+            col("mean_spend"),
             col("expected_spend"),
             col("clv"),
         ])
@@ -159,9 +160,9 @@ pub fn build(study: &Study) -> Result<Built> {
         equal: c.covariates_equal.clone(),
         seed: 1,
     };
-    if !spec.is_empty() {
-        // The customers in the table with a purchase history, by the names the fit uses.
-        let customers = table
+    // The customers in the table with a purchase history, by the names the fits use.
+    let customers = || -> Result<DataFrame> {
+        Ok(table
             .df
             .clone()
             .lazy()
@@ -171,18 +172,24 @@ pub fn build(study: &Study) -> Result<Built> {
                 col("recency").alias("t_x"),
                 col("age").alias("T"),
             ])
-            .collect()?;
+            .collect()?)
+    };
+    if !c.covariates_spend.is_empty() {
+        let m = clv::spend_covariates::fit(
+            &result,
+            &customers()?,
+            "[clv] covariates_spend",
+            &c.covariates_spend,
+            1,
+        )
+        .map_err(|e| Error::study("[clv] covariates_spend", e.to_string()))?;
+        result.note_spend_covariates(m);
+    }
+    if !spec.is_empty() {
+        let customers = customers()?;
         let m = clv::covariates::fit(&result, &customers, "[clv] covariates", &spec)
             .map_err(|e| Error::study("[clv] covariates", e.to_string()))?;
         result.note_covariates(m);
-        // Each customer's predictions and CLV at their own covariates.
-        let id = table.id.clone();
-        clv::at_covariates::apply(
-            &mut result,
-            &mut table.df,
-            ["frequency", "recency", "age"],
-            &id,
-        )?;
         // Each segment's own covariate model, where a rule makes segments.
         if table.segments.len() > 1 {
             for seg in &table.segments {
@@ -215,6 +222,15 @@ pub fn build(study: &Study) -> Result<Built> {
             }
         }
     }
+    // Each customer's predictions and CLV at their own covariates.
+    let id = table.id.clone();
+    clv::at_covariates::apply(
+        &mut result,
+        &mut table.df,
+        ["frequency", "recency", "age"],
+        "mean_spend",
+        &id,
+    )?;
     // Totals over the customers in the table, and per segment.
     if let Some(t) = clv::all_totals(&table.df)? {
         result.totals = t;

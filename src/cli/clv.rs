@@ -134,6 +134,14 @@ pub struct ClvArgs {
         requires = "covariates"
     )]
     pub covariate_equal: Vec<String>,
+    /// Covariate on the Gamma-Gamma's spend scale (mean spend per transaction).
+    #[arg(
+        long,
+        value_name = "COL",
+        value_delimiter = ',',
+        requires = "covariates"
+    )]
+    pub covariate_spend: Vec<String>,
     /// Seed of the parameter draws behind the covariate effects' intervals.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -197,7 +205,8 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
         equal: args.covariate_equal.clone(),
         seed: args.seed,
     };
-    match (&args.covariates, spec.is_empty()) {
+    let spend_names = args.covariate_spend.clone();
+    match (&args.covariates, spec.is_empty() && spend_names.is_empty()) {
         (Some(path), false) => {
             let cov_id = args.covariate_id.clone().unwrap_or_else(|| spec_id.clone());
             let ctx = crate::data::audit::TableAudit {
@@ -207,15 +216,30 @@ pub fn compute(args: ClvArgs, lang: Option<&str>) -> Result<super::Outcome> {
                 unique_id: Some("the covariate table needs one row per customer: aggregate it first (e.g. profitchain build) or name the right id column with --covariate-id".into()),
                 ..Default::default()
             };
-            let a = crate::data::audit::read(path, &args.file.options()?, ctx, &spec.all())?;
-            let joined = clv::join_covariates(&rfm, &a.table.df, &cov_id, &spec.all())?;
-            let m = clv::covariates::fit(&result, &joined, &path.display().to_string(), &spec)?;
-            result.note_covariates(m);
+            let mut all = spec.all();
+            all.extend(spend_names.iter().filter(|c| !spec.all().contains(c)).cloned());
+            let a = crate::data::audit::read(path, &args.file.options()?, ctx, &all)?;
+            let joined = clv::join_covariates(&rfm, &a.table.df, &cov_id, &all)?;
+            let file = path.display().to_string();
+            if !spend_names.is_empty() {
+                let m = clv::spend_covariates::fit(
+                    &result,
+                    &joined,
+                    &file,
+                    &spend_names,
+                    args.seed,
+                )?;
+                result.note_spend_covariates(m);
+            }
+            if !spec.is_empty() {
+                let m = clv::covariates::fit(&result, &joined, &file, &spec)?;
+                result.note_covariates(m);
+            }
             clv::predict_at_covariates(&mut result, &mut customers, &joined)?;
         }
         (Some(_), true) => {
             return Err(crate::Error::Usage(
-                "--covariates FILE: name the covariates to use with --covariate COL (or --covariate-purchase / --covariate-dropout / --covariate-equal)".into(),
+                "--covariates FILE: name the covariates to use with --covariate COL (or --covariate-purchase / --covariate-dropout / --covariate-equal / --covariate-spend)".into(),
             ))
         }
         _ => {}

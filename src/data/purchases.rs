@@ -46,6 +46,9 @@ pub struct CovariateTruth {
     /// zᵢ per customer, in `ids` order (centred or not: the effects act on it as it is).
     pub z: Vec<f64>,
     pub gamma: [f64; 3],
+    /// Effect on spend: the Gamma-Gamma's γᵢ = γ·exp(spend·zᵢ), so the mean spend per
+    /// transaction scales by exp(spend·zᵢ) (0: none; the random stream is the same).
+    pub spend: f64,
 }
 
 /// As [`simulate_log`] (or, with `lifetime`, [`simulate_pareto_log`]) with each customer's
@@ -95,6 +98,10 @@ fn simulate(
             let z = c.z.get(i).copied().unwrap_or(0.0);
             (z, c.gamma)
         });
+        // ν ~ Gamma(q, rate γᵢ): the same draw scaled, so a zero effect changes nothing.
+        let spend_scale = covariate.map_or(1.0, |c| {
+            (c.spend * c.z.get(i).copied().unwrap_or(0.0)).exp()
+        });
         let (lambda, p, beta_scale) = match scaled {
             Some((z, g)) => {
                 let lambda = Gamma::new(r, 1.0 / (alpha * (-g[0] * z).exp()))
@@ -107,7 +114,7 @@ fn simulate(
             }
             None => (lambda_d.sample(&mut rng), p_d.sample(&mut rng), 1.0),
         };
-        let nu = nu_d.sample(&mut rng);
+        let nu = nu_d.sample(&mut rng) / spend_scale;
         let spend_d = Gamma::new(ps, 1.0 / nu).map_err(dist_err)?;
         let wait = Exp::new(lambda).map_err(dist_err)?;
         // Pareto/NBD: the moment the customer dies (drawn after the BG/NBD draws, so a

@@ -544,6 +544,7 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
     let covariate = super::purchases::CovariateTruth {
         z: household_sat.iter().map(|s| s - sat_mean).collect(),
         gamma: SAT_ON_PURCHASES,
+        spend: 0.0,
     };
     let transactions = super::purchases::simulate_log_with(
         &ids,

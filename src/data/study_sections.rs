@@ -55,6 +55,9 @@ pub struct ClvSpec {
     /// Pareto/NBD: covariates with one effect on purchase and dropout rates alike.
     #[serde(default)]
     pub covariates_equal: Vec<String>,
+    /// Covariates on the Gamma-Gamma's spend scale (mean spend per transaction).
+    #[serde(default)]
+    pub covariates_spend: Vec<String>,
 }
 
 /// Contractual retention from a subscription table (`[retention]`): the sBG for all

@@ -250,6 +250,11 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
                 lang,
             );
         }
+    }
+    if let Some(m) = &r.spend_covariates {
+        super::covariates::text(&mut s, m, &spend_covariates_title(m, lang), lang);
+    }
+    if r.covariates.is_some() || r.spend_covariates.is_some() {
         for line in covariates_note(r, lang) {
             let _ = writeln!(s, "  {line}");
         }
@@ -257,16 +262,34 @@ pub fn text_in(r: &ClvResult, lang: Lang) -> String {
     s
 }
 
+/// The heading of the spend model's covariate block.
+pub fn spend_covariates_title(
+    m: &crate::analysis::covariates::CovariateModel,
+    lang: Lang,
+) -> String {
+    lang.f(
+        "clv_cov_spend_title",
+        &[("n", &thousands(m.customers as f64, 0))],
+    )
+}
+
 /// A model's name as the analysis gives it (`BG/NBD with covariates (satisfaction)`) in
 /// `lang`.
 pub fn model_words(model: &str, lang: Lang) -> String {
-    match model.split_once(" with covariates (") {
-        Some((m, names)) => lang.f(
-            "clv_cov_model",
-            &[("model", &m), ("names", &names.trim_end_matches(')'))],
-        ),
-        None => model.to_string(),
-    }
+    model
+        .split("; ")
+        .map(|part| match part.split_once(" with covariates (") {
+            Some((m, names)) => lang.f(
+                "clv_cov_model",
+                &[("model", &m), ("names", &names.trim_end_matches(')'))],
+            ),
+            None => part.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(match lang {
+            Lang::En => "; ",
+            Lang::Zh => "；",
+        })
 }
 
 /// Which model made the per-customer predictions and CLV, and (with the covariate model)

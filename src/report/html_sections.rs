@@ -188,6 +188,11 @@ pub(super) fn clv_context(
             "total": lang.f("holdout_total", &[("e", &thousands(h.expected_total, 0)), ("a", &thousands(h.actual_total, 0)), ("mae", &fixed(h.mae, 3)), ("rmse", &fixed(h.rmse, 3))]),
         });
     }
+    // Which model made the per-customer predictions, after the last covariate block.
+    let note = super::clv::covariates_note(r, lang).join(match lang {
+        super::i18n::Lang::En => " ",
+        super::i18n::Lang::Zh => "",
+    });
     let svg = clv_charts::p_alive_svg(r, lang)?;
     charts_out.push(("clv_p_alive.svg".into(), svg.clone()));
     charts.push(json!({"file": "clv_p_alive.svg", "svg": svg}));
@@ -199,10 +204,14 @@ pub(super) fn clv_context(
         "p_alive_note": r.p_alive_note.as_ref().map(|n| lang.message(n)),
         "covariates": r.covariates.as_ref().map(|m| {
             let mut c = super::html_lifetime::covariates_context(m, super::clv::covariates_title(r, m, lang), lang);
-            c["note"] = json!(super::clv::covariates_note(r, lang).join(match lang {
-                super::i18n::Lang::En => " ",
-                super::i18n::Lang::Zh => "",
-            }));
+            if r.spend_covariates.is_none() {
+                c["note"] = json!(note);
+            }
+            c
+        }),
+        "covariates_spend": r.spend_covariates.as_ref().map(|m| {
+            let mut c = super::html_lifetime::covariates_context(m, super::clv::spend_covariates_title(m, lang), lang);
+            c["note"] = json!(note);
             c
         }),
         "covariates_segments": r.covariates_by_segment.iter().map(|g| {

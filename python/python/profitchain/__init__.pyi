@@ -267,6 +267,7 @@ def clv(
     covariate_purchase: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     covariate_dropout: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     covariate_equal: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    covariate_spend: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
     seed: Optional[Union[Value, Sequence[Value]]] = None,
     export: Optional[Union[Value, Sequence[Value]]] = None,
     force: Optional[bool] = None,

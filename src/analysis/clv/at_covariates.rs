@@ -7,9 +7,10 @@
 //! parameters (Fader & Hardie 2007, "Incorporating time-invariant covariates into the
 //! Pareto/NBD and BG/NBD models", note 019: the individual-level likelihood and, so, every
 //! conditional expectation are the no-covariate expressions at θᵢ), which is how CLVTools
-//! predicts with covariates. The spend per transaction stays the Gamma-Gamma's conditional
-//! mean (no covariates on spend), and CLV = discounted expected transactions × expected
-//! spend × margin, as without covariates. The gain of a covariate unit is CLVᵢ(zᵢ + eⱼ) −
+//! predicts with covariates. The spend per transaction is the Gamma-Gamma's conditional
+//! mean, at the customer's own γᵢ when covariates act on spend ([`super::spend_covariates`]),
+//! and CLV = discounted expected transactions × expected spend × margin, as without
+//! covariates. The gain of a covariate unit is CLVᵢ(zᵢ + eⱼ) −
 //! CLVᵢ(zᵢ): the change the model attributes to it, not an experiment's.
 
 use polars::prelude::*;
@@ -22,7 +23,7 @@ use crate::analysis::covariates::CovariateModel;
 use crate::data::build::cols;
 use crate::data::load::f64_values;
 use crate::error::{Error, Result};
-use crate::stats::btyd::PurchaseModel;
+use crate::stats::btyd::gamma_gamma_expected;
 
 /// Which model made the customer table's predictions, and what a unit of each covariate
 /// is worth to its customers.
@@ -55,8 +56,10 @@ pub struct CustomerGain {
 struct AtCovariates {
     p_alive: f64,
     expected: f64,
-    discounted: f64,
-    /// Discounted expected transactions gained by one unit more of each covariate.
+    spend: f64,
+    /// CLV.
+    value: f64,
+    /// CLV gained by one unit more of each covariate.
     gains: Vec<f64>,
 }
 
@@ -67,24 +70,62 @@ pub fn gain_column(covariate: &str) -> String {
 
 /// What prediction at covariates needs from a result and a customer table.
 struct Setup<'a> {
-    model: PurchaseModel,
-    m: &'a CovariateModel,
+    r: &'a ClvResult,
+    /// The purchase and spend models with covariates, each with the positions of its
+    /// covariates in `names`.
+    purchase: Option<(&'a CovariateModel, Vec<usize>)>,
+    spend: Option<(&'a CovariateModel, Vec<usize>)>,
     frame: Frame,
     /// x, t_x, T per row.
     history: [Vec<f64>; 3],
-    /// Per covariate, per row.
+    /// Mean repeat spend and expected spend (the pooled model's) per row.
+    mean_spend: Vec<f64>,
+    expected_spend: Vec<f64>,
+    margin: Vec<f64>,
+    /// Every covariate of either model, once.
+    names: Vec<String>,
+    /// Per covariate of `names`, per row.
     z: Vec<Vec<f64>>,
 }
 
 impl<'a> Setup<'a> {
-    fn new(r: &'a ClvResult, customers: &DataFrame, keys: [&str; 3]) -> Result<Option<Self>> {
-        let Some(m) = r.covariates.as_ref() else {
+    /// None when neither model has covariates. `keys`: x, t_x, T; `mean`: mean repeat spend.
+    fn new(
+        r: &'a ClvResult,
+        customers: &DataFrame,
+        keys: [&str; 3],
+        mean: &str,
+    ) -> Result<Option<Self>> {
+        if r.covariates.is_none() && r.spend_covariates.is_none() {
             return Ok(None);
+        }
+        let mut names: Vec<String> = Vec::new();
+        for m in [&r.covariates, &r.spend_covariates].into_iter().flatten() {
+            for c in &m.covariates {
+                if !names.contains(&c.name) {
+                    names.push(c.name.clone());
+                }
+            }
+        }
+        let with_index = |m: &'a Option<CovariateModel>| {
+            m.as_ref().map(|m| {
+                let idx = m
+                    .covariates
+                    .iter()
+                    .map(|c| names.iter().position(|n| *n == c.name).unwrap_or(0))
+                    .collect();
+                (m, idx)
+            })
         };
         let [x, t_x, t] = keys.map(|k| f64_values(customers, k));
+        let mean_spend = match r.spend_covariates {
+            Some(_) => f64_values(customers, mean)?,
+            None => Vec::new(),
+        };
         Ok(Some(Setup {
-            model: r.options.model,
-            m,
+            r,
+            purchase: with_index(&r.covariates),
+            spend: with_index(&r.spend_covariates),
             frame: Frame {
                 horizon: r.options.horizon,
                 discount: r.options.discount,
@@ -92,10 +133,14 @@ impl<'a> Setup<'a> {
                 holdout: 0.0,
             },
             history: [x?, t_x?, t?],
-            z: m.covariates
+            mean_spend,
+            expected_spend: f64_values(customers, "expected_spend")?,
+            margin: margins(r, customers)?,
+            z: names
                 .iter()
-                .map(|c| f64_values(customers, &c.name))
+                .map(|c| f64_values(customers, c))
                 .collect::<Result<_>>()?,
+            names,
         }))
     }
 
@@ -104,77 +149,95 @@ impl<'a> Setup<'a> {
         self.z.iter().map(|c| c[i]).collect()
     }
 
-    /// Row `i`'s predictions at covariates `z` (None without a history or a covariate).
-    fn at(&self, i: usize, z: &[f64]) -> Option<TuplePrediction> {
+    /// Row `i`'s purchase predictions, expected spend and CLV at covariates `z` (None
+    /// without a history or a covariate a model uses).
+    fn at(&self, i: usize, z: &[f64]) -> Option<(TuplePrediction, f64, f64)> {
         let [x, t_x, t] = &self.history;
         let h = (x[i], t_x[i], t[i]);
         if !(h.0.is_finite() && h.1.is_finite() && h.2.is_finite()) {
             return None;
         }
-        self.m
-            .params_at(z)
-            .map(|q| predict_one(self.model, &q, h, &self.frame))
+        let own = |(m, idx): &(&CovariateModel, Vec<usize>)| {
+            m.params_at(&idx.iter().map(|&k| z[k]).collect::<Vec<_>>())
+        };
+        let model = self.r.options.model;
+        let pred = match &self.purchase {
+            Some(pm) => predict_one(model, &own(pm)?, h, &self.frame),
+            None => predict_one(model, &self.r.purchase.params, h, &self.frame),
+        };
+        let spend = match &self.spend {
+            Some(sm) => {
+                let g = own(sm)?;
+                let m = self.mean_spend[i];
+                if h.0 > 0.0 && m > 0.0 {
+                    gamma_gamma_expected(&g, h.0, m)
+                } else {
+                    g[0] * g[2] / (g[1] - 1.0)
+                }
+            }
+            None => self.expected_spend[i],
+        };
+        let value = pred.discounted * spend * self.margin[i];
+        Some((pred, spend, value))
     }
 }
 
-/// Each customer's value of one discounted expected transaction: expected spend × margin
-/// (the result's margin, or each customer's own, profit / revenue and 0 where revenue is
-/// not positive, when the result's is per customer).
-fn value_per_transaction(r: &ClvResult, customers: &DataFrame) -> Result<Vec<f64>> {
-    let spend = f64_values(customers, "expected_spend")?;
+/// Each customer's margin: the result's, or each customer's own (profit / revenue, 0 where
+/// revenue is not positive) when the result's is per customer.
+fn margins(r: &ClvResult, customers: &DataFrame) -> Result<Vec<f64>> {
     if r.options.margin.is_finite() {
-        return Ok(spend.iter().map(|s| s * r.options.margin).collect());
+        return Ok(vec![r.options.margin; customers.height()]);
     }
     let (revenue, profit) = (
         f64_values(customers, cols::REVENUE)?,
         f64_values(customers, cols::PROFIT)?,
     );
-    Ok((0..spend.len())
+    Ok((0..revenue.len())
         .map(|i| {
-            let margin = if revenue[i] > 0.0 {
+            if revenue[i] > 0.0 {
                 profit[i] / revenue[i]
             } else {
                 0.0
-            };
-            spend[i] * margin
+            }
         })
         .collect())
 }
 
-/// Replace `customers`' `p_alive`, `expected_transactions` and `clv` by the covariate
-/// model's (`r.covariates`) where a customer has a history (columns `keys`: x, t_x, T) and
-/// every covariate, and add each covariate's [`gain_column`]. The margin is the result's,
-/// or each customer's own (`profit` / `revenue` of the table) when the result's is per
-/// customer; `id` names customers in errors. Without a covariate model, nothing changes.
+/// Replace `customers`' `p_alive`, `expected_transactions`, `expected_spend` and `clv` by
+/// the covariate models' (`r.covariates` on purchasing and dropout, `r.spend_covariates` on
+/// spend) where a customer has a history (columns `keys`: x, t_x, T, and `mean`, the mean
+/// repeat spend) and every covariate, and add each covariate's [`gain_column`]. The margin
+/// is the result's, or each customer's own (`profit` / `revenue` of the table) when the
+/// result's is per customer; `id` names customers in errors. Without covariates, nothing
+/// changes.
 pub fn apply(
     r: &mut ClvResult,
     customers: &mut DataFrame,
     keys: [&str; 3],
+    mean: &str,
     id: &str,
 ) -> Result<()> {
-    let Some(setup) = Setup::new(r, customers, keys)? else {
+    let Some(setup) = Setup::new(r, customers, keys, mean)? else {
         return Ok(());
     };
-    let m = setup.m;
-    let k = setup.z.len();
+    let k = setup.names.len();
     let preds: Vec<Option<AtCovariates>> = (0..customers.height())
         .into_par_iter()
         .map(|i| {
             let zi = setup.z_of(i);
-            let base = setup.at(i, &zi)?;
+            let (base, spend, value) = setup.at(i, &zi)?;
             let gains = (0..k)
                 .map(|j| {
                     let mut up = zi.clone();
                     up[j] += 1.0;
-                    setup
-                        .at(i, &up)
-                        .map_or(f64::NAN, |p| p.discounted - base.discounted)
+                    setup.at(i, &up).map_or(f64::NAN, |p| p.2 - value)
                 })
                 .collect();
             Some(AtCovariates {
                 p_alive: base.p_alive,
                 expected: base.expected,
-                discounted: base.discounted,
+                spend,
+                value,
                 gains,
             })
         })
@@ -185,7 +248,8 @@ pub fn apply(
                 && (-1e-12..=1.0 + 1e-12).contains(&p.p_alive)
                 && p.expected.is_finite()
                 && p.expected >= -1e-9
-                && p.discounted.is_finite())
+                && p.spend.is_finite()
+                && p.value.is_finite())
         })
     }) {
         return Err(Error::Degenerate(format!(
@@ -194,22 +258,18 @@ pub fn apply(
             customers.column(id)?.get(bad)?.str_value()
         )));
     }
-    let value = value_per_transaction(r, customers)?;
-    let opt = |f: &dyn Fn(&AtCovariates, f64) -> f64| -> Vec<Option<f64>> {
-        preds
-            .iter()
-            .zip(&value)
-            .map(|(p, v)| p.as_ref().map(|p| f(p, *v)))
-            .collect()
+    let opt = |f: &dyn Fn(&AtCovariates) -> f64| -> Vec<Option<f64>> {
+        preds.iter().map(|p| p.as_ref().map(f)).collect()
     };
-    let names: Vec<String> = m.covariates.iter().map(|c| gain_column(&c.name)).collect();
+    let names: Vec<String> = setup.names.iter().map(|c| gain_column(c)).collect();
     let mut tmp = vec![
-        Column::new("__p".into(), opt(&|p, _| p.p_alive)),
-        Column::new("__e".into(), opt(&|p, _| p.expected)),
-        Column::new("__v".into(), opt(&|p, v| p.discounted * v)),
+        Column::new("__p".into(), opt(&|p| p.p_alive)),
+        Column::new("__e".into(), opt(&|p| p.expected)),
+        Column::new("__s".into(), opt(&|p| p.spend)),
+        Column::new("__v".into(), opt(&|p| p.value)),
     ];
     for (j, name) in names.iter().enumerate() {
-        tmp.push(Column::new(name.into(), opt(&|p, v| p.gains[j] * v)));
+        tmp.push(Column::new(name.into(), opt(&|p| p.gains[j])));
     }
     let total_before: f64 = f64_values(customers, "clv")?
         .iter()
@@ -234,6 +294,7 @@ pub fn apply(
         .with_columns([
             replace("__p", "p_alive"),
             replace("__e", "expected_transactions"),
+            replace("__s", "expected_spend"),
             replace("__v", "clv"),
         ])
         .select(keep)
@@ -248,22 +309,15 @@ pub fn apply(
             .collect();
         let total: f64 = g.iter().sum();
         gains.push(CustomerGain {
-            covariate: m.covariates[j].name.clone(),
+            covariate: setup.names[j].clone(),
             column: name.clone(),
             mean: total / g.len().max(1) as f64,
             total,
         });
     }
+    let model = model_name(r);
     r.per_customer = Some(CustomerPredictions {
-        model: format!(
-            "{} with covariates ({})",
-            r.model_label,
-            m.covariates
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        model,
         customers: used,
         without_covariates: histories - used,
         total_without_covariates: total_before,
@@ -272,25 +326,45 @@ pub fn apply(
     Ok(())
 }
 
+/// `BG/NBD with covariates (a, b)`, `Gamma-Gamma with covariates (c)`, or both joined by
+/// "; ".
+fn model_name(r: &ClvResult) -> String {
+    let list = |m: &CovariateModel| {
+        m.covariates
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut parts = Vec::new();
+    if let Some(m) = &r.covariates {
+        parts.push(format!("{} with covariates ({})", r.model_label, list(m)));
+    }
+    if let Some(m) = &r.spend_covariates {
+        parts.push(format!("Gamma-Gamma with covariates ({})", list(m)));
+    }
+    parts.join("; ")
+}
+
 /// Each customer's change in CLV (over the result's horizon, at its discount and margin)
 /// when covariate `name` moves from its value to `to[i]`, their history kept: CLVᵢ(zᵢ with
 /// `name` = toᵢ) − CLVᵢ(zᵢ); 0 where toᵢ is their value, None where the customer has no
-/// history or covariate, and None for all when the result has no covariate model with
-/// `name`. `customers` is the customer table (`frequency`, `recency`, `age`, the
-/// covariates, `expected_spend`; `profit` and `revenue` for margins per customer).
+/// history or covariate, and None for all when neither covariate model has `name`.
+/// `customers` is the study's customer table (`frequency`, `recency`, `age`, `mean_spend`,
+/// the covariates, `expected_spend`; `profit` and `revenue` for margins per customer).
 pub fn clv_change(
     r: &ClvResult,
     customers: &DataFrame,
     name: &str,
     to: &[f64],
 ) -> Result<Option<Vec<Option<f64>>>> {
-    let Some(setup) = Setup::new(r, customers, ["frequency", "recency", "age"])? else {
+    let Some(setup) = Setup::new(r, customers, ["frequency", "recency", "age"], "mean_spend")?
+    else {
         return Ok(None);
     };
-    let Some(j) = setup.m.covariates.iter().position(|c| c.name == name) else {
+    let Some(j) = setup.names.iter().position(|c| c == name) else {
         return Ok(None);
     };
-    let value = value_per_transaction(r, customers)?;
     Ok(Some(
         (0..customers.height())
             .into_par_iter()
@@ -301,8 +375,7 @@ pub fn clv_change(
                 }
                 let mut moved = zi.clone();
                 moved[j] = to[i];
-                let (now, then) = (setup.at(i, &zi)?, setup.at(i, &moved)?);
-                Some((then.discounted - now.discounted) * value[i])
+                Some(setup.at(i, &moved)?.2 - setup.at(i, &zi)?.2)
             })
             .collect(),
     ))

@@ -20,6 +20,7 @@ pub mod at_covariates;
 pub mod covariates;
 mod holdout;
 mod predict;
+pub mod spend_covariates;
 pub mod summaries;
 
 pub use holdout::{Holdout, HoldoutRow, TrackingRow};
@@ -117,6 +118,9 @@ pub struct ClvResult {
     /// effects; the spend model is all customers').
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub covariates_by_segment: Vec<SegmentCovariates>,
+    /// The Gamma-Gamma with covariates on the spend scale (see [`spend_covariates`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spend_covariates: Option<crate::analysis::covariates::CovariateModel>,
     /// Set when the per-customer predictions and CLV come from the covariate model
     /// ([`at_covariates`]); None: from the model without covariates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -263,6 +267,7 @@ pub fn run(rfm: &Rfm, opts: &ClvOptions) -> Result<(ClvResult, DataFrame)> {
             p_alive_note: fitted.p_alive_note,
             covariates: None,
             covariates_by_segment: Vec::new(),
+            spend_covariates: None,
             per_customer: None,
         },
         customers,
@@ -277,10 +282,17 @@ pub fn predict_at_covariates(
     customers: &mut DataFrame,
     joined: &DataFrame,
 ) -> Result<()> {
-    let Some(m) = &r.covariates else {
+    let mut names: Vec<String> = Vec::new();
+    for m in [&r.covariates, &r.spend_covariates].into_iter().flatten() {
+        for c in &m.covariates {
+            if !names.contains(&c.name) {
+                names.push(c.name.clone());
+            }
+        }
+    }
+    if names.is_empty() {
         return Ok(());
-    };
-    let names: Vec<String> = m.covariates.iter().map(|c| c.name.clone()).collect();
+    }
     let right: Vec<Expr> = std::iter::once(col("id").alias("__id"))
         .chain(
             names
@@ -302,7 +314,7 @@ pub fn predict_at_covariates(
             },
         )
         .collect()?;
-    at_covariates::apply(r, &mut with, ["x", "t_x", "T"], "id")?;
+    at_covariates::apply(r, &mut with, ["x", "t_x", "T"], "mean_spend", "id")?;
     let mut drop = names;
     drop.push("__key".into());
     let keep: Vec<Expr> = with
@@ -318,7 +330,7 @@ pub fn predict_at_covariates(
     Ok(())
 }
 
-/// One row per customer of `rfm` (id, x, t_x, T) with the covariates of `table` (by its
+/// One row per customer of `rfm` (id, x, t_x, T, mean repeat spend) with the covariates of `table` (by its
 /// id column `id`; customers it lacks get blanks, counted and left out by the fit).
 pub fn join_covariates(
     rfm: &Rfm,
@@ -338,6 +350,7 @@ pub fn join_covariates(
             col("x"),
             col("t_x"),
             col("T"),
+            col("mean_spend"),
         ])
         .join(
             table.clone().lazy().select(right),
@@ -364,6 +377,21 @@ impl ClvResult {
             self.warnings.push(format!("covariate model: {why}"));
         }
         self.covariates = Some(m);
+    }
+
+    /// Attach the spend model with covariates, with its warnings.
+    pub fn note_spend_covariates(&mut self, m: crate::analysis::covariates::CovariateModel) {
+        if m.excluded > 0 {
+            self.warnings.push(format!(
+                "{} repeat customers without a value of every spend covariate: left out of the spend model with covariates (their expected spend is the model without covariates')",
+                m.excluded
+            ));
+        }
+        if let Some(why) = &m.fit.explanation {
+            self.warnings
+                .push(format!("spend model with covariates: {why}"));
+        }
+        self.spend_covariates = Some(m);
     }
 }
 

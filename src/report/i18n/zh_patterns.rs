@@ -36,6 +36,11 @@ const PATTERNS: &[(&str, &str)] = &[
         "{0} 位客户缺少 {1} 的取值：未纳入协变量模型（为进行似然比检验，不含协变量的模型已在同样的 {2} 位客户上重新拟合；各组拟合使用全部客户）",
     ),
     ("covariate model: {}", "协变量模型：{0}"),
+    (
+        "{} repeat customers without a value of every spend covariate: left out of the spend model with covariates (their expected spend is the model without covariates')",
+        "{0} 位重复购买客户缺少某个消费额协变量的取值：未纳入含协变量的消费额模型（其预期消费额沿用不含协变量的模型）",
+    ),
+    ("spend model with covariates: {}", "含协变量的消费额模型：{0}"),
     ("covariate model in segment '{}': {}", "细分群体“{0}”的协变量模型：{1}"),
     ("covariate model in segment '{}' not fitted: {}", "细分群体“{0}”的协变量模型未拟合：{1}"),
     (

@@ -50,7 +50,7 @@ pub use nbd::{
 pub use pnbd::{
     pnbd_discounted_numerator, pnbd_expected, pnbd_numerator, pnbd_p_alive, ParetoNbd, PnbdRows,
 };
-pub use spend::{gamma_gamma_expected, GammaGamma};
+pub use spend::{gamma_gamma_expected, GammaGamma, SpendRows};
 
 /// Distinct (x, t_x, T) tuples with how many customers share each.
 #[derive(Debug, Clone, Default)]

@@ -8,10 +8,15 @@ written independently of profitchain from the published formulas, with scipy.
   covariates  Fader & Hardie (2007), "Incorporating time-invariant covariates into the
            Pareto/NBD and BG/NBD models" (note 019): alpha_i = alpha0 exp(-g1'z),
            a_i = a0 exp(g2'z), b_i = b0 exp(g3'z); Pareto/NBD beta_i = beta0 exp(-g2'z)
+  Gamma-Gamma  Fader & Hardie (2013), "The Gamma-Gamma model of monetary value", eq. 4,
+           with covariates on the spend scale: gamma_i = gamma0 exp(d'z), so the mean
+           spend per transaction p gamma_i / (q - 1) scales by exp(d'z)
 
 Run once (python3 make_reference.py, needs numpy and scipy); it writes rfm_z.csv (600
 customers: x, t_x, T and two covariates) and loglik.json (the total log-likelihood of each
-model at two parameter points). The tests compare profitchain's likelihood with these
+model at two parameter points), and spend_z.csv (400 repeat customers: x, mean spend and the
+same kind of covariates) with the Gamma-Gamma's log-likelihood in loglik.json's
+"gamma_gamma". The tests compare profitchain's likelihood with these
 numbers; Python never runs in the tests.
 """
 import json
@@ -91,6 +96,38 @@ with open(os.path.join(HERE, "rfm_z.csv"), "w") as fh:
     fh.write("x,t_x,T,z1,z2\n")
     for i in range(n):
         fh.write(f"{x[i]:.0f},{t_x[i]:.4f},{T[i]:.4f},{z1[i]:.1f},{z2[i]:.0f}\n")
+with open(os.path.join(HERE, "loglik.json"), "w") as fh:
+    json.dump(result, fh, indent=1)
+    fh.write("\n")
+
+# The Gamma-Gamma with covariates on the spend scale, on its own customers (a separate
+# random stream, so the files above do not change).
+rng2 = np.random.default_rng(20261202)
+m = 400
+xs = rng2.integers(1, 15, m).astype(float)
+w1 = rng2.integers(1, 11, m).astype(float) - 5.5
+w2 = (rng2.uniform(size=m) < 0.4).astype(float)
+W = np.column_stack([w1, w2])
+nu = rng2.gamma(4.0, 1.0 / (30.0 * np.exp(W @ np.array([0.1, -0.2]))), m)
+mbar = np.round(np.array([rng2.gamma(3.0, 1.0 / nu[i], int(xs[i])).mean() for i in range(m)]), 2)
+
+
+def gg_ll(p, q, g):
+    """ln f(mbar | p, q, gamma_i, x), gamma_i an array (Fader & Hardie 2013, eq. 4)."""
+    px = p * xs
+    return (gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
+            + (px - 1.0) * np.log(mbar) + px * np.log(xs) - (px + q) * np.log(g + mbar * xs))
+
+
+out = []
+for p in [[3.0, 4.0, 30.0, 0.1, -0.2], [2.2, 6.5, 55.0, -0.05, 0.3]]:
+    ll = gg_ll(p[0], p[1], p[2] * np.exp(W @ np.array(p[3:5])))
+    out.append({"params": p, "log_likelihood": float(ll.sum())})
+result["models"]["gamma_gamma"] = out
+with open(os.path.join(HERE, "spend_z.csv"), "w") as fh:
+    fh.write("x,mean_spend,z1,z2\n")
+    for i in range(m):
+        fh.write(f"{xs[i]:.0f},{mbar[i]:.2f},{w1[i]:.1f},{w2[i]:.0f}\n")
 with open(os.path.join(HERE, "loglik.json"), "w") as fh:
     json.dump(result, fh, indent=1)
     fh.write("\n")
