@@ -16,7 +16,7 @@ use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::data::load;
 use crate::error::{Error, Result};
-use crate::stats::btyd::covariates::Effect;
+use crate::stats::btyd::covariates::{scaled_params, Effect};
 use crate::stats::btyd::MleFit;
 
 /// A covariate as it entered the model.
@@ -87,26 +87,8 @@ impl CovariateModel {
                 .iter()
                 .map(|e| e.columns.len())
                 .sum::<usize>();
-        let mut eta = [0.0; 4];
-        let mut at = base;
-        for e in &self.structure {
-            let lin: f64 = e
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(k, &c)| p[at + k] * (z[c] - self.covariates[c].mean))
-                .sum();
-            for &(m, s) in &e.params {
-                eta[m] += s * lin;
-            }
-            at += e.columns.len();
-        }
-        Some(std::array::from_fn(|m| {
-            if m < base {
-                p[m] * eta[m].exp()
-            } else {
-                0.0
-            }
+        Some(scaled_params(p, base, &self.structure, |c| {
+            z[c] - self.covariates[c].mean
         }))
     }
 }

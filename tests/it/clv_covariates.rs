@@ -126,7 +126,7 @@ fn simulated(dir: &std::path::Path, gamma: [f64; 3]) -> (String, String) {
 fn simulated_with(dir: &std::path::Path, gamma: [f64; 3], spend: f64) -> (String, String) {
     let n = 12_000;
     let ids: Vec<String> = (0..n).map(|i| format!("C{i:05}")).collect();
-    let sat: Vec<f64> = (0..n).map(|i| ((i * 7919) % 10 + 1) as f64).collect();
+    let sat: Vec<f64> = (0..n).map(satisfaction).collect();
     let truth = LogTruth {
         bg_nbd: [0.6, 8.0, 0.8, 2.6],
         gamma_gamma: [5.0, 3.5, 60.0],
@@ -176,6 +176,57 @@ fn clv(log: &str, extra: &[&str]) -> std::process::Output {
         .args(extra)
         .output()
         .unwrap()
+}
+
+/// The simulated customer `k`'s satisfaction (1–10).
+fn satisfaction(k: usize) -> f64 {
+    ((k * 7919) % 10 + 1) as f64
+}
+
+/// The satisfaction of row `i` of a customer table with the simulated ids (C00000…).
+fn satisfaction_of(df: &polars::prelude::DataFrame, i: usize) -> f64 {
+    let id = df
+        .column("id")
+        .unwrap()
+        .get(i)
+        .unwrap()
+        .str_value()
+        .to_string();
+    satisfaction(id[1..].parse().unwrap())
+}
+
+/// `clv` on `log` with `extra` and the customer table written: its JSON, the table, and a
+/// model's parameters (`key`: `covariates` or `spend_covariates`).
+fn clv_with_table(
+    log: &str,
+    dir: &std::path::Path,
+    extra: &[&str],
+    key: &str,
+) -> (Value, polars::prelude::DataFrame, Vec<f64>) {
+    use polars::prelude::{CsvReadOptions, SerReader};
+    let table = dir.join("out.csv");
+    let mut args: Vec<&str> = extra.to_vec();
+    let path = table.to_str().unwrap().to_string();
+    args.extend(["--customers-out", path.as_str()]);
+    let out = clv(log, &args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let df = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(table))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let q = r[key]["fit"]["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    (r, df, q)
 }
 
 /// The BG/NBD with satisfaction recovers the generating effects within three standard
@@ -275,31 +326,13 @@ fn per_customer_predictions_at_their_own_covariates() {
     use profitchain::analysis::clv::summaries::{predict, Fitted};
     let dir = tempfile::tempdir().unwrap();
     let (log, customers) = simulated(dir.path(), [0.15, -0.2, 0.1]);
-    let table = dir.path().join("out.csv");
-    let out = clv(
+    let (r, df, q) = clv_with_table(
         &log,
-        &[
-            "--covariates",
-            &customers,
-            "--covariate",
-            "satisfaction",
-            "--customers-out",
-            table.to_str().unwrap(),
-        ],
+        dir.path(),
+        &["--covariates", &customers, "--covariate", "satisfaction"],
+        "covariates",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let m = &r["covariates"];
-    let q: Vec<f64> = m["fit"]["params"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
     let mean = m["covariates"][0]["mean"].as_f64().unwrap();
     let mut fitted_json = r.clone();
     fitted_json["customers"] = serde_json::json!(12000.0);
@@ -313,12 +346,6 @@ fn per_customer_predictions_at_their_own_covariates() {
             q[3] * (q[6] * z).exp(),
         ]
     };
-    use polars::prelude::{CsvReadOptions, SerReader};
-    let df = CsvReadOptions::default()
-        .try_into_reader_with_file_path(Some(table))
-        .unwrap()
-        .finish()
-        .unwrap();
     let f = |c: &str| profitchain::data::load::f64_values(&df, c).unwrap();
     let (x, t_x, t, spend) = (f("x"), f("t_x"), f("T"), f("mean_spend"));
     let (alive, expected, value, gain) = (
@@ -327,18 +354,7 @@ fn per_customer_predictions_at_their_own_covariates() {
         f("clv"),
         f("clv_gain_satisfaction"),
     );
-    // The covariate table's satisfaction by customer order (ids C00000…).
-    let sat = |i: usize| {
-        let id = df
-            .column("id")
-            .unwrap()
-            .get(i)
-            .unwrap()
-            .str_value()
-            .to_string();
-        let k: usize = id[1..].parse().unwrap();
-        ((k * 7919) % 10 + 1) as f64
-    };
+    let sat = |i: usize| satisfaction_of(&df, i);
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * (1.0 + b.abs());
     let mut checked = 0;
     for v in 1..=10 {
@@ -529,9 +545,9 @@ fn spend_covariate_recovers_a_known_effect() {
     let dir = tempfile::tempdir().unwrap();
     let delta = 0.12;
     let (log, customers) = simulated_with(dir.path(), [0.15, -0.2, 0.1], delta);
-    let table = dir.path().join("out.csv");
-    let out = clv(
+    let (r, df, q) = clv_with_table(
         &log,
+        dir.path(),
         &[
             "--covariates",
             &customers,
@@ -539,16 +555,9 @@ fn spend_covariate_recovers_a_known_effect() {
             "satisfaction",
             "--covariate-spend",
             "satisfaction",
-            "--customers-out",
-            table.to_str().unwrap(),
         ],
+        "spend_covariates",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     let m = &r["spend_covariates"];
     assert_eq!(m["fit"]["names"][3], "spend scale: satisfaction");
     let (est, se) = (
@@ -566,31 +575,11 @@ fn spend_covariate_recovers_a_known_effect() {
         "BG/NBD with covariates (satisfaction); Gamma-Gamma with covariates (satisfaction)"
     );
     // Each customer's expected spend at γᵢ = γ₀·exp(δ·(satisfaction − mean)).
-    use polars::prelude::{CsvReadOptions, SerReader};
-    let df = CsvReadOptions::default()
-        .try_into_reader_with_file_path(Some(table))
-        .unwrap()
-        .finish()
-        .unwrap();
     let f = |c: &str| profitchain::data::load::f64_values(&df, c).unwrap();
     let (x, mean, spend) = (f("x"), f("mean_spend"), f("expected_spend"));
-    let q: Vec<f64> = m["fit"]["params"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
     let centre = m["covariates"][0]["mean"].as_f64().unwrap();
     for i in 0..df.height() {
-        let id = df
-            .column("id")
-            .unwrap()
-            .get(i)
-            .unwrap()
-            .str_value()
-            .to_string();
-        let k: usize = id[1..].parse().unwrap();
-        let sat = ((k * 7919) % 10 + 1) as f64;
+        let sat = satisfaction_of(&df, i);
         let g = q[2] * (q[3] * (sat - centre)).exp();
         let want = if x[i] > 0.0 && mean[i] > 0.0 {
             (g + mean[i] * x[i]) * q[0] / (q[0] * x[i] + q[1] - 1.0)

@@ -47,6 +47,32 @@ pub struct Effect {
     pub columns: Vec<usize>,
 }
 
+/// The parameters of a record whose covariate `c` is `z(c)` (as the fit sees it: centred,
+/// on the scale of `p`'s γ): θₖ = θ₀ₖ·exp(sₖ·γᵀz) for the first `base` entries of `p`
+/// (base parameters, then each effect's γ in order).
+pub fn scaled_params(
+    p: &[f64],
+    base: usize,
+    effects: &[Effect],
+    z: impl Fn(usize) -> f64,
+) -> [f64; 4] {
+    let mut eta = [0.0; 4];
+    let mut at = base;
+    for e in effects {
+        let lin: f64 = e
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(j, &c)| p[at + j] * z(c))
+            .sum();
+        for &(param, sign) in &e.params {
+            eta[param] += sign * lin;
+        }
+        at += e.columns.len();
+    }
+    std::array::from_fn(|m| if m < base { p[m] * eta[m].exp() } else { 0.0 })
+}
+
 /// A model with covariates: the base parameters (positive), then each effect's γ in order.
 pub struct WithCovariates<'a, R: Rows> {
     rows: &'a R,
@@ -104,22 +130,9 @@ impl<'a, R: Rows> WithCovariates<'a, R> {
 
     /// Record `i`'s parameters under `p` (base then γ).
     pub fn record_params(&self, p: &[f64], i: usize) -> [f64; 4] {
-        let k = self.rows.names().len();
-        let mut eta = [0.0; 4];
-        let mut at = k;
-        for e in &self.effects {
-            let lin: f64 = e
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(j, &c)| p[at + j] * self.z[[i, c]])
-                .sum();
-            for &(param, sign) in &e.params {
-                eta[param] += sign * lin;
-            }
-            at += e.columns.len();
-        }
-        std::array::from_fn(|m| if m < k { p[m] * eta[m].exp() } else { 0.0 })
+        scaled_params(p, self.rows.names().len(), &self.effects, |c| {
+            self.z[[i, c]]
+        })
     }
 
     pub fn effects(&self) -> &[Effect] {
