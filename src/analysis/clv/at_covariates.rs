@@ -17,7 +17,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::predict::{predict_one, Frame, TuplePrediction};
+use super::predict::{predict_each, Frame, TuplePrediction};
 use super::ClvResult;
 use crate::analysis::covariates::CovariateModel;
 use crate::data::build::cols;
@@ -67,6 +67,9 @@ struct AtCovariates {
 pub fn gain_column(covariate: &str) -> String {
     format!("clv_gain_{covariate}")
 }
+
+/// A customer's purchase parameters and, with covariates on spend, their Gamma-Gamma's.
+type Params = ([f64; 4], Option<[f64; 4]>);
 
 /// What prediction at covariates needs from a result and a customer table.
 struct Setup<'a> {
@@ -149,36 +152,65 @@ impl<'a> Setup<'a> {
         self.z.iter().map(|c| c[i]).collect()
     }
 
-    /// Row `i`'s purchase predictions, expected spend and CLV at covariates `z` (None
-    /// without a history or a covariate a model uses).
-    fn at(&self, i: usize, z: &[f64]) -> Option<(TuplePrediction, f64, f64)> {
+    /// Every row's purchase predictions, expected spend and CLV at the covariates `z(i)`
+    /// (None without a history or a covariate a model uses).
+    fn all_at(
+        &self,
+        z: impl Fn(usize) -> Vec<f64> + Sync,
+    ) -> Vec<Option<(TuplePrediction, f64, f64)>> {
+        let n = self.history[0].len();
+        let own = |(m, idx): &(&CovariateModel, Vec<usize>), zi: &[f64]| {
+            m.params_at(&idx.iter().map(|&k| zi[k]).collect::<Vec<_>>())
+        };
         let [x, t_x, t] = &self.history;
-        let h = (x[i], t_x[i], t[i]);
-        if !(h.0.is_finite() && h.1.is_finite() && h.2.is_finite()) {
-            return None;
-        }
-        let own = |(m, idx): &(&CovariateModel, Vec<usize>)| {
-            m.params_at(&idx.iter().map(|&k| z[k]).collect::<Vec<_>>())
+        let history: Vec<(f64, f64, f64)> = (0..n).map(|i| (x[i], t_x[i], t[i])).collect();
+        let has_history = |i: usize| {
+            history[i].0.is_finite() && history[i].1.is_finite() && history[i].2.is_finite()
         };
-        let model = self.r.options.model;
-        let pred = match &self.purchase {
-            Some(pm) => predict_one(model, &own(pm)?, h, &self.frame),
-            None => predict_one(model, &self.r.purchase.params, h, &self.frame),
-        };
-        let spend = match &self.spend {
-            Some(sm) => {
-                let g = own(sm)?;
-                let m = self.mean_spend[i];
-                if h.0 > 0.0 && m > 0.0 {
-                    gamma_gamma_expected(&g, h.0, m)
-                } else {
-                    g[0] * g[2] / (g[1] - 1.0)
+        // Each row's purchase and spend parameters (both None where one cannot be had).
+        let params: Vec<Option<Params>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                if !has_history(i) {
+                    return None;
                 }
-            }
-            None => self.expected_spend[i],
-        };
-        let value = pred.discounted * spend * self.margin[i];
-        Some((pred, spend, value))
+                let zi = z(i);
+                let purchase = match &self.purchase {
+                    Some(pm) => own(pm, &zi)?,
+                    None => std::array::from_fn(|k| {
+                        self.r.purchase.params.get(k).copied().unwrap_or(0.0)
+                    }),
+                };
+                let spend = match &self.spend {
+                    Some(sm) => Some(own(sm, &zi)?),
+                    None => None,
+                };
+                Some((purchase, spend))
+            })
+            .collect();
+        let purchase: Vec<Option<[f64; 4]>> = params.iter().map(|p| p.map(|p| p.0)).collect();
+        let preds = predict_each(self.r.options.model, &purchase, &history, &self.frame);
+        preds
+            .into_iter()
+            .zip(&params)
+            .enumerate()
+            .map(|(i, (pred, p))| {
+                let (pred, (_, spend_params)) = (pred?, (*p)?);
+                let spend = match spend_params {
+                    Some(g) => {
+                        let (xi, m) = (history[i].0, self.mean_spend[i]);
+                        if xi > 0.0 && m > 0.0 {
+                            gamma_gamma_expected(&g, xi, m)
+                        } else {
+                            g[0] * g[2] / (g[1] - 1.0)
+                        }
+                    }
+                    None => self.expected_spend[i],
+                };
+                let value = pred.discounted * spend * self.margin[i];
+                Some((pred, spend, value))
+            })
+            .collect()
     }
 }
 
@@ -221,24 +253,30 @@ pub fn apply(
         return Ok(());
     };
     let k = setup.names.len();
-    let preds: Vec<Option<AtCovariates>> = (0..customers.height())
-        .into_par_iter()
-        .map(|i| {
-            let zi = setup.z_of(i);
-            let (base, spend, value) = setup.at(i, &zi)?;
-            let gains = (0..k)
-                .map(|j| {
-                    let mut up = zi.clone();
-                    up[j] += 1.0;
-                    setup.at(i, &up).map_or(f64::NAN, |p| p.2 - value)
-                })
-                .collect();
+    let base = setup.all_at(|i| setup.z_of(i));
+    let ups: Vec<Vec<Option<(TuplePrediction, f64, f64)>>> = (0..k)
+        .map(|j| {
+            setup.all_at(|i| {
+                let mut z = setup.z_of(i);
+                z[j] += 1.0;
+                z
+            })
+        })
+        .collect();
+    let preds: Vec<Option<AtCovariates>> = base
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let (pred, spend, value) = b?;
             Some(AtCovariates {
-                p_alive: base.p_alive,
-                expected: base.expected,
+                p_alive: pred.p_alive,
+                expected: pred.expected,
                 spend,
                 value,
-                gains,
+                gains: ups
+                    .iter()
+                    .map(|u| u[i].as_ref().map_or(f64::NAN, |p| p.2 - value))
+                    .collect(),
             })
         })
         .collect();
@@ -365,17 +403,20 @@ pub fn clv_change(
     let Some(j) = setup.names.iter().position(|c| c == name) else {
         return Ok(None);
     };
+    let now = setup.all_at(|i| setup.z_of(i));
+    let moved = setup.all_at(|i| {
+        let mut z = setup.z_of(i);
+        z[j] = to[i];
+        z
+    });
+    let z = &setup.z[j];
     Ok(Some(
         (0..customers.height())
-            .into_par_iter()
             .map(|i| {
-                let zi = setup.z_of(i);
-                if to[i] == zi[j] {
-                    return zi[j].is_finite().then_some(0.0);
+                if to[i] == z[i] {
+                    return z[i].is_finite().then_some(0.0);
                 }
-                let mut moved = zi.clone();
-                moved[j] = to[i];
-                Some(setup.at(i, &moved)?.2 - setup.at(i, &zi)?.2)
+                Some(moved[i].as_ref()?.2 - now[i].as_ref()?.2)
             })
             .collect(),
     ))

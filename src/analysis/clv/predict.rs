@@ -110,35 +110,73 @@ pub(super) fn predict(
         .collect()
 }
 
-/// One customer's predictions at their own parameters `p` (as [`predict`] makes them for a
-/// tuple: the factored expectation, and the Pareto/NBD's exact discounted sum).
-pub(super) fn predict_one(
+/// Predictions for customers each at their own parameters (`params[i]`, None: no
+/// prediction) and history `history[i]` = (x, t_x, T), as [`predict`] makes them for a
+/// tuple. The period path depends on a customer through (x, T) and their parameters only, so
+/// it is computed once per distinct (x, T, parameters) — customers whose covariates take few
+/// values share it — and multiplied by each customer's P(alive).
+pub(super) fn predict_each(
     model: PurchaseModel,
-    p: &[f64],
-    (x, t_x, t): (f64, f64, f64),
+    params: &[Option<[f64; 4]>],
+    history: &[(f64, f64, f64)],
     frame: &Frame,
-) -> TuplePrediction {
-    let a = model.p_alive(p, x, t_x, t);
-    if !factors(model) {
-        let (expected, discounted, holdout) = frame.path(&|s| model.expected(p, x, t_x, t, s));
-        return TuplePrediction {
-            p_alive: a,
-            expected,
-            discounted,
-            holdout,
-        };
-    }
-    let (h, mut disc, hold) = frame.path(&|s| model.numerator(p, x, t, s).unwrap_or(f64::NAN));
-    if model == PurchaseModel::ParetoNbd {
-        let delta = (1.0 + frame.discount).ln() / frame.per_year;
-        disc = btyd::pnbd_discounted_numerator(p, x, t, delta, frame.horizon);
-    }
-    TuplePrediction {
-        p_alive: a,
-        expected: h * a,
-        discounted: disc * a,
-        holdout: hold.iter().map(|v| v * a).collect(),
-    }
+) -> Vec<Option<TuplePrediction>> {
+    type Key = (u64, u64, [u64; 4]);
+    let key = |q: &[f64; 4], (x, _, t): (f64, f64, f64)| -> Key {
+        (x.to_bits(), t.to_bits(), q.map(f64::to_bits))
+    };
+    let mut keys: Vec<Key> = params
+        .iter()
+        .zip(history)
+        .filter_map(|(q, h)| q.as_ref().map(|q| key(q, *h)))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    let delta = (1.0 + frame.discount).ln() / frame.per_year;
+    let paths: Vec<(f64, f64, Vec<f64>)> = keys
+        .par_iter()
+        .map(|(xb, tb, qb)| {
+            let (x, t, q) = (
+                f64::from_bits(*xb),
+                f64::from_bits(*tb),
+                qb.map(f64::from_bits),
+            );
+            if !factors(model) {
+                return (f64::NAN, f64::NAN, Vec::new());
+            }
+            let (h, mut disc, hold) =
+                frame.path(&|s| model.numerator(&q, x, t, s).unwrap_or(f64::NAN));
+            if model == PurchaseModel::ParetoNbd {
+                disc = btyd::pnbd_discounted_numerator(&q, x, t, delta, frame.horizon);
+            }
+            (h, disc, hold)
+        })
+        .collect();
+    params
+        .par_iter()
+        .zip(history)
+        .map(|(q, &(x, t_x, t))| {
+            let q = q.as_ref()?;
+            if !factors(model) {
+                let (expected, discounted, holdout) =
+                    frame.path(&|s| model.expected(q, x, t_x, t, s));
+                return Some(TuplePrediction {
+                    p_alive: model.p_alive(q, x, t_x, t),
+                    expected,
+                    discounted,
+                    holdout,
+                });
+            }
+            let (h, disc, hold) = &paths[keys.binary_search(&key(q, (x, t_x, t))).ok()?];
+            let a = model.p_alive(q, x, t_x, t);
+            Some(TuplePrediction {
+                p_alive: a,
+                expected: h * a,
+                discounted: disc * a,
+                holdout: hold.iter().map(|v| v * a).collect(),
+            })
+        })
+        .collect()
 }
 
 /// Expected transactions in the next `t` periods for every tuple, in tuple order.
