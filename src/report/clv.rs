@@ -301,12 +301,11 @@ pub fn covariates_note(r: &ClvResult, lang: Lang) -> Vec<String> {
     let model = model_words(&p.model, lang);
     let mut out = vec![lang.f(
         "clv_cov_used",
-        &[
-            ("model", &model),
-            ("n", &thousands(p.customers as f64, 0)),
-            ("total", &thousands(p.total_without_covariates, 0)),
-        ],
+        &[("model", &model), ("n", &thousands(p.customers as f64, 0))],
     )];
+    if let Some(total) = p.total_without_covariates {
+        out.push(lang.f("clv_cov_total", &[("total", &thousands(total, 0))]));
+    }
     if p.without_covariates > 0 {
         out.push(lang.f(
             "clv_cov_used_missing",

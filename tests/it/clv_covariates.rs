@@ -593,3 +593,39 @@ fn spend_covariate_recovers_a_known_effect() {
         );
     }
 }
+
+/// Without a spend model (no repeat purchase with a positive amount) the covariate model still fits and the
+/// per-customer purchase predictions come from it, while spend, CLV and the gains stay
+/// empty, as without covariates — no error and no made-up CLV.
+#[test]
+fn covariates_without_a_spend_model_leave_clv_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, customers) = simulated(dir.path(), [0.15, -0.2, 0.1]);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut lines = text.lines();
+    // Each customer's first purchase keeps its amount; repeat purchases are free.
+    let mut free = lines.next().unwrap().to_string() + "\n";
+    let mut seen = std::collections::HashSet::new();
+    for l in lines {
+        let (head, amount) = l.rsplit_once(',').unwrap();
+        let id = head.split(',').next().unwrap().to_string();
+        let amount = if seen.insert(id) { amount } else { "0" };
+        free += &format!("{head},{amount}\n");
+    }
+    let log = write(dir.path(), "free.csv", &free);
+    let (r, df, _) = clv_with_table(
+        log.to_str().unwrap(),
+        dir.path(),
+        &["--covariates", &customers, "--covariate", "satisfaction"],
+        "covariates",
+    );
+    assert!(r["gamma_gamma"].is_null());
+    let pc = &r["per_customer"];
+    assert_eq!(pc["customers"], 12_000);
+    assert!(pc["total_without_covariates"].is_null());
+    assert_eq!(pc["gains"].as_array().unwrap().len(), 0);
+    for c in ["clv", "expected_spend", "clv_gain_satisfaction"] {
+        assert_eq!(df.column(c).unwrap().null_count(), df.height(), "{c}");
+    }
+    assert_eq!(df.column("p_alive").unwrap().null_count(), 0);
+}

@@ -125,7 +125,7 @@ fn simulated_purchase_log_recovers_the_true_parameters() {
     );
     let total: f64 = value.iter().sum();
     assert!((total - clv.totals.clv).abs() < 1e-6 * total.abs());
-    assert!((pc.total_without_covariates - total).abs() > 1e-3 * total.abs());
+    assert!((pc.total_without_covariates.unwrap() - total).abs() > 1e-3 * total.abs());
     for (seg, sign) in [("profitable", 1.0), ("unprofitable", -1.0)] {
         let g: Vec<f64> = (0..df.height())
             .filter(|&i| segment.get(i) == Some(seg))

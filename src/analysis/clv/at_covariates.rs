@@ -36,8 +36,9 @@ pub struct CustomerPredictions {
     /// Customers with a purchase history but without every covariate: they keep the model
     /// without covariates' predictions.
     pub without_covariates: usize,
-    /// The table's total CLV under the model without covariates (for comparison).
-    pub total_without_covariates: f64,
+    /// The table's total CLV under the model without covariates (for comparison; None
+    /// without a spend model).
+    pub total_without_covariates: Option<f64>,
     pub gains: Vec<CustomerGain>,
 }
 
@@ -280,14 +281,16 @@ pub fn apply(
             })
         })
         .collect();
+    // Without a spend model there is no spend or CLV (empty, as without covariates); with
+    // covariates on spend, a customer's expected spend must be a positive amount.
+    let spend_model = setup.spend.is_some();
     if let Some(bad) = preds.iter().position(|p| {
         p.as_ref().is_some_and(|p| {
             !(p.p_alive.is_finite()
                 && (-1e-12..=1.0 + 1e-12).contains(&p.p_alive)
                 && p.expected.is_finite()
                 && p.expected >= -1e-9
-                && p.spend.is_finite()
-                && p.value.is_finite())
+                && (!spend_model || (p.spend.is_finite() && p.spend > 0.0)))
         })
     }) {
         return Err(Error::Degenerate(format!(
@@ -296,8 +299,12 @@ pub fn apply(
             customers.column(id)?.get(bad)?.str_value()
         )));
     }
+    // Empty where not computed (no spend model: no spend, CLV or gain).
     let opt = |f: &dyn Fn(&AtCovariates) -> f64| -> Vec<Option<f64>> {
-        preds.iter().map(|p| p.as_ref().map(f)).collect()
+        preds
+            .iter()
+            .map(|p| p.as_ref().map(f).filter(|v| v.is_finite()))
+            .collect()
     };
     let names: Vec<String> = setup.names.iter().map(|c| gain_column(c)).collect();
     let mut tmp = vec![
@@ -309,11 +316,13 @@ pub fn apply(
     for (j, name) in names.iter().enumerate() {
         tmp.push(Column::new(name.into(), opt(&|p| p.gains[j])));
     }
-    let total_before: f64 = f64_values(customers, "clv")?
-        .iter()
+    let before: Vec<f64> = f64_values(customers, "clv")?
+        .into_iter()
         .filter(|v| v.is_finite())
-        .sum();
+        .collect();
+    let total_before = (!before.is_empty()).then(|| before.iter().sum::<f64>());
     let have = col("__p").is_not_null();
+    // A customer predicted at covariates keeps an empty CLV where there is no spend model.
     let replace = |new: &str, old: &str| {
         when(have.clone())
             .then(col(new))
@@ -345,6 +354,10 @@ pub fn apply(
             .into_iter()
             .filter(|v| v.is_finite())
             .collect();
+        if g.is_empty() {
+            // No spend model: no CLV to gain.
+            continue;
+        }
         let total: f64 = g.iter().sum();
         gains.push(CustomerGain {
             covariate: setup.names[j].clone(),
@@ -387,7 +400,7 @@ fn model_name(r: &ClvResult) -> String {
 /// Each customer's change in CLV (over the result's horizon, at its discount and margin)
 /// when covariate `name` moves from its value to `to[i]`, their history kept: CLVᵢ(zᵢ with
 /// `name` = toᵢ) − CLVᵢ(zᵢ); 0 where toᵢ is their value, None where the customer has no
-/// history or covariate, and None for all when neither covariate model has `name`.
+/// history, covariate or CLV (no spend model), and None for all when neither covariate model has `name`.
 /// `customers` is the study's customer table (`frequency`, `recency`, `age`, `mean_spend`,
 /// the covariates, `expected_spend`; `profit` and `revenue` for margins per customer).
 pub fn clv_change(
@@ -416,7 +429,7 @@ pub fn clv_change(
                 if to[i] == z[i] {
                     return z[i].is_finite().then_some(0.0);
                 }
-                Some(moved[i].as_ref()?.2 - now[i].as_ref()?.2)
+                Some(moved[i].as_ref()?.2 - now[i].as_ref()?.2).filter(|v| v.is_finite())
             })
             .collect(),
     ))

@@ -48,8 +48,9 @@ pub struct LifetimeGain {
     pub per_customer: f64,
 }
 
-/// Fill each satisfaction scenario's [`LifetimeRoute`] when `clv`'s covariate model has the
-/// satisfaction column among its covariates and made the table's CLV (driver scenarios move
+/// Fill each satisfaction scenario's [`LifetimeRoute`] when `clv`'s covariate models (on
+/// purchasing and dropout, or on spend) have the satisfaction column among their covariates
+/// and made the table's CLV (driver scenarios move
 /// attributes, which are not covariates: left without).
 pub fn add_route(
     result: &mut InvestResult,
@@ -57,10 +58,15 @@ pub fn add_route(
     clv: &ClvResult,
     opts: &InvestOptions,
 ) -> Result<()> {
-    let (Some(m), Some(p)) = (&clv.covariates, &clv.per_customer) else {
+    let (Some(p), Some(_)) = (&clv.per_customer, &clv.gamma_gamma) else {
+        // CLV not from covariate models, or no spend model and so no CLV to change.
         return Ok(());
     };
-    if !m.covariates.iter().any(|c| c.name == cols::SATISFACTION) {
+    let has_satisfaction = [&clv.covariates, &clv.spend_covariates]
+        .into_iter()
+        .flatten()
+        .any(|m| m.covariates.iter().any(|c| c.name == cols::SATISFACTION));
+    if !has_satisfaction {
         return Ok(());
     }
     let sat = f64_values(&table.df, cols::SATISFACTION)?;
