@@ -8,6 +8,7 @@ pub mod covariates;
 pub mod csi;
 pub mod csi_study;
 pub mod drivers;
+pub mod feedback;
 pub mod invest;
 pub mod metrics;
 pub mod regress;

@@ -204,6 +204,7 @@ fn finish(
             csi: None,
             invest: None,
             found: found.as_ref(),
+            feedback: None,
             lang,
         };
         let survey = crate::analysis::study::SurveySections::default();

@@ -12,6 +12,7 @@ pub mod clv;
 pub mod csi;
 pub mod data_args;
 pub mod drivers;
+pub mod feedback;
 pub mod inspect;
 pub mod invest;
 pub mod metrics;
@@ -80,6 +81,14 @@ pub enum Command {
   profitchain drivers --data notebooks-data/retail-bank/survey.csv --target satisfaction \\
       --drivers quality,service,price,convenience --svg drivers.svg")]
     Drivers(drivers::DriversArgs),
+    /// Themes in open-ended comments (Chinese and English): prevalence per segment, impact
+    /// on the ratings, what the codebook misses, and through the chain their profit.
+    #[command(after_help = "Examples:
+  profitchain feedback --study notebooks-data/retail-bank/study.toml
+  profitchain feedback --data notebooks-data/retail-bank/survey.csv --comment comment \\
+      --rating satisfaction,recommend --codebook my-codebook.toml --suggest draft.toml
+  profitchain feedback --write-defaults feedback-lists")]
+    Feedback(feedback::FeedbackArgs),
     /// Customer value: whale curve, profit and revenue deciles, CLV, Wallet Allocation Rule.
     #[command(after_help = "Example:
   profitchain value --data notebooks-data/brokerage/accounts.csv --id client_id \\
@@ -155,6 +164,7 @@ pub fn compute(cli: Cli) -> Result<Outcome> {
         Command::Invest(a) => invest::compute(a, lang),
         Command::Segments(a) => segments::compute(a, lang),
         Command::Drivers(a) => drivers::compute(a, lang),
+        Command::Feedback(a) => feedback::compute(a, lang),
         Command::Metrics(a) => metrics::compute(a, lang),
         Command::Report(a) => report::compute(a, lang),
     }?;

@@ -63,6 +63,7 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     let links = chain::links(table)?;
     let survey = crate::analysis::study::survey_sections(&study, table, &opts)?;
     let invest = super::invest::for_report(&study, &built, &opts)?;
+    let feedback = super::feedback::for_report(&study, table, &opts)?;
     let rendered = html::render(
         &result,
         Some(&value),
@@ -75,6 +76,7 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
             csi: built.csi.as_ref(),
             invest: invest.as_ref(),
             found: built.found.as_ref(),
+            feedback: feedback.as_ref(),
             lang,
         },
     )?;
@@ -102,6 +104,13 @@ pub fn compute(args: ReportArgs, lang: Option<&str>) -> Result<super::Outcome> {
     }
     if let Some(f) = &built.found {
         exp.json = with_section(&exp.json, "segments_found", f)?;
+    }
+    if let Some(f) = &feedback {
+        exp.json = with_section(&exp.json, "feedback", f)?;
+        exp.tables.push(export::Table {
+            name: "feedback_themes".into(),
+            df: crate::report::feedback::themes_table(f)?,
+        });
     }
     if let Some(r) = &invest {
         exp.json = with_section(&exp.json, "invest", r)?;

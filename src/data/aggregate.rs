@@ -214,7 +214,9 @@ pub(crate) fn aggregate_respondents(
     let (mut categories, mut skipped) = (Vec::new(), Vec::new());
     for c in df.columns() {
         let name = c.name().as_str();
-        if name == id || name == "__order" || Some(name) == respondent {
+        // The open-ended comment column (`[feedback]`) is read by `feedback`, per respondent.
+        let comment = study.feedback.as_ref().map(|f| f.comment.as_str());
+        if name == id || name == "__order" || Some(name) == respondent || Some(name) == comment {
             continue;
         }
         let numeric = c.dtype().is_primitive_numeric();

@@ -11,11 +11,13 @@ pub mod purchases;
 pub mod returns;
 pub mod sample;
 pub mod simulate;
+pub mod simulate_comments;
 pub mod simulate_subscriptions;
 pub mod simulate_table;
 pub mod study;
 pub mod study_sections;
 pub mod subscriptions;
+pub mod text;
 pub mod transactions;
 
 pub use build::{build, CustomerTable};

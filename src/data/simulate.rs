@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::output;
 
 /// Available scenarios.
-pub const SCENARIOS: [&str; 2] = ["brokerage", "retail-bank"];
+pub const SCENARIOS: [&str; 3] = ["brokerage", "retail-bank", "feedback"];
 
 /// A generated scenario: raw tables, study file and truth.
 pub struct Simulated {
@@ -43,6 +43,7 @@ pub fn simulate(name: &str, seed: u64, customers: Option<usize>) -> Result<Simul
     match name {
         "brokerage" => brokerage(seed, customers.unwrap_or(81)),
         "retail-bank" => retail_bank(seed, customers.unwrap_or(20_000)),
+        "feedback" => super::simulate_comments::feedback(seed, customers.unwrap_or(20_000)),
         other => Err(Error::Usage(format!(
             "unknown scenario '{other}'; choose one of: {}",
             SCENARIOS.join(", ")
@@ -59,8 +60,13 @@ pub fn write(sim: &mut Simulated, dir: &Path) -> Result<()> {
         reason: e.to_string(),
     })?;
     output::write_table(&dir.join("survey.csv"), &mut sim.survey)?;
-    output::write_table(&dir.join("accounts.csv"), &mut sim.accounts)?;
-    output::write_text(&dir.join("study.toml"), &sim.study_toml)?;
+    // The feedback scenario is one survey table: no accounts, no study file.
+    if sim.accounts.width() > 0 {
+        output::write_table(&dir.join("accounts.csv"), &mut sim.accounts)?;
+    }
+    if !sim.study_toml.is_empty() {
+        output::write_text(&dir.join("study.toml"), &sim.study_toml)?;
+    }
     if let Some(t) = sim.transactions.as_mut() {
         output::write_table(&dir.join("transactions.csv"), t)?;
     }
@@ -490,6 +496,8 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         retained.push(i64::from(rng.random::<f64>() < p_retain));
     }
     let [sat, quality, service, price, convenience, recommend, effort] = s_cols;
+    // The open question ("the main reason for your score"), on its own random stream.
+    let comments = super::simulate_comments::reasons(seed, &service, &convenience, &price, &sat);
     let survey = df_from(vec![
         Column::new("household_id".into(), s_id),
         Column::new("respondent_id".into(), s_resp),
@@ -500,6 +508,7 @@ fn retail_bank(seed: u64, n: usize) -> Result<Simulated> {
         Column::new("convenience".into(), convenience),
         Column::new("recommend".into(), recommend),
         Column::new("effort".into(), effort),
+        Column::new("comment".into(), comments),
     ])?;
     let survey = as_ints(
         survey,
@@ -635,6 +644,12 @@ time_unit = "month"
 discount = 0.1
 margin = 12
 covariates = ["satisfaction"]
+
+# The open question ("the main reason for your score"): themes from the starter codebook,
+# linked to satisfaction, the recommendation and effort, and through the chain to profit
+# (`profitchain feedback`).
+[feedback]
+comment = "comment"
 "#
     .to_string();
     let truth = serde_json::json!({
@@ -662,6 +677,10 @@ covariates = ["satisfaction"]
             "truth": sub_truth,
             "as_of": "2025-06-30",
             "centred_at": sat_mean,
+        },
+        "comments": {
+            "model": "column comment: each respondent's reason for the score, in Chinese, English or both (see data::simulate_comments)",
+            "truth": super::simulate_comments::reasons_truth(),
         },
     });
     Ok(Simulated {

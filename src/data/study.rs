@@ -428,6 +428,9 @@ pub struct Study {
     /// Return-on-satisfaction scenarios (`profitchain invest`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invest: Option<InvestSpec>,
+    /// Themes in an open-ended comment column (`profitchain feedback`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<super::study_sections::FeedbackSpec>,
     /// Folder relative paths are resolved from (not part of the file).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -517,6 +520,7 @@ impl Study {
             retention: None,
             csi: None,
             invest: None,
+            feedback: None,
             language: None,
             units: None,
             base_dir: PathBuf::new(),

@@ -215,3 +215,29 @@ fn discount() -> f64 {
 fn unit_margin() -> f64 {
     1.0
 }
+
+/// Open-ended comments on the survey table (`[feedback]`, `profitchain feedback`):
+/// themes from a codebook, linked to the ratings and, through the chain, to profit.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackSpec {
+    /// The comment column of the respondent-level table.
+    pub comment: String,
+    /// The codebook (TOML), relative to the study file; default: the starter codebook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codebook: Option<PathBuf>,
+    /// Ratings the themes are linked to (default: the satisfaction role, then the
+    /// recommend and effort roles when the study has them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<String>,
+    /// Extra words for the Chinese segmenter (a jieba user dictionary), relative to the
+    /// study file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_dictionary: Option<PathBuf>,
+    /// Example comments per theme and segment (default 2; 0 for none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub examples: Option<usize>,
+    /// Mask digits and e-mail addresses in the examples.
+    #[serde(default)]
+    pub mask: bool,
+}

@@ -125,6 +125,14 @@ pub fn render(
         )?),
         None => None,
     };
+    let feedback_section = match extra.feedback {
+        Some(f) => Some(super::feedback_html::feedback_context(
+            f,
+            &mut charts_out,
+            lang,
+        )?),
+        None => None,
+    };
     let summary = match lang {
         super::i18n::Lang::En => chain.summary.clone(),
         super::i18n::Lang::Zh => super::summary_zh::summary(chain),
@@ -254,7 +262,7 @@ pub fn render(
         metrics_basis => (!survey.metrics_basis.is_empty()).then(|| lang.message(&survey.metrics_basis)),
         drivers_basis => (!survey.drivers_basis.is_empty()).then(|| lang.message(&survey.drivers_basis)),
         not_computed => survey.not_computed.iter().map(|(_, why)| lang.message(why)).collect::<Vec<_>>(), diagrams, diagram_files, comparisons, hypotheses, correlations,
-        whale, whale_text, clv => clv_section, retention => retention_section, csi => csi_section, invest => invest_section, found => found_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
+        whale, whale_text, clv => clv_section, retention => retention_section, csi => csi_section, invest => invest_section, feedback => feedback_section, found => found_section, regressions, scatter, scatter_files, thinned, metric_rows, driver_groups, max_points, version => env!("CARGO_PKG_VERSION"),
         t => lang.messages(),
         paths_caption => lang.f("paths_caption", &[("alpha", &o.alpha)]),
         paths_caption_md => lang.f("paths_caption_md", &[("alpha", &o.alpha)]),
@@ -331,6 +339,10 @@ fn environment() -> Result<Environment<'static>> {
         (
             "sections/invest.html",
             include_str!("templates/sections/invest.html"),
+        ),
+        (
+            "sections/feedback.html",
+            include_str!("templates/sections/feedback.html"),
         ),
     ] {
         env.add_template(name, text).map_err(tpl_err)?;
@@ -520,6 +532,8 @@ pub struct Sections<'a> {
     pub invest: Option<&'a crate::analysis::invest::InvestResult>,
     /// The tree or mixture that found the study's segments.
     pub found: Option<&'a crate::analysis::segments::found::Found>,
+    /// Themes in the survey's comments (from a study's `[feedback]` section).
+    pub feedback: Option<&'a crate::analysis::feedback::FeedbackResult>,
     /// Language of the report's text.
     pub lang: super::i18n::Lang,
 }

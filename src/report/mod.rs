@@ -12,6 +12,8 @@ pub mod csi;
 pub mod csi_charts;
 pub mod drivers;
 pub mod export;
+pub mod feedback;
+pub mod feedback_html;
 /// Number formatting (defined at the crate root, shared with messages).
 pub use crate::format;
 mod found_section;

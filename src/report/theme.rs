@@ -51,7 +51,11 @@ pub fn tick(v: f64) -> String {
     } else if a >= 10.0 || a == 0.0 {
         trim(format!("{v:.1}"))
     } else {
-        trim(format!("{v:.2}"))
+        // A tick at zero computed as −1e-17 reads 0, not "-0".
+        match trim(format!("{v:.2}")) {
+            s if s == "-0" => "0".into(),
+            s => s,
+        }
     }
 }
 
@@ -210,6 +214,7 @@ mod tests {
             (2_500_000.0, "2.5M"),
             (0.25, "0.25"),
             (0.0, "0"),
+            (-1e-17, "0"),
             (12.5, "12.5"),
         ] {
             assert_eq!(super::tick(v), want);

@@ -13,6 +13,7 @@ mod common;
 mod csi;
 mod csi_streaming;
 mod drivers;
+mod feedback;
 mod first_day;
 mod formats;
 mod found_segments;

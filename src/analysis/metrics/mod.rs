@@ -71,7 +71,8 @@ fn scale_words(metric: &str, flag: &str, s: &Scale, opts: &MetricsOptions) -> St
     }
 }
 
-fn wilson(k: f64, n: f64, z: f64) -> (f64, f64) {
+/// Wilson score interval of k successes in n, in percent (Wilson 1927).
+pub(crate) fn wilson(k: f64, n: f64, z: f64) -> (f64, f64) {
     let p = k / n;
     let d = 1.0 + z * z / n;
     let c = (p + z * z / (2.0 * n)) / d;
