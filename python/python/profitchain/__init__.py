@@ -37,7 +37,7 @@ _SPEC = json.loads(_core.verbs())
 VERBS: Dict[str, dict] = {v["name"]: v for v in _SPEC["verbs"]}
 
 # Options that name files the call writes: the call writes them only when given.
-_WRITES = {"output", "export", "svg", "customers_out", "scores_out", "diagnostics_json", "out"}
+_WRITES = {"output", "export", "svg", "customers_out", "scores_out", "diagnostics_json", "out", "comments", "suggest", "write_defaults"}
 # Required output options of verbs whose results are also useful without writing.
 _PLACEHOLDER = {"build": ("output", "customers.parquet"), "simulate": ("out", "sample"), "report": ("out", "report")}
 # Options whose value is a table: DataFrames are handed over in memory.

@@ -35,6 +35,12 @@ EXAMPLES = {
     >>> res.drivers["driver"].to_list()
     ['quality', 'service', 'price', 'convenience']
 """,
+    "feedback": """    >>> res = pc.feedback(study=study, bootstrap=200)   # the [feedback] section: column comment
+    >>> res.themes.filter(res.themes["segment"] == "all")["theme"].unique(maintain_order=True).to_list()[:4]
+    ['staff', 'waiting time', 'fees', 'app and online']
+    >>> res.table_names
+    ['themes', 'comments', 'discovery', 'bridge', 'diagnostics']
+""",
     "value": """    >>> res = pc.value(data=folder + "/bank/accounts.csv", id="household_id", revenue="revenue", cost="cost_to_serve")
     >>> res.table_names
     ['deciles', 'whale_curve', 'diagnostics']

@@ -33,6 +33,7 @@ _MAIN = {
     "value": ["deciles", "whale_curve"],
     "build": ["diagnostics"],
     "segments": ["coefficients", "tests"],
+    "feedback": ["themes", "bridge", "discovery"],
 }
 
 
