@@ -215,6 +215,46 @@ def drivers(
 ) -> Result:
     """Key-driver analysis: Shapley importance and relative weights of attribute ratings"""
 
+def feedback(
+    *,
+    data: Optional[Table] = None,
+    study: Optional[Study] = None,
+    comment: Optional[Union[Value, Sequence[Value]]] = None,
+    rating: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    by: Optional[Union[Value, Sequence[Value]]] = None,
+    id: Optional[Union[Value, Sequence[Value]]] = None,
+    codebook: Optional[Union[Value, Sequence[Value]]] = None,
+    suggest: Optional[Union[Value, Sequence[Value]]] = None,
+    write_defaults: Optional[Union[Value, Sequence[Value]]] = None,
+    stopwords_en: Optional[Union[Value, Sequence[Value]]] = None,
+    stopwords_zh: Optional[Union[Value, Sequence[Value]]] = None,
+    lexicon_en: Optional[Union[Value, Sequence[Value]]] = None,
+    lexicon_zh: Optional[Union[Value, Sequence[Value]]] = None,
+    user_dict: Optional[Union[Value, Sequence[Value]]] = None,
+    examples: Optional[Union[Value, Sequence[Value]]] = None,
+    mask: Optional[bool] = None,
+    max_chars: Optional[Union[Value, Sequence[Value]]] = None,
+    min_comments: Optional[Union[Value, Sequence[Value]]] = None,
+    top: Optional[Union[Value, Sequence[Value]]] = None,
+    scale: Optional[Union[Value, Sequence[Value]]] = None,
+    bootstrap: Optional[Union[Value, Sequence[Value]]] = None,
+    seed: Optional[Union[Value, Sequence[Value]]] = None,
+    confidence: Optional[Union[Value, Sequence[Value]]] = None,
+    comments: Optional[Union[Value, Sequence[Value]]] = None,
+    format: Optional[Union[Value, Sequence[Value]]] = None,
+    output: Optional[Union[Value, Sequence[Value]]] = None,
+    export: Optional[Union[Value, Sequence[Value]]] = None,
+    force: Optional[bool] = None,
+    sheet: Optional[Union[Value, Sequence[Value]]] = None,
+    encoding: Optional[Union[Value, Sequence[Value]]] = None,
+    separator: Optional[Union[Value, Sequence[Value]]] = None,
+    decimal_comma: Optional[bool] = None,
+    missing_codes: Optional[Union[Value, Sequence[Value], Mapping[str, Value]]] = None,
+    allow_out_of_range: Optional[bool] = None,
+    lang: Optional[str] = None,
+) -> Result:
+    """Themes in open-ended comments (Chinese and English): prevalence per segment, impact on the ratings, what the codebook misses, and through the chain their profit"""
+
 def value(
     *,
     data: Optional[Table] = None,
