@@ -184,24 +184,13 @@ pub fn importance_performance_svg(
             ])
             .map_err(chart_err)?;
         // Labels: to the right of each point, nudged down where two would overlap.
-        let to_px = |x: f64, y: f64| chart.backend_coord(&(x, y));
-        let mut order: Vec<usize> = (0..xs.len()).collect();
-        order.sort_by(|&a, &b| ys[b].total_cmp(&ys[a]));
-        let mut placed: Vec<(i32, i32, i32)> = Vec::new(); // (x0, x1, y)
-        let mut offsets = vec![0i32; xs.len()];
-        for &i in &order {
-            let (px, py) = to_px(xs[i], ys[i]);
-            let w = text_width(&group.drivers[i].name, 13.0) as i32;
-            let mut y = py - 10;
-            while placed
-                .iter()
-                .any(|&(a, b, yy)| px + 8 < b && a < px + 8 + w && (yy - y).abs() < 15)
-            {
-                y += 15;
-            }
-            placed.push((px + 8, px + 8 + w, y));
-            offsets[i] = y - py;
-        }
+        let px: Vec<(i32, i32)> = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| chart.backend_coord(&(*x, *y)))
+            .collect();
+        let names: Vec<&str> = group.drivers.iter().map(|d| d.name.as_str()).collect();
+        let offsets = label_offsets(&px, &names);
         // Intervals: importance across, performance up and down.
         let whisker = PALETTE[0].mix(0.6).stroke_width(2);
         for (i, d) in group.drivers.iter().enumerate() {
@@ -233,4 +222,28 @@ pub fn importance_performance_svg(
             .map_err(chart_err)?;
         Ok(())
     })
+}
+
+/// Vertical offsets (pixels) of point labels drawn to the right of points at pixel
+/// positions `px`: from the topmost point down, a label that would overlap one already
+/// placed moves down a line.
+pub(super) fn label_offsets(px: &[(i32, i32)], names: &[&str]) -> Vec<i32> {
+    let mut order: Vec<usize> = (0..px.len()).collect();
+    order.sort_by_key(|&i| px[i].1);
+    let mut placed: Vec<(i32, i32, i32)> = Vec::new(); // (x0, x1, y)
+    let mut offsets = vec![0i32; px.len()];
+    for &i in &order {
+        let (x, py) = px[i];
+        let w = text_width(names[i], 13.0) as i32;
+        let mut y = py - 10;
+        while placed
+            .iter()
+            .any(|&(a, b, yy)| x + 8 < b && a < x + 8 + w && (yy - y).abs() < 15)
+        {
+            y += 15;
+        }
+        placed.push((x + 8, x + 8 + w, y));
+        offsets[i] = y - py;
+    }
+    offsets
 }

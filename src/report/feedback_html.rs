@@ -6,7 +6,6 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{json, Value};
 
-use super::chain_charts::text_width;
 use super::format::{fixed, money, pvalue, thousands};
 use super::i18n::Lang;
 use super::theme::{self, chart_err, FONT, INK, PALETTE};
@@ -84,23 +83,12 @@ fn chart(points: &[Point], title: &str, rating: &str, lang: Lang) -> Result<Stri
             .map_err(chart_err)?;
         }
         // Labels to the right, nudged down where two would overlap.
-        let mut placed: Vec<(i32, i32, i32)> = Vec::new();
-        let mut offsets = vec![0i32; points.len()];
-        let mut order: Vec<usize> = (0..points.len()).collect();
-        order.sort_by(|&a, &b| points[b].y.total_cmp(&points[a].y));
-        for &i in &order {
-            let (px, py) = c.backend_coord(&(points[i].x, points[i].y));
-            let w = text_width(&points[i].name, 13.0) as i32;
-            let mut y = py - 10;
-            while placed
-                .iter()
-                .any(|&(a, b, yy)| px + 8 < b && a < px + 8 + w && (yy - y).abs() < 15)
-            {
-                y += 15;
-            }
-            placed.push((px + 8, px + 8 + w, y));
-            offsets[i] = y - py;
-        }
+        let px: Vec<(i32, i32)> = points
+            .iter()
+            .map(|p| c.backend_coord(&(p.x, p.y)))
+            .collect();
+        let names: Vec<&str> = points.iter().map(|p| p.name.as_str()).collect();
+        let offsets = super::charts::label_offsets(&px, &names);
         c.draw_series(points.iter().enumerate().map(|(i, p)| {
             EmptyElement::at((p.x, p.y))
                 + Circle::new((0, 0), 5, PALETTE[0].filled())
