@@ -21,7 +21,8 @@ pub(super) fn source_label(source: &str, lang: Lang) -> String {
     }
 }
 
-fn tr<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
+/// `en` or `zh` by language (whole phrases, written per language).
+pub(super) fn tr<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
     match lang {
         Lang::En => en,
         Lang::Zh => zh,
@@ -29,7 +30,7 @@ fn tr<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
 }
 
 /// A theme's name in `lang`.
-fn theme_name<'a>(out: &'a FeedbackResult, name: &'a str, lang: Lang) -> &'a str {
+pub(super) fn theme_name<'a>(out: &'a FeedbackResult, name: &'a str, lang: Lang) -> &'a str {
     out.codebook
         .themes
         .iter()

@@ -6,26 +6,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde_json::{json, Value};
 
+use super::feedback::{theme_name as label, tr};
 use super::format::{fixed, money, pvalue, thousands};
 use super::i18n::Lang;
 use super::theme::{self, chart_err, FONT, INK, PALETTE};
 use crate::analysis::feedback::{FeedbackResult, Impact};
 use crate::error::Result;
-
-fn tr<'a>(lang: Lang, en: &'a str, zh: &'a str) -> &'a str {
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
-}
-
-fn label<'a>(out: &'a FeedbackResult, name: &'a str, lang: Lang) -> &'a str {
-    out.codebook
-        .themes
-        .iter()
-        .find(|t| t.name == name)
-        .map_or(name, |t| t.label(lang == Lang::Zh))
-}
 
 /// One point of the chart: a theme's prevalence (%, interval) and effect (points, interval).
 struct Point {
