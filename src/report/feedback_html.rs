@@ -186,7 +186,8 @@ pub(super) fn feedback_context(
             Lang::Zh => format!("{}：提及率与效应", lang.name(seg)),
         };
         let svg = chart(&points, &title, &rating, lang)?;
-        charts_out.push((format!("feedback_{}.svg", k), svg.clone()));
+        let file = format!("feedback_{k}.svg");
+        charts_out.push((file.clone(), svg.clone()));
         let examples: Vec<Value> = out
             .themes
             .iter()
@@ -204,6 +205,7 @@ pub(super) fn feedback_context(
             },
             "rows": rows,
             "svg": svg,
+            "file": file,
             "examples": examples,
         }));
     }

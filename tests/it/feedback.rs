@@ -365,6 +365,23 @@ fn bad_input_is_refused_or_counted() {
         ],
         "term '???' has no letter or digit",
     );
+    // Bytes that are not UTF-8 stop the run with the line and the fix.
+    let junk = dir.path().join("junk.csv");
+    std::fs::write(
+        &junk,
+        b"id,sat,comment\n1,5,the fee\n2,6,\xff\xfe\x00\x81junk\n",
+    )
+    .unwrap();
+    fails_with(
+        &[
+            &os("feedback"),
+            &os("--data"),
+            junk.as_os_str(),
+            &os("--comment"),
+            &os("comment"),
+        ],
+        "line 3 holds bytes that are not UTF-8",
+    );
     // A 100,000-character comment and a cell of control characters are left out and counted.
     let mut csv = String::from("id,sat,comment\n");
     for i in 0..40 {
@@ -435,4 +452,33 @@ fn write_defaults_gives_files_that_read_back() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("bad.txt, line 2"), "{e}");
+}
+
+#[test]
+fn the_report_has_a_feedback_section_in_both_languages() {
+    let dir = TempDir::new().unwrap();
+    for (lang, title) in [("en", "What customers say"), ("zh", "客户反馈主题")] {
+        let out = dir.path().join(lang);
+        bin()
+            .args(["report", "--bootstrap", "0", "--lang", lang, "--study"])
+            .arg(root().join("notebooks-data/retail-bank/study.toml"))
+            .arg("-o")
+            .arg(&out)
+            .assert()
+            .success();
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(
+            html.contains("id=\"feedback\"") && html.contains(title),
+            "{lang}"
+        );
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert!(md.contains(&format!("## {title}")) && md.contains("charts/feedback_1.svg"));
+        assert!(
+            out.join("charts/feedback_1.svg").exists() && out.join("feedback_themes.csv").exists()
+        );
+        let summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        assert_eq!(summary["feedback"]["themes"].as_array().unwrap().len(), 7);
+    }
 }

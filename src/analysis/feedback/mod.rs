@@ -678,3 +678,14 @@ fn discovery(
         method: DISCOVERY_METHOD.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn masking_hides_digits_and_addresses_but_not_chinese_numerals() {
+        assert_eq!(
+            super::mask("call 13812345678 or wang.li+bank@example.com.cn, 等了三十分钟"),
+            "call ########### or [email], 等了三十分钟"
+        );
+    }
+}
