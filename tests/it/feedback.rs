@@ -385,10 +385,12 @@ fn bad_input_is_refused_or_counted() {
     // A 100,000-character comment and a cell of control characters are left out and counted.
     let mut csv = String::from("id,sat,comment\n");
     for i in 0..40 {
-        csv.push_str(&format!(
-            "{i},{},\"the queue was long and the fee too high {i}\"\n",
-            3 + i % 5
-        ));
+        let said = [
+            "the queue was long",
+            "the fee is too high",
+            "the branch is near home",
+        ][i % 3];
+        csv.push_str(&format!("{i},{},\"{said} {i}\"\n", 3 + i % 5));
     }
     csv.push_str(&format!("40,5,\"{}\"\n", "wait ".repeat(20_000)));
     csv.push_str("41,5,\"\u{1}\u{2}\u{3}\u{4}\u{5}\u{6}\u{7}\u{8}ab\"\n");
@@ -429,6 +431,15 @@ fn bad_input_is_refused_or_counted() {
         "{reasons:?}"
     );
     assert!(v["warnings"].as_array().unwrap().len() == 2);
+    // No comment holds a lexicon word: sentiment is left out, the themes still compared.
+    let m = &v["impact"][0];
+    assert!(m["not_fitted"].is_null(), "{m}");
+    assert!(m["left_out"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x == "sentiment"));
+    assert_eq!(m["effects"].as_array().unwrap().len(), 2);
 }
 
 #[test]

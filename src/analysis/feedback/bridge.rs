@@ -222,18 +222,27 @@ fn segment(d: &Data, members: &[usize]) -> Option<Segment> {
             m > 0 && m < analysed.len()
         })
         .collect();
-    if analysed.len() < themes.len() + 3 || members.len() < 3 {
+    // As the impact regression: at least 10 residual degrees of freedom.
+    if analysed.len() < themes.len() + 12 || members.len() < 3 {
         return None;
     }
     let nt = themes.len();
-    let k_resp = nt + 2;
+    // Sentiment as in the impact regression: left out when it does not vary.
+    let scores: Vec<f64> = analysed
+        .iter()
+        .map(|(r, _)| d.processed[*r].sentiment.unwrap_or(0.0))
+        .collect();
+    let with_sentiment = scores.iter().any(|s| *s != scores[0]);
+    let k_resp = nt + 1 + usize::from(with_sentiment);
     let row_z = |r: usize| -> Vec<f64> {
         let p = &d.processed[r];
         let mut z: Vec<f64> = themes
             .iter()
             .map(|&t| f64::from(p.themes >> t & 1 == 1))
             .collect();
-        z.push(p.sentiment.unwrap_or(0.0));
+        if with_sentiment {
+            z.push(p.sentiment.unwrap_or(0.0));
+        }
         z.push(d.rating[r]);
         z
     };

@@ -208,8 +208,21 @@ pub fn impact(
         cols.push(Column::new(format!("t{j}").into(), x));
         terms.push(format!("t{j}"));
     }
-    cols.push(Column::new("sentiment".into(), &sent));
-    terms.push("sentiment".into());
+    // Without a lexicon word in any comment (or the same score in all), sentiment is a
+    // constant: left out, as a theme nobody mentions.
+    if sent.iter().any(|s| *s != sent[0]) {
+        cols.push(Column::new("sentiment".into(), &sent));
+        terms.push("sentiment".into());
+    } else {
+        out.left_out.push("sentiment".into());
+    }
+    if terms.is_empty() {
+        out.not_fitted = Some(format!(
+            "no theme is mentioned by some but not all of the {} comments with a '{name}' rating, and their sentiment does not vary: nothing to compare",
+            rows.len()
+        ));
+        return Ok(out);
+    }
     let df = DataFrame::new_infer_height(cols)?;
     let opts = RegressOptions {
         formula: format!("y ~ {}", terms.join(" + ")),
