@@ -49,7 +49,8 @@ pub struct FeedbackArgs {
     #[arg(long, value_name = "FILE")]
     pub suggest: Option<PathBuf>,
     /// Write the starter codebook, stop-word lists and sentiment lexicons into DIR (to edit
-    /// and pass back), and stop.
+    /// and pass back), and stop; files of the same names already there are kept unless
+    /// --force.
     #[arg(long, value_name = "DIR")]
     pub write_defaults: Option<PathBuf>,
     /// Replace the English stop words (one word per line).
@@ -137,7 +138,7 @@ fn resources(args: &FeedbackArgs, user_dict: Option<PathBuf>) -> Result<Resource
 
 pub fn compute(args: FeedbackArgs, lang: Option<&str>) -> Result<super::Outcome> {
     if let Some(dir) = &args.write_defaults {
-        return write_defaults(dir);
+        return write_defaults(dir, args.export.force);
     }
     let format = super::output_format(
         &args.output,
@@ -222,23 +223,44 @@ pub fn compute(args: FeedbackArgs, lang: Option<&str>) -> Result<super::Outcome>
     )
 }
 
-/// `--write-defaults DIR`: the starter codebook and word lists.
-fn write_defaults(dir: &std::path::Path) -> Result<super::Outcome> {
-    let mut files = Resources::write_defaults(dir)?;
-    output::write_text(&dir.join("codebook.toml"), feedback::codebook::STARTER)?;
-    files.insert(0, "codebook.toml".into());
+/// `--write-defaults DIR`: the starter codebook and word lists, written after everything
+/// is checked; a file of the same name already there (an edited codebook) is kept unless
+/// `--force`.
+fn write_defaults(dir: &std::path::Path, force: bool) -> Result<super::Outcome> {
+    let mut files = vec![("codebook.toml", feedback::codebook::STARTER)];
+    files.extend(Resources::defaults());
+    if !force {
+        if let Some((name, _)) = files.iter().find(|(n, _)| dir.join(n).exists()) {
+            return Err(Error::Usage(format!(
+                "--write-defaults {}: {name} is already there (perhaps an edited codebook or list); choose another folder, or add --force to replace the files",
+                dir.display()
+            )));
+        }
+    }
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     let text = format!(
         "Wrote {} into {}: edit them and pass them back with --codebook, --stopwords-en, --stopwords-zh, --lexicon-en, --lexicon-zh.\n",
-        files.join(", "),
+        names.join(", "),
         dir.display()
     );
+    let dir = dir.to_path_buf();
     Ok(super::Outcome::new(
         "feedback",
-        serde_json::json!({ "written": files }).to_string() + "\n",
+        serde_json::json!({ "written": names }).to_string() + "\n",
         Rendered::Text(text.clone()),
         text,
         |t, _| Ok(t.clone()),
-    ))
+    )
+    .then(Box::new(move || {
+        std::fs::create_dir_all(&dir).map_err(|e| Error::Write {
+            path: dir.clone(),
+            reason: e.to_string(),
+        })?;
+        for (name, body) in files {
+            output::write_text(&dir.join(name), body)?;
+        }
+        Ok(())
+    })))
 }
 
 fn codebook(args: &FeedbackArgs, from_study: Option<PathBuf>) -> Result<Codebook> {

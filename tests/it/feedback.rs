@@ -453,6 +453,38 @@ fn write_defaults_gives_files_that_read_back() {
         .success();
     let cb = Codebook::from_file(&out.join("codebook.toml")).unwrap();
     assert_eq!(cb.themes.len(), 7);
+    // Never over an edited codebook without --force.
+    std::fs::write(
+        out.join("codebook.toml"),
+        "[[theme]]\nname = \"mine\"\nterms = [\"x\"]\n",
+    )
+    .unwrap();
+    let again = bin()
+        .args(["feedback", "--write-defaults"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("codebook.toml is already there"));
+    assert_eq!(
+        Codebook::from_file(&out.join("codebook.toml"))
+            .unwrap()
+            .themes
+            .len(),
+        1
+    );
+    bin()
+        .args(["feedback", "--force", "--write-defaults"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        Codebook::from_file(&out.join("codebook.toml"))
+            .unwrap()
+            .themes
+            .len(),
+        7
+    );
     let mut r = Resources::default();
     r.lexicon_from("zh", &out.join("sentiment_zh.txt")).unwrap();
     assert_eq!(r.sentiment_zh, Resources::default().sentiment_zh);

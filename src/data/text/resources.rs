@@ -121,23 +121,13 @@ impl Resources {
         Ok(())
     }
 
-    /// Write the shipped lists into `dir` (to edit and pass back).
-    pub fn write_defaults(dir: &Path) -> Result<Vec<String>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Write {
-            path: dir.to_path_buf(),
-            reason: e.to_string(),
-        })?;
-        let files = [
+    /// The shipped lists as (file name, text), to write into a folder, edit and pass back.
+    pub fn defaults() -> [(&'static str, &'static str); 4] {
+        [
             ("stopwords_en.txt", STOPWORDS_EN),
             ("stopwords_zh.txt", STOPWORDS_ZH),
             ("sentiment_en.txt", SENTIMENT_EN),
             ("sentiment_zh.txt", SENTIMENT_ZH),
-        ];
-        let mut written = Vec::new();
-        for (name, text) in files {
-            crate::output::write_text(&dir.join(name), text)?;
-            written.push(name.to_string());
-        }
-        Ok(written)
+        ]
     }
 }
