@@ -1,7 +1,9 @@
 //! Covariates in the BG/NBD (issue #26 target: two covariates at 1,000,000 customers under
 //! 5 s): a log simulated with satisfaction (1–10) and a 0/1 premium flag acting on purchasing
 //! and dropout, summarised, then the covariate model fitted (with the model without
-//! covariates for the likelihood-ratio test, the covariance and the effects' draws).
+//! covariates for the likelihood-ratio test, the covariance and the effects' draws); and the
+//! per-customer predictions at each customer's covariates with the gain of a unit of each
+//! (what `clv --covariates … --customers-out` adds after the fits).
 //! `PROFITCHAIN_BENCH_CUSTOMERS` sets the customers (default 1,000,000).
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -55,7 +57,7 @@ fn bench(c: &mut Criterion) {
         ..Default::default()
     };
     let rfm = transactions::summarize(&table, "bench", &spec).unwrap();
-    let (result, _) = clv::run(&rfm, &ClvOptions::default()).unwrap();
+    let (mut result, customers) = clv::run(&rfm, &ClvOptions::default()).unwrap();
     let covariates =
         df!("household_id" => &ids, "satisfaction" => &sat, "premium" => &premium).unwrap();
     let names = vec!["satisfaction".to_string(), "premium".to_string()];
@@ -78,6 +80,20 @@ fn bench(c: &mut Criterion) {
     g.bench_function(
         format!("BG/NBD with 2 covariates on both processes, {n} customers"),
         |b| b.iter(|| clv::covariates::fit(&result, &joined, "bench", &cov).unwrap()),
+    );
+    result.note_covariates(m);
+    g.bench_function(
+        format!("predictions and gains at each customer's covariates, {n} customers"),
+        |b| {
+            b.iter_batched(
+                || (result.clone(), customers.clone()),
+                |(mut r, mut table)| {
+                    clv::predict_at_covariates(&mut r, &mut table, &joined).unwrap();
+                    table
+                },
+                criterion::BatchSize::LargeInput,
+            )
+        },
     );
     g.finish();
 }

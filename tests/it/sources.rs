@@ -341,3 +341,156 @@ fn clv_streaming_gives_the_in_memory_answers() {
     let (code, _, err) = run(&refunds, &["--streaming", "--returns", "drop"], "json");
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// A purchase log whose mean repeat spends sit on exact ties: two-decimal amounts, 32
+/// repeat purchases and an odd total in cents (the mean is a whole number of millionths
+/// plus a half). Adding the amounts as floats in another order moved such a mean by a
+/// millionth once rounded; summed exactly as whole units and millionths, every row order,
+/// path and bucket count gives the same bytes, and the mean is the exact one.
+#[test]
+fn mean_spend_does_not_depend_on_row_order() {
+    let mut state: u64 = 2026;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        state >> 33
+    };
+    // (customer, day, cents), and each 33-purchase customer's repeat total in cents.
+    let mut rows: Vec<(usize, u32, u64)> = Vec::new();
+    let mut ties: Vec<(usize, u64)> = Vec::new();
+    for c in 0..300usize {
+        let days = if c % 3 == 0 { 33 } else { 1 + c as u32 % 7 };
+        let start = (c % 30) as u32;
+        let mut repeat = 0;
+        for k in 0..days {
+            let mut cents = 100 + next() % 5000;
+            if k == days - 1 && days == 33 && (repeat + cents) % 2 == 0 {
+                cents += 1;
+            }
+            if k > 0 {
+                repeat += cents;
+            }
+            rows.push((c, start + k * (1 + c as u32 % 5), cents));
+        }
+        if days == 33 {
+            ties.push((c, repeat));
+        }
+    }
+    let text = |order: &mut dyn Iterator<Item = &(usize, u32, u64)>| {
+        let mut s = String::from("customer,date,amount\n");
+        for (c, d, cents) in order {
+            let date = chrono_free_date(*d);
+            s.push_str(&format!("c{c},{date},{}.{:02}\n", cents / 100, cents % 100));
+        }
+        s
+    };
+    // The data do hit the ties: the old float mean, rounded to a millionth, differs
+    // between the two row orders for some customers.
+    let amounts = |c: usize| -> Vec<f64> {
+        rows.iter()
+            .filter(|r| r.0 == c)
+            .map(|r| format!("{}.{:02}", r.2 / 100, r.2 % 100).parse().unwrap())
+            .collect()
+    };
+    let old = |v: &[f64]| ((v.iter().sum::<f64>() - v[0]) / 32.0 * 1e6).round() / 1e6;
+    let flipped = ties
+        .iter()
+        .filter(|(c, _)| {
+            let v = amounts(*c);
+            let mut r: Vec<f64> = v[1..].iter().rev().copied().collect();
+            r.insert(0, v[0]);
+            old(&v) != old(&r)
+        })
+        .count();
+    assert!(flipped > 0, "no tie in the test data");
+
+    let dir = tempfile::tempdir().unwrap();
+    let forward = write(dir.path(), "forward.csv", &text(&mut rows.iter()));
+    let backward = write(dir.path(), "backward.csv", &text(&mut rows.iter().rev()));
+    let run = |log: &Path, extra: &[&str], name: &str| -> String {
+        let out = dir.path().join(name);
+        bin()
+            .arg("clv")
+            .arg("--transactions")
+            .arg(log)
+            .args(["--id", "customer", "--date", "date", "--amount", "amount"])
+            .args(["--calibration-end", "2024-07-03", "--customers-out"])
+            .arg(&out)
+            .args(extra)
+            .assert()
+            .success();
+        std::fs::read_to_string(out).unwrap()
+    };
+    let want = run(&forward, &[], "a.csv");
+    assert_eq!(
+        run(&backward, &[], "b.csv"),
+        want,
+        "in memory, rows reversed"
+    );
+    for (log, b) in [(&forward, "1"), (&backward, "7"), (&forward, "64")] {
+        let got = run(log, &["--streaming", "--buckets", b], "s.csv");
+        assert_eq!(got, want, "--streaming --buckets {b}");
+    }
+    // Each tie's mean is the exact total over 32 (the nearest double).
+    let table = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(dir.path().join("a.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let ids = table.column("id").unwrap().str().unwrap().clone();
+    let mean = table.column("mean_spend").unwrap().f64().unwrap().clone();
+    for (c, cents) in &ties {
+        let i = ids
+            .iter()
+            .position(|v| v == Some(&format!("c{c}")))
+            .unwrap();
+        let exact = *cents as f64 / 3200.0;
+        let got = mean.get(i).unwrap();
+        assert!(
+            (got - exact).abs() <= exact * 1e-15,
+            "c{c}: {got} vs {exact}"
+        );
+    }
+}
+
+/// Day `d` of 2024 (0 = 1 January) as ISO text; the test's days stay within the year.
+fn chrono_free_date(d: u32) -> String {
+    let months = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let (mut m, mut rest) = (0, d);
+    while rest >= months[m] {
+        rest -= months[m];
+        m += 1;
+    }
+    format!("2024-{:02}-{:02}", m + 1, rest + 1)
+}
+
+/// An amount too large for exact sums (an account number read as the amount) stops the
+/// run, in memory and streaming, naming the column.
+#[test]
+fn huge_amounts_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = write(
+        dir.path(),
+        "log.csv",
+        "customer,date,amount\na,2024-01-02,10.5\na,2024-02-03,6222123456789012345\nb,2024-01-05,3\n",
+    );
+    for extra in [&[][..], &["--streaming"][..]] {
+        let out = bin()
+            .arg("clv")
+            .arg("--transactions")
+            .arg(&log)
+            .args(["--id", "customer", "--date", "date", "--amount", "amount"])
+            .args(["--calibration-end", "2024-02-03"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with("error:") && err.contains("'amount'") && err.contains("1e15"),
+            "{err}"
+        );
+    }
+}

@@ -143,7 +143,13 @@ def rfm(
         F.max(F.when(valid, F.col("day"))).alias("last"),
         F.sum((valid & (F.col("amount") < 0)).cast("long")).alias("returns"),
         F.sum((valid & (F.col("amount") <= 0)).cast("long")).alias("non_positive"),
+        F.max(F.when(valid, F.col("amount"))).alias("max_amount"),
     ).collect()[0]
+    if counts["max_amount"] is not None and counts["max_amount"] >= 1e15:
+        raise _core.InputError(
+            f"the amount column '{amount}' holds {counts['max_amount']:e}; amounts of 1e15 "
+            "or more are refused (is it an id or an account number?)"
+        )
     diag = {
         "rows_read": int(counts["read"]),
         "rows_missing": int(counts["missing"] or 0),
@@ -190,14 +196,23 @@ def rfm(
         )
     in_cal = F.col("day") <= cal_end
     positive = F.when(F.col("amount") > 0, F.col("amount")).otherwise(F.lit(0.0))
+    # Each amount as whole units and millionths, both integers, as on one machine
+    # (profitchain's spend_parts): their sums are exact, so the spend does not depend on
+    # the order Spark adds the rows in (the partitioning).
+    units = positive.cast("long")
+    micros = ((positive - units.cast("double")) * F.lit(1e6) + F.lit(0.5)).cast("long")
     # One transaction per customer and day, spend summed; then one row per customer.
-    days = rows.groupBy("id", "day").agg(F.sum(positive).alias("spend"))
+    days = rows.groupBy("id", "day").agg(
+        F.sum(units).alias("units"), F.sum(micros).alias("micros")
+    )
     customers = days.groupBy("id").agg(
         F.min("day").alias("first"),
         F.sum(in_cal.cast("long")).cast("double").alias("n_cal"),
         F.max(F.when(in_cal, F.col("day"))).alias("last"),
-        F.sum(F.when(in_cal, F.col("spend")).otherwise(F.lit(0.0))).alias("cal_spend"),
-        F.min_by("spend", "day").alias("first_spend"),
+        F.sum(F.when(in_cal, F.col("units")).otherwise(F.lit(0))).alias("cal_units"),
+        F.sum(F.when(in_cal, F.col("micros")).otherwise(F.lit(0))).alias("cal_micros"),
+        F.min_by("units", "day").alias("first_units"),
+        F.min_by("micros", "day").alias("first_micros"),
     )
     if diagnostics is not None:
         diag["customers_after_calibration"] = customers.filter(
@@ -205,7 +220,12 @@ def rfm(
         ).count()
         diagnostics.update(diag)
     x = F.col("n_cal") - F.lit(1.0)
-    mean = (F.col("cal_spend") - F.col("first_spend")) / x
+    # The mean from the exact sums with profitchain's operations (mean_spend): the total
+    # in millionths over 1e6 · x, one division.
+    mean = (
+        (F.col("cal_units") - F.col("first_units")).cast("double") * F.lit(1e6)
+        + (F.col("cal_micros") - F.col("first_micros")).cast("double")
+    ) / (F.lit(1e6) * x)
     # Periods as the one-machine path computes them: polars divides by a constant by
     # multiplying with its reciprocal, which can differ from a division in the last bit.
     per_day = F.lit(1.0 / scale)
@@ -214,11 +234,7 @@ def rfm(
         x.alias("x"),
         ((F.col("last") - F.col("first")).cast("double") * per_day).alias("t_x"),
         ((F.lit(cal_end) - F.col("first")).cast("double") * per_day).alias("T"),
-        # Rounded to a millionth of a currency unit, as on one machine, so the order in
-        # which amounts were added does not move the mean's last bit.
-        F.when(x > 0, F.floor(mean * F.lit(1e6) + F.lit(0.5)) / F.lit(1e6)).alias(
-            "mean_spend"
-        ),
+        F.when(x > 0, mean).alias("mean_spend"),
     )
 
 

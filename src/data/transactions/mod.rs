@@ -292,13 +292,17 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
     let nonpos = base
         .clone()
         .lazy()
-        .select([col("amount")
-            .lt_eq(lit(0.0))
-            .sum()
-            .cast(DataType::UInt64)
-            .alias("n")])
+        .select([
+            col("amount")
+                .lt_eq(lit(0.0))
+                .sum()
+                .cast(DataType::UInt64)
+                .alias("n"),
+            col("amount").max().alias("max"),
+        ])
         .collect()?;
     diag.rows_non_positive = nonpos.column("n")?.get(0)?.extract::<u64>().unwrap_or(0) as usize;
+    check_amount_size(nonpos.column("max")?.f64()?.get(0), file, &spec.amount)?;
     if base.height() > 0 && diag.rows_non_positive == base.height() {
         return Err(Error::InvalidData(format!(
             "{file}: every amount in '{}' is zero or negative, so there is no spend to model; check that --amount names the sales column (not returns or discounts)",
@@ -330,9 +334,7 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
     // million ids twice (1.9 s instead of 2.9 s for ten million rows on two cores). The
     // customers come out in id order.
     let in_cal = col("day").lt_eq(lit(cal_end));
-    let positive = when(col("amount").gt(lit(0.0)))
-        .then(col("amount"))
-        .otherwise(lit(0.0));
+    let [units, micros] = spend_parts(col("amount"));
     let rows = base
         .lazy()
         .sort(
@@ -343,22 +345,27 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
             slot.alias("slot"),
             col("day").min().over([col("id")])?.alias("first_day"),
         ])
-        .with_columns([
-            when(in_cal.clone())
-                .then(positive.clone())
-                .otherwise(lit(0.0))
-                .alias("cal_spend"),
+        .with_columns({
             // The first transaction: the first day, or with discrete opportunities the
             // whole first period (periods are monotone in days, so it is the first day's).
-            when(col("slot").eq(if spec.discrete {
+            let first = col("slot").eq(if spec.discrete {
                 unit.period(col("first_day"))
             } else {
                 col("first_day")
-            }))
-            .then(positive)
-            .otherwise(lit(0.0))
-            .alias("first_spend"),
-        ])
+            });
+            let part = |cond: &Expr, v: &Expr, name: &str| {
+                when(cond.clone())
+                    .then(v.clone())
+                    .otherwise(lit(0i64))
+                    .alias(name)
+            };
+            [
+                part(&in_cal, &units, "cal_units"),
+                part(&in_cal, &micros, "cal_micros"),
+                part(&first, &units, "first_units"),
+                part(&first, &micros, "first_micros"),
+            ]
+        })
         // Materialized once: the customer summary and the holdout's distinct days both read
         // it, and a lazy frame would compute the window (a string-keyed pass) twice.
         .collect()?
@@ -375,8 +382,10 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
                 .cast(DataType::Float64)
                 .alias("n_cal"),
             col("slot").filter(in_cal.clone()).max().alias("last"),
-            col("cal_spend").sum(),
-            col("first_spend").sum(),
+            col("cal_units").sum(),
+            col("cal_micros").sum(),
+            col("first_units").sum(),
+            col("first_micros").sum(),
             col("slot")
                 .filter(in_cal.clone().not())
                 .n_unique()
@@ -421,7 +430,8 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
 }
 
 /// The RFM table from one row per customer (`id`, `first` slot, `first_day`, `n_cal`,
-/// `last`, `cal_spend`, `first_spend`, `holdout`): the customers who entered by the
+/// `last`, `cal_units`, `cal_micros`, `first_units`, `first_micros` (see [`spend_parts`]),
+/// `holdout`): the customers who entered by the
 /// calibration end, x, t_x and T in periods (`cal` is the calibration end's slot, `scale`
 /// the days per period), the mean repeat spend, and the counts in `diag`.
 fn rfm_table(
@@ -449,11 +459,9 @@ fn rfm_table(
             x.clone().alias("x"),
             ((col("last") - col("first")).cast(DataType::Float64) / lit(scale)).alias("t_x"),
             ((lit(cal) - col("first")).cast(DataType::Float64) / lit(scale)).alias("T"),
-            // Mean spend over the repeat transactions.
-            when(x.clone().gt(lit(0.0)))
-                .then((col("cal_spend") - col("first_spend")) / x)
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("mean_spend"),
+            // Repeat spend: the calibration spend less the first transaction's.
+            (col("cal_units") - col("first_units")).alias("repeat_units"),
+            (col("cal_micros") - col("first_micros")).alias("repeat_micros"),
             col("holdout"),
             col("first_day").cast(DataType::Date).alias("first"),
             col("n_cal"),
@@ -469,17 +477,21 @@ fn rfm_table(
     };
     diag.calibration_transactions = total("n_cal")?;
     diag.holdout_transactions = total("holdout")?;
-    // Polars may add a group's amounts in a different order from run to run, which moves
-    // the last bit of a mean; rounded to a millionth of a currency unit, the mean spend (and
-    // so every fit and output) is the same on every run.
-    let mean: Vec<Option<f64>> = rfm
-        .column("mean_spend")?
-        .f64()?
+    // The mean repeat spend from the exact integer sums (see [`spend_parts`]), in Rust so
+    // that no polars kernel choice can move its last bit.
+    let xs = rfm.column("x")?.f64()?;
+    let units = rfm.column("repeat_units")?.i64()?;
+    let micros = rfm.column("repeat_micros")?.i64()?;
+    let mean: Vec<Option<f64>> = xs
         .iter()
-        .map(|v| v.map(|m| (m * 1e6).round() / 1e6))
+        .zip(units.iter().zip(micros.iter()))
+        .map(|(x, (u, m))| match (x, u, m) {
+            (Some(x), Some(u), Some(m)) if x > 0.0 => Some(mean_spend(x, u, m)),
+            _ => None,
+        })
         .collect();
-    let mut rfm = rfm.drop("n_cal")?;
-    rfm.with_column(Column::new("mean_spend".into(), mean))?;
+    let mut rfm = rfm.drop_many(["n_cal", "repeat_units", "repeat_micros"]);
+    rfm.insert_column(4, Column::new("mean_spend".into(), mean))?;
     diag.customers = rfm.height();
     if rfm.height() == 0 {
         return Err(Error::Empty {
@@ -495,6 +507,43 @@ fn rfm_table(
         });
     }
     Ok(rfm)
+}
+
+/// Amounts of a currency unit or more than this are refused: whole units are summed as
+/// 64-bit integers, and no purchase is a thousand trillion.
+pub const MAX_AMOUNT: f64 = 1e15;
+
+/// A positive amount as whole currency units and millionths of a unit, both integers (zero
+/// for an amount of zero or less, which is no spend). Sums of these are exact, so a
+/// customer's spend is the same whatever order polars adds the rows in (threads, batches,
+/// buckets, Spark partitions): a float sum's last bit depends on that order, and it decides
+/// the rounding of a mean at an exact tie (two-decimal amounts over x divisible by 32).
+/// Each amount counts to the nearest millionth (half up).
+pub(crate) fn spend_parts(amount: Expr) -> [Expr; 2] {
+    let positive = when(amount.clone().gt(lit(0.0)))
+        .then(amount)
+        .otherwise(lit(0.0));
+    let units = positive.clone().cast(DataType::Int64);
+    let micros = ((positive - units.clone().cast(DataType::Float64)) * lit(1e6) + lit(0.5))
+        .cast(DataType::Int64);
+    [units, micros]
+}
+
+/// The mean of x repeat purchases from their exact spend in whole units and millionths
+/// ([`spend_parts`]): one division of the total in millionths (exact below 2^53 millionths,
+/// nine billion units), as `profitchain.spark` computes it too.
+pub fn mean_spend(x: f64, units: i64, micros: i64) -> f64 {
+    (units as f64 * 1e6 + micros as f64) / (1e6 * x)
+}
+
+/// Stop when an amount is too large for [`spend_parts`]' integers.
+pub(crate) fn check_amount_size(max: Option<f64>, file: &str, column: &str) -> Result<()> {
+    match max {
+        Some(m) if m >= MAX_AMOUNT => Err(Error::InvalidData(format!(
+            "{file}: the amount column '{column}' holds {m:e}; amounts of 1e15 or more are refused (is it an id or an account number?)"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Rows in id order: by number when every id is a whole number without leading zeros

@@ -5,7 +5,7 @@
 //!
 //! The summary is [`super::summarize`]'s, number for number (test): one transaction per
 //! customer and day, spend of positive amounts, the first day's spend taken out of the
-//! repeat mean (`min_by` the day), the mean rounded to a millionth. What the in-memory path
+//! repeat mean (`min_by` the day), amounts added exactly in millionths ([`super::spend_parts`]). What the in-memory path
 //! does besides, and this one does not: the input audit's whole-table checks (Total rows,
 //! text number forms), netting refunds against their purchases (`--returns drop` or `keep`
 //! here), the holdout and BG/BB's discrete periods. Each is an error naming the way out,
@@ -13,7 +13,10 @@
 
 use polars::prelude::*;
 
-use super::{check_ends, day_number, natural_order, rfm_table, Rfm, TxDiagnostics, TxSpec};
+use super::{
+    check_amount_size, check_ends, day_number, natural_order, rfm_table, spend_parts, Rfm,
+    TxDiagnostics, TxSpec,
+};
 use crate::data::returns::Returns;
 use crate::error::{Error, Result};
 
@@ -84,19 +87,22 @@ fn bucket_of(n: usize) -> Expr {
 /// customer-days after calibration.
 fn customers_of(rows: LazyFrame, cal_end: i32) -> Result<DataFrame> {
     let in_cal = col("day").lt_eq(lit(cal_end));
-    let positive = when(col("amount").gt(lit(0.0)))
-        .then(col("amount"))
-        .otherwise(lit(0.0));
+    let [units, micros] = spend_parts(col("amount"));
     Ok(rows
         .group_by([col("id"), col("day")])
-        .agg([positive.sum().alias("spend")])
+        .agg([units.sum().alias("units"), micros.sum().alias("micros")])
         .group_by([col("id")])
         .agg([
             col("day").min().alias("first"),
             in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
             col("day").filter(in_cal.clone()).max().alias("last"),
-            col("spend").filter(in_cal.clone()).sum().alias("cal_spend"),
-            col("spend").min_by(col("day")).alias("first_spend"),
+            col("units").filter(in_cal.clone()).sum().alias("cal_units"),
+            col("micros")
+                .filter(in_cal.clone())
+                .sum()
+                .alias("cal_micros"),
+            col("units").min_by(col("day")).alias("first_units"),
+            col("micros").min_by(col("day")).alias("first_micros"),
             in_cal.not().sum().cast(DataType::Float64).alias("holdout"),
         ])
         .collect_with_engine(Engine::Streaming)?
@@ -178,6 +184,10 @@ pub fn summarize_streaming(mut lf: LazyFrame, file: &str, spec: &TxSpec) -> Resu
                 .sum()
                 .cast(DataType::UInt64)
                 .alias("non_positive"),
+            col("amount")
+                .filter(valid.clone())
+                .max()
+                .alias("max_amount"),
         ])
         .collect_with_engine(Engine::Streaming)?
         .unwrap_single();
@@ -215,6 +225,11 @@ pub fn summarize_streaming(mut lf: LazyFrame, file: &str, spec: &TxSpec) -> Resu
     diag.first_date = Some(super::date_text(first_day));
     diag.last_date = Some(super::date_text(last_day));
     check_ends(spec, file, cal_end, None, first_day, last_day)?;
+    check_amount_size(
+        counts.column("max_amount")?.f64()?.get(0),
+        file,
+        &spec.amount,
+    )?;
     let returns = count(&counts, "returns")?;
     diag.returns.returns = returns;
     let mut rows = base.filter(valid);
