@@ -67,15 +67,31 @@ fn groups(df: &DataFrame, by: Option<&str>) -> Result<Vec<(String, DataFrame)>> 
 }
 
 /// Rows of a design as (regressors without the intercept…, response).
-fn rows(design: &crate::stats::Design) -> Vec<Vec<f64>> {
+fn rows(design: &crate::stats::Design) -> Rows {
     let off = usize::from(design.intercept);
-    (0..design.y.len())
-        .map(|i| {
-            let mut r: Vec<f64> = (off..design.x.ncols()).map(|j| design.x[[i, j]]).collect();
-            r.push(design.y[i]);
-            r
-        })
-        .collect()
+    let width = design.x.ncols() - off + 1;
+    let mut values = Vec::with_capacity(design.y.len() * width);
+    for (i, y) in design.y.iter().enumerate() {
+        values.extend((off..design.x.ncols()).map(|j| design.x[[i, j]]));
+        values.push(*y);
+    }
+    Rows { values, width }
+}
+
+/// A design's rows (regressors without the intercept, then the response) in one buffer.
+struct Rows {
+    values: Vec<f64>,
+    width: usize,
+}
+
+impl Rows {
+    fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    fn iter(&self) -> std::slice::ChunksExact<'_, f64> {
+        self.values.chunks_exact(self.width)
+    }
 }
 
 /// Pass 1 on one part: per group, the sums of its design rows (shifted by its first row).
@@ -123,7 +139,7 @@ fn add_rows(acc: &mut Vec<Part>, df: &DataFrame, formula: &str, by: Option<&str>
                 names.join(", ")
             )));
         }
-        for r in &rows {
+        for r in rows.iter() {
             part.sums.push(r);
         }
         for d in frame.dropped {
@@ -173,10 +189,7 @@ fn add_residual_rows(
                 &mut acc[last]
             }
         };
-        fit.add_residuals(
-            &mut part.residuals,
-            rows.iter().map(Vec::as_slice).zip(labels),
-        )?;
+        fit.add_residuals(&mut part.residuals, rows.iter().zip(labels))?;
     }
     Ok(())
 }
@@ -289,10 +302,16 @@ pub fn finish(
     })
 }
 
+/// Rows handed to a streamed pass at a time, where the pass allows slicing a batch.
+pub(crate) const BATCH_ROWS: usize = 65_536;
+
 /// Run `f` on every batch of `lf` on polars' streaming engine (memory: one batch at a time
-/// per thread); the first error stops the run and is returned as it was raised.
+/// per thread); the first error stops the run and is returned as it was raised. A batch
+/// is what the source yields (a Parquet file's row group, however large), or with `rows`
+/// at most that many rows: slices of it, so what `f` builds per batch stays small.
 pub(crate) fn each_batch<T: Send + 'static>(
     lf: LazyFrame,
+    rows: Option<usize>,
     f: impl Fn(&DataFrame) -> Result<Vec<T>> + Send + Sync + 'static,
 ) -> Result<Vec<T>> {
     let out: Arc<Mutex<(Vec<T>, Option<Error>)>> = Arc::new(Mutex::new((Vec::new(), None)));
@@ -317,7 +336,7 @@ pub(crate) fn each_batch<T: Send + 'static>(
             }
         }
     });
-    lf.sink_batches(callback, true, None)?
+    lf.sink_batches(callback, true, rows.and_then(std::num::NonZeroUsize::new))?
         .collect_with_engine(Engine::Streaming)?;
     let mut guard = out
         .lock()
@@ -328,15 +347,17 @@ pub(crate) fn each_batch<T: Send + 'static>(
     Ok(std::mem::take(&mut guard.0))
 }
 
-/// Run `step` on each batch of `lf` in the stream's order, on one state.
+/// Run `step` on each batch of `lf` in the stream's order, on one state (`rows`: as
+/// [`each_batch`]).
 pub(crate) fn fold_batches<S: Send + 'static>(
     lf: LazyFrame,
+    rows: Option<usize>,
     state: S,
     step: impl Fn(&mut S, &DataFrame) -> Result<()> + Send + Sync + 'static,
 ) -> Result<S> {
     let shared = Arc::new(Mutex::new(state));
     let s = Arc::clone(&shared);
-    each_batch(lf, move |b| {
+    each_batch(lf, rows, move |b| {
         let mut guard = s
             .lock()
             .map_err(|_| Error::Internal("a batch of the stream failed".into()))?;
@@ -383,9 +404,12 @@ pub fn stream_parts(
     }
     let lf = lf.select(wanted.iter().map(|c| col(c.as_str())).collect::<Vec<_>>());
     // Rows are added to running sums in the stream's order, so the sums do not depend on
-    // where batches end.
+    // where batches end; batches of at most BATCH_ROWS rows keep each batch's design small
+    // (a Parquet row group may hold millions of rows). Not with a categorical term, whose
+    // dummies come from the levels in the batch: there a batch stays a whole row group.
+    let chunk = (!f.columns().iter().any(|(_, categorical)| *categorical)).then_some(BATCH_ROWS);
     let (formula, by) = (opts.formula.clone(), opts.by.clone());
-    let merged = fold_batches(lf.clone(), Vec::<Part>::new(), move |acc, df| {
+    let merged = fold_batches(lf.clone(), chunk, Vec::<Part>::new(), move |acc, df| {
         add_rows(acc, df, &formula, by.as_deref())
     })?;
     if merged.is_empty() {
@@ -399,7 +423,7 @@ pub fn stream_parts(
     let merged = std::sync::Arc::new(merged);
     let m = std::sync::Arc::clone(&merged);
     let (formula, by, id) = (opts.formula.clone(), opts.by.clone(), opts.id.clone());
-    let residuals = fold_batches(lf, Vec::<ResidualPart>::new(), move |acc, df| {
+    let residuals = fold_batches(lf, chunk, Vec::<ResidualPart>::new(), move |acc, df| {
         add_residual_rows(acc, df, &formula, by.as_deref(), id.as_deref(), &m)
     })?;
     let out = finish(&merged, residuals, opts)?;

@@ -72,6 +72,9 @@ impl Sums {
         if k <= 16 {
             let mut d = [0.0; 16];
             self.push_with(row, &mut d[..k]);
+        } else if k <= 64 {
+            let mut d = [0.0; 64];
+            self.push_with(row, &mut d[..k]);
         } else {
             let mut d = vec![0.0; k];
             self.push_with(row, &mut d);

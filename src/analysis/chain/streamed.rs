@@ -317,9 +317,10 @@ pub fn run_streaming(plan: &Plan, opts: &ChainOptions) -> Result<ChainResult> {
     // Pass 1: the tally and the sums per segment.
     let ids: IdHashes = Arc::new(Mutex::new(Default::default()));
     let p = plan.clone();
-    let Pass1 { tally, sums } = fold_batches(plan.lf.clone(), Pass1::default(), move |st, b| {
-        pass1(st, b, &p, &ids)
-    })?;
+    let Pass1 { tally, sums } =
+        fold_batches(plan.lf.clone(), None, Pass1::default(), move |st, b| {
+            pass1(st, b, &p, &ids)
+        })?;
     if tally_is_empty(&sums) {
         return Err(Error::Empty {
             what: format!("the table ({})", plan.id),
@@ -335,6 +336,7 @@ pub fn run_streaming(plan: &Plan, opts: &ChainOptions) -> Result<ChainResult> {
     let (p, f) = (plan.clone(), Arc::clone(&fitted));
     let residuals = fold_batches(
         plan.lf.clone().filter(col(DROP).eq(lit(0u32))),
+        None,
         Pass2::new(),
         move |st, b| pass2(st, b, &p, &f),
     )?;

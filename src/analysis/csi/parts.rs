@@ -561,6 +561,9 @@ pub fn stream(
     let s = spec.clone();
     let pass1 = crate::analysis::regress_parts::fold_batches(
         lf.clone(),
+        // A Parquet row group can hold millions of rows; a pass unpacks its
+        // rows' items (16 bytes a cell) and ids per batch.
+        Some(crate::analysis::regress_parts::BATCH_ROWS),
         Pass1::default(),
         move |acc, df| add1(acc, df, &s, true),
     )?;
@@ -569,6 +572,7 @@ pub fn stream(
         let (s, st) = (spec.clone(), std::sync::Arc::clone(&stage));
         Some(crate::analysis::regress_parts::fold_batches(
             lf,
+            Some(crate::analysis::regress_parts::BATCH_ROWS),
             Pass2::default(),
             move |acc, df| add2(acc, df, &s, &st),
         )?)
