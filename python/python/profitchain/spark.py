@@ -196,23 +196,21 @@ def rfm(
         )
     in_cal = F.col("day") <= cal_end
     positive = F.when(F.col("amount") > 0, F.col("amount")).otherwise(F.lit(0.0))
-    # Each amount as whole units and millionths, both integers, as on one machine
-    # (profitchain's spend_parts): their sums are exact, so the spend does not depend on
-    # the order Spark adds the rows in (the partitioning).
-    units = positive.cast("long")
-    micros = ((positive - units.cast("double")) * F.lit(1e6) + F.lit(0.5)).cast("long")
+    # Each amount in millionths, rounded to a whole number, as on one machine
+    # (profitchain's spend_micros): whole numbers add exactly below 2^53, so the spend does
+    # not depend on the order Spark adds the rows in (the partitioning).
+    scaled = positive * F.lit(1e6)
+    micros = F.when(
+        scaled < F.lit(float(2**52)), F.floor(scaled + F.lit(0.5)).cast("double")
+    ).otherwise(scaled)
     # One transaction per customer and day, spend summed; then one row per customer.
-    days = rows.groupBy("id", "day").agg(
-        F.sum(units).alias("units"), F.sum(micros).alias("micros")
-    )
+    days = rows.groupBy("id", "day").agg(F.sum(micros).alias("spend"))
     customers = days.groupBy("id").agg(
         F.min("day").alias("first"),
         F.sum(in_cal.cast("long")).cast("double").alias("n_cal"),
         F.max(F.when(in_cal, F.col("day"))).alias("last"),
-        F.sum(F.when(in_cal, F.col("units")).otherwise(F.lit(0))).alias("cal_units"),
-        F.sum(F.when(in_cal, F.col("micros")).otherwise(F.lit(0))).alias("cal_micros"),
-        F.min_by("units", "day").alias("first_units"),
-        F.min_by("micros", "day").alias("first_micros"),
+        F.sum(F.when(in_cal, F.col("spend")).otherwise(F.lit(0.0))).alias("cal_spend"),
+        F.min_by("spend", "day").alias("first_spend"),
     )
     if diagnostics is not None:
         diag["customers_after_calibration"] = customers.filter(
@@ -220,12 +218,8 @@ def rfm(
         ).count()
         diagnostics.update(diag)
     x = F.col("n_cal") - F.lit(1.0)
-    # The mean from the exact sums with profitchain's operations (mean_spend): the total
-    # in millionths over 1e6 · x, one division.
-    mean = (
-        (F.col("cal_units") - F.col("first_units")).cast("double") * F.lit(1e6)
-        + (F.col("cal_micros") - F.col("first_micros")).cast("double")
-    ) / (F.lit(1e6) * x)
+    # The mean from the exact sums in millionths, one division (profitchain's mean_spend).
+    mean = (F.col("cal_spend") - F.col("first_spend")) / (F.lit(1e6) * x)
     # Periods as the one-machine path computes them: polars divides by a constant by
     # multiplying with its reciprocal, which can differ from a division in the last bit.
     per_day = F.lit(1.0 / scale)

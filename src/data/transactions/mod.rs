@@ -334,7 +334,7 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
     // million ids twice (1.9 s instead of 2.9 s for ten million rows on two cores). The
     // customers come out in id order.
     let in_cal = col("day").lt_eq(lit(cal_end));
-    let [units, micros] = spend_parts(col("amount"));
+    let micros = spend_micros(col("amount"));
     let rows = base
         .lazy()
         .sort(
@@ -345,27 +345,22 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
             slot.alias("slot"),
             col("day").min().over([col("id")])?.alias("first_day"),
         ])
-        .with_columns({
+        .with_columns([
+            when(in_cal.clone())
+                .then(micros.clone())
+                .otherwise(lit(0.0))
+                .alias("cal_spend"),
             // The first transaction: the first day, or with discrete opportunities the
             // whole first period (periods are monotone in days, so it is the first day's).
-            let first = col("slot").eq(if spec.discrete {
+            when(col("slot").eq(if spec.discrete {
                 unit.period(col("first_day"))
             } else {
                 col("first_day")
-            });
-            let part = |cond: &Expr, v: &Expr, name: &str| {
-                when(cond.clone())
-                    .then(v.clone())
-                    .otherwise(lit(0i64))
-                    .alias(name)
-            };
-            [
-                part(&in_cal, &units, "cal_units"),
-                part(&in_cal, &micros, "cal_micros"),
-                part(&first, &units, "first_units"),
-                part(&first, &micros, "first_micros"),
-            ]
-        })
+            }))
+            .then(micros)
+            .otherwise(lit(0.0))
+            .alias("first_spend"),
+        ])
         // Materialized once: the customer summary and the holdout's distinct days both read
         // it, and a lazy frame would compute the window (a string-keyed pass) twice.
         .collect()?
@@ -382,10 +377,8 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
                 .cast(DataType::Float64)
                 .alias("n_cal"),
             col("slot").filter(in_cal.clone()).max().alias("last"),
-            col("cal_units").sum(),
-            col("cal_micros").sum(),
-            col("first_units").sum(),
-            col("first_micros").sum(),
+            col("cal_spend").sum(),
+            col("first_spend").sum(),
             col("slot")
                 .filter(in_cal.clone().not())
                 .n_unique()
@@ -430,8 +423,7 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
 }
 
 /// The RFM table from one row per customer (`id`, `first` slot, `first_day`, `n_cal`,
-/// `last`, `cal_units`, `cal_micros`, `first_units`, `first_micros` (see [`spend_parts`]),
-/// `holdout`): the customers who entered by the
+/// `last`, `cal_spend`, `first_spend` (in millionths, see [`spend_micros`]), `holdout`): the customers who entered by the
 /// calibration end, x, t_x and T in periods (`cal` is the calibration end's slot, `scale`
 /// the days per period), the mean repeat spend, and the counts in `diag`.
 fn rfm_table(
@@ -459,9 +451,9 @@ fn rfm_table(
             x.clone().alias("x"),
             ((col("last") - col("first")).cast(DataType::Float64) / lit(scale)).alias("t_x"),
             ((lit(cal) - col("first")).cast(DataType::Float64) / lit(scale)).alias("T"),
-            // Repeat spend: the calibration spend less the first transaction's.
-            (col("cal_units") - col("first_units")).alias("repeat_units"),
-            (col("cal_micros") - col("first_micros")).alias("repeat_micros"),
+            // Repeat spend in millionths: the calibration spend less the first
+            // transaction's (whole numbers, so exact).
+            (col("cal_spend") - col("first_spend")).alias("repeat_micros"),
             col("holdout"),
             col("first_day").cast(DataType::Date).alias("first"),
             col("n_cal"),
@@ -477,20 +469,19 @@ fn rfm_table(
     };
     diag.calibration_transactions = total("n_cal")?;
     diag.holdout_transactions = total("holdout")?;
-    // The mean repeat spend from the exact integer sums (see [`spend_parts`]), in Rust so
-    // that no polars kernel choice can move its last bit.
+    // The mean repeat spend from the exact sums (see [`spend_micros`]), in Rust so that no
+    // polars kernel choice can move its last bit.
     let xs = rfm.column("x")?.f64()?;
-    let units = rfm.column("repeat_units")?.i64()?;
-    let micros = rfm.column("repeat_micros")?.i64()?;
+    let micros = rfm.column("repeat_micros")?.f64()?;
     let mean: Vec<Option<f64>> = xs
         .iter()
-        .zip(units.iter().zip(micros.iter()))
-        .map(|(x, (u, m))| match (x, u, m) {
-            (Some(x), Some(u), Some(m)) if x > 0.0 => Some(mean_spend(x, u, m)),
+        .zip(micros.iter())
+        .map(|(x, m)| match (x, m) {
+            (Some(x), Some(m)) if x > 0.0 => Some(mean_spend(x, m)),
             _ => None,
         })
         .collect();
-    let mut rfm = rfm.drop_many(["n_cal", "repeat_units", "repeat_micros"]);
+    let mut rfm = rfm.drop_many(["n_cal", "repeat_micros"]);
     rfm.insert_column(4, Column::new("mean_spend".into(), mean))?;
     diag.customers = rfm.height();
     if rfm.height() == 0 {
@@ -509,34 +500,42 @@ fn rfm_table(
     Ok(rfm)
 }
 
-/// Amounts of a currency unit or more than this are refused: whole units are summed as
-/// 64-bit integers, and no purchase is a thousand trillion.
+/// Amounts of this or more are refused: no purchase is a thousand trillion (an id or an
+/// account number read as the amount).
 pub const MAX_AMOUNT: f64 = 1e15;
 
-/// A positive amount as whole currency units and millionths of a unit, both integers (zero
-/// for an amount of zero or less, which is no spend). Sums of these are exact, so a
-/// customer's spend is the same whatever order polars adds the rows in (threads, batches,
-/// buckets, Spark partitions): a float sum's last bit depends on that order, and it decides
-/// the rounding of a mean at an exact tie (two-decimal amounts over x divisible by 32).
-/// Each amount counts to the nearest millionth (half up).
-pub(crate) fn spend_parts(amount: Expr) -> [Expr; 2] {
+/// A positive amount in millionths of a currency unit, rounded to a whole number (zero for
+/// an amount of zero or less, which is no spend), as a double. Doubles holding whole numbers
+/// add exactly while the total stays below 2^53 (9,007,199,254 currency units in
+/// millionths), so a customer's spend is then the same whatever order polars adds the rows
+/// in (threads, batches, buckets, Spark partitions). A float sum of the amounts themselves
+/// has a last bit that depends on that order, and it decided the rounding of a mean at an
+/// exact tie (two-decimal amounts over x divisible by 32). Amounts of 2^52 millionths or
+/// more are whole already and kept as they are.
+pub(crate) fn spend_micros(amount: Expr) -> Expr {
     let positive = when(amount.clone().gt(lit(0.0)))
         .then(amount)
         .otherwise(lit(0.0));
-    let units = positive.clone().cast(DataType::Int64);
-    let micros = ((positive - units.clone().cast(DataType::Float64)) * lit(1e6) + lit(0.5))
-        .cast(DataType::Int64);
-    [units, micros]
+    let scaled = positive * lit(1e6);
+    when(scaled.clone().lt(lit(WHOLE)))
+        .then(
+            (scaled.clone() + lit(0.5))
+                .cast(DataType::Int64)
+                .cast(DataType::Float64),
+        )
+        .otherwise(scaled)
 }
 
-/// The mean of x repeat purchases from their exact spend in whole units and millionths
-/// ([`spend_parts`]): one division of the total in millionths (exact below 2^53 millionths,
-/// nine billion units), as `profitchain.spark` computes it too.
-pub fn mean_spend(x: f64, units: i64, micros: i64) -> f64 {
-    (units as f64 * 1e6 + micros as f64) / (1e6 * x)
+/// 2^52: doubles from here on are whole numbers.
+const WHOLE: f64 = 4_503_599_627_370_496.0;
+
+/// The mean of x repeat purchases from their exact spend in millionths ([`spend_micros`]):
+/// one division, as `profitchain.spark` computes it too.
+pub fn mean_spend(x: f64, micros: f64) -> f64 {
+    micros / (1e6 * x)
 }
 
-/// Stop when an amount is too large for [`spend_parts`]' integers.
+/// Stop at an amount of [`MAX_AMOUNT`] or more.
 pub(crate) fn check_amount_size(max: Option<f64>, file: &str, column: &str) -> Result<()> {
     match max {
         Some(m) if m >= MAX_AMOUNT => Err(Error::InvalidData(format!(

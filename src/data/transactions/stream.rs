@@ -5,7 +5,7 @@
 //!
 //! The summary is [`super::summarize`]'s, number for number (test): one transaction per
 //! customer and day, spend of positive amounts, the first day's spend taken out of the
-//! repeat mean (`min_by` the day), amounts added exactly in millionths ([`super::spend_parts`]). What the in-memory path
+//! repeat mean (`min_by` the day), amounts added exactly in millionths ([`super::spend_micros`]). What the in-memory path
 //! does besides, and this one does not: the input audit's whole-table checks (Total rows,
 //! text number forms), netting refunds against their purchases (`--returns drop` or `keep`
 //! here), the holdout and BG/BB's discrete periods. Each is an error naming the way out,
@@ -14,7 +14,7 @@
 use polars::prelude::*;
 
 use super::{
-    check_amount_size, check_ends, day_number, natural_order, rfm_table, spend_parts, Rfm,
+    check_amount_size, check_ends, day_number, natural_order, rfm_table, spend_micros, Rfm,
     TxDiagnostics, TxSpec,
 };
 use crate::data::returns::Returns;
@@ -87,22 +87,16 @@ fn bucket_of(n: usize) -> Expr {
 /// customer-days after calibration.
 fn customers_of(rows: LazyFrame, cal_end: i32) -> Result<DataFrame> {
     let in_cal = col("day").lt_eq(lit(cal_end));
-    let [units, micros] = spend_parts(col("amount"));
     Ok(rows
         .group_by([col("id"), col("day")])
-        .agg([units.sum().alias("units"), micros.sum().alias("micros")])
+        .agg([spend_micros(col("amount")).sum().alias("spend")])
         .group_by([col("id")])
         .agg([
             col("day").min().alias("first"),
             in_cal.clone().sum().cast(DataType::Float64).alias("n_cal"),
             col("day").filter(in_cal.clone()).max().alias("last"),
-            col("units").filter(in_cal.clone()).sum().alias("cal_units"),
-            col("micros")
-                .filter(in_cal.clone())
-                .sum()
-                .alias("cal_micros"),
-            col("units").min_by(col("day")).alias("first_units"),
-            col("micros").min_by(col("day")).alias("first_micros"),
+            col("spend").filter(in_cal.clone()).sum().alias("cal_spend"),
+            col("spend").min_by(col("day")).alias("first_spend"),
             in_cal.not().sum().cast(DataType::Float64).alias("holdout"),
         ])
         .collect_with_engine(Engine::Streaming)?
