@@ -423,9 +423,10 @@ pub fn summarize(table: &load::Table, file: &str, spec: &TxSpec) -> Result<Rfm> 
 }
 
 /// The RFM table from one row per customer (`id`, `first` slot, `first_day`, `n_cal`,
-/// `last`, `cal_spend`, `first_spend` (in millionths, see [`spend_micros`]), `holdout`): the customers who entered by the
-/// calibration end, x, t_x and T in periods (`cal` is the calibration end's slot, `scale`
-/// the days per period), the mean repeat spend, and the counts in `diag`.
+/// `last`, `cal_spend` and `first_spend` in millionths (see [`spend_micros`]), `holdout`):
+/// the customers who entered by the calibration end, x, t_x and T in periods (`cal` is the
+/// calibration end's slot, `scale` the days per period), the mean repeat spend, and the
+/// counts in `diag`.
 fn rfm_table(
     customers: DataFrame,
     cal: i32,

@@ -4,9 +4,9 @@
 //! then customers); memory is set by those groups, not by the rows or the other columns.
 //!
 //! The summary is [`super::summarize`]'s, number for number (test): one transaction per
-//! customer and day, spend of positive amounts, the first day's spend taken out of the
-//! repeat mean (`min_by` the day), amounts added exactly in millionths ([`super::spend_micros`]). What the in-memory path
-//! does besides, and this one does not: the input audit's whole-table checks (Total rows,
+//! customer and day, spend of positive amounts added exactly in millionths
+//! ([`super::spend_micros`]), the first day's spend taken out of the repeat mean (`min_by`
+//! the day). What the in-memory path does besides, and this one does not: the input audit's whole-table checks (Total rows,
 //! text number forms), netting refunds against their purchases (`--returns drop` or `keep`
 //! here), the holdout and BG/BB's discrete periods. Each is an error naming the way out,
 //! never a silent difference.
