@@ -20,6 +20,10 @@ pub struct BuildArgs {
     /// Also write the diagnostics as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub diagnostics_json: Option<PathBuf>,
+    /// Read the tables on polars' streaming engine (CSV, Parquet or IPC: files, folders,
+    /// patterns): the respondents' rows are never held in memory, only the customers.
+    #[arg(long)]
+    pub streaming: bool,
 }
 
 pub fn compute(args: BuildArgs, lang: Option<&str>) -> Result<super::Outcome> {
@@ -32,7 +36,11 @@ pub fn compute(args: BuildArgs, lang: Option<&str>) -> Result<super::Outcome> {
         &super::study_inputs(&study),
     )?;
     let lang = super::language(lang, Some(&study))?;
-    let table = crate::analysis::study::build(&study)?.table;
+    let table = if args.streaming {
+        crate::data::build::build_streaming(&study)?
+    } else {
+        crate::analysis::study::build(&study)?.table
+    };
     let json = super::to_json(&table.diagnostics)? + "\n";
     let main = super::Rendered::Text(format!(
         "{}{}\n",

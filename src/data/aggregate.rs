@@ -13,8 +13,8 @@
 use polars::prelude::*;
 
 use super::audit::Finding;
-use super::build::{cols, distinct_ids, drop_customers, first_ids, split_by};
-use super::diagnostics::{Diagnostics, Dropped};
+use super::build::{cols, drop_customers, first_ids, run, split_by};
+use super::diagnostics::{Diagnostics, Dropped, EXAMPLES};
 use super::load::TableMeta;
 use super::study::{Aggregation, SegmentRule, Study};
 use crate::error::{Error, Result};
@@ -95,7 +95,12 @@ pub fn rating_labels(cm: &super::load::ColumnMeta) -> bool {
 }
 
 /// Whether a numeric column with value labels holds categories.
-fn labelled_categories(df: &DataFrame, name: &str, meta: &TableMeta) -> Result<bool> {
+fn labelled_categories(
+    lf: &LazyFrame,
+    name: &str,
+    meta: &TableMeta,
+    engine: Engine,
+) -> Result<bool> {
     let Some(cm) = meta.columns.get(name) else {
         return Ok(false);
     };
@@ -113,14 +118,13 @@ fn labelled_categories(df: &DataFrame, name: &str, meta: &TableMeta) -> Result<b
     {
         return Ok(false);
     }
-    let codes = df
-        .column(name)?
-        .cast(&DataType::Float64)?
-        .f64()?
-        .unique()?
-        .iter()
-        .flatten()
-        .collect::<Vec<f64>>();
+    let codes = run(
+        lf.clone()
+            .select([col(name).cast(DataType::Float64)])
+            .unique(None, UniqueKeepStrategy::Any),
+        engine,
+    )?;
+    let codes = codes[0].f64()?.iter().flatten().collect::<Vec<f64>>();
     Ok(codes
         .iter()
         .all(|c| cm.value_labels.iter().any(|(v, _)| v == c)))
@@ -128,10 +132,8 @@ fn labelled_categories(df: &DataFrame, name: &str, meta: &TableMeta) -> Result<b
 
 /// Each customer's most frequent value of `column` (ties: the first in the file), as a
 /// frame of (id, column).
-fn most_frequent(df: &DataFrame, id: &str, column: &str) -> Result<LazyFrame> {
-    Ok(df
-        .clone()
-        .lazy()
+fn most_frequent(lf: LazyFrame, id: &str, column: &str) -> Result<LazyFrame> {
+    Ok(lf
         .select([col(id), col(column), col("__order")])
         .filter(col(column).is_not_null())
         .group_by([col(id), col(column)])
@@ -144,67 +146,86 @@ fn most_frequent(df: &DataFrame, id: &str, column: &str) -> Result<LazyFrame> {
         .agg([col(column).first()]))
 }
 
-/// Respondent rows -> one row per customer (see the module docs).
+/// Respondent rows -> one row per customer (see the module docs). `lf` holds the table's
+/// rows with an id; each question put to it runs on `engine` — in memory, or on polars'
+/// streaming engine (`build --streaming`), so the respondents' rows are never held and
+/// memory is set by the customers.
 pub(crate) fn aggregate_respondents(
-    df: DataFrame,
+    mut lf: LazyFrame,
     table: &str,
     meta: &TableMeta,
     respondent: Option<&str>,
     study: &Study,
     diag: &mut Diagnostics,
+    engine: Engine,
 ) -> Result<DataFrame> {
     let id = study.roles.id.as_str();
     let sat = study.roles.satisfaction.as_str();
-    let mut df = df;
+    let schema = lf.collect_schema()?;
     // A repeated (customer, respondent) pair needs a repeated respondent value: the
     // two-key count (a hash table of every row's pair, about 1 GB at 4.5M rows) only runs
     // when the respondent column alone has repeats.
-    let repeats = match respondent {
-        Some(r) => df.column(r)?.n_unique()? < df.height(),
-        None => false,
-    };
-    if let Some(r) = respondent.filter(|_| repeats) {
-        let dup = df
-            .clone()
-            .lazy()
-            .group_by([col(id), col(r)])
-            .agg([len().alias("__n")])
-            .filter(col("__n").gt(lit(1)))
-            .collect()?;
-        if dup.height() > 0 {
-            return Err(Error::DuplicateId {
-                file: table.to_string(),
-                column: format!("{id} + {r}"),
-                count: dup.height(),
-                examples: super::diagnostics::quote_ids(&first_ids(&dup, id)?),
-                hint: format!("Each respondent ('{r}') may answer once per customer: remove the repeated rows."),
-            });
+    if let Some(r) = respondent {
+        let n = run(
+            lf.clone().select([
+                col(r).n_unique().cast(DataType::UInt64).alias("u"),
+                len().cast(DataType::UInt64).alias("n"),
+            ]),
+            engine,
+        )?;
+        let get = |c: &str| -> Result<u64> { Ok(n.column(c)?.u64()?.get(0).unwrap_or(0)) };
+        if get("u")? < get("n")? {
+            let dup = run(
+                lf.clone()
+                    .group_by([col(id), col(r)])
+                    .agg([len().alias("__n")])
+                    .filter(col("__n").gt(lit(1))),
+                engine,
+            )?;
+            if dup.height() > 0 {
+                return Err(Error::DuplicateId {
+                    file: table.to_string(),
+                    column: format!("{id} + {r}"),
+                    count: dup.height(),
+                    examples: super::diagnostics::quote_ids(&first_ids(&dup, id)?),
+                    hint: format!("Each respondent ('{r}') may answer once per customer: remove the repeated rows."),
+                });
+            }
         }
     }
     // Respondents without a usable satisfaction rating do not count towards the customer;
     // a customer left with none is dropped here (and counted as a customer).
-    let ids_before = distinct_ids(&df, id)?;
-    if df.schema().contains(sat) {
-        let (keep, gone) = split_by(df.lazy(), col(sat).is_null().or(col(sat).is_finite().not()))?;
-        if gone.height() > 0 {
+    let ids_before = run(
+        lf.clone()
+            .select([col(id)])
+            .unique(None, UniqueKeepStrategy::Any)
+            .sort([id], Default::default()),
+        engine,
+    )?;
+    if schema.contains(sat) {
+        let bad = col(sat).is_null().or(col(sat).is_finite().not());
+        let gone = lf.clone().filter(bad.clone());
+        let rows = run(gone.clone().select([len().cast(DataType::UInt64)]), engine)?;
+        let rows = rows[0].u64()?.get(0).unwrap_or(0) as usize;
+        if rows > 0 {
+            let ids = run(
+                gone.select([col(id)])
+                    .unique(None, UniqueKeepStrategy::Any)
+                    .sort([id], Default::default())
+                    .limit(EXAMPLES as IdxSize),
+                engine,
+            )?;
             diag.dropped.push(Dropped {
                 stage: table.to_string(),
                 reason: format!("respondent has no valid '{sat}' rating"),
                 unit: "rows".into(),
-                count: gone.height(),
-                examples: first_ids(
-                    &gone
-                        .clone()
-                        .lazy()
-                        .unique(None, UniqueKeepStrategy::Any)
-                        .collect()?,
-                    id,
-                )?,
+                count: rows,
+                examples: first_ids(&ids, id)?,
             });
         }
-        df = keep;
+        lf = lf.filter(bad.not());
     }
-    let df = df.lazy().with_row_index("__order", None).collect()?;
+    let lf = lf.with_row_index("__order", None);
     let roles = numeric_roles(study);
     let segment = match &study.segments {
         SegmentRule::Column { column } => Some(column.as_str()),
@@ -212,18 +233,42 @@ pub(crate) fn aggregate_respondents(
     };
     let mut aggs = vec![len().alias(cols::N_RESPONDENTS).cast(DataType::Int64)];
     let (mut categories, mut skipped) = (Vec::new(), Vec::new());
-    for c in df.columns() {
-        let name = c.name().as_str();
-        // The open-ended comment column (`[feedback]`) is read by `feedback`, per respondent.
-        let comment = study.feedback.as_ref().map(|f| f.comment.as_str());
-        if name == id || name == "__order" || Some(name) == respondent || Some(name) == comment {
+    // The open-ended comment column (`[feedback]`) is read by `feedback`, per respondent.
+    let comment = study.feedback.as_ref().map(|f| f.comment.as_str());
+    let skip = |name: &str| name == id || Some(name) == respondent || Some(name) == comment;
+    // Distinct values of the text columns that could be categories, in one pass.
+    let text: Vec<&str> = schema
+        .iter()
+        .filter(|(n, t)| !t.is_primitive_numeric() && !skip(n) && !roles.contains(&n.as_str()))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let distinct = if text.is_empty() {
+        DataFrame::empty()
+    } else {
+        run(
+            lf.clone().select(
+                text.iter()
+                    .map(|c| col(*c).n_unique().cast(DataType::UInt64))
+                    .collect::<Vec<_>>(),
+            ),
+            engine,
+        )?
+    };
+    let mut columns: Vec<String> = Vec::new();
+    for (name, dtype) in schema.iter() {
+        let name = name.as_str();
+        if skip(name) {
             continue;
         }
-        let numeric = c.dtype().is_primitive_numeric();
+        columns.push(name.to_string());
+        let numeric = dtype.is_primitive_numeric();
+        let few = || -> Result<bool> {
+            Ok(distinct.column(name)?.u64()?.get(0).unwrap_or(0) <= MAX_CATEGORIES as u64 + 1)
+        };
         let category = !roles.contains(&name)
             && (Some(name) == segment
-                || (!numeric && c.n_unique()? <= MAX_CATEGORIES + 1)
-                || (numeric && labelled_categories(&df, name, meta)?));
+                || (!numeric && few()?)
+                || (numeric && labelled_categories(&lf, name, meta, engine)?));
         if category {
             categories.push(name.to_string());
         } else if numeric {
@@ -246,31 +291,22 @@ pub(crate) fn aggregate_respondents(
             skipped.join(", ")
         ));
     }
-    let mut agg = df.clone().lazy().group_by([col(id)]).agg(aggs);
+    let mut agg = lf.clone().group_by([col(id)]).agg(aggs);
     for c in &categories {
         agg = agg.join(
-            most_frequent(&df, id, c)?,
+            most_frequent(lf.clone(), id, c)?,
             [col(id)],
             [col(id)],
             JoinArgs::new(JoinType::Left),
         );
     }
-    let mut agg = agg.sort([id], Default::default()).collect()?;
+    let mut agg = run(agg.sort([id], Default::default()), engine)?;
     if !categories.is_empty() {
         // The order of a table without categories: id, respondent count, the columns.
         let order: Vec<String> = [id, cols::N_RESPONDENTS]
             .into_iter()
             .map(str::to_string)
-            .chain(
-                df.get_column_names()
-                    .iter()
-                    .filter(|c| {
-                        c.as_str() != id
-                            && c.as_str() != "__order"
-                            && Some(c.as_str()) != respondent
-                    })
-                    .map(|c| c.to_string()),
-            )
+            .chain(columns.iter().cloned())
             .filter(|c| agg.schema().contains(c))
             .collect();
         agg = agg.select(order)?;

@@ -1,5 +1,6 @@
 //! Integration tests, in one binary so polars is linked once.
 
+mod build_streaming;
 mod builder;
 mod catalogue;
 mod chain;

@@ -130,7 +130,7 @@ impl MissingCodes {
         }
     }
 
-    fn codes(&self, column: &str, survey_column: bool) -> Vec<f64> {
+    pub(crate) fn codes(&self, column: &str, survey_column: bool) -> Vec<f64> {
         match self {
             MissingCodes::None => vec![],
             MissingCodes::All(v) if survey_column => v.clone(),
@@ -415,7 +415,7 @@ pub(super) fn check_rating(
     if !r.rating {
         return Ok(());
     }
-    let (scale, basis, basis_zh) = match (r.scale, labelled_scale(labels)) {
+    let (scale, basis, _) = match (r.scale, labelled_scale(labels)) {
         (Some(s), _) => (s, "declared", "声明的"),
         (None, Some(s)) => (s, "labelled", "值标签所示的"),
         (None, None) => return Ok(()),
@@ -446,6 +446,38 @@ pub(super) fn check_rating(
         .iter()
         .map(|(row, v)| format!("{} at {}", code_text(*v), meta.origin.cell(*row, name)))
         .collect();
+    findings.push(out_of_scale(
+        &ctx.table,
+        name,
+        r.role,
+        scale,
+        basis,
+        ctx.allow_out_of_range,
+        n,
+        examples,
+    ));
+    Ok(())
+}
+
+/// The finding for `n` values of rating column `name` (its `role` in words) outside its
+/// scale (`basis`: "declared" or "labelled"), with the first few as `examples` ("11 at line
+/// 5"); a stop unless `allow_out_of_range` keeps them.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn out_of_scale(
+    table: &str,
+    name: &str,
+    role: &'static str,
+    scale: [f64; 2],
+    basis: &str,
+    allow_out_of_range: bool,
+    n: usize,
+    examples: Vec<String>,
+) -> Finding {
+    let basis_zh = if basis == "declared" {
+        "声明的"
+    } else {
+        "值标签所示的"
+    };
     let (fix, fix_zh) = if basis == "declared" {
         (
             "Check the column (a code for a non-answer? a different scale?): declare non-answer codes with missing_codes = [..] in [options] (--missing-codes), correct the declared scale, or keep the values with allow_out_of_range = true (--allow-out-of-range).",
@@ -457,28 +489,27 @@ pub(super) fn check_rating(
             "请检查该列：用 [options] 中的 missing_codes = [..]（--missing-codes）声明未作答代码，声明量表（satisfaction_scale = [low, high]），或设置 allow_out_of_range = true（--allow-out-of-range）保留这些值。",
         )
     };
-    let rule = if ctx.allow_out_of_range {
+    let rule = if allow_out_of_range {
         "out-of-scale-kept"
     } else {
         "out-of-scale"
     };
-    findings.push(Finding::new(
+    Finding::new(
         rule,
-        &ctx.table,
+        table,
         Some(name),
         n,
         examples,
         &[
-            ("role", r.role.to_string()),
-            ("role_zh", role_zh(r.role).to_string()),
+            ("role", role.to_string()),
+            ("role_zh", role_zh(role).to_string()),
             ("basis", basis.into()),
             ("basis_zh", basis_zh.into()),
             ("scale", scale_text(scale)),
             ("fix", fix.into()),
             ("fix_zh", fix_zh.into()),
         ],
-    ));
-    Ok(())
+    )
 }
 
 /// Other labelled columns holding non-answer codes: a warning (they would be averaged).

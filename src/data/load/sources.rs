@@ -293,6 +293,12 @@ pub fn stack_csv(
 /// polars, or CSV/TSV (a file or a pattern) read by polars' lazy CSV reader with a header
 /// line (UTF-8; for other dialects, convert the file first).
 pub fn stream_scan(path: &Path) -> Result<LazyFrame> {
+    stream_scan_text(path, &[])
+}
+
+/// [`stream_scan`], reading the columns `text` of a CSV file as text (ids such as `007`
+/// keep their zeros, as the in-memory reader keeps them).
+pub fn stream_scan_text(path: &Path, text: &[String]) -> Result<LazyFrame> {
     if super::memory::get(path).is_some() {
         return super::scan(path);
     }
@@ -329,6 +335,11 @@ pub fn stream_scan(path: &Path) -> Result<LazyFrame> {
                 .with_has_header(true)
                 .with_separator(if format == Format::Tsv { b'\t' } else { b',' })
                 .with_infer_schema_length(Some(super::CSV_INFER_ROWS))
+                .with_dtype_overwrite((!text.is_empty()).then(|| {
+                    Arc::new(Schema::from_iter(
+                        text.iter().map(|c| Field::new(c.as_str().into(), DataType::String)),
+                    ))
+                }))
                 .finish()?)
         }
         _ => Err(Error::Usage(format!(
