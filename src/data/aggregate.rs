@@ -13,6 +13,7 @@
 use polars::prelude::*;
 
 use super::audit::Finding;
+use super::batches::{fold_batches, BATCH_ROWS};
 use super::build::{cols, drop_customers, first_ids, run, split_by};
 use super::diagnostics::{Diagnostics, Dropped, EXAMPLES};
 use super::load::TableMeta;
@@ -146,6 +147,101 @@ fn most_frequent(lf: LazyFrame, id: &str, column: &str) -> Result<LazyFrame> {
         .agg([col(column).first()]))
 }
 
+/// The (customer `id`, respondent `r`) pairs that occur more than once in `lf`, sorted by
+/// id. In memory: a two-key count (a hash table of every row's pair, about 1 GB at 4.5M
+/// rows), run only when the respondent column alone has repeats. Streamed, where the rows
+/// are not held: each pair's 64-bit hash (xxh3) is kept — 8 bytes a row — and sorted;
+/// the pairs of a repeated hash are read again and counted exactly, so two pairs that
+/// merely share a hash are never reported.
+fn repeated_pairs(lf: &LazyFrame, id: &str, r: &str, engine: Engine) -> Result<DataFrame> {
+    let none = || -> Result<DataFrame> {
+        Ok(DataFrame::empty_with_schema(&Schema::from_iter([
+            Field::new(id.into(), DataType::String),
+            Field::new(r.into(), DataType::String),
+        ])))
+    };
+    let count = |pairs: LazyFrame| -> PolarsResult<LazyFrame> {
+        Ok(pairs
+            .group_by([col(id), col(r)])
+            .agg([len().alias("__n")])
+            .filter(col("__n").gt(lit(1)))
+            .sort([id], Default::default()))
+    };
+    if engine != Engine::Streaming {
+        let n = run(
+            lf.clone().select([
+                col(r).n_unique().cast(DataType::UInt64).alias("u"),
+                len().cast(DataType::UInt64).alias("n"),
+            ]),
+            engine,
+        )?;
+        let get = |c: &str| -> Result<u64> { Ok(n.column(c)?.u64()?.get(0).unwrap_or(0)) };
+        if get("u")? == get("n")? {
+            return none();
+        }
+        return run(count(lf.clone())?, engine);
+    }
+    let pairs = lf.clone().select([col(id), col(r).cast(DataType::String)]);
+    let key = |a: Option<&str>, b: Option<&str>| {
+        let mut h = xxhash_rust::xxh3::Xxh3::new();
+        h.update(a.unwrap_or("").as_bytes());
+        // A separator between the two, 0xff (never in UTF-8) for a missing respondent.
+        // Pairs that hash alike are only suspects: they are counted exactly below.
+        h.update(&[0x1f]);
+        match b {
+            Some(b) => h.update(b.as_bytes()),
+            None => h.update(&[0xff]),
+        }
+        h.digest()
+    };
+    let (a, b) = (id.to_string(), r.to_string());
+    let mut hashes = fold_batches(
+        pairs.clone(),
+        Some(BATCH_ROWS),
+        Vec::new(),
+        move |v: &mut Vec<u64>, batch| {
+            let ids = batch.column(&a)?.str()?;
+            let rs = batch.column(&b)?.str()?;
+            v.extend(ids.iter().zip(rs.iter()).map(|(x, y)| key(x, y)));
+            Ok(())
+        },
+    )?;
+    hashes.sort_unstable();
+    let mut repeated: Vec<u64> = hashes
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| w[0])
+        .collect();
+    drop(hashes);
+    repeated.dedup();
+    if repeated.is_empty() {
+        return none();
+    }
+    let suspects: std::collections::HashSet<u64> = repeated.into_iter().collect();
+    let (a, b) = (id.to_string(), r.to_string());
+    let rows = fold_batches(
+        pairs,
+        Some(BATCH_ROWS),
+        (Vec::new(), Vec::new()),
+        move |v: &mut (Vec<String>, Vec<Option<String>>), batch| {
+            let ids = batch.column(&a)?.str()?;
+            let rs = batch.column(&b)?.str()?;
+            for (x, y) in ids.iter().zip(rs.iter()) {
+                if suspects.contains(&key(x, y)) {
+                    v.0.push(x.unwrap_or("").to_string());
+                    v.1.push(y.map(str::to_string));
+                }
+            }
+            Ok(())
+        },
+    )?;
+    let df = DataFrame::new_infer_height(vec![
+        Column::new(id.into(), rows.0),
+        Column::new(r.into(), rows.1),
+    ])?;
+    Ok(count(df.lazy())?.collect()?)
+}
+
 /// Respondent rows -> one row per customer (see the module docs). `lf` holds the table's
 /// rows with an id; each question put to it runs on `engine` — in memory, or on polars'
 /// streaming engine (`build --streaming`), so the respondents' rows are never held and
@@ -162,35 +258,16 @@ pub(crate) fn aggregate_respondents(
     let id = study.roles.id.as_str();
     let sat = study.roles.satisfaction.as_str();
     let schema = lf.collect_schema()?;
-    // A repeated (customer, respondent) pair needs a repeated respondent value: the
-    // two-key count (a hash table of every row's pair, about 1 GB at 4.5M rows) only runs
-    // when the respondent column alone has repeats.
     if let Some(r) = respondent {
-        let n = run(
-            lf.clone().select([
-                col(r).n_unique().cast(DataType::UInt64).alias("u"),
-                len().cast(DataType::UInt64).alias("n"),
-            ]),
-            engine,
-        )?;
-        let get = |c: &str| -> Result<u64> { Ok(n.column(c)?.u64()?.get(0).unwrap_or(0)) };
-        if get("u")? < get("n")? {
-            let dup = run(
-                lf.clone()
-                    .group_by([col(id), col(r)])
-                    .agg([len().alias("__n")])
-                    .filter(col("__n").gt(lit(1))),
-                engine,
-            )?;
-            if dup.height() > 0 {
-                return Err(Error::DuplicateId {
-                    file: table.to_string(),
-                    column: format!("{id} + {r}"),
-                    count: dup.height(),
-                    examples: super::diagnostics::quote_ids(&first_ids(&dup, id)?),
-                    hint: format!("Each respondent ('{r}') may answer once per customer: remove the repeated rows."),
-                });
-            }
+        let dup = repeated_pairs(&lf, id, r, engine)?;
+        if dup.height() > 0 {
+            return Err(Error::DuplicateId {
+                file: table.to_string(),
+                column: format!("{id} + {r}"),
+                count: dup.height(),
+                examples: super::diagnostics::quote_ids(&first_ids(&dup, id)?),
+                hint: format!("Each respondent ('{r}') may answer once per customer: remove the repeated rows."),
+            });
         }
     }
     // Respondents without a usable satisfaction rating do not count towards the customer;

@@ -3,6 +3,7 @@
 
 mod aggregate;
 pub mod audit;
+pub mod batches;
 pub mod build;
 pub mod diagnostics;
 pub mod inspect;

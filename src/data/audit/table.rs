@@ -296,22 +296,47 @@ fn check_unique(
     if ids.n_unique()? == ids.len() - ids.null_count() + usize::from(ids.null_count() > 0) {
         return Ok(None);
     }
-    let dup = df
-        .clone()
-        .lazy()
-        .filter(col(id).is_not_null())
-        .group_by([col(id)])
+    duplicate_ids(
+        df.clone().lazy(),
+        id,
+        id,
+        &meta.origin,
+        &ctx.table,
+        &ctx.file,
+        hint,
+        Engine::InMemory,
+    )
+}
+
+/// [`check_unique`] on a plan run on `engine` (`build --streaming`): `lf` holds the ids in
+/// `column` and each row's place in the file in `__row`; `shown` is the id column's name in
+/// the file.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn duplicate_ids(
+    lf: LazyFrame,
+    column: &str,
+    shown: &str,
+    origin: &super::super::load::Origin,
+    table: &str,
+    file: &str,
+    hint: &str,
+    engine: Engine,
+) -> Result<Option<Finding>> {
+    let dup = lf
+        .filter(col(column).is_not_null())
+        .group_by([col(column)])
         .agg([
             len().alias("__n"),
             col("__row").head(Some(3)).alias("__rows"),
         ])
         .filter(col("__n").gt(lit(1)))
-        .sort([id], Default::default())
-        .collect()?;
+        .sort([column], Default::default())
+        .collect_with_engine(engine)?
+        .unwrap_single();
     if dup.height() == 0 {
         return Ok(None);
     }
-    let ids = dup.column(id)?.as_materialized_series().str()?.clone();
+    let ids = dup.column(column)?.as_materialized_series().str()?.clone();
     let rows = dup
         .column("__rows")?
         .as_materialized_series()
@@ -325,7 +350,7 @@ fn check_unique(
                 .idx()?
                 .iter()
                 .flatten()
-                .map(|r| meta.origin.row(r as usize))
+                .map(|r| origin.row(r as usize))
                 .collect(),
             None => vec![],
         };
@@ -334,12 +359,12 @@ fn check_unique(
     let n = dup.height();
     Ok(Some(Finding::new(
         "duplicate-id",
-        &ctx.table,
-        Some(id),
+        table,
+        Some(shown),
         n,
         vec![],
         &[
-            ("file", ctx.file.clone()),
+            ("file", file.to_string()),
             ("repeat", if n == 1 { "repeats" } else { "repeat" }.into()),
             ("shown", examples.join("; ")),
             ("hint", hint.to_string()),

@@ -141,20 +141,15 @@ pub(super) fn duplicate_hint(study: &Study) -> &'static str {
     }
 }
 
-pub(super) fn check_unique(
-    lf: LazyFrame,
-    id: &str,
-    file: &str,
-    study: &Study,
-    engine: Engine,
-) -> Result<()> {
-    let dup = super::run(
-        lf.group_by([col(id)])
-            .agg([len().alias("__n")])
-            .filter(col("__n").gt(lit(1)))
-            .sort([id], Default::default()),
-        engine,
-    )?;
+pub(super) fn check_unique(df: &DataFrame, id: &str, file: &str, study: &Study) -> Result<()> {
+    let dup = df
+        .clone()
+        .lazy()
+        .group_by([col(id)])
+        .agg([len().alias("__n")])
+        .filter(col("__n").gt(lit(1)))
+        .sort([id], Default::default())
+        .collect()?;
     if dup.height() > 0 {
         let ids = first_ids(&dup, id)?;
         let hint = duplicate_hint(study);

@@ -269,13 +269,7 @@ pub fn build_with(
         }
         t.df = match t.level {
             Level::Customer | Level::Transaction => {
-                check_unique(
-                    df.clone().lazy(),
-                    &id,
-                    &study.resolve(spec).display().to_string(),
-                    study,
-                    Engine::InMemory,
-                )?;
+                check_unique(&df, &id, &study.resolve(spec).display().to_string(), study)?;
                 df
             }
             Level::Respondent => aggregate::aggregate_respondents(

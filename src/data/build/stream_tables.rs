@@ -3,10 +3,16 @@
 //! to polars' streaming engine, so the respondents' rows are never held in memory: rows
 //! read, rows without an id, declared missing codes, ratings outside a declared scale, the
 //! respondents' roll-up to customers (mean or median, most frequent category, respondent
-//! count, `min_respondents`) and repeated ids are each a streamed query. What is held is
-//! per customer: each table's cleaned customers and their ids as read, from which the join,
-//! the derived measures, the drops per reason, the ranges and the segments are made by the
-//! same code as the in-memory builder ([`super::join`]), with the same diagnostics.
+//! count, `min_respondents`) and repeated ids are each a streamed query; a respondent
+//! answering twice for a customer is found from 8-byte hashes of the (customer,
+//! respondent) pairs, confirmed on the pairs themselves. What is held is per customer: each
+//! table's cleaned customers and their ids as read, from which the join, the derived
+//! measures, the drops per reason, the ranges and the segments are made by the same code as
+//! the in-memory builder ([`super::join`]), with the same diagnostics and messages.
+//!
+//! Memory: polars' streaming group-by keeps partial aggregates of each batch until the
+//! end, so with customers scattered through a large survey the roll-up still grows with
+//! the rows, at about a third of what the in-memory build holds (README, "At scale").
 //!
 //! Not run on a stream: the input audit's whole-table checks (Total rows, non-answer codes
 //! such as 99 on an inferred rating scale, numbers stored as text); the diagnostics say so.
@@ -331,6 +337,17 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
                 examples: vec![],
             });
         }
+        if spec.level == Level::Customer {
+            // A repeated id stops the build, with the rows that hold it (as the audit says).
+            let rows = lf.clone().with_row_index("__row", None);
+            let hint = duplicate_hint(study);
+            let f = audit::table::duplicate_ids(
+                rows, &id, &table_id, &origin, &spec.name, &file, hint, ENGINE,
+            )?;
+            if let Some(f) = f {
+                return Err(f.into_error());
+            }
+        }
         let with_id = lf.filter(col(id.as_str()).is_not_null());
         let ids = run(
             with_id
@@ -341,10 +358,7 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             ENGINE,
         )?;
         let df = match spec.level {
-            Level::Customer | Level::Transaction => {
-                check_unique(with_id.clone(), &id, &file, study, ENGINE)?;
-                run(with_id, ENGINE)?
-            }
+            Level::Customer | Level::Transaction => run(with_id, ENGINE)?,
             Level::Respondent => aggregate::aggregate_respondents(
                 with_id,
                 &spec.name,
