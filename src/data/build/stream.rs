@@ -71,13 +71,13 @@ pub fn plan(study: &Study) -> Result<Plan> {
     }
     let [spec] = study.tables.as_slice() else {
         return Err(Error::Usage(format!(
-            "--streaming reads one table with a row per customer (--data FILE, or a study of one table); this study joins {} tables. Build the customer table first (profitchain build --study … -o customers.parquet) and stream that.",
+            "--streaming reads one table with a row per customer (--data FILE, or a study of one table); this study joins {} tables. Build the customer table first (profitchain build --study … --streaming -o customers.parquet) and stream that.",
             study.tables.len()
         )));
     };
     if spec.level != Level::Customer {
         return Err(Error::Usage(format!(
-            "--streaming reads a table with a row per customer; table '{}' is declared level = \"{}\". Build the customer table first (profitchain build -o customers.parquet) and stream that.",
+            "--streaming reads a table with a row per customer; table '{}' is declared level = \"{}\". Build the customer table first (profitchain build --streaming -o customers.parquet) and stream that.",
             spec.name,
             format!("{:?}", spec.level).to_lowercase()
         )));
