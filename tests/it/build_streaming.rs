@@ -62,7 +62,7 @@ fn diagnostics(d: &profitchain::data::diagnostics::Diagnostics) -> Value {
         w.retain(|m| {
             !m.as_str()
                 .unwrap_or("")
-                .starts_with("built with --streaming")
+                .starts_with("read with --streaming")
         });
     }
     v
@@ -119,7 +119,7 @@ fn streamed_build_gives_the_builders_table_and_counts() {
     assert!(d
         .warnings
         .iter()
-        .any(|w| w.starts_with("built with --streaming")));
+        .any(|w| w.starts_with("read with --streaming")));
     // The category is the customers' most frequent channel (ties: the first in the file).
     let channel: Vec<&str> = streamed
         .df

@@ -76,6 +76,7 @@ def build(
     allow_out_of_range: Optional[bool] = None,
     output: Optional[Union[Value, Sequence[Value]]] = None,
     diagnostics_json: Optional[Union[Value, Sequence[Value]]] = None,
+    streaming: Optional[bool] = None,
     lang: Optional[str] = None,
 ) -> Result:
     """Build the one-row-per-customer table from a study file (or --data and role flags)"""

@@ -391,8 +391,9 @@ pub fn build(study: &Study) -> Result<CustomerTable> {
             meta: Default::default(),
         });
     }
+    // The words of `chain --streaming`'s warning, so `--lang zh` translates them.
     diag.warnings.push(
-        "built with --streaming: the input audit's whole-table checks (Total rows, non-answer codes such as 99 on an inferred rating scale, numbers stored as text) were not run; declared missing_codes and satisfaction_scale were applied".into(),
+        "read with --streaming: the input audit's whole-table checks (Total rows, non-answer codes such as 99 on an inferred rating scale, numbers stored as text) were not run; declared missing_codes and satisfaction_scale were applied".into(),
     );
     join::join_and_finish(
         study,
