@@ -322,17 +322,17 @@ pub(crate) fn duplicate_ids(
     hint: &str,
     engine: Engine,
 ) -> Result<Option<Finding>> {
-    let dup = lf
-        .filter(col(column).is_not_null())
-        .group_by([col(column)])
-        .agg([
-            len().alias("__n"),
-            col("__row").head(Some(3)).alias("__rows"),
-        ])
-        .filter(col("__n").gt(lit(1)))
-        .sort([column], Default::default())
-        .collect_with_engine(engine)?
-        .unwrap_single();
+    let dup = crate::data::build::run(
+        lf.filter(col(column).is_not_null())
+            .group_by([col(column)])
+            .agg([
+                len().alias("__n"),
+                col("__row").head(Some(3)).alias("__rows"),
+            ])
+            .filter(col("__n").gt(lit(1)))
+            .sort([column], Default::default()),
+        engine,
+    )?;
     if dup.height() == 0 {
         return Ok(None);
     }

@@ -128,13 +128,7 @@ pub(super) fn join_and_finish(
     let mut df = derived;
     for c in &required {
         let numeric = df.column(c)?.dtype().is_float();
-        let bad = if numeric {
-            col(c.as_str())
-                .is_null()
-                .or(col(c.as_str()).is_finite().not())
-        } else {
-            col(c.as_str()).is_null()
-        };
+        let bad = no_value(c, numeric);
         let (keep, gone) = split_by(df.lazy(), bad)?;
         let reason = missing_reason(study, c);
         drop_customers(&mut diag, "customers", reason, &gone, &id)?;

@@ -324,6 +324,17 @@ pub(crate) fn required_columns(study: &Study) -> Vec<String> {
     required
 }
 
+/// A customer without a usable value in model column `c`: missing, or (`numeric`) not a
+/// finite number.
+pub(crate) fn no_value(c: &str, numeric: bool) -> Expr {
+    let missing = col(c).is_null();
+    if numeric {
+        missing.or(col(c).is_finite().not())
+    } else {
+        missing
+    }
+}
+
 /// Why a customer without a value in `c` was dropped, in words.
 pub(crate) fn missing_reason(study: &Study, c: &str) -> String {
     if c == cols::SOW && study.roles.category_spend.is_some() {
@@ -424,6 +435,8 @@ pub(crate) fn split_by(lf: LazyFrame, remove: Expr) -> Result<(DataFrame, DataFr
 
 /// Run a plan on `engine` (in memory, or polars' streaming engine) to one frame.
 pub(crate) fn run(lf: LazyFrame, engine: Engine) -> Result<DataFrame> {
+    // One plan without sinks always gives one frame (only `collect_all` of several sinks
+    // gives `Multiple`, where `unwrap_single` would panic).
     Ok(lf.collect_with_engine(engine)?.unwrap_single())
 }
 

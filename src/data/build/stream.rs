@@ -146,13 +146,7 @@ pub fn plan(study: &Study) -> Result<Plan> {
     for c in &required {
         let numeric = segment_col.as_deref() != Some(c.as_str())
             || super::numeric_role_columns(study).contains(c);
-        let bad = if numeric {
-            col(c.as_str())
-                .is_null()
-                .or(col(c.as_str()).is_finite().not())
-        } else {
-            col(c.as_str()).is_null()
-        };
+        let bad = super::no_value(c, numeric);
         conditions.push(bad);
     }
     let reasons = reasons(study);
